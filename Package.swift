@@ -1,0 +1,92 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// One shared setting for every target: the import table in docs/architecture.md is
+// compiler-checked because each file must import what it uses.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let log = Target.Dependency.product(name: "Logging", package: "swift-log")
+
+let package = Package(
+    name: "mnemond",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mnemond", targets: ["mnemond"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .target(
+            name: "CCurlShim",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+        .target(name: "MnemondHTTP", dependencies: ["CCurlShim", log], swiftSettings: swiftSettings),
+        .target(
+            name: "MnemondSigV4",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "MnemondAWS", dependencies: ["MnemondSigV4", "MnemondHTTP", log], swiftSettings: swiftSettings),
+        .target(name: "MnemondModel", swiftSettings: swiftSettings),
+        .target(name: "MnemondChecks", dependencies: ["MnemondModel"], swiftSettings: swiftSettings),
+        .target(name: "MnemondCollect", dependencies: ["MnemondAWS", "MnemondModel", log], swiftSettings: swiftSettings),
+        .target(
+            name: "MnemondStore",
+            dependencies: ["MnemondModel", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MnemondNotify",
+            dependencies: ["MnemondModel", "MnemondStore", "MnemondAWS", "MnemondHTTP", log],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "MnemondReport", dependencies: ["MnemondModel", "MnemondStore"], swiftSettings: swiftSettings),
+        .target(
+            name: "MnemondDaemon",
+            dependencies: [
+                "MnemondModel", "MnemondHTTP", "MnemondAWS", "MnemondCollect", "MnemondChecks", "MnemondStore",
+                "MnemondNotify", "MnemondReport", log, .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mnemond",
+            dependencies: [
+                "MnemondDaemon", "MnemondStore", "MnemondReport", "MnemondModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MnemondTestSupport",
+            dependencies: ["MnemondModel", "MnemondAWS", "MnemondHTTP"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "MnemondSigV4Tests", dependencies: ["MnemondSigV4"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "MnemondHTTPTests", dependencies: ["MnemondHTTP", "MnemondTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MnemondAWSTests", dependencies: ["MnemondAWS", "MnemondSigV4", "MnemondHTTP", "MnemondTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MnemondChecksTests", dependencies: ["MnemondChecks", "MnemondModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MnemondCollectTests", dependencies: ["MnemondCollect", "MnemondAWS", "MnemondModel"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MnemondDaemonTests", dependencies: ["MnemondDaemon", "MnemondModel", "MnemondStore"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "MnemondStoreTests", dependencies: ["MnemondStore", "MnemondModel", "MnemondTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "MnemondDaemon", "MnemondStore", "MnemondModel", "MnemondAWS", "MnemondCollect", "MnemondTestSupport",
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

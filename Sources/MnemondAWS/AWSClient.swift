@@ -1,0 +1,161 @@
+import Foundation
+import Logging
+import MnemondHTTP
+import MnemondSigV4
+
+/// Sends AWS API calls: resolves the endpoint, encodes, signs with SigV4, retries in the standard
+/// mode, corrects clock skew, and turns every failure into an `AWSError`. Knows no policies.
+public final class AWSClient: Sendable {
+    public let credentials: any CredentialProvider
+    public let endpoints: EndpointResolver
+    public let retry: RetryPolicy
+    let http: HTTPClient
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let sleep: @Sendable (Duration) async throws -> Void
+    let random: @Sendable () -> Double
+    let skew = ClockSkew()
+    /// API calls made, by IAM service prefix: the daemon records them as samples each cycle.
+    public let calls = CallCounter()
+
+    public init(
+        credentials: any CredentialProvider, http: HTTPClient, endpoints: EndpointResolver = EndpointResolver(),
+        retry: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "mnemond.aws"),
+        now: @escaping @Sendable () -> Date = Date.init,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.credentials = credentials
+        self.http = http
+        self.endpoints = endpoints
+        self.retry = retry
+        self.logger = logger
+        self.now = now
+        self.sleep = sleep
+        self.random = random
+    }
+
+    /// Sends one operation and returns the successful (2xx) answer; throws `AWSError` otherwise.
+    public func send(_ operation: AWSOperation, region: String) async throws -> HTTPResponse {
+        var attempt = 0
+        var skewRetried = false
+        while true {
+            attempt += 1
+            do {
+                return try await attemptOnce(operation, region: region)
+            } catch let error as AWSError {
+                if error.kind == .service, RetryPolicy.clockSkewCodes.contains(error.code), !skewRetried,
+                    let serverDate = error.serverDate
+                {
+                    // Retry once signed with the server's clock, as the SDKs do; keep the offset for later calls.
+                    let offset = serverDate.timeIntervalSince(now())
+                    if abs(offset) > 60 {
+                        skewRetried = true
+                        await skew.set(offset)
+                        logger.warning(
+                            "clock skew corrected",
+                            metadata: ["action": "\(error.qualifiedAction)", "offset_s": "\(Int(offset))"])
+                        attempt -= 1
+                        continue
+                    }
+                }
+                guard attempt < retry.maxAttempts, let reason = retry.retryReason(error) else { throw error }
+                let delay = retry.backoff(afterAttempt: attempt, random: random())
+                logger.debug(
+                    "retrying",
+                    metadata: [
+                        "action": "\(error.qualifiedAction)", "attempt": "\(attempt)", "reason": "\(reason)",
+                        "delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+                    ])
+                try await sleep(delay)
+            }
+        }
+    }
+
+    private func attemptOnce(_ operation: AWSOperation, region: String) async throws -> HTTPResponse {
+        let endpoint = endpoints.resolve(operation.service, region: region, bucket: operation.bucket)
+        let creds: AWSCredentials
+        do {
+            creds = try await credentials.credentials()
+        } catch {
+            throw AWSError(
+                kind: .credentials, service: operation.service.iamPrefix, action: operation.action, region: region,
+                resource: operation.resource, code: "NoCredentials", message: "\(error)")
+        }
+        let url = Self.url(endpoint.url, path: operation.path, query: operation.query)
+        var headers = operation.headers
+        headers.append((name: "User-Agent", value: "mnemond/0.1"))
+        let unsigned = SigV4Request(method: operation.method, url: url, headers: headers, body: operation.body)
+        let isS3 = operation.service == .s3
+        // x-amz-content-sha256 is required by S3 and harmless elsewhere; it also sidesteps a
+        // simulator bug that hashes the wrong payload for bodiless rest-json GETs.
+        let signer = SigV4Signer(
+            service: operation.service.signingName, region: endpoint.signingRegion,
+            options: .init(doubleURIEncode: !isS3, normalizePath: !isS3, addContentSHA256Header: true))
+        let signingDate = now().addingTimeInterval(await skew.offset)
+        let signed = signer.sign(unsigned, credentials: creds.signing, date: signingDate)
+        let request = HTTPRequest(method: signed.method, url: signed.url, headers: signed.headers, body: signed.body)
+        await calls.record(operation.service.iamPrefix)
+        let response: HTTPResponse
+        do {
+            response = try await http.send(request)
+        } catch let error as HTTPError {
+            throw AWSError.transport(error, operation: operation, region: region)
+        }
+        guard (200..<300).contains(response.status) else {
+            var error = AWSError.parse(response: response, operation: operation, region: region)
+            error.serverDate = response.header("Date").flatMap(Self.parseHTTPDate)
+            throw error
+        }
+        return response
+    }
+
+    /// Joins endpoint, wire path and query. Query values are encoded with the RFC 3986 unreserved
+    /// set so that the wire form and the signer's canonical form agree.
+    static func url(_ base: URL, path: String, query: [(name: String, value: String?)]) -> URL {
+        var text = base.absoluteString
+        while text.hasSuffix("/") { text.removeLast() }
+        text += path.hasPrefix("/") ? path : "/" + path
+        if !query.isEmpty {
+            text += "?" + query.map { item in
+                let name = percentEncode(item.name)
+                guard let value = item.value else { return name }
+                return "\(name)=\(percentEncode(value))"
+            }.joined(separator: "&")
+        }
+        return URL(string: text)!
+    }
+
+    static func parseHTTPDate(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text)
+    }
+}
+
+/// RFC 3986 percent-encoding of everything but the unreserved set, as SigV4 requires.
+public func percentEncode(_ text: String) -> String {
+    var allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+    allowed.remove(charactersIn: "")
+    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+}
+
+/// The offset between the local clock and AWS's, learned from a skew error.
+actor ClockSkew {
+    private(set) var offset: TimeInterval = 0
+    func set(_ value: TimeInterval) { offset = value }
+}
+
+/// Counts API calls per service; the daemon reads and resets it once per cycle.
+public actor CallCounter {
+    private var counts: [String: Int] = [:]
+    public init() {}
+    func record(_ service: String) { counts[service, default: 0] += 1 }
+    public func snapshot() -> [String: Int] { counts }
+    public func reset() -> [String: Int] {
+        defer { counts = [:] }
+        return counts
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+
+/// Follows a paginated API to the end. `fetch` gets the token of the page to ask for (nil for the
+/// first) and returns the page's items and the next token (NextToken, Marker or
+/// ContinuationToken — the caller maps its style). Stops at `maxPages` so a service that keeps
+/// answering with the same token cannot loop forever.
+public func paginate<Item: Sendable>(
+    maxPages: Int = 1000,
+    _ fetch: (_ token: String?) async throws -> (items: [Item], next: String?)
+) async throws -> [Item] {
+    var items: [Item] = []
+    var token: String?
+    var seen: Set<String> = []
+    for _ in 0..<maxPages {
+        let page = try await fetch(token)
+        items += page.items
+        guard let next = page.next, !next.isEmpty, !seen.contains(next) else { return items }
+        seen.insert(next)
+        token = next
+    }
+    return items
+}

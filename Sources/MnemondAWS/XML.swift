@@ -1,0 +1,108 @@
+import Foundation
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
+/// A parsed XML document as a plain tree. AWS's XML answers (S3, RDS, SNS, IAM, STS) are read
+/// by path (`root["LifecycleConfiguration"]`) rather than decoded into per-operation Codable types:
+/// the collectors pick the few fields the guide's promises depend on and ignore the rest.
+public struct XMLTree: Sendable, Equatable {
+    public var name: String
+    public var attributes: [String: String]
+    public var children: [XMLTree]
+    /// Character data directly inside this element, trimmed.
+    public var text: String
+
+    public init(name: String, attributes: [String: String] = [:], children: [XMLTree] = [], text: String = "") {
+        self.name = name
+        self.attributes = attributes
+        self.children = children
+        self.text = text
+    }
+
+    /// The first child with this name.
+    public subscript(_ name: String) -> XMLTree? { children.first { $0.name == name } }
+
+    /// Every child with this name (repeated elements are how AWS XML encodes lists).
+    public func all(_ name: String) -> [XMLTree] { children.filter { $0.name == name } }
+
+    /// Text of the descendant at a path of names, e.g. `string("Rule", "Status")`.
+    public func string(_ path: String...) -> String? {
+        var node: XMLTree? = self
+        for part in path { node = node?[part] }
+        return node?.text
+    }
+
+    public func int(_ path: String...) -> Int? {
+        var node: XMLTree? = self
+        for part in path { node = node?[part] }
+        return node.flatMap { Int($0.text) }
+    }
+
+    /// Depth-first search for the first descendant with this name.
+    public func first(_ name: String) -> XMLTree? {
+        for child in children {
+            if child.name == name { return child }
+            if let found = child.first(name) { return found }
+        }
+        return nil
+    }
+
+    public static func parse(_ data: Data) throws(XMLParseError) -> XMLTree {
+        let builder = TreeBuilder()
+        let parser = XMLParser(data: data)
+        parser.delegate = builder
+        parser.shouldProcessNamespaces = false
+        let ok = parser.parse()
+        // FoundationXML on Linux reports success for truncated input; also require that every
+        // opened element was closed and exactly one root was seen.
+        if !ok || parser.parserError != nil {
+            throw XMLParseError(
+                message: parser.parserError.map { "\($0.localizedDescription)" } ?? "malformed XML",
+                line: parser.lineNumber)
+        }
+        guard builder.stack.isEmpty, let root = builder.root else {
+            throw XMLParseError(message: "truncated XML (unclosed elements or no root)", line: parser.lineNumber)
+        }
+        return root
+    }
+}
+
+public struct XMLParseError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var line: Int
+    public var description: String { "invalid XML at line \(line): \(message)" }
+}
+
+private final class TreeBuilder: NSObject, XMLParserDelegate {
+    var stack: [XMLTree] = []
+    var texts: [String] = []
+    var root: XMLTree?
+
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
+        stack.append(XMLTree(name: elementName, attributes: attributes))
+        texts.append("")
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if !texts.isEmpty { texts[texts.count - 1] += string }
+    }
+
+    func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
+        if !texts.isEmpty { texts[texts.count - 1] += String(decoding: CDATABlock, as: UTF8.self) }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+        guard var element = stack.popLast(), let text = texts.popLast() else { return }
+        element.text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if stack.isEmpty {
+            if root == nil { root = element }
+        } else {
+            stack[stack.count - 1].children.append(element)
+        }
+    }
+}

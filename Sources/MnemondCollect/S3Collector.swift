@@ -1,0 +1,100 @@
+import Foundation
+import MnemondAWS
+import MnemondModel
+
+/// Fetches each configured bucket's settings in the bucket's own region and translates S3's XML
+/// into typed observations. It never decides whether a setting is right.
+public struct S3Collector: Sendable {
+    let s3: S3
+    let now: @Sendable () -> Date
+
+    public init(client: AWSClient, now: @escaping @Sendable () -> Date = Date.init) {
+        self.s3 = S3(client: client)
+        self.now = now
+    }
+
+    public struct Result: Sendable {
+        public var buckets: [BucketObservation]
+        public var samples: [Sample]
+        public var report: CollectorReport
+    }
+
+    public func collect(_ buckets: [BucketPolicy]) async -> Result {
+        let started = now()
+        let observed = await withTaskGroup(of: (Int, BucketObservation).self) { group in
+            for (index, bucket) in buckets.enumerated() {
+                group.addTask { (index, await self.collect(bucket)) }
+            }
+            var results: [(Int, BucketObservation)] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        let finished = now()
+        var samples: [Sample] = []
+        for bucket in observed {
+            if case .value(let rules) = bucket.lifecycle,
+                let days = rules.filter({ $0.enabled && $0.coversWholeBucket }).compactMap(\.noncurrentExpirationDays).min()
+            {
+                samples.append(
+                    Sample(series: "s3_lifecycle_noncurrent_days", labels: ["bucket": bucket.bucket], time: finished,
+                        value: Double(days)))
+            }
+        }
+        let success = observed.allSatisfy { $0.versioning.value != nil && $0.lifecycle.value != nil }
+        let report = CollectorReport(
+            collector: "s3", success: success, durationSeconds: finished.timeIntervalSince(started))
+        return Result(buckets: observed, samples: samples + report.samples(at: finished), report: report)
+    }
+
+    func collect(_ bucket: BucketPolicy) async -> BucketObservation {
+        async let versioning = observe("s3:GetBucketVersioning", resource: bucket.name, region: bucket.region) {
+            Self.versioning(try await s3.getBucketVersioning(bucket: bucket.name, region: bucket.region))
+        }
+        async let lifecycle = observe("s3:GetBucketLifecycleConfiguration", resource: bucket.name, region: bucket.region) {
+            try await s3.getBucketLifecycleConfiguration(bucket: bucket.name, region: bucket.region)
+                .map(Self.lifecycleRules) ?? []
+        }
+        return BucketObservation(
+            bucket: bucket.name, region: bucket.region, versioning: await versioning, lifecycle: await lifecycle)
+    }
+
+    static func versioning(_ root: XMLTree) -> VersioningStatus {
+        switch root.string("Status") {
+        case "Enabled": .enabled
+        case "Suspended": .suspended
+        default: .never
+        }
+    }
+
+    /// S3's lifecycle XML → rules. Handles both the legacy top-level `Prefix` and `Filter`
+    /// (with `Prefix`, `Tag`, `And`, object-size bounds).
+    static func lifecycleRules(_ root: XMLTree) -> [LifecycleRule] {
+        root.all("Rule").map { rule in
+            var prefix = rule.string("Prefix") ?? ""
+            var narrowing = false
+            if let filter = rule["Filter"] {
+                if let p = filter.string("Prefix") { prefix = p }
+                if let and = filter["And"] {
+                    prefix = and.string("Prefix") ?? prefix
+                    narrowing = !and.all("Tag").isEmpty || and["ObjectSizeGreaterThan"] != nil
+                        || and["ObjectSizeLessThan"] != nil
+                }
+                narrowing = narrowing || filter["Tag"] != nil || filter["ObjectSizeGreaterThan"] != nil
+                    || filter["ObjectSizeLessThan"] != nil
+            }
+            return LifecycleRule(
+                id: rule.string("ID"),
+                enabled: rule.string("Status") == "Enabled",
+                prefix: prefix,
+                hasNarrowingFilter: narrowing,
+                expirationDays: rule.int("Expiration", "Days"),
+                expirationDate: rule.string("Expiration", "Date"),
+                noncurrentExpirationDays: rule.int("NoncurrentVersionExpiration", "NoncurrentDays"),
+                newerNoncurrentVersions: rule.int("NoncurrentVersionExpiration", "NewerNoncurrentVersions"),
+                transitions: rule.all("Transition").map {
+                    LifecycleRule.Transition(days: $0.int("Days"), storageClass: $0.string("StorageClass") ?? "")
+                },
+                abortIncompleteMultipartDays: rule.int("AbortIncompleteMultipartUpload", "DaysAfterInitiation"))
+        }
+    }
+}

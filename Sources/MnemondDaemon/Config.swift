@@ -1,0 +1,151 @@
+import Foundation
+import MnemondChecks
+import MnemondModel
+import Yams
+
+/// The decoded configuration: the promises (`Policy`) plus how to reach AWS and where to store.
+public struct Config: Sendable, Equatable {
+    public struct AWS: Sendable, Equatable {
+        /// Shared-config profile; `--profile` and `AWS_PROFILE` take precedence in that order.
+        public var profile: String?
+        public var maxConcurrentRequests: Int
+        public var requestTimeoutSeconds: Int
+        public var connectTimeoutSeconds: Int
+    }
+
+    public var file: String
+    public var policy: Policy
+    public var aws: AWS
+    public var storePath: String
+
+    public static let defaultStorePath = "/var/lib/mnemond/mnemond.sqlite"
+
+    /// Reads and validates a config file; every problem is a `ConfigError` naming file:line:column.
+    public static func load(path: String) throws(ConfigError) -> Config {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, message: "cannot read: \((error as NSError).localizedDescription)")
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> Config {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigError(file: file, line: 1, message: "the file is empty")
+            }
+            root = node
+        } catch let error as ConfigError {
+            throw error
+        } catch let error as YamlError {
+            throw Self.located(error, file: file)
+        } catch {
+            throw ConfigError(file: file, message: "invalid YAML: \(error)")
+        }
+        let reader = YAMLReader(file: file)
+        let top = try reader.mapping(root, at: "", allowed: ["account_id", "aws", "store", "buckets", "accepted_risks"])
+
+        let accountNode = try top.required("account_id")
+        let accountID = try reader.string(accountNode, at: "account_id")
+        guard accountID.count == 12, accountID.allSatisfy(\.isNumber) else {
+            throw reader.error(accountNode, "account_id must be 12 digits (quote it), found \"\(accountID)\"")
+        }
+
+        var aws = AWS(profile: nil, maxConcurrentRequests: 8, requestTimeoutSeconds: 30, connectTimeoutSeconds: 5)
+        if let node = top.value("aws") {
+            let m = try reader.mapping(
+                node, at: "aws",
+                allowed: ["profile", "max_concurrent_requests", "request_timeout_seconds", "connect_timeout_seconds"])
+            aws.profile = try m.optionalString("profile")
+            aws.maxConcurrentRequests = try m.optionalInt("max_concurrent_requests", range: 1...64) ?? 8
+            aws.requestTimeoutSeconds = try m.optionalInt("request_timeout_seconds", range: 1...600) ?? 30
+            aws.connectTimeoutSeconds = try m.optionalInt("connect_timeout_seconds", range: 1...120) ?? 5
+        }
+
+        var storePath = defaultStorePath
+        if let node = top.value("store") {
+            let m = try reader.mapping(node, at: "store", allowed: ["path"])
+            storePath = try m.optionalString("path") ?? defaultStorePath
+        }
+
+        var buckets: [BucketPolicy] = []
+        let bucketNodes = try top.list("buckets")
+        if bucketNodes.isEmpty {
+            throw reader.error(top.keyNode("buckets") ?? root, "buckets must list at least one bucket")
+        }
+        for (index, node) in bucketNodes.enumerated() {
+            let path = "buckets[\(index)]"
+            let m = try reader.mapping(
+                node, at: path, allowed: ["name", "region", "role", "noncurrent_days", "guide"])
+            let name = try m.string("name")
+            let regionNode = try m.required("region")
+            let region = try reader.string(regionNode, at: "\(path).region")
+            guard Self.isRegion(region) else {
+                throw reader.error(regionNode, "\(path).region \"\(region)\" is not an AWS region name (e.g. eu-west-1)")
+            }
+            let role = BucketPolicy.Role(
+                rawValue: try reader.oneOf(try m.required("role"), at: "\(path).role", BucketPolicy.Role.allCases.map(\.rawValue)))!
+            let days = try m.int("noncurrent_days", range: 1...36500)
+            let guide = try m.optionalString("guide") ?? "the guide"
+            if buckets.contains(where: { $0.name == name }) {
+                throw reader.error(node, "\(path): bucket \"\(name)\" is listed twice")
+            }
+            buckets.append(BucketPolicy(name: name, region: region, role: role, noncurrentDays: days, guide: guide))
+        }
+
+        var risks: [AcceptedRisk] = []
+        for (index, node) in try top.list("accepted_risks").enumerated() {
+            let path = "accepted_risks[\(index)]"
+            let m = try reader.mapping(node, at: path, allowed: ["check", "resource", "reason", "until"])
+            let checkNode = try m.required("check")
+            let check = CheckID(try reader.string(checkNode, at: "\(path).check"))
+            guard Catalog.check(check) != nil else {
+                var message = "\(path).check: unknown check \"\(check)\""
+                if let hint = suggestion(for: check.rawValue, among: Catalog.all.map(\.id.rawValue)) {
+                    message += " (did you mean \"\(hint)\"?)"
+                }
+                throw reader.error(checkNode, message)
+            }
+            let reason = try m.string("reason")
+            var until: Date?
+            if let untilNode = m.value("until") {
+                let text = try reader.string(untilNode, at: "\(path).until")
+                guard let date = Self.parseDay(text) else {
+                    throw reader.error(untilNode, "\(path).until must be a date like 2026-06-30, found \"\(text)\"")
+                }
+                until = date
+            }
+            risks.append(AcceptedRisk(check: check, resource: try m.optionalString("resource"), reason: reason, until: until))
+        }
+
+        return Config(
+            file: file, policy: Policy(accountID: accountID, buckets: buckets, acceptedRisks: risks), aws: aws,
+            storePath: storePath)
+    }
+
+    static func isRegion(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count >= 3, let last = parts.last, !last.isEmpty, last.allSatisfy(\.isNumber) else { return false }
+        return parts.dropLast().allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isLetter && $0.isLowercase } }
+    }
+
+    static func parseDay(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.date(from: text)
+    }
+
+    static func located(_ error: YamlError, file: String) -> ConfigError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+            return ConfigError(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(problem)")
+        default:
+            return ConfigError(file: file, message: "invalid YAML: \(error)")
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import MnemondModel
+import MnemondStore
+
+/// Text and JSON views of findings and stored states, for `check` and `status`.
+public enum Render {
+    static func time(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted))
+    }
+
+    /// "3 h 10 m", "2 d 4 h", "45 s".
+    public static func duration(_ seconds: TimeInterval) -> String {
+        let s = Int(max(0, seconds))
+        if s < 60 { return "\(s) s" }
+        if s < 3600 { return "\(s / 60) m" }
+        if s < 86400 { return "\(s / 3600) h \(s % 3600 / 60) m" }
+        return "\(s / 86400) d \(s % 86400 / 3600) h"
+    }
+
+    static func label(_ state: CheckState, accepted: Bool) -> String {
+        accepted ? "ACCEPTED" : state.description
+    }
+
+    /// `check` output: problems first (worst first), then the OK lines, then a summary line.
+    public static func findingsText(_ outcome: CycleOutcome) -> String {
+        let ordered = outcome.findings.sorted {
+            ($1.effectiveState.badness, $0.check, $0.resource) < ($0.effectiveState.badness, $1.check, $1.resource)
+        }
+        var lines: [String] = []
+        for f in ordered {
+            lines.append("\(label(f.state, accepted: f.acceptedRisk != nil).padding(toLength: 9, withPad: " ", startingAt: 0)) \(f.check)  \(f.message)")
+            if f.effectiveState != .ok, let runbook = f.runbook { lines.append("          fix: \(runbook)") }
+            if let risk = f.acceptedRisk { lines.append("          accepted risk: \(risk.reason)") }
+        }
+        lines.append(summary(outcome.findings.map(\.effectiveState), overall: outcome.overall))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func summary(_ states: [CheckState], overall: CheckState) -> String {
+        let counts = Dictionary(grouping: states, by: { $0 }).mapValues(\.count)
+        let parts = [CheckState.critical, .warning, .unknown, .ok].compactMap { s in
+            counts[s].map { "\($0) \(s.description.lowercased())" }
+        }
+        return "\(overall): \(parts.joined(separator: ", "))"
+    }
+
+    public struct FindingJSON: Encodable {
+        var check: String
+        var resource: String
+        var state: String
+        var message: String
+        var expected: String?
+        var found: String?
+        var guide: String?
+        var runbook: String?
+        var acceptedRisk: AcceptedRisk?
+        var since: Date?
+        var lastEvaluated: Date?
+        enum CodingKeys: String, CodingKey {
+            case check, resource, state, message, expected, found, guide, runbook, since
+            case acceptedRisk = "accepted_risk"
+            case lastEvaluated = "last_evaluated"
+        }
+    }
+
+    struct Document: Encodable {
+        var state: String
+        var exitCode: Int
+        var evaluatedAt: Date?
+        var findings: [FindingJSON]
+        enum CodingKeys: String, CodingKey {
+            case state, findings
+            case exitCode = "exit_code"
+            case evaluatedAt = "evaluated_at"
+        }
+    }
+
+    static func json(_ document: Document) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self) + "\n"
+    }
+
+    public static func findingsJSON(_ outcome: CycleOutcome) -> String {
+        json(
+            Document(
+                state: outcome.overall.description, exitCode: outcome.overall.rawValue, evaluatedAt: outcome.finishedAt,
+                findings: outcome.findings.map {
+                    FindingJSON(
+                        check: $0.check.rawValue, resource: $0.resource, state: $0.state.description,
+                        message: $0.message, expected: $0.expected, found: $0.found, guide: $0.guide,
+                        runbook: $0.runbook, acceptedRisk: $0.acceptedRisk)
+                }))
+    }
+
+    /// The overall Nagios state of stored states.
+    public static func overall(_ states: [StoredState]) -> CheckState {
+        CheckState.worst(states.map(\.effectiveState))
+    }
+
+    /// `status`: one line per check and resource with the time its state began, grouped by area.
+    public static func statusText(_ states: [StoredState], lastCycle: CycleSummary?, now: Date, color: Bool) -> String {
+        var lines: [String] = []
+        let overall = overall(states)
+        if let lastCycle {
+            lines.append(
+                "\(overall) — last evaluated \(time(lastCycle.finishedAt)) (\(duration(now.timeIntervalSince(lastCycle.finishedAt))) ago)")
+        } else {
+            lines.append("UNKNOWN — no cycle recorded yet")
+        }
+        let byArea = Dictionary(grouping: states, by: { $0.check.area })
+        for area in byArea.keys.sorted() {
+            lines.append("")
+            lines.append("[\(area)]")
+            lines.append(
+                "  " + ["STATE", "CHECK", "RESOURCE", "FOUND", "PROMISED", "SINCE"].enumerated().map { i, h in
+                    i == 5 ? h : h.padding(toLength: [9, 26, 20, 14, 10][i], withPad: " ", startingAt: 0)
+                }.joined(separator: " "))
+            for s in byArea[area]! {
+                let stateText = label(s.state, accepted: s.acceptedRisk != nil)
+                var cell = stateText.padding(toLength: 9, withPad: " ", startingAt: 0)
+                if color { cell = paint(cell, s) }
+                let since = "\(time(s.since)) (\(duration(now.timeIntervalSince(s.since))))"
+                lines.append(
+                    "  " + [
+                        cell, s.check.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0),
+                        s.resource.padding(toLength: 20, withPad: " ", startingAt: 0),
+                        (s.found ?? "-").padding(toLength: 14, withPad: " ", startingAt: 0),
+                        (s.expected ?? "-").padding(toLength: 10, withPad: " ", startingAt: 0), since,
+                    ].joined(separator: " "))
+                if s.effectiveState != .ok { lines.append("      \(s.message)") }
+                if let risk = s.acceptedRisk { lines.append("      accepted risk: \(risk.reason)") }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func paint(_ text: String, _ s: StoredState) -> String {
+        let code: String
+        switch (s.acceptedRisk != nil, s.state) {
+        case (true, _): code = "36"
+        case (_, .ok): code = "32"
+        case (_, .warning): code = "33"
+        case (_, .critical): code = "31;1"
+        case (_, .unknown): code = "35"
+        }
+        return "\u{1B}[\(code)m\(text)\u{1B}[0m"
+    }
+
+    public static func statusJSON(_ states: [StoredState], lastCycle: CycleSummary?) -> String {
+        let overall = overall(states)
+        return json(
+            Document(
+                state: overall.description, exitCode: overall.rawValue, evaluatedAt: lastCycle?.finishedAt,
+                findings: states.map {
+                    FindingJSON(
+                        check: $0.check.rawValue, resource: $0.resource, state: $0.state.description,
+                        message: $0.message, expected: $0.expected, found: $0.found, guide: $0.guide,
+                        runbook: $0.runbook, acceptedRisk: $0.acceptedRisk, since: $0.since,
+                        lastEvaluated: $0.lastEvaluated)
+                }))
+    }
+}

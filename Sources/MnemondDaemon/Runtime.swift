@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+import MnemondAWS
+import MnemondChecks
+import MnemondCollect
+import MnemondHTTP
+import MnemondModel
+import MnemondStore
+
+/// Options that come from the command line and the process environment rather than the file.
+public struct RuntimeOptions: Sendable {
+    /// `--profile`: beats `aws.profile` in the config and `AWS_PROFILE`.
+    public var profile: String?
+    /// `--db`: beats `store.path` in the config.
+    public var dbPath: String?
+    public var environment: [String: String]
+    public var now: @Sendable () -> Date
+
+    public init(
+        profile: String? = nil, dbPath: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.profile = profile
+        self.dbPath = dbPath
+        self.environment = environment
+        self.now = now
+    }
+}
+
+/// The result of one collection and evaluation cycle.
+public struct CycleOutcome: Sendable {
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var findings: [Finding]
+    public var apiCalls: [String: Int]
+
+    /// The Nagios state of the whole estate: the worst finding, accepted risks counting as OK.
+    public var overall: CheckState { CheckState.worst(findings.map(\.effectiveState)) }
+}
+
+/// The composition root: builds every part from the config, the one place where they meet.
+/// Tests build it the same way the executable does.
+public final class Runtime: Sendable {
+    public let config: Config
+    public let store: Store
+    public let aws: AWSClient
+    let http: HTTPClient
+    let s3: S3Collector
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public static func build(config: Config, options: RuntimeOptions, logger: Logger = Logger(label: "mnemond"))
+        throws(StoreError) -> Runtime
+    {
+        let store = try Store.open(path: options.dbPath ?? config.storePath)
+        let http = HTTPClient(
+            configuration: HTTPClientConfiguration(
+                connectTimeout: .seconds(config.aws.connectTimeoutSeconds),
+                requestTimeout: .seconds(config.aws.requestTimeoutSeconds),
+                maxConcurrentRequests: config.aws.maxConcurrentRequests))
+        let endpoints = EndpointResolver(environment: options.environment)
+        // The config's profile ranks like AWS_PROFILE: below `--profile`, and below keys in the
+        // environment, as the AWS CLI ranks them.
+        var variables = options.environment
+        if variables["AWS_PROFILE"] == nil, let profile = config.aws.profile { variables["AWS_PROFILE"] = profile }
+        let credentials = CredentialChain.standard(
+            profile: options.profile,
+            environment: CredentialEnvironment(
+                variables: variables,
+                homeDirectory: options.environment["HOME"] ?? NSHomeDirectory()),
+            http: http, sts: STSCalls.live(http: http, endpoints: endpoints, now: options.now), now: options.now)
+        let aws = AWSClient(
+            credentials: credentials, http: http, endpoints: endpoints, logger: logger, now: options.now)
+        return Runtime(config: config, store: store, aws: aws, http: http, logger: logger, now: options.now)
+    }
+
+    init(config: Config, store: Store, aws: AWSClient, http: HTTPClient, logger: Logger, now: @escaping @Sendable () -> Date) {
+        self.config = config
+        self.store = store
+        self.aws = aws
+        self.http = http
+        self.s3 = S3Collector(client: aws, now: now)
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Collect → evaluate → store, once. A failing AWS call makes its checks UNKNOWN; only a
+    /// store failure throws, and then nothing of this cycle is half-written.
+    public func runCycle() async throws(StoreError) -> CycleOutcome {
+        let started = now()
+        let s3Result = await s3.collect(config.policy.buckets)
+        let observations = Observations(collectedAt: now(), buckets: s3Result.buckets)
+        let findings = Catalog.evaluate(config.policy, observations, History(), now: now())
+        let finished = now()
+        let calls = await aws.calls.reset()
+        var samples = s3Result.samples
+        samples.append(
+            Sample(series: "cycle_duration_seconds", time: finished, value: finished.timeIntervalSince(started)))
+        for (service, count) in calls {
+            samples.append(Sample(series: "aws_api_calls", labels: ["service": service], time: finished, value: Double(count)))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let rows = observations.buckets.map { bucket in
+            CycleInput.ObservationRow(
+                kind: "s3.bucket", resource: bucket.bucket,
+                payload: (try? encoder.encode(bucket)).map { String(decoding: $0, as: UTF8.self) } ?? "{}")
+        }
+        try await store.recordCycle(
+            CycleInput(
+                startedAt: started, finishedAt: finished, observations: rows, samples: samples, findings: findings,
+                apiCalls: calls.values.reduce(0, +)))
+        let counts = Dictionary(grouping: findings, by: \.effectiveState).mapValues(\.count)
+        logger.info(
+            "cycle done",
+            metadata: [
+                "ok": "\(counts[.ok] ?? 0)", "warning": "\(counts[.warning] ?? 0)",
+                "critical": "\(counts[.critical] ?? 0)", "unknown": "\(counts[.unknown] ?? 0)",
+                "api_calls": "\(calls.values.reduce(0, +))",
+                "ms": "\(Int(finished.timeIntervalSince(started) * 1000))",
+            ])
+        return CycleOutcome(startedAt: started, finishedAt: finished, findings: findings, apiCalls: calls)
+    }
+
+    public func shutdown() async {
+        await http.shutdown()
+    }
+}

@@ -1,0 +1,253 @@
+import Foundation
+import GRDB
+import MnemondModel
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The daemon's durable memory: samples, observations, check results and current states, in one
+/// SQLite file (WAL, so `mnemond status` reads while the daemon writes). Every public method is
+/// one transaction that keeps the invariants; GRDB runs SQLite on its own queues, so callers
+/// never block a Swift-concurrency thread.
+public final class Store: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    init(path: String, pool: DatabasePool) {
+        self.path = path
+        self.pool = pool
+    }
+
+    /// Opens (creating with mode 0600 if needed) and migrates the store for writing.
+    public static func open(path: String) throws(StoreError) -> Store {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StoreError(path: path, operation: "create directory \(directory)", message: "\(error.localizedDescription)")
+        }
+        // Create the file ourselves so it is never readable by others, even briefly; SQLite gives
+        // the -wal and -shm files the same mode as the database file.
+        let fd = Glibc.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw StoreError(path: path, operation: "create", message: String(cString: strerror(errno)))
+        }
+        Glibc.close(fd)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try Migrations.migrator.migrate(pool)
+            return Store(path: path, pool: pool)
+        } catch {
+            throw StoreError(path: path, operation: "open", message: "\(error)")
+        }
+    }
+
+    /// Opens an existing store read-only, for `status`, `history` and `report` while the daemon writes.
+    public static func openReadOnly(path: String) throws(StoreError) -> Store {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(
+                path: path, operation: "open read-only",
+                message: "no store here yet — has `mnemond run` or `mnemond check` written one? (--db sets the path)")
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            return Store(path: path, pool: pool)
+        } catch {
+            throw StoreError(path: path, operation: "open read-only", message: "\(error)")
+        }
+    }
+
+    // MARK: Writing
+
+    /// Records one evaluation cycle atomically: its summary, the observations, the samples, every
+    /// finding, and the current state per check and resource (keeping `since` while the state holds).
+    @discardableResult
+    public func recordCycle(_ cycle: CycleInput) async throws(StoreError) -> Int64 {
+        do {
+            return try await pool.write { db in
+                let counts = Dictionary(grouping: cycle.findings, by: \.effectiveState).mapValues(\.count)
+                try db.execute(
+                    sql: """
+                        INSERT INTO cycles (started_at, finished_at, ok, warning, critical, unknown, api_calls)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        cycle.startedAt.millis, cycle.finishedAt.millis, counts[.ok] ?? 0, counts[.warning] ?? 0,
+                        counts[.critical] ?? 0, counts[.unknown] ?? 0, cycle.apiCalls,
+                    ])
+                let cycleID = db.lastInsertedRowID
+                let ts = cycle.finishedAt.millis
+                for observation in cycle.observations {
+                    try db.execute(
+                        sql: "INSERT INTO observations (cycle_id, ts, kind, resource, payload) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [cycleID, ts, observation.kind, observation.resource, observation.payload])
+                }
+                try Self.insertSamples(cycle.samples, db: db)
+                for finding in cycle.findings {
+                    let risk = try finding.acceptedRisk.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+                    try db.execute(
+                        sql: """
+                            INSERT INTO check_results (cycle_id, ts, check_id, resource, state, message, expected,
+                                found, guide, runbook, accepted_risk)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            cycleID, ts, finding.check.rawValue, finding.resource, finding.state.rawValue,
+                            finding.message, finding.expected, finding.found, finding.guide, finding.runbook, risk,
+                        ])
+                    // `since` survives while the state is unchanged; a new state starts a new `since`.
+                    try db.execute(
+                        sql: """
+                            INSERT INTO check_state (check_id, resource, state, since, last_evaluated, message,
+                                expected, found, guide, runbook, accepted_risk)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT (check_id, resource) DO UPDATE SET
+                                since = CASE WHEN check_state.state = excluded.state THEN check_state.since
+                                             ELSE excluded.since END,
+                                state = excluded.state, last_evaluated = excluded.last_evaluated,
+                                message = excluded.message, expected = excluded.expected, found = excluded.found,
+                                guide = excluded.guide, runbook = excluded.runbook,
+                                accepted_risk = excluded.accepted_risk
+                            """,
+                        arguments: [
+                            finding.check.rawValue, finding.resource, finding.state.rawValue, ts, ts, finding.message,
+                            finding.expected, finding.found, finding.guide, finding.runbook, risk,
+                        ])
+                }
+                return cycleID
+            }
+        } catch {
+            throw StoreError(path: path, operation: "record cycle", message: "\(error)")
+        }
+    }
+
+    /// Appends samples outside a cycle (bulk loads, benchmarks).
+    public func insertSamples(_ samples: [Sample]) async throws(StoreError) {
+        do {
+            try await pool.write { db in try Self.insertSamples(samples, db: db) }
+        } catch {
+            throw StoreError(path: path, operation: "insert samples", message: "\(error)")
+        }
+    }
+
+    static func insertSamples(_ samples: [Sample], db: Database) throws {
+        var seriesIDs: [String: Int64] = [:]
+        let insert = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO samples (series_id, ts, value) VALUES (?, ?, ?)")
+        for sample in samples {
+            let key = sample.series + "\u{1F}" + sample.labelKey
+            let id: Int64
+            if let known = seriesIDs[key] {
+                id = known
+            } else {
+                id = try seriesID(name: sample.series, labels: sample.labelKey, db: db)
+                seriesIDs[key] = id
+            }
+            try insert.execute(arguments: [id, sample.time.millis, sample.value])
+        }
+    }
+
+    static func seriesID(name: String, labels: String, db: Database) throws -> Int64 {
+        if let id = try Int64.fetchOne(
+            db, sql: "SELECT id FROM series WHERE name = ? AND labels = ?", arguments: [name, labels])
+        {
+            return id
+        }
+        try db.execute(sql: "INSERT INTO series (name, labels) VALUES (?, ?)", arguments: [name, labels])
+        return db.lastInsertedRowID
+    }
+
+    // MARK: Reading
+
+    /// The current state of every check and resource, ordered by check then resource.
+    public func currentStates() async throws(StoreError) -> [StoredState] {
+        do {
+            return try await pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM check_state ORDER BY check_id, resource").map(StoredState.init)
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read check states", message: "\(error)")
+        }
+    }
+
+    public func lastCycle() async throws(StoreError) -> CycleSummary? {
+        do {
+            return try await pool.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM cycles ORDER BY id DESC LIMIT 1").map(CycleSummary.init)
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read last cycle", message: "\(error)")
+        }
+    }
+
+    /// Samples of one series in [since, until), for every label set or only `labels`.
+    public func samples(
+        series: String, labels: [String: String]? = nil, since: Date, until: Date = .distantFuture
+    ) async throws(StoreError) -> [Sample] {
+        do {
+            return try await pool.read { db in
+                var sql = """
+                    SELECT series.labels AS labels, samples.ts AS ts, samples.value AS value
+                    FROM series JOIN samples ON samples.series_id = series.id
+                    WHERE series.name = ? AND samples.ts >= ? AND samples.ts < ?
+                    """
+                var arguments: StatementArguments = [series, since.millis, until.millis]
+                if let labels {
+                    sql += " AND series.labels = ?"
+                    arguments += [Sample.labelKey(labels)]
+                }
+                sql += " ORDER BY series.labels, samples.ts"
+                return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                    Sample(
+                        series: series, labels: parseLabels(row["labels"]), time: Date(millis: row["ts"]),
+                        value: row["value"])
+                }
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read samples of \(series)", message: "\(error)")
+        }
+    }
+
+    /// The history of one check on one resource, newest first.
+    public func results(check: CheckID, resource: String, limit: Int = 100) async throws(StoreError) -> [StoredResult] {
+        do {
+            return try await pool.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT ts, state, message FROM check_results WHERE check_id = ? AND resource = ?
+                        ORDER BY ts DESC LIMIT ?
+                        """,
+                    arguments: [check.rawValue, resource, limit]
+                ).map { StoredResult(time: Date(millis: $0["ts"]), state: CheckState(rawValue: $0["state"]) ?? .unknown, message: $0["message"]) }
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read results", message: "\(error)")
+        }
+    }
+}
+
+func parseLabels(_ text: String) -> [String: String] {
+    var labels: [String: String] = [:]
+    for pair in text.split(separator: ",") {
+        let parts = pair.split(separator: "=", maxSplits: 1)
+        if parts.count == 2 { labels[String(parts[0])] = String(parts[1]) }
+    }
+    return labels
+}
+
+extension Date {
+    var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// The moto-based AWS simulator of `Tests/Simulator/`, seeded with the guide's estate.
+public final class AWSSimulator: Sendable {
+    public enum State: String, Sendable {
+        /// After every phase of the guide.
+        case target
+        /// As the guide describes the estate before its changes.
+        case current
+        case empty
+    }
+
+    public let peer: PeerProcess
+    public let endpoint: URL
+    public let accessKeyID: String
+    public let secretAccessKey: String
+    public let account: String
+
+    init(peer: PeerProcess) throws {
+        guard let endpoint = peer.ready["endpoint"].flatMap(URL.init(string:)),
+            let key = peer.ready["access_key_id"], let secret = peer.ready["secret_access_key"]
+        else { throw PeerError("simulator ready line lacks endpoint or keys: \(peer.readyLine)") }
+        self.peer = peer
+        self.endpoint = endpoint
+        self.accessKeyID = key
+        self.secretAccessKey = secret
+        self.account = peer.ready["account"] ?? ""
+    }
+
+    public static var script: URL { PeerProcess.repoRoot().appendingPathComponent("Tests/Simulator/simulator.py") }
+
+    /// Starts a private simulator (stop it when done). `auth` turns on SigV4 signature verification.
+    public static func start(state: State, auth: Bool = false) async throws -> AWSSimulator {
+        var arguments = ["--state", state.rawValue]
+        if auth { arguments.append("--auth") }
+        let peer = try await PeerProcess.start(script: script, arguments: arguments, readyTimeout: .seconds(90))
+        return try AWSSimulator(peer: peer)
+    }
+
+    /// One simulator per state for the whole test run, started on first use. Tests that only read
+    /// share it; a test that applies faults starts its own.
+    public static func shared(_ state: State) async throws -> AWSSimulator {
+        try await SharedSimulators.instance.get(state)
+    }
+
+    /// The environment a process needs to use this simulator as its AWS: endpoint override and
+    /// keys, no profile, no instance metadata probing.
+    public var environment: [String: String] {
+        [
+            "AWS_ENDPOINT_URL": endpoint.absoluteString, "AWS_ACCESS_KEY_ID": accessKeyID,
+            "AWS_SECRET_ACCESS_KEY": secretAccessKey, "AWS_REGION": "eu-west-1", "AWS_EC2_METADATA_DISABLED": "true",
+            "HOME": FileManager.default.temporaryDirectory.appendingPathComponent("mnemond-no-home").path,
+        ]
+    }
+
+    /// Applies one named fault of `Tests/Simulator/faults.py` (`faults.py list` names them).
+    public func apply(fault: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", PeerProcess.repoRoot().appendingPathComponent("Tests/Simulator/faults.py").path,
+            "--endpoint", endpoint.absoluteString, "apply", fault,
+        ]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            throw PeerError("fault \(fault) failed: \(text.suffix(600))")
+        }
+    }
+
+    public func stop() async { await peer.stop() }
+}
+
+private actor SharedSimulators {
+    static let instance = SharedSimulators()
+    private var running: [AWSSimulator.State: Task<AWSSimulator, any Error>] = [:]
+
+    func get(_ state: AWSSimulator.State) async throws -> AWSSimulator {
+        if let task = running[state] { return try await task.value }
+        let task = Task { try await AWSSimulator.start(state: state) }
+        running[state] = task
+        return try await task.value
+    }
+}

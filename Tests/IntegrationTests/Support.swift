@@ -1,0 +1,67 @@
+import Foundation
+import MnemondTestSupport
+
+/// Runs the built `mnemond` binary as a user would and captures everything it prints.
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum CLI {
+    static var binary: URL {
+        // The test bundle sits next to the executable in the build products folder.
+        let products = Bundle.main.bundleURL.deletingLastPathComponent()
+        let candidates = [
+            products.appendingPathComponent("mnemond"),
+            PeerProcess.repoRoot().appendingPathComponent(".build/debug/mnemond"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for key in env.keys where key.hasPrefix("AWS_") { env[key] = nil }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting so a chatty child cannot block on a full pipe.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var outData = Data()
+        nonisolated(unsafe) var errData = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            outData = out.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return CLIResult(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A fresh temp directory per test.
+func temporaryDirectory() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("mnemond-test-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+var repoConfig: String { PeerProcess.repoRoot().appendingPathComponent("etc/mnemond.yaml").path }
+
+/// Writes a config file for tests: the shipped estate with tweaks.
+func writeConfig(_ text: String, in directory: URL) throws -> String {
+    let path = directory.appendingPathComponent("mnemond.yaml").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}

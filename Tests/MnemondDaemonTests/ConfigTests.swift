@@ -1,0 +1,114 @@
+import Foundation
+import MnemondDaemon
+import MnemondModel
+import Testing
+
+/// Config errors are asserted verbatim: the message is the interface an operator reads.
+@Suite struct ConfigTests {
+    static let valid = """
+        account_id: "828879644785"
+        buckets:
+          - name: mne-media-prod
+            region: eu-west-1
+            role: source
+            noncurrent_days: 35
+            guide: Phase 1
+          - name: mne-vault-replica
+            region: eu-north-1
+            role: replica
+            noncurrent_days: 180
+        """
+
+    @Test func theShippedConfigEncodesTheGuidesFourBuckets() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("etc/mnemond.yaml")
+        let config = try Config.load(path: url.path)
+        #expect(config.policy.accountID == "828879644785")
+        #expect(config.aws.profile == "mnemonica")
+        let promises = config.policy.buckets.map { "\($0.name) \($0.region) \($0.role.rawValue) \($0.noncurrentDays)" }
+        #expect(
+            promises == [
+                "mne-media-prod eu-west-1 source 35", "mne-vault-prod eu-west-1 source 35",
+                "mne-media-replica eu-west-3 replica 180", "mne-vault-replica eu-north-1 replica 180",
+            ])
+    }
+
+    @Test func aValidConfigDecodesWithDefaults() throws {
+        let config = try Config.parse(Self.valid, file: "etc/mnemond.yaml")
+        #expect(config.policy.buckets.count == 2)
+        #expect(config.policy.buckets[1].guide == "the guide")
+        #expect(config.storePath == "/var/lib/mnemond/mnemond.sqlite")
+        #expect(config.aws.maxConcurrentRequests == 8)
+    }
+
+    struct Invalid: Sendable, CustomTestStringConvertible {
+        var name: String
+        var yaml: String
+        var error: String
+        var testDescription: String { name }
+    }
+
+    static let invalid: [Invalid] = [
+        Invalid(
+            name: "misspelt key with suggestion",
+            yaml: valid.replacingOccurrences(of: "    noncurrent_days: 180", with: "    noncurent_days: 180"),
+            error: #"etc/mnemond.yaml:11:5: unknown key "noncurent_days" in buckets[1] (did you mean "noncurrent_days"?)"#),
+        Invalid(
+            name: "wrong type",
+            yaml: valid.replacingOccurrences(of: "noncurrent_days: 35", with: "noncurrent_days: thirty-five"),
+            error: #"etc/mnemond.yaml:6:22: buckets[0].noncurrent_days must be a whole number, found "thirty-five""#),
+        Invalid(
+            name: "missing region",
+            yaml: valid.replacingOccurrences(of: "    region: eu-north-1\n", with: ""),
+            error: #"etc/mnemond.yaml:8:5: missing key "region" in buckets[1]"#),
+        Invalid(
+            name: "not a region",
+            yaml: valid.replacingOccurrences(of: "region: eu-north-1", with: "region: stockholm"),
+            error: #"etc/mnemond.yaml:9:13: buckets[1].region "stockholm" is not an AWS region name (e.g. eu-west-1)"#),
+        Invalid(
+            name: "bad role",
+            yaml: valid.replacingOccurrences(of: "role: replica", with: "role: copy"),
+            error: #"etc/mnemond.yaml:10:11: buckets[1].role must be one of "source", "replica", found "copy""#),
+        Invalid(
+            name: "unknown top-level key",
+            yaml: "acount_id: \"828879644785\"\n" + valid.split(separator: "\n").dropFirst().joined(separator: "\n"),
+            error: #"etc/mnemond.yaml:1:1: unknown key "acount_id" (did you mean "account_id"?)"#),
+        Invalid(
+            name: "account id unquoted with too few digits",
+            yaml: valid.replacingOccurrences(of: "\"828879644785\"", with: "8288796"),
+            error: #"etc/mnemond.yaml:1:13: account_id must be 12 digits (quote it), found "8288796""#),
+        Invalid(
+            name: "YAML syntax error",
+            yaml: valid + "\n  - name: [unclosed\n",
+            error: "etc/mnemond.yaml:13:1: invalid YAML: did not find expected ',' or ']'"),
+        Invalid(
+            name: "accepted risk naming an unknown check",
+            yaml: valid + "\naccepted_risks:\n  - check: s3.lifecycle.noncurent\n    reason: x\n",
+            error:
+                #"etc/mnemond.yaml:14:12: accepted_risks[0].check: unknown check "s3.lifecycle.noncurent" (did you mean "s3.lifecycle.noncurrent"?)"#
+        ),
+        Invalid(
+            name: "duplicate bucket",
+            yaml: valid + "\n  - name: mne-media-prod\n    region: eu-west-1\n    role: source\n    noncurrent_days: 35\n",
+            error: #"etc/mnemond.yaml:13:5: buckets[2]: bucket "mne-media-prod" is listed twice"#),
+    ]
+
+    @Test(arguments: invalid)
+    func invalidConfigNamesFileLineAndKey(_ c: Invalid) {
+        #expect(throws: ConfigError.self) { try Config.parse(c.yaml, file: "etc/mnemond.yaml") }
+        do {
+            _ = try Config.parse(c.yaml, file: "etc/mnemond.yaml")
+        } catch {
+            #expect(error.description == c.error)
+        }
+    }
+
+    @Test func aMissingFileSaysSo() {
+        do {
+            _ = try Config.load(path: "/nonexistent/mnemond.yaml")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.hasPrefix("/nonexistent/mnemond.yaml: cannot read:"))
+        }
+    }
+}

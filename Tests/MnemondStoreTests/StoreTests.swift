@@ -1,0 +1,97 @@
+import Foundation
+import MnemondModel
+import MnemondStore
+import Testing
+
+private func tempDB() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("mnemond-store-\(UUID().uuidString)/m.sqlite").path
+}
+
+private func finding(_ resource: String, _ state: CheckState, found: String = "x") -> Finding {
+    Finding(
+        check: "s3.lifecycle.noncurrent", resource: resource, state: state, message: "\(resource): \(state)",
+        expected: "180 d", found: found)
+}
+
+private func cycle(at t: TimeInterval, _ findings: [Finding], samples: [Sample] = []) -> CycleInput {
+    CycleInput(
+        startedAt: Date(timeIntervalSince1970: t - 1), finishedAt: Date(timeIntervalSince1970: t), observations: [],
+        samples: samples, findings: findings, apiCalls: 8)
+}
+
+@Suite struct StoreTests {
+    @Test func fileIsCreatedOwnerOnlyInWALMode() throws {
+        let path = tempDB()
+        _ = try Store.open(path: path)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        // The WAL file exists once a write happened in WAL mode (migrations wrote).
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        // Opening again re-runs no migration and keeps the data.
+        _ = try Store.open(path: path)
+    }
+
+    @Test func sinceIsKeptWhileTheStateHoldsAndResetWhenItChanges() async throws {
+        let store = try Store.open(path: tempDB())
+        try await store.recordCycle(cycle(at: 1000, [finding("a", .ok, found: "180 d")]))
+        try await store.recordCycle(cycle(at: 2000, [finding("a", .ok, found: "180 d")]))
+        var state = try await store.currentStates()[0]
+        #expect(state.since == Date(timeIntervalSince1970: 1000))
+        #expect(state.lastEvaluated == Date(timeIntervalSince1970: 2000))
+        try await store.recordCycle(cycle(at: 3000, [finding("a", .critical, found: "15 d")]))
+        state = try await store.currentStates()[0]
+        #expect(state.state == .critical)
+        #expect(state.since == Date(timeIntervalSince1970: 3000))
+        #expect(state.found == "15 d")
+        let history = try await store.results(check: "s3.lifecycle.noncurrent", resource: "a")
+        #expect(history.map(\.state) == [.critical, .ok, .ok])
+        let last = try await store.lastCycle()
+        #expect(last?.critical == 1)
+        #expect(last?.apiCalls == 8)
+    }
+
+    @Test func samplesAnswerRangeQueriesPerSeriesAndLabels() async throws {
+        let store = try Store.open(path: tempDB())
+        var samples: [Sample] = []
+        for minute in 0..<100 {
+            for bucket in ["a", "b"] {
+                samples.append(
+                    Sample(
+                        series: "lag_seconds", labels: ["bucket": bucket],
+                        time: Date(timeIntervalSince1970: Double(minute * 60)), value: Double(minute)))
+            }
+        }
+        try await store.insertSamples(samples)
+        let range = try await store.samples(
+            series: "lag_seconds", labels: ["bucket": "b"], since: Date(timeIntervalSince1970: 600),
+            until: Date(timeIntervalSince1970: 1200))
+        #expect(range.map(\.value) == Array(10..<20).map(Double.init))
+        #expect(range.allSatisfy { $0.labels == ["bucket": "b"] })
+        let both = try await store.samples(series: "lag_seconds", since: Date(timeIntervalSince1970: 0))
+        #expect(both.count == 200)
+        let none = try await store.samples(series: "other", since: .distantPast)
+        #expect(none.isEmpty)
+    }
+
+    @Test func aReadOnlyStoreReadsButCannotWrite() async throws {
+        let path = tempDB()
+        let writer = try Store.open(path: path)
+        try await writer.recordCycle(cycle(at: 1000, [finding("a", .warning)]))
+        let reader = try Store.openReadOnly(path: path)
+        #expect(try await reader.currentStates().count == 1)
+        await #expect(throws: StoreError.self) {
+            try await reader.recordCycle(cycle(at: 2000, [finding("a", .ok)]))
+        }
+        // The writer keeps working while a reader is open.
+        try await writer.recordCycle(cycle(at: 3000, [finding("a", .ok)]))
+        #expect(try await reader.currentStates().first?.state == .ok)
+    }
+
+    @Test func openingAMissingStoreReadOnlySaysWhatToDo() {
+        #expect {
+            try Store.openReadOnly(path: "/nonexistent/m.sqlite")
+        } throws: { error in
+            "\(error)".contains("/nonexistent/m.sqlite") && "\(error)".contains("--db")
+        }
+    }
+}
