@@ -149,7 +149,7 @@ import Testing
         #expect(result.status == 78)
         #expect(
             result.stderr.contains(
-                #"mnemond.yaml:51:5: unknown key "noncurent_days" in buckets[3] (did you mean "noncurrent_days"?)"#),
+                #"mnemond.yaml:46:5: unknown key "noncurent_days" in buckets[3] (did you mean "noncurrent_days"?)"#),
             "\(result.stderr)")
         let validate = try CLI.run(["config", "validate", "--config", config])
         #expect(validate.status == 78)

@@ -85,12 +85,12 @@ import Testing
             name: "accepted risk naming an unknown check",
             yaml: valid + "\naccepted_risks:\n  - check: s3.lifecycle.noncurent\n    reason: x\n",
             error:
-                #"etc/mnemond.yaml:14:12: accepted_risks[0].check: unknown check "s3.lifecycle.noncurent" (did you mean "s3.lifecycle.noncurrent"?)"#
+                #"etc/mnemond.yaml:13:12: accepted_risks[0].check: unknown check "s3.lifecycle.noncurent" (did you mean "s3.lifecycle.noncurrent"?)"#
         ),
         Invalid(
             name: "duplicate bucket",
             yaml: valid + "\n  - name: mne-media-prod\n    region: eu-west-1\n    role: source\n    noncurrent_days: 35\n",
-            error: #"etc/mnemond.yaml:13:5: buckets[2]: bucket "mne-media-prod" is listed twice"#),
+            error: #"etc/mnemond.yaml:12:5: buckets[2]: bucket "mne-media-prod" is listed twice"#),
     ]
 
     @Test(arguments: invalid)

@@ -22,11 +22,11 @@ private func cycle(at t: TimeInterval, _ findings: [Finding], samples: [Sample] 
 @Suite struct StoreTests {
     @Test func fileIsCreatedOwnerOnlyInWALMode() throws {
         let path = tempDB()
-        _ = try Store.open(path: path)
+        let store = try Store.open(path: path)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         // The WAL file exists once a write happened in WAL mode (migrations wrote).
-        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        withExtendedLifetime(store) { #expect(FileManager.default.fileExists(atPath: path + "-wal")) }
         // Opening again re-runs no migration and keeps the data.
         _ = try Store.open(path: path)
     }

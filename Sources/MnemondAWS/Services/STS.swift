@@ -33,7 +33,7 @@ extension STSCalls {
         STSCalls(
             assumeRole: { roleARN, sessionName, externalID, source, region in
                 let client = AWSClient(
-                    credentials: FixedCredentials(value: source), http: http, endpoints: endpoints, now: now)
+                    credentials: StaticCredentialProvider(source), http: http, endpoints: endpoints, now: now)
                 var parameters = [("RoleArn", roleARN), ("RoleSessionName", sessionName)]
                 if let externalID { parameters.append(("ExternalId", externalID)) }
                 let op = QueryProtocol.operation(.sts, action: "AssumeRole", parameters: parameters, resource: roleARN)
@@ -93,9 +93,3 @@ public enum ISO8601 {
     }
 }
 
-/// The source credentials of one AssumeRole call.
-struct FixedCredentials: CredentialProvider {
-    let value: AWSCredentials
-    var name: String { value.source }
-    func credentials() async throws -> AWSCredentials { value }
-}

@@ -1,0 +1,82 @@
+import Foundation
+import MnemondTestSupport
+import Testing
+
+/// deploy/iam-policy.json is enough for every call mnemond makes, and a call it does not allow
+/// turns exactly the checks that need it UNKNOWN with AccessDenied — the simulator enforces IAM
+/// policies when signature verification is on.
+@Suite(.serialized) struct LeastPrivilegeTests {
+    /// Creates an IAM user with `policy` in the simulator and returns its access key pair.
+    func user(_ name: String, policy: String, on simulator: AWSSimulator) throws -> (String, String) {
+        let script = """
+            import boto3, json, sys
+            from botocore.config import Config
+            iam = boto3.client("iam", endpoint_url=sys.argv[1], aws_access_key_id=sys.argv[2],
+                aws_secret_access_key=sys.argv[3], region_name="us-east-1",
+                config=Config(retries={"max_attempts": 1}))
+            iam.create_user(UserName=sys.argv[4])
+            iam.put_user_policy(UserName=sys.argv[4], PolicyName="mnemond", PolicyDocument=sys.stdin.read())
+            key = iam.create_access_key(UserName=sys.argv[4])["AccessKey"]
+            print(json.dumps([key["AccessKeyId"], key["SecretAccessKey"]]))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c", script, simulator.endpoint.absoluteString, simulator.accessKeyID,
+            simulator.secretAccessKey, name,
+        ]
+        let input = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(policy.utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(errorText)")
+        let pair = try JSONSerialization.jsonObject(with: data) as! [String]
+        return (pair[0], pair[1])
+    }
+
+    @Test func theShippedPolicyAllowsEveryCallAndAMissingActionIsUnknown() async throws {
+        let simulator = try await AWSSimulator.start(state: .target, auth: true)
+        defer { Task { await simulator.stop() } }
+        let policyPath = PeerProcess.repoRoot().appendingPathComponent("deploy/iam-policy.json").path
+        let policy = try String(contentsOfFile: policyPath, encoding: .utf8)
+
+        let (key, secret) = try user("mnemond-least-privilege", policy: policy, on: simulator)
+        var env = simulator.environment
+        env["AWS_ACCESS_KEY_ID"] = key
+        env["AWS_SECRET_ACCESS_KEY"] = secret
+        let dir = temporaryDirectory()
+        let ok = try CLI.run(
+            ["check", "--once", "--config", repoConfig, "--db", dir.appendingPathComponent("a.sqlite").path],
+            environment: env)
+        #expect(ok.status == 0, "stdout: \(ok.stdout) stderr: \(ok.stderr)")
+
+        let narrowed = policy.replacingOccurrences(of: "\"s3:GetLifecycleConfiguration\"", with: "\"s3:GetBucketTagging\"")
+        let (key2, secret2) = try user("mnemond-narrow", policy: narrowed, on: simulator)
+        env["AWS_ACCESS_KEY_ID"] = key2
+        env["AWS_SECRET_ACCESS_KEY"] = secret2
+        let denied = try CLI.run(
+            ["check", "--once", "--json", "--config", repoConfig, "--db", dir.appendingPathComponent("b.sqlite").path],
+            environment: env)
+        #expect(denied.status == 3, "stdout: \(denied.stdout) stderr: \(denied.stderr)")
+        let document = try JSONSerialization.jsonObject(with: Data(denied.stdout.utf8)) as! [String: Any]
+        let findings = document["findings"] as! [[String: Any]]
+        for finding in findings {
+            let message = finding["message"] as! String
+            if finding["check"] as? String == "s3.lifecycle.noncurrent" {
+                #expect(finding["state"] as? String == "UNKNOWN")
+                #expect(message.contains("s3:GetBucketLifecycleConfiguration"), "\(message)")
+                #expect(message.contains("AccessDenied"), "\(message)")
+            } else {
+                #expect(finding["state"] as? String == "OK", "\(message)")
+            }
+        }
+    }
+}
