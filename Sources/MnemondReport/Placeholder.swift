@@ -1,0 +1,1 @@
+// Weekly report model and renderers: not built yet (see README, "Status").
