@@ -95,7 +95,7 @@ public final class AWSClient: Sendable {
         let signingDate = now().addingTimeInterval(await skew.offset)
         let signed = signer.sign(unsigned, credentials: creds.signing, date: signingDate)
         let request = HTTPRequest(method: signed.method, url: signed.url, headers: signed.headers, body: signed.body)
-        await calls.record(operation.service.iamPrefix)
+        await calls.record(operation)
         let response: HTTPResponse
         do {
             response = try await http.send(request)
@@ -148,14 +148,22 @@ actor ClockSkew {
     func set(_ value: TimeInterval) { offset = value }
 }
 
-/// Counts API calls per service; the daemon reads and resets it once per cycle.
+/// Counts API calls per service for the cycle's samples, and remembers every IAM action used
+/// since start (deploy/iam-policy.json must allow each of them).
 public actor CallCounter {
     private var counts: [String: Int] = [:]
+    private var actions: Set<String> = []
     public init() {}
-    func record(_ service: String) { counts[service, default: 0] += 1 }
+    func record(_ operation: AWSOperation) {
+        counts[operation.service.iamPrefix, default: 0] += 1
+        actions.insert(operation.iamAction)
+    }
     public func snapshot() -> [String: Int] { counts }
+    /// The per-service counts since the last reset, then zero them.
     public func reset() -> [String: Int] {
         defer { counts = [:] }
         return counts
     }
+    /// Every IAM action called since the client was made.
+    public func iamActions() -> Set<String> { actions }
 }

@@ -73,6 +73,12 @@ public struct AWSOperation: Sendable {
     public var bucket: String?
     /// What the call is about, for error messages (`mne-vault-replica`).
     public var resource: String?
+    /// The IAM action that authorises the call, when it differs from `prefix:Action`
+    /// (S3's GetBucketLifecycleConfiguration is authorised by s3:GetLifecycleConfiguration).
+    public var iamActionOverride: String?
+
+    /// The IAM action a policy must allow for this call.
+    public var iamAction: String { iamActionOverride ?? "\(service.iamPrefix):\(action)" }
 
     public init(
         service: AWSService, action: String, method: String = "GET", path: String = "/",

@@ -49,6 +49,9 @@ public final class Runtime: Sendable {
     let s3: S3Collector
     let logger: Logger
     let now: @Sendable () -> Date
+    /// The newest observations of every family, so a cycle that collects one family still
+    /// evaluates the whole estate.
+    let latest = LatestObservations()
 
     public static func build(config: Config, options: RuntimeOptions, logger: Logger = Logger(label: "mnemond"))
         throws(StoreError) -> Runtime
@@ -85,29 +88,42 @@ public final class Runtime: Sendable {
         self.now = now
     }
 
-    /// Collect → evaluate → store, once. A failing AWS call makes its checks UNKNOWN; only a
+    /// Collect the given families (all by default) → evaluate every check → store, once. The
+    /// latest observations of families not collected this time are kept from earlier cycles, so
+    /// each evaluation sees the whole estate. A failing AWS call makes its checks UNKNOWN; only a
     /// store failure throws, and then nothing of this cycle is half-written.
-    public func runCycle() async throws(StoreError) -> CycleOutcome {
+    public func runCycle(families: Set<CheckFamily> = Set(CheckFamily.allCases)) async throws(StoreError)
+        -> CycleOutcome
+    {
         let started = now()
-        let s3Result = await s3.collect(config.policy.buckets)
-        let observations = Observations(collectedAt: now(), buckets: s3Result.buckets)
+        var collected = CollectedCycle()
+        if families.contains(.configuration) {
+            let result = await s3.collect(config.policy.buckets)
+            collected.samples += result.samples
+            collected.updates.append { $0.buckets = result.buckets }
+        }
+        let observations = await latest.merge(collected.updates, at: now())
         let findings = Catalog.evaluate(config.policy, observations, History(), now: now())
         let finished = now()
         let calls = await aws.calls.reset()
-        var samples = s3Result.samples
+        var samples = collected.samples
         samples.append(
-            Sample(series: "cycle_duration_seconds", time: finished, value: finished.timeIntervalSince(started)))
+            Sample(
+                series: "cycle_duration_seconds",
+                labels: ["families": families.sorted().map(\.rawValue).joined(separator: "+")], time: finished,
+                value: finished.timeIntervalSince(started)))
         for (service, count) in calls {
             samples.append(Sample(series: "aws_api_calls", labels: ["service": service], time: finished, value: Double(count)))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        let rows = observations.buckets.map { bucket in
-            CycleInput.ObservationRow(
-                kind: "s3.bucket", resource: bucket.bucket,
-                payload: (try? encoder.encode(bucket)).map { String(decoding: $0, as: UTF8.self) } ?? "{}")
-        }
+        let rows = families.contains(.configuration)
+            ? observations.buckets.map { bucket in
+                CycleInput.ObservationRow(
+                    kind: "s3.bucket", resource: bucket.bucket,
+                    payload: (try? encoder.encode(bucket)).map { String(decoding: $0, as: UTF8.self) } ?? "{}")
+            } : []
         try await store.recordCycle(
             CycleInput(
                 startedAt: started, finishedAt: finished, observations: rows, samples: samples, findings: findings,
@@ -116,6 +132,7 @@ public final class Runtime: Sendable {
         logger.info(
             "cycle done",
             metadata: [
+                "families": "\(families.sorted().map(\.rawValue).joined(separator: ","))",
                 "ok": "\(counts[.ok] ?? 0)", "warning": "\(counts[.warning] ?? 0)",
                 "critical": "\(counts[.critical] ?? 0)", "unknown": "\(counts[.unknown] ?? 0)",
                 "api_calls": "\(calls.values.reduce(0, +))",
@@ -126,5 +143,21 @@ public final class Runtime: Sendable {
 
     public func shutdown() async {
         await http.shutdown()
+    }
+}
+
+/// What one cycle collected: samples, and how to fold its observations into the latest ones.
+struct CollectedCycle {
+    var samples: [Sample] = []
+    var updates: [@Sendable (inout Observations) -> Void] = []
+}
+
+actor LatestObservations {
+    private var current = Observations(collectedAt: .distantPast)
+
+    func merge(_ updates: [@Sendable (inout Observations) -> Void], at time: Date) -> Observations {
+        for update in updates { update(&current) }
+        current.collectedAt = time
+        return current
     }
 }

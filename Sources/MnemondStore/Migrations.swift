@@ -5,6 +5,12 @@ import GRDB
 enum Migrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
+        // Each feature's migrations live beside its store code; this list fixes their order.
+        registerV1(&migrator)
+        return migrator
+    }
+
+    static func registerV1(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v1-series-results-state") { db in
             try db.execute(
                 sql: """
@@ -74,6 +80,5 @@ enum Migrations {
                     );
                     """)
         }
-        return migrator
     }
 }

@@ -7,10 +7,14 @@ public struct S3: Sendable {
     let client: AWSClient
     public init(client: AWSClient) { self.client = client }
 
-    func bucketOperation(_ action: String, bucket: String, subresource: String) -> AWSOperation {
-        AWSOperation(
+    func bucketOperation(_ action: String, bucket: String, subresource: String, iamAction: String? = nil)
+        -> AWSOperation
+    {
+        var op = AWSOperation(
             service: .s3, action: action, method: "GET", path: "/", query: [(name: subresource, value: nil)],
             bucket: bucket, resource: bucket)
+        op.iamActionOverride = iamAction
+        return op
     }
 
     /// `<VersioningConfiguration>`; no `Status` child means versioning was never enabled.
@@ -22,7 +26,9 @@ public struct S3: Sendable {
 
     /// `<LifecycleConfiguration>`, or nil when the bucket has none (NoSuchLifecycleConfiguration).
     public func getBucketLifecycleConfiguration(bucket: String, region: String) async throws -> XMLTree? {
-        let op = bucketOperation("GetBucketLifecycleConfiguration", bucket: bucket, subresource: "lifecycle")
+        let op = bucketOperation(
+            "GetBucketLifecycleConfiguration", bucket: bucket, subresource: "lifecycle",
+            iamAction: "s3:GetLifecycleConfiguration")
         do {
             let response = try await client.send(op, region: region)
             return try AWSDecoding.xml(response.body, operation: op, region: region)
