@@ -7,12 +7,25 @@ public struct Policy: Sendable, Equatable {
     public var accountID: String
     public var buckets: [BucketPolicy]
     public var acceptedRisks: [AcceptedRisk]
+    public var rds: [RDSPolicy]
+    public var backup: BackupPolicy?
+    public var monitoring: MonitoringPolicy?
+    public var appRole: AppRolePolicy?
 
-    public init(accountID: String, buckets: [BucketPolicy], acceptedRisks: [AcceptedRisk] = []) {
+    public init(
+        accountID: String, buckets: [BucketPolicy], acceptedRisks: [AcceptedRisk] = [], rds: [RDSPolicy] = [],
+        backup: BackupPolicy? = nil, monitoring: MonitoringPolicy? = nil, appRole: AppRolePolicy? = nil
+    ) {
         self.accountID = accountID
         self.buckets = buckets
         self.acceptedRisks = acceptedRisks
+        self.rds = rds
+        self.backup = backup
+        self.monitoring = monitoring
+        self.appRole = appRole
     }
+
+    public func bucket(_ name: String) -> BucketPolicy? { buckets.first { $0.name == name } }
 
     /// The accepted risk covering a finding, if any is in force at `now`.
     public func acceptedRisk(for check: CheckID, resource: String, at now: Date) -> AcceptedRisk? {
@@ -35,12 +48,228 @@ public struct BucketPolicy: Sendable, Equatable {
     public var noncurrentDays: Int
     /// Where the guide configures this bucket (`Phase 2B`).
     public var guide: String
+    /// Sources: objects move to Intelligent-Tiering on day 0.
+    public var intelligentTieringDay0: Bool
+    /// Incomplete multipart uploads are aborted after this many days (nil: not promised).
+    public var abortMultipartDays: Int?
+    /// Default encryption promised (nil: not checked).
+    public var encryption: EncryptionPromise?
+    /// Object Lock promised on this bucket (nil: not promised).
+    public var objectLock: ObjectLockPromise?
+    /// Sources: the replication rule promised (nil for replicas).
+    public var replication: ReplicationPromise?
 
-    public init(name: String, region: String, role: Role, noncurrentDays: Int, guide: String) {
+    public init(
+        name: String, region: String, role: Role, noncurrentDays: Int, guide: String,
+        intelligentTieringDay0: Bool = false, abortMultipartDays: Int? = nil, encryption: EncryptionPromise? = nil,
+        objectLock: ObjectLockPromise? = nil, replication: ReplicationPromise? = nil
+    ) {
         self.name = name
         self.region = region
         self.role = role
         self.noncurrentDays = noncurrentDays
         self.guide = guide
+        self.intelligentTieringDay0 = intelligentTieringDay0
+        self.abortMultipartDays = abortMultipartDays
+        self.encryption = encryption
+        self.objectLock = objectLock
+        self.replication = replication
+    }
+}
+
+public struct EncryptionPromise: Sendable, Equatable {
+    public var algorithm: String
+    public var bucketKey: Bool
+    public init(algorithm: String, bucketKey: Bool) {
+        self.algorithm = algorithm
+        self.bucketKey = bucketKey
+    }
+}
+
+public struct ObjectLockPromise: Sendable, Equatable {
+    public var mode: String
+    public var days: Int
+    public init(mode: String, days: Int) {
+        self.mode = mode
+        self.days = days
+    }
+}
+
+public struct ReplicationPromise: Sendable, Equatable {
+    public var destinationBucket: String
+    public var storageClass: String
+    public var deleteMarkerReplication: Bool
+    public var metricsEnabled: Bool
+    /// The rule ID the alarms' RuleId dimension uses (nil: any rule to the destination).
+    public var ruleID: String?
+    /// Replication latency (Maximum over 5-minute periods) above this is critical.
+    public var latencyCriticalSeconds: Int
+    /// How many consecutive 5-minute periods must breach (the guide's alarm: 2).
+    public var latencyPeriods: Int
+    public var guide: String
+
+    public init(
+        destinationBucket: String, storageClass: String, deleteMarkerReplication: Bool, metricsEnabled: Bool,
+        ruleID: String?, latencyCriticalSeconds: Int = 900, latencyPeriods: Int = 2, guide: String = "Phase 3"
+    ) {
+        self.destinationBucket = destinationBucket
+        self.storageClass = storageClass
+        self.deleteMarkerReplication = deleteMarkerReplication
+        self.metricsEnabled = metricsEnabled
+        self.ruleID = ruleID
+        self.latencyCriticalSeconds = latencyCriticalSeconds
+        self.latencyPeriods = latencyPeriods
+        self.guide = guide
+    }
+}
+
+/// Guide Phase 5: RDS automated backups and PITR.
+public struct RDSPolicy: Sendable, Equatable {
+    public var identifier: String
+    public var region: String
+    public var retentionDays: Int
+    /// `22:00-00:00` (UTC).
+    public var backupWindow: String?
+    /// now − LatestRestorableTime above this is a warning. AWS typically trails by ~5 min.
+    public var pitrWarningSeconds: Int
+    public var pitrCriticalSeconds: Int
+
+    public init(
+        identifier: String, region: String, retentionDays: Int, backupWindow: String?, pitrWarningSeconds: Int = 600,
+        pitrCriticalSeconds: Int = 1800
+    ) {
+        self.identifier = identifier
+        self.region = region
+        self.retentionDays = retentionDays
+        self.backupWindow = backupWindow
+        self.pitrWarningSeconds = pitrWarningSeconds
+        self.pitrCriticalSeconds = pitrCriticalSeconds
+    }
+}
+
+/// Guide Phase 6: the AWS Backup plan, its jobs, copies, recovery points and restore tests.
+public struct BackupPolicy: Sendable, Equatable {
+    public var region: String
+    public var planName: String
+    public var ruleName: String
+    public var schedule: String
+    public var intervalHours: Int
+    public var graceHours: Int
+    public var retentionDays: Int
+    public var vault: String
+    /// The protected resource (the RDS instance ARN).
+    public var resourceARN: String
+    public var drRegion: String
+    public var drVault: String
+    public var drRetentionDays: Int
+    /// Guide maintenance: a restore test monthly, a DR-region restore quarterly.
+    public var restoreTestDays: Int
+    public var drRestoreTestDays: Int
+
+    public init(
+        region: String, planName: String, ruleName: String, schedule: String, intervalHours: Int, graceHours: Int,
+        retentionDays: Int, vault: String, resourceARN: String, drRegion: String, drVault: String,
+        drRetentionDays: Int, restoreTestDays: Int = 30, drRestoreTestDays: Int = 90
+    ) {
+        self.region = region
+        self.planName = planName
+        self.ruleName = ruleName
+        self.schedule = schedule
+        self.intervalHours = intervalHours
+        self.graceHours = graceHours
+        self.retentionDays = retentionDays
+        self.vault = vault
+        self.resourceARN = resourceARN
+        self.drRegion = drRegion
+        self.drVault = drVault
+        self.drRetentionDays = drRetentionDays
+        self.restoreTestDays = restoreTestDays
+        self.drRestoreTestDays = drRestoreTestDays
+    }
+
+    /// The DR vault's ARN as a copy action names it.
+    public func drVaultARN(account: String) -> String {
+        "arn:aws:backup:\(drRegion):\(account):backup-vault:\(drVault)"
+    }
+
+    /// Schedule interval plus grace: the oldest a newest backup may be.
+    public var maxAgeSeconds: Int { (intervalHours + graceHours) * 3600 }
+}
+
+/// Guide Phase 8: topics, alarms and EventBridge rules that must exist and work, and the
+/// thresholds of the metric checks.
+public struct MonitoringPolicy: Sendable, Equatable {
+    public var topics: [TopicPromise]
+    public var alarms: [AlarmPromise]
+    public var eventRules: [EventRulePromise]
+    /// Replica object count: the robust band is computed over this many days of history.
+    public var objectCountWindowDays: Int
+    /// A drop below median − factor × MAD (scaled) is critical.
+    public var objectCountMADFactor: Double
+    /// The replica may trail the source's object count by at most this fraction.
+    public var replicaLagFraction: Double
+
+    public init(
+        topics: [TopicPromise], alarms: [AlarmPromise], eventRules: [EventRulePromise],
+        objectCountWindowDays: Int = 14, objectCountMADFactor: Double = 5, replicaLagFraction: Double = 0.05
+    ) {
+        self.topics = topics
+        self.alarms = alarms
+        self.eventRules = eventRules
+        self.objectCountWindowDays = objectCountWindowDays
+        self.objectCountMADFactor = objectCountMADFactor
+        self.replicaLagFraction = replicaLagFraction
+    }
+}
+
+public struct TopicPromise: Sendable, Equatable {
+    public var arn: String
+    public var requireEmail: Bool
+    public var requireHTTPS: Bool
+    public init(arn: String, requireEmail: Bool, requireHTTPS: Bool) {
+        self.arn = arn
+        self.requireEmail = requireEmail
+        self.requireHTTPS = requireHTTPS
+    }
+}
+
+public struct AlarmPromise: Sendable, Equatable {
+    public var name: String
+    /// Where the alarm is expected to live (nil: where its metric is published).
+    public var region: String?
+    public var metric: String
+    public var dimensions: [String: String]
+    public var threshold: Double?
+    public var topicARN: String?
+    public init(name: String, region: String?, metric: String, dimensions: [String: String], threshold: Double?, topicARN: String?) {
+        self.name = name
+        self.region = region
+        self.metric = metric
+        self.dimensions = dimensions
+        self.threshold = threshold
+        self.topicARN = topicARN
+    }
+}
+
+public struct EventRulePromise: Sendable, Equatable {
+    public var name: String
+    public var region: String
+    public var topicARN: String
+    public init(name: String, region: String, topicARN: String) {
+        self.name = name
+        self.region = region
+        self.topicARN = topicARN
+    }
+}
+
+/// Guide Phase 4: the application role's allows and explicit denies.
+public struct AppRolePolicy: Sendable, Equatable {
+    public var name: String
+    public var sourceBuckets: [String]
+    public var replicaBuckets: [String]
+    public init(name: String, sourceBuckets: [String], replicaBuckets: [String]) {
+        self.name = name
+        self.sourceBuckets = sourceBuckets
+        self.replicaBuckets = replicaBuckets
     }
 }
