@@ -1,0 +1,756 @@
+"""Tests of the AWS simulator: the launcher, the seeded estates, moto's extensions
+(answers checked against botocore's shapes) and every named fault.
+
+    python3 -m pytest Tests/Simulator -q
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any, Callable
+
+import boto3
+import botocore.session
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import estate  # noqa: E402
+import faults  # noqa: E402
+
+SIMULATOR = os.path.join(HERE, "simulator.py")
+ACCOUNT = "828879644785"
+UTC = dt.timezone.utc
+FIXED_NOW = "2026-11-20T14:00:00Z"
+READY_TIMEOUT = 40.0
+
+
+class Simulator:
+    """One launcher process, started at once and joined on first use so that several
+    start in parallel."""
+
+    def __init__(self, *args: str):
+        self.args = args
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [sys.executable, SIMULATOR, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+        )
+        self._info: dict[str, Any] | None = None
+        self.started = time.monotonic()
+        self.ready_after: float | None = None
+
+    @property
+    def info(self) -> dict[str, Any]:
+        if self._info is None:
+            self._info = json.loads(self._read_line())
+            self.ready_after = time.monotonic() - self.started
+        return self._info
+
+    def _read_line(self) -> str:
+        assert self.proc.stdout is not None
+        sel = selectors.DefaultSelector()
+        sel.register(self.proc.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + READY_TIMEOUT
+        buf = b""
+        while b"\n" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sel.select(timeout=left):
+                self.fail("no ready line in time")
+            chunk = os.read(self.proc.stdout.fileno(), 4096)
+            if not chunk:
+                self.fail("exited before its ready line")
+            buf += chunk
+        line, rest = buf.split(b"\n", 1)
+        assert rest == b"", f"more than one line on stdout: {rest!r}"
+        return line.decode()
+
+    def fail(self, why: str) -> None:
+        self.stderr.seek(0)
+        log = self.stderr.read().decode(errors="replace")[-4000:]
+        pytest.fail(f"simulator {self.args}: {why}\n{log}")
+
+    @property
+    def endpoint(self) -> str:
+        return self.info["endpoint"]
+
+    def client(self, service: str, region: str = "eu-west-1", secret: str | None = None, **config: Any) -> Any:
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=self.endpoint,
+            aws_access_key_id=self.info["access_key_id"],
+            aws_secret_access_key=secret or self.info["secret_access_key"],
+            config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}, **config),
+        )
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.stderr.close()
+        return self.proc.returncode
+
+
+@pytest.fixture(scope="module")
+def sims() -> Any:
+    started = {
+        "target": Simulator("--state", "target"),
+        "current": Simulator("--state", "current", "--now", FIXED_NOW),
+        "auth": Simulator("--state", "target", "--auth"),
+        "faults": Simulator("--state", "target"),
+    }
+    yield started
+    for sim in started.values():
+        sim.stop()
+
+
+@pytest.fixture(scope="module")
+def target(sims: dict[str, Simulator]) -> Simulator:
+    return sims["target"]
+
+
+@pytest.fixture(scope="module")
+def current(sims: dict[str, Simulator]) -> Simulator:
+    return sims["current"]
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+def all_pages(client: Any, op: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = getattr(client, op)(**kwargs, **({"NextToken": token} if token else {}))
+        out += page[key]
+        token = page.get("NextToken")
+        if not token:
+            return out
+
+
+# ---------------------------------------------------------------- the launcher
+
+
+def test_ready_line(target: Simulator) -> None:
+    info = target.info
+    assert set(info) == {"endpoint", "access_key_id", "secret_access_key", "account", "state"}
+    assert info["endpoint"].startswith("http://127.0.0.1:")
+    assert info["account"] == ACCOUNT and info["state"] == "target"
+    assert (info["access_key_id"], info["secret_access_key"]) == ("AKIDSIMULATOR", "simulator-secret")
+    # seeding takes ~2-3 s on an idle 2-core machine; this bound only catches hangs
+    assert target.ready_after is not None and target.ready_after < 30
+
+
+def test_exits_on_stdin_eof_and_sigterm() -> None:
+    for how in ("eof", "sigterm"):
+        sim = Simulator("--state", "empty")
+        assert sim.info["state"] == "empty"
+        if how == "sigterm":
+            sim.proc.send_signal(signal.SIGTERM)
+        else:
+            assert sim.proc.stdin is not None
+            sim.proc.stdin.close()
+        assert sim.proc.wait(timeout=10) == 0
+        sim.stop()
+
+
+PARENT_THAT_DIES = """
+import os, subprocess, sys
+child = subprocess.Popen([sys.executable, sys.argv[1], "--state", "empty"],
+    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+child.stdout.readline()
+print(child.pid, flush=True)
+os._exit(0)  # dies holding every pipe to the child, as a crashed test runner would
+"""
+
+
+def test_exits_when_parent_dies() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", PARENT_THAT_DIES, SIMULATOR], capture_output=True, text=True, timeout=READY_TIMEOUT
+    )
+    pid = int(out.stdout.strip())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+    pytest.fail("simulator outlived its parent")
+
+
+# ------------------------------------------------------------- target estate
+
+
+def test_target_s3(target: Simulator) -> None:
+    for bucket, region in estate.BUCKET_REGION.items():
+        s3 = target.client("s3", region)
+        assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+        assert (s3.get_bucket_location(Bucket=bucket)["LocationConstraint"]) == region
+        sse = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+        assert sse["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256" and sse["BucketKeyEnabled"]
+        with pytest.raises(ClientError):
+            s3.get_object_lock_configuration(Bucket=bucket)
+        rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+        assert len(rules) == 1 and "Expiration" not in rules[0]
+        days = rules[0]["NoncurrentVersionExpiration"]["NoncurrentDays"]
+        if bucket in estate.SOURCES:
+            assert days == 35 and rules[0]["Transitions"] == [{"Days": 0, "StorageClass": "INTELLIGENT_TIERING"}]
+        else:
+            assert days == 180
+    vault_replica = target.client("s3", "eu-north-1").get_bucket_lifecycle_configuration(Bucket="mne-vault-replica")
+    assert vault_replica["Rules"][0]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 180}
+    s3 = target.client("s3")
+    for pair in estate.REPLICATION:
+        config = s3.get_bucket_replication(Bucket=pair["source"])["ReplicationConfiguration"]
+        assert config["Role"] == f"arn:aws:iam::{ACCOUNT}:role/service-role/{pair['role']}"
+        (rule,) = config["Rules"]
+        assert rule["ID"] == pair["rule_id"] and rule["Status"] == "Enabled"
+        assert rule["Destination"]["Bucket"] == f"arn:aws:s3:::{pair['destination']}"
+        assert rule["Destination"]["StorageClass"] == "DEEP_ARCHIVE"
+        assert rule["Destination"]["Metrics"]["Status"] == "Enabled"
+        assert rule["DeleteMarkerReplication"] == {"Status": "Enabled"}
+    iam = target.client("iam", "us-east-1")
+    for pair in estate.REPLICATION:
+        assert iam.get_role(RoleName=pair["role"])["Role"]["Path"] == "/service-role/"
+
+
+def test_target_rds(target: Simulator) -> None:
+    db = target.client("rds").describe_db_instances(DBInstanceIdentifier=estate.RDS_ID)["DBInstances"][0]
+    assert db["Engine"] == "postgres" and db["DBInstanceArn"] == estate.RDS_ARN
+    assert db["BackupRetentionPeriod"] == 35 and db["PreferredBackupWindow"] == "22:00-00:00"
+    lag = (now() - db["LatestRestorableTime"]).total_seconds()
+    assert 170 <= lag <= 190, lag
+
+
+def test_target_backup_plan(target: Simulator) -> None:
+    backup = checked_client(target)
+    (listed,) = backup.list_backup_plans()["BackupPlansList"]
+    plan = backup.get_backup_plan(BackupPlanId=listed["BackupPlanId"])["BackupPlan"]
+    assert plan["BackupPlanName"] == estate.PLAN_NAME
+    (rule,) = plan["Rules"]
+    assert rule["RuleName"] == estate.RULE_NAME and rule["ScheduleExpression"] == "cron(0 */6 * * ? *)"
+    assert rule["TargetBackupVaultName"] == estate.VAULT and rule["Lifecycle"] == {"DeleteAfterDays": 180}
+    assert rule["EnableContinuousBackup"] is False
+    assert rule["CopyActions"] == [
+        {"DestinationBackupVaultArn": estate.DR_VAULT_ARN, "Lifecycle": {"DeleteAfterDays": 180}}
+    ]
+    (selection,) = backup.list_backup_selections(BackupPlanId=listed["BackupPlanId"])["BackupSelectionsList"]
+    got = backup.get_backup_selection(BackupPlanId=listed["BackupPlanId"], SelectionId=selection["SelectionId"])
+    assert got["BackupSelection"]["Resources"] == [estate.RDS_ARN]
+    assert isinstance(got["CreationDate"], dt.datetime)
+    assert [v["BackupVaultName"] for v in backup.list_backup_vaults()["BackupVaultList"]] == [estate.VAULT]
+    assert {"ListBackupPlans", "GetBackupPlan", "ListBackupSelections", "GetBackupSelection"} <= set(backup.checked)
+    dr = target.client("backup", "eu-west-3").describe_backup_vault(BackupVaultName=estate.DR_VAULT)
+    assert dr["BackupVaultArn"] == estate.DR_VAULT_ARN and dr["NumberOfRecoveryPoints"] >= 700
+
+
+# --------------------------------------------- backup extensions vs botocore
+
+
+BACKUP_MODEL = botocore.session.get_session().get_service_model("backup")
+
+
+def assert_parsed(raw: Any, parsed: Any, shape: Any, where: str) -> None:
+    """Every field of the raw JSON answer is in botocore's shape and survives parsing;
+    timestamps travel as epoch numbers and parse into datetimes."""
+    kind = shape.type_name
+    if kind == "structure":
+        assert isinstance(raw, dict), where
+        for key, value in raw.items():
+            assert key in shape.members, f"{where}.{key} is not in the model"
+            assert key in parsed, f"{where}.{key} was dropped by the parser"
+            assert_parsed(value, parsed[key], shape.members[key], f"{where}.{key}")
+    elif kind == "list":
+        assert isinstance(raw, list) and len(raw) == len(parsed), where
+        for i, (r, p) in enumerate(zip(raw, parsed)):
+            assert_parsed(r, p, shape.member, f"{where}[{i}]")
+    elif kind == "timestamp":
+        assert isinstance(raw, (int, float)), f"{where}: {raw!r} is not epoch seconds"
+        assert isinstance(parsed, dt.datetime), where
+    elif kind == "map":
+        assert set(raw) == set(parsed), where
+    else:
+        assert raw == parsed, f"{where}: {raw!r} != {parsed!r}"
+
+
+def checked_client(sim: Simulator, region: str = "eu-west-1") -> Any:
+    client = sim.client("backup", region)
+    seen: list[str] = []
+
+    def after_call(http_response: Any, parsed: Any, model: Any, **_: Any) -> None:
+        if http_response.status_code != 200 or not http_response.content:
+            return
+        raw = json.loads(http_response.content)
+        body = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+        assert_parsed(raw, body, model.output_shape, model.name)
+        seen.append(model.name)
+
+    client.meta.events.register("after-call.backup", after_call)
+    client.checked = seen
+    return client
+
+
+def test_backup_jobs(target: Simulator) -> None:
+    backup = checked_client(target)
+    jobs = all_pages(backup, "list_backup_jobs", "BackupJobs", MaxResults=250)
+    assert 718 <= len(jobs) <= 721
+    assert len({j["BackupJobId"] for j in jobs}) == len(jobs)
+    assert all(j["State"] == "COMPLETED" and j["ResourceArn"] == estate.RDS_ARN for j in jobs)
+    assert jobs[0]["CreatedBy"]["BackupRuleName"] == estate.RULE_NAME
+    times = sorted(j["CreationDate"] for j in jobs)
+    assert all(t.minute == 0 and t.hour % 6 == 0 for t in times)
+    assert now() - times[-1] < dt.timedelta(hours=6, minutes=30)
+    assert now() - times[0] < dt.timedelta(days=180)
+    day = now() - dt.timedelta(days=1)
+    recent = backup.list_backup_jobs(ByCreatedAfter=day)["BackupJobs"]
+    assert 3 <= len(recent) <= 5 and all(j["CreationDate"] > day for j in recent)
+    old = backup.list_backup_jobs(ByCreatedBefore=now() - dt.timedelta(days=179))["BackupJobs"]
+    assert 1 <= len(old) <= 5
+    assert backup.list_backup_jobs(ByState="FAILED")["BackupJobs"] == []
+    assert backup.list_backup_jobs(ByBackupVaultName="Default")["BackupJobs"] == []
+    assert len(backup.list_backup_jobs(ByBackupVaultName=estate.VAULT, MaxResults=7)["BackupJobs"]) == 7
+    assert backup.list_backup_jobs(ByResourceType="S3")["BackupJobs"] == []
+    assert backup.list_backup_jobs(ByResourceArn="arn:aws:rds:eu-west-1:1:db:other")["BackupJobs"] == []
+    one = backup.list_backup_jobs(ByResourceType="RDS", ByResourceArn=estate.RDS_ARN, MaxResults=1)
+    assert len(one["BackupJobs"]) == 1 and one["NextToken"]
+    assert target.client("backup", "eu-west-3").list_backup_jobs()["BackupJobs"] == []
+    described = backup.describe_backup_job(BackupJobId=jobs[5]["BackupJobId"])
+    assert described["RecoveryPointArn"] == jobs[5]["RecoveryPointArn"]
+    assert {"ListBackupJobs", "DescribeBackupJob"} <= set(backup.checked)
+
+
+def test_copy_jobs(target: Simulator) -> None:
+    backup = checked_client(target)
+    copies = all_pages(backup, "list_copy_jobs", "CopyJobs")
+    assert 715 <= len(copies) <= 721
+    assert all(c["DestinationBackupVaultArn"] == estate.DR_VAULT_ARN and c["State"] == "COMPLETED" for c in copies)
+    assert len(backup.list_copy_jobs(ByDestinationVaultArn=estate.DR_VAULT_ARN, MaxResults=5)["CopyJobs"]) == 5
+    assert backup.list_copy_jobs(ByDestinationVaultArn=estate.VAULT_ARN)["CopyJobs"] == []
+    assert backup.list_copy_jobs(ByState="FAILED")["CopyJobs"] == []
+    week = now() - dt.timedelta(days=7)
+    assert 27 <= len(backup.list_copy_jobs(ByCreatedAfter=week)["CopyJobs"]) <= 29
+    assert len(backup.list_copy_jobs(ByResourceArn=estate.RDS_ARN, ByCreatedBefore=week)["CopyJobs"]) > 600
+    assert "ListCopyJobs" in backup.checked
+
+
+def test_recovery_points(target: Simulator) -> None:
+    primary = checked_client(target)
+    dr = checked_client(target, "eu-west-3")
+    points = all_pages(primary, "list_recovery_points_by_backup_vault", "RecoveryPoints", BackupVaultName=estate.VAULT)
+    copies = all_pages(dr, "list_recovery_points_by_backup_vault", "RecoveryPoints", BackupVaultName=estate.DR_VAULT)
+    assert 718 <= len(points) <= 721 and 715 <= len(copies) <= 721
+    assert all(p["Status"] == "COMPLETED" and p["Lifecycle"] == {"DeleteAfterDays": 180} for p in points + copies)
+    assert all(c["SourceBackupVaultArn"] == estate.VAULT_ARN for c in copies)
+    assert all(c["RecoveryPointArn"].startswith("arn:aws:rds:eu-west-3:") for c in copies)
+    newest = max(p["CreationDate"] for p in copies)
+    assert now() - newest < dt.timedelta(hours=7)
+    recent = primary.list_recovery_points_by_backup_vault(
+        BackupVaultName=estate.VAULT, ByCreatedAfter=now() - dt.timedelta(days=2), ByResourceArn=estate.RDS_ARN
+    )["RecoveryPoints"]
+    assert 7 <= len(recent) <= 9
+    assert (
+        primary.list_recovery_points_by_backup_vault(
+            BackupVaultName=estate.VAULT, ByCreatedBefore=now() - dt.timedelta(days=181)
+        )["RecoveryPoints"]
+        == []
+    )
+    with pytest.raises(ClientError) as err:
+        primary.list_recovery_points_by_backup_vault(BackupVaultName="no-such-vault")
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    point = primary.describe_recovery_point(BackupVaultName=estate.VAULT, RecoveryPointArn=points[3]["RecoveryPointArn"])
+    assert point["CreationDate"] == points[3]["CreationDate"] and point["CalculatedLifecycle"]["DeleteAt"]
+    vault = primary.describe_backup_vault(BackupVaultName=estate.VAULT)
+    assert vault["NumberOfRecoveryPoints"] == len(points)
+    assert "ListRecoveryPointsByBackupVault" in primary.checked and "DescribeBackupVault" in primary.checked
+
+
+def test_restore_jobs(target: Simulator) -> None:
+    for region, days in (("eu-west-1", 10), ("eu-west-3", 40)):
+        backup = checked_client(target, region)
+        (job,) = backup.list_restore_jobs()["RestoreJobs"]
+        assert job["Status"] == "COMPLETED"
+        age = now() - job["CreationDate"]
+        assert dt.timedelta(days=days) <= age < dt.timedelta(days=days, hours=1)
+        assert job["CreatedResourceArn"].startswith(f"arn:aws:rds:{region}:{ACCOUNT}:db:")
+        assert backup.list_restore_jobs(ByStatus="FAILED")["RestoreJobs"] == []
+        assert backup.list_restore_jobs(ByCreatedAfter=now() - dt.timedelta(days=days - 1))["RestoreJobs"] == []
+        assert len(backup.list_restore_jobs(ByCreatedBefore=now() - dt.timedelta(days=days - 1))["RestoreJobs"]) == 1
+        assert backup.checked == ["ListRestoreJobs"] * 4
+
+
+def test_target_alerting(target: Simulator) -> None:
+    for region in ("eu-west-1", "eu-west-3", "eu-north-1"):
+        sns = target.client("sns", region)
+        arn = estate.topic_arn(region)
+        subs = sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
+        assert sorted((s["Protocol"], s["Endpoint"]) for s in subs) == [("email", estate.EMAIL), ("https", estate.WEBHOOK)]
+        for sub in subs:
+            attrs = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
+            assert attrs["PendingConfirmation"] == "false"
+    for region, name in estate.EVENT_RULES.items():
+        events = target.client("events", region)
+        rule = events.describe_rule(Name=name)
+        assert rule["State"] == "ENABLED"
+        pattern = json.loads(rule["EventPattern"])
+        assert pattern["source"] == ["aws.backup"] and set(pattern["detail"]["state"]) == {"FAILED", "ABORTED", "EXPIRED"}
+        assert events.list_targets_by_rule(Rule=name)["Targets"][0]["Arn"] == estate.topic_arn(region)
+    alarms = {}
+    for region in ("eu-west-1", "eu-west-3", "eu-north-1"):
+        for alarm in target.client("cloudwatch", region).describe_alarms()["MetricAlarms"]:
+            alarms[alarm["AlarmName"]] = (region, alarm)
+    assert set(alarms) == {
+        "mnemonica-media-replication-lag",
+        "mnemonica-media-replication-failures",
+        "mnemonica-vault-replication-lag",
+        "mnemonica-vault-replication-failures",
+        "mnemonica-media-replica-object-count-anomaly",
+        "mnemonica-vault-replica-object-count-anomaly",
+    }
+    assert all(a["StateValue"] == "OK" and a["TreatMissingData"] == "notBreaching" for _, a in alarms.values())
+    region, lag = alarms["mnemonica-vault-replication-lag"]
+    assert region == "eu-west-1" and lag["Threshold"] == 900 and lag["Statistic"] == "Maximum" and lag["Period"] == 300
+    assert {d["Name"]: d["Value"] for d in lag["Dimensions"]}["RuleId"] == "vault-replica-rule"
+    region, fails = alarms["mnemonica-media-replication-failures"]
+    assert fails["Statistic"] == "Sum" and fails["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert fails["AlarmActions"] == [estate.topic_arn("eu-west-1")]
+    region, anomaly = alarms["mnemonica-vault-replica-object-count-anomaly"]
+    assert region == "eu-north-1" and anomaly["ThresholdMetricId"] == "ad1"
+    assert anomaly["AlarmActions"] == [estate.topic_arn("eu-north-1")]
+    assert alarms["mnemonica-media-replica-object-count-anomaly"][0] == "eu-west-3"
+
+
+def metric_values(sim: Simulator, region: str, name: str, dims: list[dict[str, str]], stat: str, period: int, since: dt.timedelta) -> list[float]:
+    result = sim.client("cloudwatch", region).get_metric_data(
+        MetricDataQueries=[
+            {
+                "Id": "m",
+                "MetricStat": {"Metric": {"Namespace": "AWS/S3", "MetricName": name, "Dimensions": dims}, "Period": period, "Stat": stat},
+            }
+        ],
+        StartTime=now() - since,
+        EndTime=now() + dt.timedelta(minutes=1),
+    )
+    return result["MetricDataResults"][0]["Values"]
+
+
+def count_dims(bucket: str) -> list[dict[str, str]]:
+    return [{"Name": "BucketName", "Value": bucket}, {"Name": "StorageType", "Value": "AllStorageTypes"}]
+
+
+def test_target_metrics(target: Simulator) -> None:
+    for pair in estate.REPLICATION:
+        dims = estate.replication_dimensions(pair)
+        latency = metric_values(target, "eu-west-1", "ReplicationLatency", dims, "Maximum", 300, dt.timedelta(hours=1, minutes=5))
+        assert 11 <= len(latency) <= 13 and all(30 <= v <= 120 for v in latency)
+        assert metric_values(target, "eu-west-1", "OperationsFailedReplication", dims, "Sum", 300, dt.timedelta(hours=1)) != []
+        assert max(metric_values(target, "eu-west-1", "OperationsFailedReplication", dims, "Sum", 3600, dt.timedelta(hours=1))) == 0
+    vault = metric_values(target, "eu-north-1", "NumberOfObjects", count_dims("mne-vault-replica"), "Average", 86400, dt.timedelta(days=25))
+    assert len(vault) == 20 and max(vault) == 57_551
+    source = metric_values(target, "eu-west-1", "NumberOfObjects", count_dims("mne-vault-prod"), "Average", 86400, dt.timedelta(days=25))
+    assert sorted(source) == sorted(vault)
+    # no invented "today" datapoint (moto's own S3 storage metrics are switched off)
+    stats = target.client("cloudwatch", "eu-west-3").get_metric_statistics(
+        Namespace="AWS/S3",
+        MetricName="NumberOfObjects",
+        Dimensions=count_dims("mne-media-replica"),
+        StartTime=now() - dt.timedelta(days=3),
+        EndTime=now(),
+        Period=86400,
+        Statistics=["Average"],
+    )["Datapoints"]
+    today = now().replace(hour=0, minute=0, second=0, microsecond=0)
+    assert stats and all(p["Timestamp"] < today and p["Average"] > 4_000_000 for p in stats)
+    sizes = metric_values(
+        target,
+        "eu-west-1",
+        "BucketSizeBytes",
+        [{"Name": "BucketName", "Value": "mne-media-prod"}, {"Name": "StorageType", "Value": "IntelligentTieringAIAStorage"}],
+        "Average",
+        86400,
+        dt.timedelta(days=3),
+    )
+    assert sizes and max(sizes) == int(100.2 * 10**12)
+
+
+def test_target_iam_and_sts(target: Simulator) -> None:
+    iam = target.client("iam", "us-east-1")
+    doc = iam.get_role_policy(RoleName=estate.APP_ROLE, PolicyName=estate.APP_POLICY)["PolicyDocument"]
+    denies = {a for s in doc["Statement"] if s["Effect"] == "Deny" for a in s["Action"]}
+    assert denies == {"s3:DeleteObjectVersion", "s3:*", "s3:BypassGovernanceRetention"}
+    assert target.client("sts").get_caller_identity()["Account"] == ACCOUNT
+
+
+# ------------------------------------------------------------ current estate
+
+
+def test_current_estate(current: Simulator) -> None:
+    at = dt.datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+    s3w3 = current.client("s3", "eu-west-3")
+    media_replica = s3w3.get_bucket_lifecycle_configuration(Bucket="mne-media-replica")["Rules"][0]
+    assert media_replica["NoncurrentVersionExpiration"]["NoncurrentDays"] == 15
+    with pytest.raises(ClientError) as err:
+        current.client("s3", "eu-north-1").get_bucket_lifecycle_configuration(Bucket="mne-vault-replica")
+    assert err.value.response["Error"]["Code"] == "NoSuchLifecycleConfiguration"
+    for bucket in estate.SOURCES:
+        rule = current.client("s3").get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"][0]
+        assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 180
+    db = current.client("rds").describe_db_instances()["DBInstances"][0]
+    assert db["LatestRestorableTime"] == at - dt.timedelta(minutes=3)
+    backup = current.client("backup")
+    (listed,) = backup.list_backup_plans()["BackupPlansList"]
+    assert listed["BackupPlanName"] == "Daily-35d-retention"
+    (rule,) = backup.get_backup_plan(BackupPlanId=listed["BackupPlanId"])["BackupPlan"]["Rules"]
+    assert rule["ScheduleExpression"] == "cron(0 5 ? * * *)" and rule["Lifecycle"] == {"DeleteAfterDays": 35}
+    assert rule["TargetBackupVaultName"] == "Default" and "CopyActions" not in rule
+    assert backup.list_backup_selections(BackupPlanId=listed["BackupPlanId"])["BackupSelectionsList"]
+    jobs = all_pages(backup, "list_backup_jobs", "BackupJobs")
+    assert len(jobs) == 35 and jobs[0]["CreationDate"] == dt.datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
+    assert len(all_pages(backup, "list_recovery_points_by_backup_vault", "RecoveryPoints", BackupVaultName="Default")) == 35
+    assert backup.list_copy_jobs()["CopyJobs"] == [] and backup.list_restore_jobs()["RestoreJobs"] == []
+    assert current.client("backup", "eu-west-3").list_backup_vaults()["BackupVaultList"] == []
+    with pytest.raises(ClientError):
+        current.client("iam", "us-east-1").get_role(RoleName=estate.APP_ROLE)
+    for region in ("eu-west-1", "eu-west-3", "eu-north-1"):
+        assert current.client("sns", region).list_topics()["Topics"] == []
+        assert current.client("cloudwatch", region).describe_alarms()["MetricAlarms"] == []
+        assert current.client("events", region).list_rules()["Rules"] == []
+    assert current.client("s3").get_bucket_replication(Bucket="mne-vault-prod")["ReplicationConfiguration"]["Rules"][0][
+        "DeleteMarkerReplication"
+    ] == {"Status": "Enabled"}
+
+
+# ---------------------------------------------------------------------- auth
+
+
+def test_auth_signatures(sims: dict[str, Simulator]) -> None:
+    auth = sims["auth"]
+    assert auth.info["access_key_id"].startswith("AKIA") and auth.info["state"] == "target"
+    arn = auth.client("sts").get_caller_identity()["Arn"]
+    assert arn == f"arn:aws:iam::{ACCOUNT}:user/mnemond"
+    assert "mne-vault-prod" in [b["Name"] for b in auth.client("s3").list_buckets()["Buckets"]]
+    # rest-json GET without body (needs the simulator's fix of moto's payload hash)
+    assert auth.client("backup").list_backup_jobs(MaxResults=1)["BackupJobs"]
+    # gzip-compressed CloudWatch request, signed over the compressed bytes
+    auth.client("cloudwatch", request_min_compression_size_bytes=1).put_metric_data(
+        Namespace="Simulator/Test", MetricData=[{"MetricName": "probe", "Value": 1}]
+    )
+    for service, call in (
+        ("s3", lambda c: c.list_buckets()),
+        ("sts", lambda c: c.get_caller_identity()),
+        ("rds", lambda c: c.describe_db_instances()),
+    ):
+        with pytest.raises(ClientError) as err:
+            call(auth.client(service, secret="wrong-secret"))
+        assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        assert err.value.response["Error"]["Code"] == "SignatureDoesNotMatch", service
+    for service, call in (
+        ("backup", lambda c: c.list_backup_jobs()),
+        ("cloudwatch", lambda c: c.describe_alarms()),
+    ):
+        with pytest.raises(ClientError) as err:
+            call(auth.client(service, secret="wrong-secret"))
+        assert err.value.response["Error"]["Code"] == "InvalidSignatureException", service
+
+
+# -------------------------------------------------------------------- faults
+
+
+def _lifecycle(sim: Simulator, bucket: str) -> dict[str, Any]:
+    return sim.client("s3", estate.BUCKET_REGION[bucket]).get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"][0]
+
+
+def _media_rule(sim: Simulator, source: str = "mne-media-prod") -> dict[str, Any]:
+    return sim.client("s3").get_bucket_replication(Bucket=source)["ReplicationConfiguration"]["Rules"][0]
+
+
+def _no_encryption(sim: Simulator) -> bool:
+    try:
+        sim.client("s3", "eu-north-1").get_bucket_encryption(Bucket="mne-vault-replica")
+        return False
+    except ClientError as err:
+        return err.response["Error"]["Code"] == "ServerSideEncryptionConfigurationNotFoundError"
+
+
+def _db(sim: Simulator) -> dict[str, Any]:
+    return sim.client("rds").describe_db_instances(DBInstanceIdentifier=estate.RDS_ID)["DBInstances"][0]
+
+
+def _plan(sim: Simulator) -> tuple[str, dict[str, Any]]:
+    backup = sim.client("backup")
+    plan_id = backup.list_backup_plans()["BackupPlansList"][0]["BackupPlanId"]
+    return plan_id, backup.get_backup_plan(BackupPlanId=plan_id)["BackupPlan"]["Rules"][0]
+
+
+def _newest(sim: Simulator, region: str, vault: str) -> dt.datetime:
+    points = sim.client("backup", region).list_recovery_points_by_backup_vault(BackupVaultName=vault, MaxResults=1)
+    return points["RecoveryPoints"][0]["CreationDate"]
+
+
+def _newest_completed_job(sim: Simulator) -> dt.datetime:
+    return sim.client("backup").list_backup_jobs(ByState="COMPLETED", MaxResults=1)["BackupJobs"][0]["CreationDate"]
+
+
+def _max_gap(sim: Simulator) -> dt.timedelta:
+    points = all_pages(sim.client("backup"), "list_recovery_points_by_backup_vault", "RecoveryPoints", BackupVaultName=estate.VAULT)
+    times = sorted(p["CreationDate"] for p in points)
+    return max(b - a for a, b in zip(times, times[1:]))
+
+
+def _newest_restore(sim: Simulator, region: str) -> dt.datetime:
+    return max(j["CreationDate"] for j in sim.client("backup", region).list_restore_jobs()["RestoreJobs"])
+
+
+def _alarm(sim: Simulator, name: str) -> list[dict[str, Any]]:
+    return sim.client("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"]
+
+
+def _replica_count_dropped(sim: Simulator) -> bool:
+    """Newest daily NumberOfObjects of the media replica at most 75 % of the day before."""
+    result = sim.client("cloudwatch", "eu-west-3").get_metric_statistics(
+        Namespace="AWS/S3",
+        MetricName="NumberOfObjects",
+        Dimensions=count_dims("mne-media-replica"),
+        StartTime=now() - dt.timedelta(days=4),
+        EndTime=now(),
+        Period=86400,
+        Statistics=["Average"],
+    )
+    points = sorted(result["Datapoints"], key=lambda p: p["Timestamp"])
+    return points[-1]["Average"] <= 0.75 * points[-2]["Average"]
+
+
+HOURS_14 = dt.timedelta(hours=14)
+
+# fault name -> "is the fault visible?"; each must be False before and True after.
+FAULT_VISIBLE: dict[str, Callable[[Simulator], bool]] = {
+    "lifecycle-noncurrent-15d": lambda s: _lifecycle(s, "mne-media-replica")["NoncurrentVersionExpiration"]["NoncurrentDays"] == 15,
+    "replica-current-expiration": lambda s: _lifecycle(s, "mne-media-replica").get("Expiration") == {"Days": 30},
+    "encryption-removed": _no_encryption,
+    "replication-disabled": lambda s: _media_rule(s)["Status"] == "Disabled",
+    "replication-storage-standard": lambda s: _media_rule(s)["Destination"]["StorageClass"] == "STANDARD",
+    "replication-delete-markers-off": lambda s: _media_rule(s)["DeleteMarkerReplication"]["Status"] == "Disabled",
+    "replication-metrics-off": lambda s: _media_rule(s, "mne-vault-prod")["Destination"]["Metrics"]["Status"] == "Disabled",
+    "versioning-suspended": lambda s: s.client("s3").get_bucket_versioning(Bucket="mne-vault-prod")["Status"] == "Suspended",
+    "pitr-stale-40m": lambda s: dt.timedelta(minutes=39) < now() - _db(s)["LatestRestorableTime"] < dt.timedelta(minutes=41),
+    "retention-7d": lambda s: _db(s)["BackupRetentionPeriod"] == 7,
+    "backup-window-moved": lambda s: _db(s)["PreferredBackupWindow"] == "04:00-06:00",
+    "copy-action-missing": lambda s: "CopyActions" not in _plan(s)[1] and _plan(s)[1]["ScheduleExpression"] == estate.SCHEDULE,
+    "backup-plan-daily": lambda s: _plan(s)[1]["ScheduleExpression"] == "cron(0 5 ? * * *)"
+    and _plan(s)[1]["Lifecycle"]["DeleteAfterDays"] == 35,
+    "backup-selection-missing": lambda s: s.client("backup").list_backup_selections(BackupPlanId=_plan(s)[0])["BackupSelectionsList"] == [],
+    "dr-vault-stale": lambda s: now() - _newest(s, "eu-west-3", estate.DR_VAULT) > HOURS_14
+    and now() - _newest(s, "eu-west-1", estate.VAULT) < dt.timedelta(hours=7),
+    "last-job-14h": lambda s: now() - _newest_completed_job(s) > HOURS_14 and now() - _newest(s, "eu-west-1", estate.VAULT) > HOURS_14,
+    "failed-backup-job": lambda s: len(s.client("backup").list_backup_jobs(ByState="FAILED")["BackupJobs"]) == 1,
+    "failed-copy-job": lambda s: len(s.client("backup").list_copy_jobs(ByState="FAILED")["CopyJobs"]) == 1,
+    "coverage-gap": lambda s: _max_gap(s) >= dt.timedelta(days=3),
+    "no-restore-test": lambda s: min(now() - _newest_restore(s, r) for r in ("eu-west-1", "eu-west-3")) > dt.timedelta(days=120),
+    "replication-latency-30m": lambda s: max(
+        metric_values(s, "eu-west-1", "ReplicationLatency", estate.replication_dimensions(estate.REPLICATION[0]), "Maximum", 300, dt.timedelta(minutes=15))
+    )
+    >= 1800,
+    "replication-failures": lambda s: sum(
+        metric_values(s, "eu-west-1", "OperationsFailedReplication", estate.replication_dimensions(estate.REPLICATION[1]), "Sum", 300, dt.timedelta(minutes=15))
+    )
+    >= 5,
+    "replica-count-drop-30pct": _replica_count_dropped,
+    "alarm-missing": lambda s: _alarm(s, "mnemonica-vault-replication-failures") == [],
+    "alarm-in-alarm": lambda s: _alarm(s, "mnemonica-media-replication-lag")[0]["StateValue"] == "ALARM",
+    "subscription-unconfirmed": lambda s: [
+        x["SubscriptionArn"]
+        for x in s.client("sns").list_subscriptions_by_topic(TopicArn=estate.topic_arn("eu-west-1"))["Subscriptions"]
+        if x["Protocol"] == "email"
+    ]
+    == ["PendingConfirmation"],
+    "eventbridge-disabled": lambda s: s.client("events").describe_rule(Name=estate.EVENT_RULES["eu-west-1"])["State"] == "DISABLED",
+    "role-missing-deny-delete-version": lambda s: not any(
+        st["Effect"] == "Deny" and "s3:DeleteObjectVersion" in st["Action"]
+        for st in s.client("iam", "us-east-1").get_role_policy(RoleName=estate.APP_ROLE, PolicyName=estate.APP_POLICY)["PolicyDocument"]["Statement"]
+    ),
+    "wrong-account": lambda s: s.client("sts").get_caller_identity()["Account"] == faults.OTHER_ACCOUNT,
+}
+
+
+def test_every_fault_has_a_check() -> None:
+    assert list(FAULT_VISIBLE) == list(faults.FAULTS)
+    assert all(faults.FAULTS[name].__doc__ for name in faults.FAULTS)
+
+
+@pytest.mark.parametrize("name", list(faults.FAULTS))
+def test_fault(sims: dict[str, Simulator], name: str) -> None:
+    # One simulator takes all faults in registration order: each is checked absent
+    # before and present after, so no fault leans on one applied before it.
+    sim = sims["faults"]
+    visible = FAULT_VISIBLE[name]
+    assert not visible(sim), f"{name} visible before it was applied"
+    faults.apply(sim.endpoint, name)
+    assert visible(sim), f"{name} not visible after it was applied"
+
+
+def test_pending_subscription_details(sims: dict[str, Simulator]) -> None:
+    sim = sims["faults"]
+    sns = sim.client("sns", "eu-west-3")
+    arn = estate.topic_arn("eu-west-3")
+    sim_control = estate.Sim(sim.endpoint)
+    sim_control.control("/_sim/sns/pending", {"topic_arn": arn, "endpoint": estate.WEBHOOK})
+    subs = {s["Protocol"]: s for s in sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]}
+    assert subs["https"]["SubscriptionArn"] == "PendingConfirmation" and subs["email"]["SubscriptionArn"].startswith(arn)
+    listed = [s for s in sns.list_subscriptions()["Subscriptions"] if s["Endpoint"] == estate.WEBHOOK]
+    assert [s["SubscriptionArn"] for s in listed] == ["PendingConfirmation"]
+    sim_control.control("/_sim/sns/pending", {"topic_arn": arn, "endpoint": estate.WEBHOOK, "pending": False})
+    subs = {s["Protocol"]: s for s in sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]}
+    attrs = sns.get_subscription_attributes(SubscriptionArn=subs["https"]["SubscriptionArn"])["Attributes"]
+    assert attrs["PendingConfirmation"] == "false"
+    # messages for the fictitious webhook are kept, not sent
+    sns.publish(TopicArn=arn, Message="hello")
+    deliveries = sim_control.control("/_sim/sns/deliveries")["deliveries"]
+    assert [d["endpoint"] for d in deliveries] == [estate.WEBHOOK]
+
+
+def test_control_single_record_and_reset(sims: dict[str, Simulator]) -> None:
+    sim = sims["faults"]
+    control = estate.Sim(sim.endpoint).control
+    added = control(
+        "/_sim/backup/jobs",
+        {"region": "eu-north-1", "ResourceArn": estate.RDS_ARN, "State": "ABORTED", "CreationDate": "2026-01-02T03:04:05Z"},
+    )
+    assert added["added"] == 1
+    backup = checked_client(sim, "eu-north-1")
+    (job,) = backup.list_backup_jobs(ByState="ABORTED")["BackupJobs"]
+    assert job["BackupJobId"] == added["ids"][0] and job["CreationDate"] == dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert job["BackupVaultName"] == "Default" and job["AccountId"] == ACCOUNT
+    control("/_sim/reset-backup-history", {"region": "eu-north-1"})
+    assert backup.list_backup_jobs()["BackupJobs"] == []
+
+
+def test_control_api_errors(target: Simulator) -> None:
+    control = estate.Sim(target.endpoint).control
+    with pytest.raises(RuntimeError, match="404"):
+        control("/_sim/nothing-here", {})
+    with pytest.raises(RuntimeError, match="region is required"):
+        control("/_sim/backup/jobs", {"jobs": []})
+    with pytest.raises(RuntimeError, match="404"):
+        control("/_sim/rds/latest-restorable-time", {"region": "eu-west-1", "db": "nope", "lag_seconds": 1})
+    assert control("/_sim/health", method="GET")["ok"] is True
