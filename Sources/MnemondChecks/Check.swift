@@ -30,7 +30,16 @@ public struct Check: Sendable {
 
 /// Every check mnemond knows, and the one entry point the daemon calls.
 public enum Catalog {
-    public static let all: [Check] = S3BucketChecks.all + S3LifecycleChecks.all
+    public static let all: [Check] =
+        AccountChecks.all
+        + S3BucketChecks.all
+        + S3LifecycleChecks.all
+        + S3ReplicationChecks.all
+        + RDSChecks.all
+        + BackupChecks.all
+        + IAMChecks.all
+        + ReplicationMetricChecks.all
+        + AlertPlumbingChecks.all
 
     public static func check(_ id: CheckID) -> Check? { all.first { $0.id == id } }
 
@@ -61,6 +70,28 @@ public enum Catalog {
         Finding(
             check: check, resource: resource, state: .unknown,
             message: "\(resource): no observation was collected for this resource")
+    }
+}
+
+extension Catalog {
+    /// The common shape of a per-bucket check: for each configured bucket the filter selects,
+    /// find its observation and field; "not collected" and "unavailable" become UNKNOWN;
+    /// otherwise `decide` judges the value.
+    static func perBucket<T>(
+        _ id: CheckID, _ policy: Policy, _ observations: Observations,
+        where include: (BucketPolicy) -> Bool = { _ in true },
+        field: (BucketObservation) -> Observed<T>?,
+        decide: (BucketPolicy, T) -> Finding
+    ) -> [Finding] {
+        policy.buckets.filter(include).map { bucket in
+            guard let observed = observations.bucket(bucket.name), let value = field(observed) else {
+                return notCollected(id, resource: bucket.name)
+            }
+            switch value {
+            case .unavailable(let reason): return unknown(id, resource: bucket.name, reason, guide: bucket.guide)
+            case .value(let v): return decide(bucket, v)
+            }
+        }
     }
 }
 

@@ -3,7 +3,7 @@ import MnemondModel
 
 /// The lifecycle promises of guide Phases 1, 2, 2A and 2B.
 public enum S3LifecycleChecks {
-    public static let all: [Check] = [noncurrent]
+    public static let all: [Check] = [noncurrent, currentExpiration, tiering, abortMultipart]
 
     /// Guide Phases 1 and 2A: sources keep noncurrent versions 35 days (the PITR window);
     /// Phases 2 and 2B: replicas keep them 180 days (the Deep Archive minimum, Scenario 2's window).
@@ -72,5 +72,77 @@ public enum S3LifecycleChecks {
                 found: days(effective))
         }
         return finding(.ok, "noncurrent versions expire after \(days(effective)) as the guide requires", found: days(effective))
+    }
+
+    /// Guide Phase 2 Step 2.2 / 2B: "Replica bucket should mirror the source bucket. Current
+    /// versions stay as long as they exist in source." A current-version expiration on a replica
+    /// silently deletes the DR copy of live objects: critical.
+    public static let currentExpiration = Check(
+        id: "s3.lifecycle.current_expiration",
+        promise: "Replicas never expire current versions (they mirror the source)"
+    ) { policy, observations, _, _ in
+        Catalog.perBucket(
+            "s3.lifecycle.current_expiration", policy, observations, where: { $0.role == .replica },
+            field: { $0.lifecycle }
+        ) { bucket, rules in
+            let expiring = rules.filter { $0.enabled && ($0.expirationDays != nil || $0.expirationDate != nil) }
+            guard let rule = expiring.first else {
+                return Finding(
+                    check: "s3.lifecycle.current_expiration", resource: bucket.name, state: .ok,
+                    message: "\(bucket.name): no current-version expiration", expected: "none", found: "none",
+                    guide: bucket.guide)
+            }
+            let when = rule.expirationDays.map { "after \(days($0))" } ?? "on \(rule.expirationDate ?? "?")"
+            let scope = rule.coversWholeBucket ? "" : " for prefix \"\(rule.prefix)\""
+            return Finding(
+                check: "s3.lifecycle.current_expiration", resource: bucket.name, state: .critical,
+                message: "\(bucket.name): rule \(rule.id ?? "unnamed") expires current versions \(when)\(scope); guide requires none — the replica must mirror the source (\(bucket.guide))",
+                expected: "none", found: when, guide: bucket.guide,
+                runbook: "Remove the Expiration action from rule \(rule.id ?? "unnamed") of \(bucket.name) (\(bucket.guide), Step 2.2: replica-bucket-lifecycle-180d-mirror.json)")
+        }
+    }
+
+    /// Guide Phase 1 / 2A: sources move objects to Intelligent-Tiering on day 0. Missing it costs
+    /// money, not recoverability: warning.
+    public static let tiering = Check(
+        id: "s3.lifecycle.tiering", promise: "Sources transition to INTELLIGENT_TIERING on day 0"
+    ) { policy, observations, _, _ in
+        Catalog.perBucket(
+            "s3.lifecycle.tiering", policy, observations, where: { $0.intelligentTieringDay0 },
+            field: { $0.lifecycle }
+        ) { bucket, rules in
+            let transitions = rules.filter { $0.enabled && $0.coversWholeBucket }.flatMap(\.transitions)
+            let tiering = transitions.filter { $0.storageClass == "INTELLIGENT_TIERING" }.compactMap(\.days).min()
+            let ok = tiering == 0
+            let found = tiering.map { "day \($0)" } ?? "none"
+            return Finding(
+                check: "s3.lifecycle.tiering", resource: bucket.name, state: ok ? .ok : .warning,
+                message: ok
+                    ? "\(bucket.name): Intelligent-Tiering from day 0"
+                    : "\(bucket.name): Intelligent-Tiering transition is \(found); guide requires day 0 (\(bucket.guide))",
+                expected: "day 0", found: found, guide: bucket.guide,
+                runbook: ok ? nil : "Re-apply the guide's source lifecycle (\(bucket.guide)): source-bucket-lifecycle-35d.json")
+        }
+    }
+
+    /// Guide Phase 2B: the vault replica aborts incomplete multipart uploads after 180 days.
+    /// Missing it only costs storage: warning.
+    public static let abortMultipart = Check(
+        id: "s3.lifecycle.abort_multipart", promise: "Incomplete multipart uploads are aborted where the guide sets it"
+    ) { policy, observations, _, _ in
+        Catalog.perBucket(
+            "s3.lifecycle.abort_multipart", policy, observations, where: { $0.abortMultipartDays != nil },
+            field: { $0.lifecycle }
+        ) { bucket, rules in
+            let want = bucket.abortMultipartDays!
+            let found = rules.filter { $0.enabled && $0.coversWholeBucket }.compactMap(\.abortIncompleteMultipartDays).min()
+            let ok = found == want
+            return Finding(
+                check: "s3.lifecycle.abort_multipart", resource: bucket.name, state: ok ? .ok : .warning,
+                message: ok
+                    ? "\(bucket.name): incomplete multipart uploads aborted after \(days(want))"
+                    : "\(bucket.name): incomplete multipart uploads aborted after \(found.map(days) ?? "never"); guide requires \(days(want)) (\(bucket.guide))",
+                expected: days(want), found: found.map(days) ?? "never", guide: bucket.guide)
+        }
     }
 }

@@ -40,7 +40,10 @@ public struct S3Collector: Sendable {
                         value: Double(days)))
             }
         }
-        let success = observed.allSatisfy { $0.versioning.value != nil && $0.lifecycle.value != nil }
+        let success = observed.allSatisfy {
+            $0.versioning.value != nil && $0.lifecycle.value != nil && $0.location?.value != nil
+                && $0.encryption?.value != nil && $0.objectLock?.value != nil && $0.replication?.value != nil
+        }
         let report = CollectorReport(
             collector: "s3", success: success, durationSeconds: finished.timeIntervalSince(started))
         return Result(buckets: observed, samples: samples + report.samples(at: finished), report: report)
@@ -54,8 +57,58 @@ public struct S3Collector: Sendable {
             try await s3.getBucketLifecycleConfiguration(bucket: bucket.name, region: bucket.region)
                 .map(Self.lifecycleRules) ?? []
         }
+        async let location = observe("s3:GetBucketLocation", resource: bucket.name, region: bucket.region) {
+            try await s3.getBucketLocation(bucket: bucket.name, region: bucket.region)
+        }
+        async let encryption = observe("s3:GetBucketEncryption", resource: bucket.name, region: bucket.region) {
+            try await s3.getBucketEncryption(bucket: bucket.name, region: bucket.region).flatMap(Self.encryption)
+        }
+        async let objectLock = observe("s3:GetObjectLockConfiguration", resource: bucket.name, region: bucket.region) {
+            try await s3.getObjectLockConfiguration(bucket: bucket.name, region: bucket.region).map(Self.objectLock)
+        }
+        async let replication = observe("s3:GetBucketReplication", resource: bucket.name, region: bucket.region) {
+            try await s3.getBucketReplication(bucket: bucket.name, region: bucket.region).map(Self.replication)
+        }
         return BucketObservation(
-            bucket: bucket.name, region: bucket.region, versioning: await versioning, lifecycle: await lifecycle)
+            bucket: bucket.name, region: bucket.region, versioning: await versioning, lifecycle: await lifecycle,
+            location: await location, encryption: await encryption, objectLock: await objectLock,
+            replication: await replication)
+    }
+
+    /// The default rule of `<ServerSideEncryptionConfiguration>`.
+    static func encryption(_ root: XMLTree) -> BucketEncryption? {
+        guard let rule = root.all("Rule").first, let algorithm = rule.string("ApplyServerSideEncryptionByDefault", "SSEAlgorithm")
+        else { return nil }
+        return BucketEncryption(
+            algorithm: algorithm, bucketKeyEnabled: rule.string("BucketKeyEnabled") == "true",
+            kmsKeyID: rule.string("ApplyServerSideEncryptionByDefault", "KMSMasterKeyID"))
+    }
+
+    static func objectLock(_ root: XMLTree) -> ObjectLockSettings {
+        ObjectLockSettings(
+            enabled: root.string("ObjectLockEnabled") == "Enabled",
+            mode: root.string("Rule", "DefaultRetention", "Mode"), days: root.int("Rule", "DefaultRetention", "Days"),
+            years: root.int("Rule", "DefaultRetention", "Years"))
+    }
+
+    /// `<ReplicationConfiguration>`: the destination is an ARN (`arn:aws:s3:::bucket`); the rule's
+    /// prefix may be legacy top-level or in `Filter`.
+    static func replication(_ root: XMLTree) -> ReplicationConfiguration {
+        ReplicationConfiguration(
+            role: root.string("Role") ?? "",
+            rules: root.all("Rule").map { rule in
+                let destinationARN = rule.string("Destination", "Bucket") ?? ""
+                let prefix = rule.string("Filter", "Prefix") ?? rule.string("Filter", "And", "Prefix") ?? rule.string("Prefix") ?? ""
+                return ReplicationRule(
+                    id: rule.string("ID"), enabled: rule.string("Status") == "Enabled", priority: rule.int("Priority"),
+                    prefix: prefix,
+                    destinationBucket: destinationARN.hasPrefix("arn:aws:s3:::")
+                        ? String(destinationARN.dropFirst("arn:aws:s3:::".count)) : destinationARN,
+                    storageClass: rule.string("Destination", "StorageClass"),
+                    deleteMarkerReplication: rule.string("DeleteMarkerReplication", "Status") == "Enabled",
+                    metricsEnabled: rule.string("Destination", "Metrics", "Status") == "Enabled",
+                    replicationTimeEnabled: rule.string("Destination", "ReplicationTime", "Status") == "Enabled")
+            })
     }
 
     static func versioning(_ root: XMLTree) -> VersioningStatus {

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The moto-based AWS simulator of `Tests/Simulator/`, seeded with the guide's estate.
+/// The moto-based AWS simulator of `Tests/Simulator/`, seeded with the guide's estate,
+/// optionally with named faults applied before it reports ready.
 public final class AWSSimulator: Sendable {
     public enum State: String, Sendable {
         /// After every phase of the guide.
@@ -30,9 +31,10 @@ public final class AWSSimulator: Sendable {
     public static var script: URL { PeerProcess.repoRoot().appendingPathComponent("Tests/Simulator/simulator.py") }
 
     /// Starts a private simulator (stop it when done). `auth` turns on SigV4 signature verification.
-    public static func start(state: State, auth: Bool = false) async throws -> AWSSimulator {
+    public static func start(state: State, auth: Bool = false, faults: [String] = []) async throws -> AWSSimulator {
         var arguments = ["--state", state.rawValue]
         if auth { arguments.append("--auth") }
+        for fault in faults { arguments += ["--fault", fault] }
         let peer = try await PeerProcess.start(script: script, arguments: arguments, readyTimeout: .seconds(90))
         return try AWSSimulator(peer: peer)
     }

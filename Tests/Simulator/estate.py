@@ -4,8 +4,10 @@
 
 states:
   target   every phase of the guide done, with its monitoring mistakes corrected
-           (alarms live in the region of the metric they watch; the replication-lag
-           threshold is 900 s because ReplicationLatency is published in seconds)
+           (alarms live in the region of the metric they watch — the lag alarms in the
+           destination bucket's region, the failure alarms in eu-west-1, the object-count
+           alarms in the replica's region; the replication-lag threshold is 900 s because
+           ReplicationLatency is published in seconds)
   current  the guide's "Current Infrastructure Status", before any of its changes
   empty    nothing
 
@@ -62,11 +64,16 @@ REPLICATION = (
 # Where each S3 CloudWatch metric is published, in one place so it can be changed
 # here alone: "source" / "destination" = the region of that bucket of a replication
 # pair, "bucket" = the region of the bucket the storage metric describes.
+# AWS, "Using S3 Replication metrics" (docs.aws.amazon.com/AmazonS3/latest/userguide/
+# repl-metrics.html): BytesPendingReplication, ReplicationLatency and
+# OperationsPendingReplication are "published in the Region of the destination bucket",
+# OperationsFailedReplication "in the Region of the source bucket". Storage metrics are
+# daily, in the bucket's own region.
 METRIC_REGION = {
-    "ReplicationLatency": "source",
+    "ReplicationLatency": "destination",
     "OperationsFailedReplication": "source",
-    "OperationsPendingReplication": "source",
-    "BytesPendingReplication": "source",
+    "OperationsPendingReplication": "destination",
+    "BytesPendingReplication": "destination",
     "NumberOfObjects": "bucket",
     "BucketSizeBytes": "bucket",
 }
@@ -757,6 +764,22 @@ def seed_backup_current(sim: Sim, at: dt.datetime) -> None:
     )
     sim.control("/_sim/backup/jobs", {"region": PRIMARY, "jobs": hist["jobs"]})
     sim.control("/_sim/backup/recovery-points", {"region": PRIMARY, "recovery_points": hist["primary_points"]})
+    # The guide counts the existing backups as working, so the monthly restore test of the
+    # primary region is taken as done; a DR-region restore cannot exist before Phase 6's copy.
+    sim.control(
+        "/_sim/backup/restore-jobs",
+        {
+            "region": PRIMARY,
+            "restore_jobs": [
+                restore_job(
+                    _point_near(hist["primary_points"], at - dt.timedelta(days=12, hours=3)),
+                    PRIMARY,
+                    at - dt.timedelta(days=12),
+                    f"{RDS_ID}-restore-test",
+                )
+            ],
+        },
+    )
 
 
 # ---------------------------------------------------- Phase 8: alert plumbing

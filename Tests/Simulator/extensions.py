@@ -747,9 +747,54 @@ def _install_auth_fix() -> None:
             request.data = wire_body
         elif not self._body and not content_type.startswith("application/x-www-form-urlencoded"):
             request.data = b""
+        # botocore canonicalises a URL's query as it stands, without re-encoding; moto hands it
+        # a decoded query (``resourceArn=arn:aws:...``), so every correctly signed request with
+        # an encoded parameter (ListBackupJobs byResourceArn) failed. Sign over the query as sent.
+        wire_query = getattr(_REQUEST, "wire_query", None)
+        if wire_query:
+            request.url = request.url.split("?", 1)[0] + "?" + wire_query
         return request
 
     IAMRequestBase._create_aws_request = create_aws_request
+
+
+def _install_iam_fidelity() -> None:
+    """Make moto's IAM enforcement judge the actions AWS's IAM judges, so a least-privilege
+    policy can be proven against the simulator:
+    - moto names the action after the signing name (``monitoring:DescribeAlarms``); IAM uses the
+      service prefix ``cloudwatch:``.
+    - moto's S3 action map lacks the encryption, replication and object-lock subresources and
+      falls back to ``s3:ListBucket`` for them.
+    - moto evaluates non-S3 actions against resource ``*`` only, so a statement scoped to an ARN
+      (``arn:aws:rds:…:db:x``) never matched. moto cannot name the real resource, so a scoped
+      statement is taken to apply to it."""
+    from moto.iam.access_control import IAMPolicyStatement, IAMRequestBase
+    from moto.s3 import responses as s3_responses
+
+    prefixes = {"monitoring": "cloudwatch"}
+    original_init = IAMRequestBase.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        service, _, action = self._action.partition(":")
+        if service in prefixes:
+            self._action = f"{prefixes[service]}:{action}"
+
+    IAMRequestBase.__init__ = init
+
+    get_map = s3_responses.ACTION_MAP["BUCKET"]["GET"]
+    get_map.setdefault("encryption", "GetEncryptionConfiguration")
+    get_map.setdefault("replication", "GetReplicationConfiguration")
+    get_map.setdefault("object-lock", "GetBucketObjectLockConfiguration")
+
+    original_matches = IAMPolicyStatement._check_element_matches
+
+    def matches(self: Any, element: Any, value: str) -> bool:
+        if element == "Resource" and value == "*":
+            return True
+        return original_matches(self, element, value)
+
+    IAMPolicyStatement._check_element_matches = matches
 
 
 def _install_gzip_fix() -> None:
@@ -881,6 +926,7 @@ def install() -> None:
     _install_sns()
     _install_sts()
     _install_auth_fix()
+    _install_iam_fidelity()
 
 
 # -------------------------------------------------------------------- control API
@@ -1066,6 +1112,7 @@ class ControlApp:
         path = environ.get("PATH_INFO", "")
         if not (path == "/_sim" or path.startswith("/_sim/")):
             _REQUEST.wire_body = None
+            _REQUEST.wire_query = environ.get("QUERY_STRING", "")
             if "gzip" in environ.get("HTTP_CONTENT_ENCODING", ""):
                 try:
                     length = int(environ.get("CONTENT_LENGTH") or 0)

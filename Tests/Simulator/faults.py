@@ -369,15 +369,17 @@ def _replace_points(ctx: Context, pair: dict[str, str], metric: str, value: floa
 @fault("replication-latency-30m")
 def _replication_latency_30m(ctx: Context) -> None:
     """ReplicationLatency of media-prod -> media-replica is 1800 s for the last 15 min
-    (promise: < 15 min). The lag alarm's state is left alone (moto does not evaluate
-    alarms). Seen by the replication latency check."""
+    (promise: < 15 min), in eu-west-3 where S3 publishes it (the destination's region).
+    The lag alarm's state is left alone (moto does not evaluate alarms). Seen by the
+    replication latency check."""
     _replace_points(ctx, estate.REPLICATION[0], "ReplicationLatency", 1800, "Seconds", marks=3)
 
 
 @fault("replication-failures")
 def _replication_failures(ctx: Context) -> None:
     """OperationsFailedReplication of vault-prod -> vault-replica is 5 in each of the
-    last two 5-min periods. Seen by the replication failures check."""
+    last two 5-min periods, in eu-west-1 where S3 publishes it (the source's region).
+    Seen by the replication failures check."""
     _replace_points(ctx, estate.REPLICATION[1], "OperationsFailedReplication", 5, "Count", marks=2)
 
 
@@ -410,16 +412,20 @@ def _replica_count_drop_30pct(ctx: Context) -> None:
 
 @fault("alarm-missing")
 def _alarm_missing(ctx: Context) -> None:
-    """The alarm mnemonica-vault-replication-failures was deleted. Seen by the alert
-    plumbing check (the six Phase 8 alarms exist)."""
-    ctx.sim.client("cloudwatch", PRIMARY).delete_alarms(AlarmNames=["mnemonica-vault-replication-failures"])
+    """The alarm mnemonica-vault-replication-failures (eu-west-1, where the source's
+    failure metric is published) was deleted. Seen by the alert plumbing check (the six
+    Phase 8 alarms exist)."""
+    region = estate._metric_region("OperationsFailedReplication", estate.REPLICATION[1])
+    ctx.sim.client("cloudwatch", region).delete_alarms(AlarmNames=["mnemonica-vault-replication-failures"])
 
 
 @fault("alarm-in-alarm")
 def _alarm_in_alarm(ctx: Context) -> None:
-    """mnemonica-media-replication-lag is in state ALARM. Seen by the alert plumbing
-    check (no Phase 8 alarm in ALARM)."""
-    ctx.sim.client("cloudwatch", PRIMARY).set_alarm_state(
+    """mnemonica-media-replication-lag (eu-west-3, where the latency metric is
+    published) is in state ALARM. Seen by the alert plumbing check (no Phase 8 alarm in
+    ALARM)."""
+    region = estate._metric_region("ReplicationLatency", estate.REPLICATION[0])
+    ctx.sim.client("cloudwatch", region).set_alarm_state(
         AlarmName="mnemonica-media-replication-lag",
         StateValue="ALARM",
         StateReason="Threshold Crossed: 2 datapoints [1800.0, 1750.0] were greater than the threshold (900.0).",

@@ -429,10 +429,14 @@ def test_target_alerting(target: Simulator) -> None:
         "mnemonica-vault-replica-object-count-anomaly",
     }
     assert all(a["StateValue"] == "OK" and a["TreatMissingData"] == "notBreaching" for _, a in alarms.values())
+    # ReplicationLatency is published in the destination bucket's region, failures in the source's
     region, lag = alarms["mnemonica-vault-replication-lag"]
-    assert region == "eu-west-1" and lag["Threshold"] == 900 and lag["Statistic"] == "Maximum" and lag["Period"] == 300
+    assert region == "eu-north-1" and lag["Threshold"] == 900 and lag["Statistic"] == "Maximum" and lag["Period"] == 300
     assert {d["Name"]: d["Value"] for d in lag["Dimensions"]}["RuleId"] == "vault-replica-rule"
+    assert lag["AlarmActions"] == [estate.topic_arn("eu-north-1")]
+    assert alarms["mnemonica-media-replication-lag"][0] == "eu-west-3"
     region, fails = alarms["mnemonica-media-replication-failures"]
+    assert region == "eu-west-1"
     assert fails["Statistic"] == "Sum" and fails["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert fails["AlarmActions"] == [estate.topic_arn("eu-west-1")]
     region, anomaly = alarms["mnemonica-vault-replica-object-count-anomaly"]
@@ -462,8 +466,11 @@ def count_dims(bucket: str) -> list[dict[str, str]]:
 def test_target_metrics(target: Simulator) -> None:
     for pair in estate.REPLICATION:
         dims = estate.replication_dimensions(pair)
-        latency = metric_values(target, "eu-west-1", "ReplicationLatency", dims, "Maximum", 300, dt.timedelta(hours=1, minutes=5))
+        destination = estate.BUCKET_REGION[pair["destination"]]
+        latency = metric_values(target, destination, "ReplicationLatency", dims, "Maximum", 300, dt.timedelta(hours=1, minutes=5))
         assert 11 <= len(latency) <= 13 and all(30 <= v <= 120 for v in latency)
+        assert metric_values(target, "eu-west-1", "ReplicationLatency", dims, "Maximum", 300, dt.timedelta(hours=1)) == []
+        assert metric_values(target, destination, "OperationsPendingReplication", dims, "Maximum", 300, dt.timedelta(hours=1)) != []
         assert metric_values(target, "eu-west-1", "OperationsFailedReplication", dims, "Sum", 300, dt.timedelta(hours=1)) != []
         assert max(metric_values(target, "eu-west-1", "OperationsFailedReplication", dims, "Sum", 3600, dt.timedelta(hours=1))) == 0
     vault = metric_values(target, "eu-north-1", "NumberOfObjects", count_dims("mne-vault-replica"), "Average", 86400, dt.timedelta(days=25))
@@ -622,8 +629,8 @@ def _newest_restore(sim: Simulator, region: str) -> dt.datetime:
     return max(j["CreationDate"] for j in sim.client("backup", region).list_restore_jobs()["RestoreJobs"])
 
 
-def _alarm(sim: Simulator, name: str) -> list[dict[str, Any]]:
-    return sim.client("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"]
+def _alarm(sim: Simulator, name: str, region: str = "eu-west-1") -> list[dict[str, Any]]:
+    return sim.client("cloudwatch", region).describe_alarms(AlarmNames=[name])["MetricAlarms"]
 
 
 def _replica_count_dropped(sim: Simulator) -> bool:
@@ -668,7 +675,7 @@ FAULT_VISIBLE: dict[str, Callable[[Simulator], bool]] = {
     "coverage-gap": lambda s: _max_gap(s) >= dt.timedelta(days=3),
     "no-restore-test": lambda s: min(now() - _newest_restore(s, r) for r in ("eu-west-1", "eu-west-3")) > dt.timedelta(days=120),
     "replication-latency-30m": lambda s: max(
-        metric_values(s, "eu-west-1", "ReplicationLatency", estate.replication_dimensions(estate.REPLICATION[0]), "Maximum", 300, dt.timedelta(minutes=15))
+        metric_values(s, "eu-west-3", "ReplicationLatency", estate.replication_dimensions(estate.REPLICATION[0]), "Maximum", 300, dt.timedelta(minutes=15))
     )
     >= 1800,
     "replication-failures": lambda s: sum(
@@ -677,7 +684,7 @@ FAULT_VISIBLE: dict[str, Callable[[Simulator], bool]] = {
     >= 5,
     "replica-count-drop-30pct": _replica_count_dropped,
     "alarm-missing": lambda s: _alarm(s, "mnemonica-vault-replication-failures") == [],
-    "alarm-in-alarm": lambda s: _alarm(s, "mnemonica-media-replication-lag")[0]["StateValue"] == "ALARM",
+    "alarm-in-alarm": lambda s: _alarm(s, "mnemonica-media-replication-lag", "eu-west-3")[0]["StateValue"] == "ALARM",
     "subscription-unconfirmed": lambda s: [
         x["SubscriptionArn"]
         for x in s.client("sns").list_subscriptions_by_topic(TopicArn=estate.topic_arn("eu-west-1"))["Subscriptions"]

@@ -44,4 +44,43 @@ public struct S3: Sendable {
         let root = try AWSDecoding.xml(response.body, operation: op, region: region)
         return root.text.isEmpty ? "us-east-1" : root.text
     }
+
+    /// `<ServerSideEncryptionConfiguration>`, or nil when none is set. Since 2023 AWS answers
+    /// SSE-S3 by default; a 404 ServerSideEncryptionConfigurationNotFoundError still means "none".
+    public func getBucketEncryption(bucket: String, region: String) async throws -> XMLTree? {
+        let op = bucketOperation(
+            "GetBucketEncryption", bucket: bucket, subresource: "encryption", iamAction: "s3:GetEncryptionConfiguration")
+        do {
+            let response = try await client.send(op, region: region)
+            return try AWSDecoding.xml(response.body, operation: op, region: region)
+        } catch let error as AWSError where error.code == "ServerSideEncryptionConfigurationNotFoundError" {
+            return nil
+        }
+    }
+
+    /// `<ObjectLockConfiguration>`, or nil when Object Lock is not enabled on the bucket.
+    public func getObjectLockConfiguration(bucket: String, region: String) async throws -> XMLTree? {
+        let op = bucketOperation(
+            "GetObjectLockConfiguration", bucket: bucket, subresource: "object-lock",
+            iamAction: "s3:GetBucketObjectLockConfiguration")
+        do {
+            let response = try await client.send(op, region: region)
+            return try AWSDecoding.xml(response.body, operation: op, region: region)
+        } catch let error as AWSError where error.code == "ObjectLockConfigurationNotFoundError" {
+            return nil
+        }
+    }
+
+    /// `<ReplicationConfiguration>`, or nil when the bucket replicates nowhere.
+    public func getBucketReplication(bucket: String, region: String) async throws -> XMLTree? {
+        let op = bucketOperation(
+            "GetBucketReplication", bucket: bucket, subresource: "replication",
+            iamAction: "s3:GetReplicationConfiguration")
+        do {
+            let response = try await client.send(op, region: region)
+            return try AWSDecoding.xml(response.body, operation: op, region: region)
+        } catch let error as AWSError where error.code == "ReplicationConfigurationNotFoundError" {
+            return nil
+        }
+    }
 }

@@ -1,0 +1,180 @@
+import Foundation
+import MnemondHTTP
+
+/// CloudWatch: the metrics and alarms of guide Phase 8, over the query protocol (2010-08-01).
+/// Every call goes to one region: CloudWatch holds a metric only in the region it is published
+/// in, and an alarm only sees the metrics of its own region.
+public struct CloudWatch: Sendable {
+    let client: AWSClient
+    public init(client: AWSClient) { self.client = client }
+
+    /// GetMetricData accepts at most 500 queries per call (and bills per metric requested).
+    public static let maxQueriesPerCall = 500
+    /// DescribeAlarms accepts at most 100 alarm names per call.
+    public static let maxAlarmNamesPerCall = 100
+
+    /// One `MetricStat` query. `id` must start with a lower-case letter (CloudWatch's rule).
+    public struct MetricQuery: Sendable, Equatable {
+        public var id: String
+        public var namespace: String
+        public var metricName: String
+        /// Sent in this order. AWS ignores the order; the simulator (moto 5.2.1) matches a query's
+        /// dimensions to stored ones only in the order they were put, so callers use AWS's
+        /// documented order (SourceBucket, DestinationBucket, RuleId; BucketName, StorageType).
+        public var dimensions: [Dimension]
+        public var periodSeconds: Int
+        /// `Maximum`, `Sum`, `Average`, …
+        public var stat: String
+
+        public init(
+            id: String, namespace: String, metricName: String, dimensions: [Dimension], periodSeconds: Int,
+            stat: String
+        ) {
+            self.id = id
+            self.namespace = namespace
+            self.metricName = metricName
+            self.dimensions = dimensions
+            self.periodSeconds = periodSeconds
+            self.stat = stat
+        }
+    }
+
+    public struct Dimension: Sendable, Equatable {
+        public var name: String
+        public var value: String
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// One query's answer: datapoints oldest first.
+    public struct MetricResult: Sendable, Equatable {
+        public var id: String
+        public var label: String
+        /// `Complete`, `PartialData` (more pages would follow), `InternalError`, `Forbidden`.
+        public var statusCode: String
+        public var points: [(time: Date, value: Double)]
+
+        public init(id: String, label: String, statusCode: String, points: [(time: Date, value: Double)]) {
+            self.id = id
+            self.label = label
+            self.statusCode = statusCode
+            self.points = points
+        }
+
+        public static func == (lhs: MetricResult, rhs: MetricResult) -> Bool {
+            lhs.id == rhs.id && lhs.label == rhs.label && lhs.statusCode == rhs.statusCode
+                && lhs.points.map(\.time) == rhs.points.map(\.time)
+                && lhs.points.map(\.value) == rhs.points.map(\.value)
+        }
+    }
+
+    /// What one `getMetricData` did: the results and how many HTTP calls it took.
+    public struct MetricData: Sendable, Equatable {
+        public var results: [MetricResult]
+        /// GetMetricData calls made (pages included): the budget is one per region per cycle.
+        public var calls: Int
+    }
+
+    /// All queries in as few calls as possible: one call per 500 queries, following NextToken
+    /// (CloudWatch pages by datapoints, not by query, so one query's points may span pages; they
+    /// are merged by id). Results come back in the order of `queries`.
+    public func getMetricData(queries: [MetricQuery], start: Date, end: Date, region: String) async throws
+        -> MetricData
+    {
+        var merged: [String: MetricResult] = [:]
+        var calls = 0
+        for chunkStart in stride(from: 0, to: queries.count, by: Self.maxQueriesPerCall) {
+            let chunk = Array(queries[chunkStart..<min(chunkStart + Self.maxQueriesPerCall, queries.count)])
+            let pages: [MetricResult] = try await paginate { token in
+                calls += 1
+                let op = QueryProtocol.operation(
+                    .cloudwatch, action: "GetMetricData",
+                    parameters: Self.metricDataParameters(chunk, start: start, end: end, nextToken: token))
+                let response = try await client.send(op, region: region)
+                let result = try QueryProtocol.result(response.body, action: op.action, operation: op, region: region)
+                return (Self.metricResults(result), result.string("NextToken"))
+            }
+            for page in pages {
+                if var existing = merged[page.id] {
+                    existing.points += page.points
+                    existing.statusCode = page.statusCode
+                    merged[page.id] = existing
+                } else {
+                    merged[page.id] = page
+                }
+            }
+        }
+        let results = queries.compactMap { query in
+            merged[query.id].map { result in
+                var sorted = result
+                sorted.points.sort { $0.time < $1.time }
+                return sorted
+            }
+        }
+        return MetricData(results: results, calls: calls)
+    }
+
+    /// The query protocol's flattening of GetMetricDataInput.
+    static func metricDataParameters(_ queries: [MetricQuery], start: Date, end: Date, nextToken: String?)
+        -> [(String, String)]
+    {
+        var parameters: [(String, String)] = []
+        for (index, query) in queries.enumerated() {
+            let prefix = "MetricDataQueries.member.\(index + 1)"
+            parameters += [
+                ("\(prefix).Id", query.id),
+                ("\(prefix).MetricStat.Metric.Namespace", query.namespace),
+                ("\(prefix).MetricStat.Metric.MetricName", query.metricName),
+            ]
+            for (index, dimension) in query.dimensions.enumerated() {
+                let d = "\(prefix).MetricStat.Metric.Dimensions.member.\(index + 1)"
+                parameters += [("\(d).Name", dimension.name), ("\(d).Value", dimension.value)]
+            }
+            parameters += [
+                ("\(prefix).MetricStat.Period", String(query.periodSeconds)),
+                ("\(prefix).MetricStat.Stat", query.stat),
+                ("\(prefix).ReturnData", "true"),
+            ]
+        }
+        parameters += [
+            ("StartTime", ISO8601.format(start)), ("EndTime", ISO8601.format(end)), ("ScanBy", "TimestampAscending"),
+        ]
+        if let nextToken { parameters.append(("NextToken", nextToken)) }
+        return parameters
+    }
+
+    /// `<GetMetricDataResult>` → results. Timestamps and values are parallel lists.
+    static func metricResults(_ result: XMLTree) -> [MetricResult] {
+        (result["MetricDataResults"]?.all("member") ?? []).map { member in
+            let times = (member["Timestamps"]?.all("member") ?? []).map { ISO8601.parse($0.text) }
+            let values = (member["Values"]?.all("member") ?? []).map { Double($0.text) }
+            let points = zip(times, values).compactMap { time, value -> (time: Date, value: Double)? in
+                guard let time, let value else { return nil }
+                return (time, value)
+            }
+            return MetricResult(
+                id: member.string("Id") ?? "", label: member.string("Label") ?? "",
+                statusCode: member.string("StatusCode") ?? "", points: points)
+        }
+    }
+
+    /// DescribeAlarms by name: the `<member>` elements of `MetricAlarms` (metric and metric-math
+    /// alarms), whole, for the collector to translate. Names that do not exist are simply absent.
+    public func describeAlarms(names: [String], region: String) async throws -> [XMLTree] {
+        var alarms: [XMLTree] = []
+        for chunkStart in stride(from: 0, to: names.count, by: Self.maxAlarmNamesPerCall) {
+            let chunk = Array(names[chunkStart..<min(chunkStart + Self.maxAlarmNamesPerCall, names.count)])
+            alarms += try await paginate { token in
+                var parameters = QueryProtocol.list("AlarmNames", chunk) + [("MaxRecords", "100")]
+                if let token { parameters.append(("NextToken", token)) }
+                let op = QueryProtocol.operation(.cloudwatch, action: "DescribeAlarms", parameters: parameters)
+                let response = try await client.send(op, region: region)
+                let result = try QueryProtocol.result(response.body, action: op.action, operation: op, region: region)
+                return (result["MetricAlarms"]?.all("member") ?? [], result.string("NextToken"))
+            }
+        }
+        return alarms
+    }
+}

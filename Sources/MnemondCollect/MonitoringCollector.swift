@@ -1,0 +1,422 @@
+import Foundation
+import MnemondAWS
+import MnemondModel
+
+/// Guide Phase 8: reads the CloudWatch metrics the replication and object-count checks judge,
+/// and the alert plumbing (alarms, SNS topics, EventBridge rules) the alerting checks judge.
+/// It fetches and translates; it never decides whether anything is right.
+///
+/// Two entry points, for two check families: `collectMetrics` (every 5 min) and
+/// `collectPlumbing` (every 15 min, with the rest of the configuration).
+public struct MonitoringCollector: Sendable {
+    let cloudwatch: CloudWatch
+    let sns: SNS
+    let events: EventBridge
+    let now: @Sendable () -> Date
+
+    public init(client: AWSClient, now: @escaping @Sendable () -> Date = Date.init) {
+        self.cloudwatch = CloudWatch(client: client)
+        self.sns = SNS(client: client)
+        self.events = EventBridge(client: client)
+        self.now = now
+    }
+
+    public struct Result: Sendable {
+        /// Only the fields of this entry point are filled (metrics, or alarms/topics/rules).
+        public var monitoring: MonitoringObservation
+        public var samples: [Sample]
+        public var report: CollectorReport
+    }
+
+    // MARK: - Metrics
+
+    /// One GetMetricData call per region that publishes a watched metric (issue #4: never one call
+    /// per metric; billing is per metric requested, so the query count is recorded as a sample).
+    ///
+    /// With `storage` the S3 storage metrics (daily) ride in the same call; a call has a single
+    /// time range, so the range then spans `storageDays` and the replication series come back with
+    /// 5-minute points for all those days, of which only the last hour is kept. A daemon should pass
+    /// `storage: true` only when the daily family is due (every 6 h) to keep 5-minute cycles small.
+    public func collectMetrics(policy: Policy, storage: Bool = true) async -> Result {
+        let started = now()
+        let plan = Self.metricPlan(policy.buckets, now: started, storage: storage)
+        let answers = await withTaskGroup(of: (String, Observed<CloudWatch.MetricData>).self) { group in
+            for (region, regionPlan) in plan.regions {
+                group.addTask {
+                    let answer = await observe("cloudwatch:GetMetricData", resource: nil, region: region) {
+                        try await cloudwatch.getMetricData(
+                            queries: regionPlan.map(\.query), start: plan.start, end: plan.end, region: region)
+                    }
+                    return (region, answer)
+                }
+            }
+            var answers: [String: Observed<CloudWatch.MetricData>] = [:]
+            for await (region, answer) in group { answers[region] = answer }
+            return answers
+        }
+        let finished = now()
+        var monitoring = MonitoringObservation()
+        var samples: [Sample] = []
+        for (region, regionPlan) in plan.regions.sorted(by: { $0.key < $1.key }) {
+            samples.append(
+                Sample(
+                    series: "cloudwatch_metrics_requested", labels: ["region": region], time: finished,
+                    value: Double(regionPlan.count)))
+            switch answers[region] {
+            case .value(let data):
+                let series = Self.series(regionPlan, results: data.results, replicationSince: plan.replicationStart)
+                monitoring.metrics[region] = .value(series)
+                samples += Self.samples(series)
+                samples.append(
+                    Sample(
+                        series: "cloudwatch_getmetricdata_calls", labels: ["region": region], time: finished,
+                        value: Double(data.calls)))
+            case .unavailable(let reason):
+                monitoring.metrics[region] = .unavailable(reason)
+                // A failed call still counts against the budget (and the bill).
+                samples.append(
+                    Sample(
+                        series: "cloudwatch_getmetricdata_calls", labels: ["region": region], time: finished, value: 1))
+            case nil:
+                break
+            }
+        }
+        let success = monitoring.metrics.values.allSatisfy { $0.value != nil }
+        let report = CollectorReport(
+            collector: "cloudwatch_metrics", success: success, durationSeconds: finished.timeIntervalSince(started))
+        return Result(monitoring: monitoring, samples: samples + report.samples(at: finished), report: report)
+    }
+
+    /// Where AWS publishes each S3 metric. A CloudWatch metric exists only in that region, so it
+    /// must be read there, and an alarm on it must live there.
+    /// - ReplicationLatency, BytesPendingReplication, OperationsPendingReplication: "published in
+    ///   the Region of the destination bucket"; OperationsFailedReplication: "published in the
+    ///   Region of the source bucket" (AWS, "Using S3 Replication metrics",
+    ///   docs.aws.amazon.com/AmazonS3/latest/userguide/repl-metrics.html).
+    /// - NumberOfObjects, BucketSizeBytes: daily storage metrics, in the bucket's own region.
+    /// MnemondChecks keeps the same table for `alerting.alarms` (it cannot import this module).
+    public enum PublishedIn: Sendable, Equatable {
+        case sourceBucket, destinationBucket, bucket
+    }
+
+    public static let publishedIn: [String: PublishedIn] = [
+        "ReplicationLatency": .destinationBucket,
+        "BytesPendingReplication": .destinationBucket,
+        "OperationsPendingReplication": .destinationBucket,
+        "OperationsFailedReplication": .sourceBucket,
+        "NumberOfObjects": .bucket,
+        "BucketSizeBytes": .bucket,
+    ]
+
+    /// Replication metrics, the statistic each check needs. Latency and backlog are gauges (the
+    /// worst value in a period matters); failures are counted per period.
+    static let replicationMetrics: [(metric: String, stat: String)] = [
+        ("ReplicationLatency", "Maximum"),
+        ("OperationsFailedReplication", "Sum"),
+        ("OperationsPendingReplication", "Maximum"),
+        ("BytesPendingReplication", "Maximum"),
+    ]
+
+    /// BucketSizeBytes' StorageType values (AWS, "Metrics and dimensions", S3 User Guide). Types a
+    /// bucket does not use return no datapoints and cost one metric request each, once per day family.
+    static let storageTypes = [
+        "StandardStorage", "IntelligentTieringFAStorage", "IntelligentTieringIAStorage", "IntelligentTieringAAStorage",
+        "IntelligentTieringAIAStorage", "IntelligentTieringDAAStorage", "StandardIAStorage", "StandardIASizeOverhead",
+        "StandardIAObjectOverhead", "OneZoneIAStorage", "OneZoneIASizeOverhead", "ReducedRedundancyStorage",
+        "GlacierInstantRetrievalSizeOverhead", "GlacierInstantRetrievalStorage", "GlacierStorage",
+        "GlacierStagingStorage", "GlacierObjectOverhead", "GlacierS3ObjectOverhead", "DeepArchiveStorage",
+        "DeepArchiveObjectOverhead", "DeepArchiveS3ObjectOverhead", "DeepArchiveStagingStorage",
+    ]
+
+    static let replicationPeriodSeconds = 300
+    static let replicationWindowSeconds = 3600
+    static let storagePeriodSeconds = 86400
+    /// Daily points kept: 14 for the robust band plus room for 1–3 days of lateness.
+    public static let storageDays = 20
+
+    /// One query, with what its answer becomes.
+    struct PlannedQuery: Sendable, Equatable {
+        var query: CloudWatch.MetricQuery
+        /// Sample series and labels for the datapoints.
+        var series: String
+        var labels: [String: String]
+    }
+
+    struct MetricPlan: Sendable, Equatable {
+        var start: Date
+        var end: Date
+        /// Replication points before this are dropped (the window may be wider for storage).
+        var replicationStart: Date
+        var regions: [String: [PlannedQuery]]
+    }
+
+    /// The queries of one cycle, grouped by the region each metric is published in. Windows are
+    /// aligned to period boundaries so CloudWatch's (and the simulator's) buckets match S3's
+    /// midnight storage datapoints and 5-minute replication periods.
+    static func metricPlan(_ buckets: [BucketPolicy], now: Date, storage: Bool) -> MetricPlan {
+        let regionOf = Dictionary(buckets.map { ($0.name, $0.region) }, uniquingKeysWith: { first, _ in first })
+        let fiveMinutes = Double(replicationPeriodSeconds)
+        let replicationStart = Date(
+            timeIntervalSince1970: (now.timeIntervalSince1970 / fiveMinutes).rounded(.down) * fiveMinutes
+                - Double(replicationWindowSeconds))
+        let day = Double(storagePeriodSeconds)
+        let storageStart = Date(
+            timeIntervalSince1970: (now.timeIntervalSince1970 / day).rounded(.down) * day - Double(storageDays) * day)
+        var regions: [String: [PlannedQuery]] = [:]
+        func add(
+            _ region: String, metric: String, dimensions: [CloudWatch.Dimension], period: Int, stat: String,
+            series: String, labels: [String: String]
+        ) {
+            var list = regions[region, default: []]
+            // Ids must start with a lower-case letter; the index keeps them unique per call.
+            let query = CloudWatch.MetricQuery(
+                id: "q\(list.count)", namespace: "AWS/S3", metricName: metric, dimensions: dimensions,
+                periodSeconds: period, stat: stat)
+            list.append(PlannedQuery(query: query, series: series, labels: labels))
+            regions[region] = list
+        }
+        for bucket in buckets {
+            guard let replication = bucket.replication else { continue }
+            let destination = replication.destinationBucket
+            // Replication metrics are per rule; without a configured rule ID none can be named.
+            var dimensions = [
+                CloudWatch.Dimension("SourceBucket", bucket.name), .init("DestinationBucket", destination),
+            ]
+            if let rule = replication.ruleID { dimensions.append(.init("RuleId", rule)) }
+            let labels = ["source": bucket.name, "destination": destination]
+            for (metric, stat) in replicationMetrics {
+                let region: String?
+                switch publishedIn[metric] {
+                case .destinationBucket: region = regionOf[destination]
+                default: region = bucket.region
+                }
+                guard let region else { continue }  // destination not configured: region unknown
+                add(
+                    region, metric: metric, dimensions: dimensions, period: replicationPeriodSeconds, stat: stat,
+                    series: replicationSeries[metric]!, labels: labels)
+            }
+        }
+        if storage {
+            for bucket in buckets {
+                add(
+                    bucket.region, metric: "NumberOfObjects",
+                    dimensions: [.init("BucketName", bucket.name), .init("StorageType", "AllStorageTypes")],
+                    period: storagePeriodSeconds, stat: "Average", series: "s3_objects", labels: ["bucket": bucket.name]
+                )
+                for type in storageTypes {
+                    add(
+                        bucket.region, metric: "BucketSizeBytes",
+                        dimensions: [.init("BucketName", bucket.name), .init("StorageType", type)],
+                        period: storagePeriodSeconds, stat: "Average", series: "s3_bucket_bytes",
+                        labels: ["bucket": bucket.name, "storage_type": type])
+                }
+            }
+        }
+        return MetricPlan(
+            start: storage ? min(storageStart, replicationStart) : replicationStart, end: now,
+            replicationStart: replicationStart, regions: regions)
+    }
+
+    static let replicationSeries: [String: String] = [
+        "ReplicationLatency": "s3_replication_latency_seconds",
+        "OperationsFailedReplication": "s3_replication_failed_operations",
+        "OperationsPendingReplication": "s3_replication_pending_operations",
+        "BytesPendingReplication": "s3_replication_pending_bytes",
+    ]
+
+    /// Answers → series, in plan order. BucketSizeBytes of storage types the bucket does not use
+    /// (no datapoints) are left out; every other query keeps its series even when empty, which
+    /// says "asked, and CloudWatch had nothing".
+    static func series(_ plan: [PlannedQuery], results: [CloudWatch.MetricResult], replicationSince: Date)
+        -> [MetricSeries]
+    {
+        let byID = Dictionary(results.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return plan.compactMap { planned in
+            var points = (byID[planned.query.id]?.points ?? []).map {
+                MetricSeries.Point(time: $0.time, value: $0.value)
+            }
+            if planned.query.periodSeconds == replicationPeriodSeconds {
+                points = points.filter { $0.time >= replicationSince }
+            }
+            if planned.query.metricName == "BucketSizeBytes", points.isEmpty { return nil }
+            return MetricSeries(
+                metric: planned.query.metricName,
+                dimensions: Dictionary(
+                    planned.query.dimensions.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }),
+                statistic: planned.query.stat,
+                periodSeconds: planned.query.periodSeconds, points: points.sorted { $0.time < $1.time })
+        }
+    }
+
+    /// Every datapoint becomes a sample at its own time (the store replaces a sample of the same
+    /// series and time, so the overlap between cycles is harmless). Daily storage values keep
+    /// their midnight timestamps: they tolerate lateness because they are never "now".
+    static func samples(_ series: [MetricSeries]) -> [Sample] {
+        series.flatMap { one -> [Sample] in
+            let labels: [String: String]
+            let name: String
+            switch one.metric {
+            case "NumberOfObjects":
+                name = "s3_objects"
+                labels = ["bucket": one.dimensions["BucketName"] ?? ""]
+            case "BucketSizeBytes":
+                name = "s3_bucket_bytes"
+                labels = [
+                    "bucket": one.dimensions["BucketName"] ?? "", "storage_type": one.dimensions["StorageType"] ?? "",
+                ]
+            default:
+                guard let replication = replicationSeries[one.metric] else { return [] }
+                name = replication
+                labels = [
+                    "source": one.dimensions["SourceBucket"] ?? "",
+                    "destination": one.dimensions["DestinationBucket"] ?? "",
+                ]
+            }
+            return one.points.map { Sample(series: name, labels: labels, time: $0.time, value: $0.value) }
+        }
+    }
+
+    // MARK: - Plumbing
+
+    /// DescribeAlarms by name in every region that could hold a configured alarm, the SNS topics
+    /// (in each ARN's region) and the EventBridge rules (in each rule's region).
+    public func collectPlumbing(policy: Policy) async -> Result {
+        let started = now()
+        var monitoring = MonitoringObservation()
+        guard let promises = policy.monitoring else {
+            let report = CollectorReport(collector: "alert_plumbing", success: true, durationSeconds: 0)
+            return Result(monitoring: monitoring, samples: report.samples(at: started), report: report)
+        }
+        let names = promises.alarms.map(\.name)
+        let regions = Self.alarmRegions(policy)
+        async let alarms = withTaskGroup(of: (String, Observed<[AlarmObservation]>).self) { group in
+            for region in regions where !names.isEmpty {
+                group.addTask {
+                    let observed = await observe("cloudwatch:DescribeAlarms", resource: nil, region: region) {
+                        try await cloudwatch.describeAlarms(names: names, region: region).map {
+                            Self.alarm($0, region: region)
+                        }
+                    }
+                    return (region, observed)
+                }
+            }
+            var out: [String: Observed<[AlarmObservation]>] = [:]
+            for await (region, observed) in group { out[region] = observed }
+            return out
+        }
+        async let topics = withTaskGroup(of: (String, Observed<TopicObservation>).self) { group in
+            for topic in promises.topics {
+                group.addTask { (topic.arn, await self.topic(topic.arn)) }
+            }
+            var out: [String: Observed<TopicObservation>] = [:]
+            for await (arn, observed) in group { out[arn] = observed }
+            return out
+        }
+        async let rules = withTaskGroup(of: (String, Observed<EventRuleObservation>).self) { group in
+            for rule in promises.eventRules {
+                group.addTask { ("\(rule.region)/\(rule.name)", await self.rule(rule.name, region: rule.region)) }
+            }
+            var out: [String: Observed<EventRuleObservation>] = [:]
+            for await (key, observed) in group { out[key] = observed }
+            return out
+        }
+        monitoring.alarms = await alarms
+        monitoring.topics = await topics
+        monitoring.rules = await rules
+        let finished = now()
+        let success =
+            monitoring.alarms.values.allSatisfy { $0.value != nil }
+            && monitoring.topics.values.allSatisfy { $0.value != nil }
+            && monitoring.rules.values.allSatisfy { $0.value != nil }
+        let report = CollectorReport(
+            collector: "alert_plumbing", success: success, durationSeconds: finished.timeIntervalSince(started))
+        return Result(monitoring: monitoring, samples: report.samples(at: finished), report: report)
+    }
+
+    /// Regions where a configured alarm could live: every bucket's region (each S3 metric is
+    /// published in one of them), every topic's region, and any region the config names.
+    static func alarmRegions(_ policy: Policy) -> [String] {
+        var regions = Set(policy.buckets.map(\.region))
+        for topic in policy.monitoring?.topics ?? [] {
+            if let region = SNS.region(ofTopic: topic.arn) { regions.insert(region) }
+        }
+        for alarm in policy.monitoring?.alarms ?? [] {
+            if let region = alarm.region { regions.insert(region) }
+        }
+        return regions.sorted()
+    }
+
+    func topic(_ arn: String) async -> Observed<TopicObservation> {
+        await observe("sns:GetTopicAttributes", resource: arn, region: SNS.region(ofTopic: arn)) {
+            guard try await sns.getTopicAttributes(topicARN: arn) != nil else {
+                return TopicObservation(arn: arn, exists: false, subscriptions: [])
+            }
+            let subscriptions = try await sns.listSubscriptionsByTopic(topicARN: arn)
+            return TopicObservation(arn: arn, exists: true, subscriptions: subscriptions.map(Self.subscription))
+        }
+    }
+
+    func rule(_ name: String, region: String) async -> Observed<EventRuleObservation> {
+        await observe("events:DescribeRule", resource: name, region: region) {
+            guard let rule = try await events.describeRule(name: name, region: region) else {
+                return EventRuleObservation(
+                    name: name, region: region, exists: false, state: nil, eventPattern: nil, targetARNs: [])
+            }
+            let targets = try await events.listTargetsByRule(rule: name, region: region)
+            return EventRuleObservation(
+                name: name, region: region, exists: true, state: rule.state, eventPattern: rule.eventPattern,
+                targetARNs: targets.map(\.arn))
+        }
+    }
+
+    /// A subscription as the observation keeps it. AWS lists an unconfirmed one with the ARN
+    /// `PendingConfirmation`. An http(s) endpoint is a webhook URL whose path and query are the
+    /// secret, so only scheme and host are kept.
+    static func subscription(_ listed: SNS.TopicSubscription) -> TopicObservation.Subscription {
+        TopicObservation.Subscription(
+            protocol: listed.protocol, endpoint: redactedEndpoint(listed.endpoint, protocol: listed.protocol),
+            confirmed: !listed.isPendingConfirmation && !listed.subscriptionARN.isEmpty)
+    }
+
+    static func redactedEndpoint(_ endpoint: String, protocol: String) -> String {
+        guard ["http", "https"].contains(`protocol`.lowercased()) else { return endpoint }
+        guard let components = URLComponents(string: endpoint), let scheme = components.scheme,
+            let host = components.host, !host.isEmpty
+        else { return "\(`protocol`.lowercased())://(unparseable endpoint)" }
+        return "\(scheme.lowercased())://\(host.lowercased())"
+    }
+
+    /// One `MetricAlarms` member → observation. A metric-math alarm (the guide's anomaly-detection
+    /// alarms) has no top-level metric: its first `MetricStat` is the metric it watches, and its
+    /// threshold is a band (ThresholdMetricId), not a number.
+    static func alarm(_ xml: XMLTree, region: String) -> AlarmObservation {
+        func dimensions(_ node: XMLTree?) -> [String: String] {
+            var out: [String: String] = [:]
+            for member in node?["Dimensions"]?.all("member") ?? [] {
+                if let name = member.string("Name") { out[name] = member.string("Value") ?? "" }
+            }
+            return out
+        }
+        var metric = xml.string("MetricName")
+        var namespace = xml.string("Namespace")
+        var dims = dimensions(xml)
+        var statistic = xml.string("Statistic") ?? xml.string("ExtendedStatistic")
+        var period = xml.int("Period")
+        if metric == nil,
+            let stat = xml["Metrics"]?.all("member").compactMap({ $0["MetricStat"] }).first
+        {
+            metric = stat.string("Metric", "MetricName")
+            namespace = stat.string("Metric", "Namespace")
+            dims = dimensions(stat["Metric"])
+            statistic = stat.string("Stat")
+            period = stat.int("Period")
+        }
+        return AlarmObservation(
+            name: xml.string("AlarmName") ?? "", region: region, state: xml.string("StateValue") ?? "",
+            stateUpdatedAt: xml.string("StateUpdatedTimestamp").flatMap(ISO8601.parse), metric: metric,
+            namespace: namespace, dimensions: dims, statistic: statistic, periodSeconds: period,
+            threshold: xml.string("Threshold").flatMap(Double.init), comparison: xml.string("ComparisonOperator"),
+            evaluationPeriods: xml.int("EvaluationPeriods"),
+            actions: (xml["AlarmActions"]?.all("member") ?? []).map(\.text))
+    }
+}

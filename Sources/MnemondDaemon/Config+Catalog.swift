@@ -1,0 +1,215 @@
+import Foundation
+import MnemondModel
+import Yams
+
+/// The catalog's sections of the configuration: per-bucket promises beyond retention, RDS,
+/// AWS Backup, the alert plumbing and the application role. Every key is optional except the
+/// names that identify a resource; defaults are the guide's values.
+extension Config {
+    static func bucketExtras(_ m: YAMLReader.Mapping, path: String, reader: YAMLReader, base: BucketPolicy)
+        throws(ConfigError) -> BucketPolicy
+    {
+        var bucket = base
+        bucket.intelligentTieringDay0 = try m.optionalBool("intelligent_tiering_day0") ?? false
+        bucket.abortMultipartDays = try m.optionalInt("abort_multipart_days", range: 1...36500)
+        if let node = m.value("encryption") {
+            let e = try reader.mapping(node, at: "\(path).encryption", allowed: ["algorithm", "bucket_key"])
+            bucket.encryption = EncryptionPromise(
+                algorithm: try reader.oneOf(try e.required("algorithm"), at: "\(path).encryption.algorithm", ["AES256", "aws:kms", "aws:kms:dsse"]),
+                bucketKey: try e.optionalBool("bucket_key") ?? false)
+        }
+        if let node = m.value("object_lock") {
+            let o = try reader.mapping(node, at: "\(path).object_lock", allowed: ["mode", "days"])
+            bucket.objectLock = ObjectLockPromise(
+                mode: try reader.oneOf(try o.required("mode"), at: "\(path).object_lock.mode", ["GOVERNANCE", "COMPLIANCE"]),
+                days: try o.int("days", range: 1...36500))
+        }
+        if let node = m.value("replication") {
+            let r = try reader.mapping(
+                node, at: "\(path).replication",
+                allowed: [
+                    "destination", "rule_id", "storage_class", "delete_marker_replication", "metrics",
+                    "latency_critical_minutes", "latency_periods", "guide",
+                ])
+            bucket.replication = ReplicationPromise(
+                destinationBucket: try r.string("destination"),
+                storageClass: try r.optionalString("storage_class") ?? "DEEP_ARCHIVE",
+                deleteMarkerReplication: try r.optionalBool("delete_marker_replication") ?? true,
+                metricsEnabled: try r.optionalBool("metrics") ?? true,
+                ruleID: try r.optionalString("rule_id"),
+                latencyCriticalSeconds: (try r.optionalInt("latency_critical_minutes", range: 1...10080) ?? 15) * 60,
+                latencyPeriods: try r.optionalInt("latency_periods", range: 1...288) ?? 2,
+                guide: try r.optionalString("guide") ?? "Phase 3")
+        }
+        return bucket
+    }
+
+    static let bucketKeys = [
+        "name", "region", "role", "noncurrent_days", "guide", "intelligent_tiering_day0", "abort_multipart_days",
+        "encryption", "object_lock", "replication",
+    ]
+
+    static func parseRDS(_ nodes: [Node], reader: YAMLReader) throws(ConfigError) -> [RDSPolicy] {
+        var result: [RDSPolicy] = []
+        for (index, node) in nodes.enumerated() {
+            let path = "rds[\(index)]"
+            let m = try reader.mapping(
+                node, at: path,
+                allowed: [
+                    "identifier", "region", "retention_days", "backup_window", "pitr_lag_warning_minutes",
+                    "pitr_lag_critical_minutes",
+                ])
+            let warning = try m.optionalInt("pitr_lag_warning_minutes", range: 1...1440) ?? 10
+            let critical = try m.optionalInt("pitr_lag_critical_minutes", range: 1...10080) ?? 30
+            if critical <= warning, let n = m.keyNode("pitr_lag_critical_minutes") {
+                throw reader.error(n, "\(path).pitr_lag_critical_minutes (\(critical)) must be above pitr_lag_warning_minutes (\(warning))")
+            }
+            var window: String?
+            if let node = m.value("backup_window") {
+                let text = try reader.string(node, at: "\(path).backup_window")
+                guard isWindow(text) else {
+                    throw reader.error(node, "\(path).backup_window must look like 22:00-00:00 (UTC), found \"\(text)\"")
+                }
+                window = text
+            }
+            result.append(
+                RDSPolicy(
+                    identifier: try m.string("identifier"), region: try region(m, "region", path: path, reader: reader),
+                    retentionDays: try m.int("retention_days", range: 0...35), backupWindow: window,
+                    pitrWarningSeconds: warning * 60, pitrCriticalSeconds: critical * 60))
+        }
+        return result
+    }
+
+    static func parseBackup(_ node: Node, reader: YAMLReader) throws(ConfigError) -> BackupPolicy {
+        let m = try reader.mapping(
+            node, at: "backup",
+            allowed: [
+                "region", "plan", "rule", "schedule", "interval_hours", "grace_hours", "retention_days", "vault",
+                "resource_arn", "dr", "restore_test_days", "dr_restore_test_days",
+            ])
+        let drNode = try m.required("dr")
+        let dr = try reader.mapping(drNode, at: "backup.dr", allowed: ["region", "vault", "retention_days"])
+        return BackupPolicy(
+            region: try region(m, "region", path: "backup", reader: reader), planName: try m.string("plan"),
+            ruleName: try m.string("rule"), schedule: try m.string("schedule"),
+            intervalHours: try m.int("interval_hours", range: 1...168),
+            graceHours: try m.optionalInt("grace_hours", range: 0...48) ?? 1,
+            retentionDays: try m.int("retention_days", range: 1...36500), vault: try m.string("vault"),
+            resourceARN: try m.string("resource_arn"), drRegion: try region(dr, "region", path: "backup.dr", reader: reader),
+            drVault: try dr.string("vault"), drRetentionDays: try dr.int("retention_days", range: 1...36500),
+            restoreTestDays: try m.optionalInt("restore_test_days", range: 1...3650) ?? 30,
+            drRestoreTestDays: try m.optionalInt("dr_restore_test_days", range: 1...3650) ?? 90)
+    }
+
+    static func parseMonitoring(_ node: Node, reader: YAMLReader) throws(ConfigError) -> MonitoringPolicy {
+        let m = try reader.mapping(
+            node, at: "monitoring",
+            allowed: ["topics", "alarms", "event_rules", "object_count_window_days", "object_count_mad_factor", "replica_lag_percent"])
+        var topics: [TopicPromise] = []
+        for (i, t) in try m.list("topics").enumerated() {
+            let path = "monitoring.topics[\(i)]"
+            let tm = try reader.mapping(t, at: path, allowed: ["arn", "require"])
+            var require: Set<String> = []
+            for (j, r) in try tm.list("require").enumerated() {
+                require.insert(try reader.oneOf(r, at: "\(path).require[\(j)]", ["email", "https"]))
+            }
+            topics.append(
+                TopicPromise(
+                    arn: try arn(tm, "arn", service: "sns", path: path, reader: reader),
+                    requireEmail: require.contains("email"), requireHTTPS: require.contains("https")))
+        }
+        var alarms: [AlarmPromise] = []
+        for (i, a) in try m.list("alarms").enumerated() {
+            let path = "monitoring.alarms[\(i)]"
+            let am = try reader.mapping(a, at: path, allowed: ["name", "metric", "dimensions", "threshold", "topic", "region"])
+            var dimensions: [String: String] = [:]
+            if let d = am.value("dimensions") {
+                guard case .mapping(let dm) = d else {
+                    throw reader.error(d, "\(path).dimensions must be a mapping of dimension name to value")
+                }
+                for (k, v) in dm { dimensions[k.string ?? ""] = try reader.string(v, at: "\(path).dimensions.\(k.string ?? "")") }
+            }
+            var threshold: Double?
+            if let tn = am.value("threshold") {
+                guard let value = Double(try reader.string(tn, at: "\(path).threshold")) else {
+                    throw reader.error(tn, "\(path).threshold must be a number")
+                }
+                threshold = value
+            }
+            alarms.append(
+                AlarmPromise(
+                    name: try am.string("name"),
+                    region: try am.value("region") == nil ? nil : region(am, "region", path: path, reader: reader),
+                    metric: try am.string("metric"), dimensions: dimensions, threshold: threshold,
+                    topicARN: try am.value("topic") == nil ? nil : arn(am, "topic", service: "sns", path: path, reader: reader)))
+        }
+        var rules: [EventRulePromise] = []
+        for (i, r) in try m.list("event_rules").enumerated() {
+            let path = "monitoring.event_rules[\(i)]"
+            let rm = try reader.mapping(r, at: path, allowed: ["name", "region", "topic"])
+            rules.append(
+                EventRulePromise(
+                    name: try rm.string("name"), region: try region(rm, "region", path: path, reader: reader),
+                    topicARN: try arn(rm, "topic", service: "sns", path: path, reader: reader)))
+        }
+        return MonitoringPolicy(
+            topics: topics, alarms: alarms, eventRules: rules,
+            objectCountWindowDays: try m.optionalInt("object_count_window_days", range: 3...90) ?? 14,
+            objectCountMADFactor: Double(try m.optionalInt("object_count_mad_factor", range: 1...50) ?? 5),
+            replicaLagFraction: Double(try m.optionalInt("replica_lag_percent", range: 0...100) ?? 5) / 100)
+    }
+
+    static func parseAppRole(_ node: Node, reader: YAMLReader, buckets: [BucketPolicy]) throws(ConfigError) -> AppRolePolicy {
+        let m = try reader.mapping(node, at: "app_role", allowed: ["name"])
+        return AppRolePolicy(
+            name: try m.string("name"), sourceBuckets: buckets.filter { $0.role == .source }.map(\.name),
+            replicaBuckets: buckets.filter { $0.role == .replica }.map(\.name))
+    }
+
+    static func region(_ m: YAMLReader.Mapping, _ key: String, path: String, reader: YAMLReader) throws(ConfigError) -> String {
+        let node = try m.required(key)
+        let text = try reader.string(node, at: "\(path).\(key)")
+        guard isRegion(text) else {
+            throw reader.error(node, "\(path).\(key) \"\(text)\" is not an AWS region name (e.g. eu-west-1)")
+        }
+        return text
+    }
+
+    static func arn(_ m: YAMLReader.Mapping, _ key: String, service: String, path: String, reader: YAMLReader)
+        throws(ConfigError) -> String
+    {
+        let node = try m.required(key)
+        let text = try reader.string(node, at: "\(path).\(key)")
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 6, parts[0] == "arn", parts[2] == Substring(service), isRegion(String(parts[3])) else {
+            throw reader.error(node, "\(path).\(key) must be an \(service) ARN (arn:aws:\(service):REGION:ACCOUNT:NAME), found \"\(text)\"")
+        }
+        return text
+    }
+
+    /// `hh:mm-hh:mm`, 24-hour.
+    static func isWindow(_ text: String) -> Bool {
+        let parts = text.split(separator: "-")
+        guard parts.count == 2 else { return false }
+        return parts.allSatisfy { part in
+            let hm = part.split(separator: ":")
+            guard hm.count == 2, let h = Int(hm[0]), let mm = Int(hm[1]), hm[0].count == 2, hm[1].count == 2 else {
+                return false
+            }
+            return (0...23).contains(h) && (0...59).contains(mm)
+        }
+    }
+}
+
+extension YAMLReader.Mapping {
+    func optionalBool(_ key: String) throws(ConfigError) -> Bool? {
+        guard let node = value(key) else { return nil }
+        let text = try reader.string(node, at: child(key))
+        switch text {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw reader.error(node, "\(child(key)) must be true or false, found \"\(text)\"")
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import MnemondDaemon
+import MnemondModel
+import MnemondTestSupport
+import Testing
+
+/// The catalog against the simulated estate: the target state is clean, the current state shows
+/// exactly the guide's "What Needs Changes" list plus the missing Phase 8 monitoring, and each
+/// single fault changes exactly the check it breaks.
+@Suite(.serialized) struct CatalogAcceptanceTests {
+    /// (check, resource) → state after one full cycle over the guide's estate.
+    static func states(_ simulator: AWSSimulator) async throws -> [String: CheckState] {
+        let dir = temporaryDirectory()
+        let config = try Config.load(path: repoConfig)
+        let runtime = try Runtime.build(
+            config: config,
+            options: RuntimeOptions(dbPath: dir.appendingPathComponent("m.sqlite").path, environment: simulator.environment))
+        defer { Task { await runtime.shutdown() } }
+        let outcome = try await runtime.runCycle()
+        var states: [String: CheckState] = [:]
+        for f in outcome.findings { states["\(f.check) \(f.resource)"] = f.acceptedRisk == nil ? f.state : .ok }
+        return states
+    }
+
+    static func problems(_ states: [String: CheckState]) -> [String: CheckState] {
+        states.filter { $0.value != .ok }
+    }
+
+    @Test func targetStateIsCleanExceptTheAcceptedObjectLockRisk() async throws {
+        let simulator = try await AWSSimulator.shared(.target)
+        let dir = temporaryDirectory()
+        let result = try CLI.run(
+            ["check", "--once", "--json", "--config", repoConfig, "--db", dir.appendingPathComponent("t.sqlite").path],
+            environment: simulator.environment)
+        #expect(result.status == 0, "stdout: \(result.stdout)\nstderr: \(result.stderr)")
+        let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let findings = document["findings"] as! [[String: Any]]
+        let notOK = findings.filter { $0["state"] as? String != "OK" }
+        #expect(Set(notOK.map { "\($0["check"]!) \($0["resource"]!)" }) == ["s3.object_lock mne-media-replica", "s3.object_lock mne-vault-replica"])
+        #expect(notOK.allSatisfy { ($0["accepted_risk"] as? [String: Any])?["reason"] is String })
+    }
+
+    @Test func currentStateReportsExactlyWhatTheGuideSaysNeedsChanging() async throws {
+        let simulator = try await AWSSimulator.shared(.current)
+        let problems = Self.problems(try await Self.states(simulator))
+        let expected: [String: CheckState] = [
+            // What Needs Changes: the four lifecycle retentions and the missing vault-replica lifecycle.
+            "s3.lifecycle.noncurrent mne-media-prod": .warning,
+            "s3.lifecycle.noncurrent mne-vault-prod": .warning,
+            "s3.lifecycle.noncurrent mne-media-replica": .critical,
+            "s3.lifecycle.noncurrent mne-vault-replica": .warning,
+            // Phase 2 Step 2.2 removes the replica's current-version expiration.
+            "s3.lifecycle.current_expiration mne-media-replica": .critical,
+            // Phase 2B adds AbortIncompleteMultipartUpload with the lifecycle the bucket lacks.
+            "s3.lifecycle.abort_multipart mne-vault-replica": .warning,
+            // The application role needs creation.
+            "iam.app_role eks-mnemonica-prod-s3-role": .critical,
+            // AWS Backup daily/35 d into vault Default instead of 6 h/180 d with a DR copy, and what
+            // follows from it: no dedicated vaults yet, no 6-hourly job, no DR copies or DR restores.
+            "backup.plan eks-mnemonica-6h-snapshots-180d": .critical,
+            "backup.selection eks-mnemonica-prod": .warning,
+            "backup.job_freshness eks-mnemonica-prod": .critical,
+            "backup.copy eks-mnemonica-prod-vault-dr": .critical,
+            "backup.coverage eks-mnemonica-prod-vault": .critical,
+            "backup.coverage eks-mnemonica-prod-vault-dr": .critical,
+            "backup.restore_tested eu-west-3": .warning,
+        ]
+        for (key, state) in expected {
+            #expect(problems[key] == state, "\(key): \(String(describing: problems[key]))")
+        }
+        // Phase 8 does not exist yet: every topic, alarm and rule is missing — and nothing else.
+        let rest = problems.filter { expected[$0.key] == nil }
+        let config = try Config.load(path: repoConfig)
+        let monitoring = config.policy.monitoring!
+        var phase8: Set<String> = []
+        for topic in monitoring.topics { phase8.insert("alerting.sns \(topic.arn.split(separator: ":").last!)") }
+        for alarm in monitoring.alarms { phase8.insert("alerting.alarms \(alarm.name)") }
+        for rule in monitoring.eventRules { phase8.insert("alerting.eventbridge \(rule.name) (\(rule.region))") }
+        #expect(Set(rest.keys) == phase8, "unexpected: \(rest)")
+        #expect(rest.values.allSatisfy { $0 == .critical })
+        #expect(rest.keys.filter { $0.hasPrefix("alerting.eventbridge ") }.count == monitoring.eventRules.count)
+        #expect(rest.keys.filter { $0.hasPrefix("alerting.alarms ") }.count == monitoring.alarms.count)
+        #expect(rest.keys.filter { $0.hasPrefix("alerting.sns ") }.count == monitoring.topics.count)
+    }
+
+    struct Fault: Sendable, CustomTestStringConvertible {
+        var name: String
+        /// "check resource" → the state it must change to; nothing else may change.
+        var changes: [String: CheckState]
+        var testDescription: String { name }
+    }
+
+    static let faults: [Fault] = [
+        Fault(name: "lifecycle-noncurrent-15d", changes: ["s3.lifecycle.noncurrent mne-media-replica": .critical]),
+        Fault(name: "replica-current-expiration", changes: ["s3.lifecycle.current_expiration mne-media-replica": .critical]),
+        Fault(name: "encryption-removed", changes: ["s3.encryption mne-vault-replica": .warning]),
+        Fault(name: "replication-disabled", changes: ["s3.replication.config mne-media-prod": .critical]),
+        Fault(name: "replication-storage-standard", changes: ["s3.replication.config mne-media-prod": .warning]),
+        Fault(name: "replication-delete-markers-off", changes: ["s3.replication.config mne-media-prod": .warning]),
+        Fault(name: "replication-metrics-off", changes: ["s3.replication.config mne-vault-prod": .critical]),
+        Fault(name: "versioning-suspended", changes: ["s3.versioning mne-vault-prod": .critical]),
+        Fault(name: "pitr-stale-40m", changes: ["rds.pitr_lag eks-mnemonica-prod": .critical]),
+        Fault(name: "retention-7d", changes: ["rds.backup_retention eks-mnemonica-prod": .critical]),
+        Fault(name: "backup-window-moved", changes: ["rds.backup_window eks-mnemonica-prod": .warning]),
+        Fault(name: "role-missing-deny-delete-version", changes: ["iam.app_role eks-mnemonica-prod-s3-role": .critical]),
+        Fault(name: "wrong-account", changes: ["account.identity account": .critical]),
+        Fault(name: "copy-action-missing", changes: ["backup.plan eks-mnemonica-6h-snapshots-180d": .critical]),
+        Fault(name: "backup-plan-daily", changes: ["backup.plan eks-mnemonica-6h-snapshots-180d": .critical]),
+        Fault(name: "backup-selection-missing", changes: ["backup.selection eks-mnemonica-prod": .critical]),
+        Fault(name: "dr-vault-stale", changes: ["backup.copy eks-mnemonica-prod-vault-dr": .critical]),
+        Fault(
+            name: "last-job-14h",
+            changes: ["backup.job_freshness eks-mnemonica-prod": .critical, "backup.copy eks-mnemonica-prod-vault-dr": .critical]),
+        Fault(name: "failed-backup-job", changes: ["backup.job_failures eks-mnemonica-prod": .warning]),
+        Fault(name: "failed-copy-job", changes: ["backup.copy eks-mnemonica-prod-vault-dr": .warning]),
+        Fault(name: "coverage-gap", changes: ["backup.coverage eks-mnemonica-prod-vault": .warning]),
+        Fault(
+            name: "no-restore-test",
+            changes: ["backup.restore_tested eu-west-1": .warning, "backup.restore_tested eu-west-3": .warning]),
+        Fault(name: "replication-latency-30m", changes: ["s3.replication.latency mne-media-prod": .critical]),
+        Fault(name: "replication-failures", changes: ["s3.replication.failures mne-vault-prod": .critical]),
+        Fault(name: "replica-count-drop-30pct", changes: ["s3.replica.object_count mne-media-replica": .critical]),
+        Fault(name: "subscription-unconfirmed", changes: ["alerting.sns mnemonica-backup-alerts": .warning]),
+        Fault(name: "eventbridge-disabled", changes: ["alerting.eventbridge mnemonica-backup-job-failures (eu-west-1)": .critical]),
+        Fault(name: "alarm-missing", changes: ["alerting.alarms mnemonica-vault-replication-failures": .critical]),
+        Fault(name: "alarm-in-alarm", changes: ["alerting.alarms mnemonica-media-replication-lag": .critical]),
+    ]
+
+    @Test(arguments: faults)
+    func aSingleFaultChangesExactlyItsCheck(_ fault: Fault) async throws {
+        let baseline = try await Self.states(try await AWSSimulator.shared(.target))
+        let simulator = try await AWSSimulator.start(state: .target, faults: [fault.name])
+        defer { Task { await simulator.stop() } }
+        let after = try await Self.states(simulator)
+        var changed: [String: CheckState] = [:]
+        for (key, state) in after where baseline[key] != state { changed[key] = state }
+        #expect(changed == fault.changes)
+    }
+}

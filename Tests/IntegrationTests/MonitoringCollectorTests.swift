@@ -1,0 +1,290 @@
+import Foundation
+import MnemondAWS
+import MnemondChecks
+import MnemondCollect
+import MnemondDaemon
+import MnemondHTTP
+import MnemondModel
+import MnemondSigV4
+import MnemondTestSupport
+import Testing
+
+/// The monitoring area end to end against the simulator: collect (metrics + plumbing) → the
+/// monitoring checks. The target estate is all OK; each monitoring fault changes exactly the
+/// check it is meant for; one cycle makes one GetMetricData call per publishing region.
+@Suite(.serialized) struct MonitoringCollectorTests {
+    static let account = "828879644785"
+    static func topic(_ region: String, _ name: String) -> String { "arn:aws:sns:\(region):\(account):\(name)" }
+    static let primary = topic("eu-west-1", "mnemonica-backup-alerts")
+    static let dr = topic("eu-west-3", "mnemonica-backup-alerts-dr")
+    static let north = topic("eu-north-1", "mnemonica-backup-alerts-north")
+
+    /// The guide's estate with its monitoring corrected: each alarm where its metric is published.
+    static let policy: Policy = {
+        func replication(_ destination: String, _ rule: String) -> ReplicationPromise {
+            ReplicationPromise(
+                destinationBucket: destination, storageClass: "DEEP_ARCHIVE", deleteMarkerReplication: true,
+                metricsEnabled: true, ruleID: rule)
+        }
+        let buckets = [
+            BucketPolicy(
+                name: "mne-media-prod", region: "eu-west-1", role: .source, noncurrentDays: 35, guide: "Phase 1",
+                replication: replication("mne-media-replica", "paris-replica")),
+            BucketPolicy(
+                name: "mne-vault-prod", region: "eu-west-1", role: .source, noncurrentDays: 35, guide: "Phase 2A",
+                replication: replication("mne-vault-replica", "vault-replica-rule")),
+            BucketPolicy(
+                name: "mne-media-replica", region: "eu-west-3", role: .replica, noncurrentDays: 180, guide: "Phase 2"),
+            BucketPolicy(
+                name: "mne-vault-replica", region: "eu-north-1", role: .replica, noncurrentDays: 180, guide: "Phase 2B"),
+        ]
+        func pair(_ name: String, _ source: String, _ destination: String, _ rule: String, topic: String)
+            -> [AlarmPromise]
+        {
+            let dims = ["SourceBucket": source, "DestinationBucket": destination, "RuleId": rule]
+            return [
+                AlarmPromise(
+                    name: "mnemonica-\(name)-replication-lag", region: nil, metric: "ReplicationLatency",
+                    dimensions: dims,
+                    threshold: 900, topicARN: topic),
+                AlarmPromise(
+                    name: "mnemonica-\(name)-replication-failures", region: nil, metric: "OperationsFailedReplication",
+                    dimensions: dims, threshold: 1, topicARN: primary),
+                AlarmPromise(
+                    name: "mnemonica-\(name)-replica-object-count-anomaly", region: nil, metric: "NumberOfObjects",
+                    dimensions: ["BucketName": destination, "StorageType": "AllStorageTypes"], threshold: nil,
+                    topicARN: topic),
+            ]
+        }
+        let monitoring = MonitoringPolicy(
+            topics: [primary, dr, north].map { TopicPromise(arn: $0, requireEmail: true, requireHTTPS: true) },
+            alarms: pair("media", "mne-media-prod", "mne-media-replica", "paris-replica", topic: dr)
+                + pair("vault", "mne-vault-prod", "mne-vault-replica", "vault-replica-rule", topic: north),
+            eventRules: [
+                EventRulePromise(name: "mnemonica-backup-job-failures", region: "eu-west-1", topicARN: primary),
+                EventRulePromise(name: "mnemonica-backup-job-failures-dr", region: "eu-west-3", topicARN: dr),
+            ])
+        return Policy(accountID: account, buckets: buckets, monitoring: monitoring)
+    }()
+
+    static let checks = ReplicationMetricChecks.all + AlertPlumbingChecks.all
+
+    static func client(_ simulator: AWSSimulator) -> AWSClient {
+        let credentials = AWSCredentials(
+            signing: SigV4Credentials(
+                accessKeyID: simulator.accessKeyID, secretAccessKey: simulator.secretAccessKey, sessionToken: nil),
+            source: "test")
+        return AWSClient(
+            credentials: StaticCredentialProvider(credentials), http: HTTPClient(),
+            endpoints: EndpointResolver(environment: ["AWS_ENDPOINT_URL": simulator.endpoint.absoluteString]),
+            retry: RetryPolicy(maxAttempts: 1))
+    }
+
+    struct Cycle {
+        var observation: MonitoringObservation
+        var samples: [Sample]
+        var metricCalls: [String: Int]
+        var findings: [Finding]
+        var byKey: [String: Finding] {
+            Dictionary(uniqueKeysWithValues: findings.map { ("\($0.check) \($0.resource)", $0) })
+        }
+    }
+
+    /// One cycle of the monitoring families, as the daemon runs them.
+    static func cycle(_ simulator: AWSSimulator) async -> Cycle {
+        let client = client(simulator)
+        let collector = MonitoringCollector(client: client)
+        _ = await client.calls.reset()
+        let metrics = await collector.collectMetrics(policy: policy)
+        let metricCalls = await client.calls.reset()
+        let plumbing = await collector.collectPlumbing(policy: policy)
+        var observation = metrics.monitoring
+        observation.alarms = plumbing.monitoring.alarms
+        observation.topics = plumbing.monitoring.topics
+        observation.rules = plumbing.monitoring.rules
+        let now = Date()
+        let observations = Observations(collectedAt: now, monitoring: observation)
+        let findings = checks.flatMap { $0.evaluate(policy, observations, History(), now) }
+        return Cycle(
+            observation: observation, samples: metrics.samples + plumbing.samples, metricCalls: metricCalls,
+            findings: findings)
+    }
+
+    @Test func targetEstateIsAllOKWithOneGetMetricDataCallPerPublishingRegion() async throws {
+        let simulator = try await AWSSimulator.shared(.target)
+        let cycle = await Self.cycle(simulator)
+        let notOK = cycle.findings.filter { $0.state != .ok }
+        #expect(notOK.isEmpty, "\(notOK.map(\.message))")
+        // latency, failures, backlog: 2 sources each; object_count: 2 replicas; 3 topics; 6 alarms; 2 rules.
+        let expectedFindings = 19
+        #expect(cycle.findings.count == expectedFindings)
+
+        // Issue #4: one batched GetMetricData per region that publishes a watched metric.
+        #expect(cycle.metricCalls == ["cloudwatch": 3])
+        let calls = cycle.samples.filter { $0.series == "cloudwatch_getmetricdata_calls" }
+        #expect(
+            Dictionary(uniqueKeysWithValues: calls.map { ($0.labels["region"]!, $0.value) }) == [
+                "eu-west-1": 1, "eu-west-3": 1, "eu-north-1": 1,
+            ])
+        let requested = cycle.samples.filter { $0.series == "cloudwatch_metrics_requested" }
+        let requestedTotal: Double = requested.map(\.value).reduce(0, +)
+        #expect(requestedTotal == Double(8 + 4 * 23))
+        #expect(Set(cycle.observation.metrics.keys) == ["eu-west-1", "eu-west-3", "eu-north-1"])
+
+        // The metrics as stored series: latency in seconds per pair, daily counts at midnight.
+        let latency = cycle.samples.filter {
+            $0.series == "s3_replication_latency_seconds" && $0.labels["source"] == "mne-media-prod"
+        }
+        #expect(latency.count >= 11 && latency.allSatisfy { (30...120).contains($0.value) })
+        let counts = cycle.samples.filter { $0.series == "s3_objects" && $0.labels == ["bucket": "mne-vault-replica"] }
+        #expect(counts.count == 20 && counts.map(\.value).max() == 57_551)
+        #expect(counts.allSatisfy { Int($0.time.timeIntervalSince1970) % 86400 == 0 })
+        #expect(
+            cycle.samples.contains {
+                $0.series == "s3_bucket_bytes" && $0.labels["storage_type"] == "DeepArchiveStorage"
+            })
+        #expect(
+            cycle.samples.contains {
+                $0.series == "collector_success" && $0.labels["collector"] == "cloudwatch_metrics" && $0.value == 1
+            })
+        #expect(
+            cycle.samples.contains {
+                $0.series == "collector_success" && $0.labels["collector"] == "alert_plumbing" && $0.value == 1
+            })
+
+        // A webhook URL is a secret: only scheme and host reach the observation.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        let encoded = String(decoding: try encoder.encode(cycle.observation), as: UTF8.self)
+        let keepsHost = encoded.contains("\"https://hooks.example.com\"")
+        let leaksPath = encoded.contains("hooks.example.com/sns")
+        #expect(keepsHost)
+        #expect(!leaksPath)
+    }
+
+    @Test func theShippedConfigAgreesWithTheTargetEstate() async throws {
+        let simulator = try await AWSSimulator.shared(.target)
+        let policy = try Config.load(path: repoConfig).policy
+        let client = Self.client(simulator)
+        let collector = MonitoringCollector(client: client)
+        var observation = await collector.collectMetrics(policy: policy).monitoring
+        let plumbing = await collector.collectPlumbing(policy: policy).monitoring
+        observation.alarms = plumbing.alarms
+        observation.topics = plumbing.topics
+        observation.rules = plumbing.rules
+        let now = Date()
+        let findings = Self.checks.flatMap {
+            $0.evaluate(policy, Observations(collectedAt: now, monitoring: observation), History(), now)
+        }
+        let notOK = findings.filter { $0.state != .ok }
+        #expect(!findings.isEmpty)
+        #expect(notOK.isEmpty, "\(notOK.map(\.message))")
+    }
+
+    @Test func fiveMinuteCyclesWithoutStorageStillMakeOneCallPerRegion() async throws {
+        let simulator = try await AWSSimulator.shared(.target)
+        let client = Self.client(simulator)
+        _ = await client.calls.reset()
+        let result = await MonitoringCollector(client: client).collectMetrics(policy: Self.policy, storage: false)
+        #expect(await client.calls.reset() == ["cloudwatch": 3])
+        let requested: Double = result.samples.filter { $0.series == "cloudwatch_metrics_requested" }.map(\.value)
+            .reduce(0, +)
+        #expect(requested == 8)
+        #expect(!result.samples.contains { $0.series == "s3_objects" })
+    }
+
+    /// The guide's Step 8.3 lag alarm exactly as written — in eu-west-1, threshold 900000 —
+    /// replacing the corrected one: it can never fire, and the finding says where it must live
+    /// and what its threshold must be.
+    @Test func theGuidesLagAlarmAsWrittenIsCritical() async throws {
+        let simulator = try await AWSSimulator.start(state: .target)
+        defer { Task { await simulator.stop() } }
+        let script = """
+            import boto3
+            def cw(region):
+                return boto3.client("cloudwatch", region_name=region, endpoint_url="\(simulator.endpoint.absoluteString)",
+                    aws_access_key_id="\(simulator.accessKeyID)", aws_secret_access_key="\(simulator.secretAccessKey)")
+            cw("eu-west-3").delete_alarms(AlarmNames=["mnemonica-media-replication-lag"])
+            cw("eu-west-1").put_metric_alarm(
+                AlarmName="mnemonica-media-replication-lag", MetricName="ReplicationLatency", Namespace="AWS/S3",
+                Statistic="Maximum", Period=300, EvaluationPeriods=2, Threshold=900000,
+                ComparisonOperator="GreaterThanThreshold", TreatMissingData="notBreaching",
+                Dimensions=[{"Name": "SourceBucket", "Value": "mne-media-prod"},
+                            {"Name": "DestinationBucket", "Value": "mne-media-replica"},
+                            {"Name": "RuleId", "Value": "paris-replica"}],
+                AlarmActions=["\(Self.primary)"])
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        let cycle = await Self.cycle(simulator)
+        let notOK = cycle.findings.filter { $0.state != .ok }
+        #expect(notOK.map { "\($0.check) \($0.resource)" } == ["alerting.alarms mnemonica-media-replication-lag"])
+        let lag = notOK.first
+        #expect(lag?.state == .critical)
+        let message = lag?.message ?? ""
+        #expect(
+            message.contains(
+                "lives in eu-west-1, but ReplicationLatency is published in eu-west-3 (the destination bucket's region)"
+            ))
+        #expect(message.contains("it must live in eu-west-3"))
+        #expect(message.contains("the threshold should be 900 s (15 min)"))
+    }
+
+    struct FaultCase: Sendable, CustomTestStringConvertible {
+        var fault: String
+        var check: CheckID
+        var resource: String
+        var state: CheckState
+        var says: String
+        var testDescription: String { fault }
+    }
+
+    static let faults: [FaultCase] = [
+        FaultCase(
+            fault: "replication-latency-30m", check: "s3.replication.latency", resource: "mne-media-prod",
+            state: .critical,
+            says: "mne-media-prod → mne-media-replica: replication latency 1800 s (30 min) — above 900 s (15 min)"),
+        FaultCase(
+            fault: "replication-failures", check: "s3.replication.failures", resource: "mne-vault-prod",
+            state: .critical,
+            says: "mne-vault-prod → mne-vault-replica: 10 failed replication operations in the last hour"),
+        FaultCase(
+            fault: "replica-count-drop-30pct", check: "s3.replica.object_count", resource: "mne-media-replica",
+            state: .critical, says: "mne-media-replica: NumberOfObjects fell to"),
+        FaultCase(
+            fault: "alarm-missing", check: "alerting.alarms", resource: "mnemonica-vault-replication-failures",
+            state: .critical, says: "mnemonica-vault-replication-failures: alarm does not exist"),
+        FaultCase(
+            fault: "alarm-in-alarm", check: "alerting.alarms", resource: "mnemonica-media-replication-lag",
+            state: .critical, says: "mnemonica-media-replication-lag: is in ALARM since"),
+        FaultCase(
+            fault: "subscription-unconfirmed", check: "alerting.sns", resource: "mnemonica-backup-alerts",
+            state: .warning,
+            says: "mnemonica-backup-alerts (eu-west-1): email subscription ops@example.com is PendingConfirmation"),
+        FaultCase(
+            fault: "eventbridge-disabled", check: "alerting.eventbridge",
+            resource: "mnemonica-backup-job-failures (eu-west-1)", state: .critical,
+            says: "mnemonica-backup-job-failures (eu-west-1): rule is DISABLED"),
+    ]
+
+    @Test(.serialized, arguments: faults)
+    func eachFaultChangesExactlyItsCheck(_ c: FaultCase) async throws {
+        let simulator = try await AWSSimulator.start(state: .target)
+        defer { Task { await simulator.stop() } }
+        let before = await Self.cycle(simulator).byKey
+        #expect(
+            before.values.allSatisfy { $0.state == .ok }, "\(before.values.filter { $0.state != .ok }.map(\.message))")
+        try simulator.apply(fault: c.fault)
+        let after = await Self.cycle(simulator).byKey
+        let changed = after.filter { key, finding in before[key]?.state != finding.state }
+        #expect(changed.keys.sorted() == ["\(c.check) \(c.resource)"], "\(changed.values.map(\.message))")
+        let finding = after["\(c.check) \(c.resource)"]
+        #expect(finding?.state == c.state)
+        #expect(finding?.message.hasPrefix(c.says) == true, "\(finding?.message ?? "no finding")")
+    }
+}

@@ -1,0 +1,297 @@
+import Foundation
+import MnemondModel
+import Testing
+
+@testable import MnemondAWS
+@testable import MnemondCollect
+
+/// CloudWatch, SNS and EventBridge answers (shapes recorded from the simulator, which builds them
+/// from botocore's output shapes) → the monitoring observation, and the metric plan → queries.
+@Suite struct MonitoringTranslationTests {
+    static let buckets = [
+        BucketPolicy(
+            name: "mne-media-prod", region: "eu-west-1", role: .source, noncurrentDays: 35, guide: "Phase 1",
+            replication: ReplicationPromise(
+                destinationBucket: "mne-media-replica", storageClass: "DEEP_ARCHIVE", deleteMarkerReplication: true,
+                metricsEnabled: true, ruleID: "paris-replica")),
+        BucketPolicy(
+            name: "mne-vault-prod", region: "eu-west-1", role: .source, noncurrentDays: 35, guide: "Phase 2A",
+            replication: ReplicationPromise(
+                destinationBucket: "mne-vault-replica", storageClass: "DEEP_ARCHIVE", deleteMarkerReplication: true,
+                metricsEnabled: true, ruleID: "vault-replica-rule")),
+        BucketPolicy(
+            name: "mne-media-replica", region: "eu-west-3", role: .replica, noncurrentDays: 180, guide: "Phase 2"),
+        BucketPolicy(
+            name: "mne-vault-replica", region: "eu-north-1", role: .replica, noncurrentDays: 180, guide: "Phase 2B"),
+    ]
+    /// 2026-11-20 14:03:20 UTC.
+    static let now = Date(timeIntervalSince1970: 1_795_183_400)
+
+    // MARK: the plan
+
+    @Test func eachMetricIsAskedWhereAWSPublishesIt() {
+        let plan = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: true)
+        #expect(Set(plan.regions.keys) == ["eu-west-1", "eu-west-3", "eu-north-1"])
+        func metrics(_ region: String) -> [String] {
+            plan.regions[region]!.filter { $0.query.periodSeconds == 300 }.map(\.query.metricName)
+        }
+        // repl-metrics.html: failures in the source's region, the other three in the destination's.
+        #expect(metrics("eu-west-1") == ["OperationsFailedReplication", "OperationsFailedReplication"])
+        #expect(
+            metrics("eu-west-3") == ["ReplicationLatency", "OperationsPendingReplication", "BytesPendingReplication"])
+        #expect(
+            metrics("eu-north-1") == ["ReplicationLatency", "OperationsPendingReplication", "BytesPendingReplication"])
+        // Storage metrics in each bucket's region: one object count + 22 storage types per bucket.
+        let storage = plan.regions["eu-west-1"]!.filter { $0.query.periodSeconds == 86400 }
+        #expect(storage.count == 2 * 23)
+        #expect(
+            storage.filter { $0.query.metricName == "NumberOfObjects" }.map(\.labels) == [
+                ["bucket": "mne-media-prod"], ["bucket": "mne-vault-prod"],
+            ])
+        let total: Int = plan.regions.values.map(\.count).reduce(0, +)
+        #expect(total == 8 + 4 * 23)
+        for queries in plan.regions.values {
+            #expect(Set(queries.map(\.query.id)).count == queries.count)
+            #expect(queries.count <= CloudWatch.maxQueriesPerCall)
+        }
+    }
+
+    @Test func windowsAreAlignedToTheirPeriods() {
+        let hourly = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: false)
+        // 14:03:20 → 5-minute boundary 14:00, minus one hour.
+        #expect(hourly.start == Date(timeIntervalSince1970: 1_795_183_200 - 3600))
+        #expect(hourly.end == Self.now)
+        #expect(hourly.regions.values.flatMap { $0 }.allSatisfy { $0.query.periodSeconds == 300 })
+        let daily = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: true)
+        // Midnight of 2026-11-20 minus 20 days: S3 stamps its daily datapoints at midnight UTC.
+        #expect(daily.start == Date(timeIntervalSince1970: 1_795_132_800 - 20 * 86400))
+        #expect(daily.replicationStart == hourly.start)
+    }
+
+    @Test func dimensionsGoInAWSsDocumentedOrder() {
+        let plan = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: true)
+        let latency = plan.regions["eu-west-3"]!.first { $0.query.metricName == "ReplicationLatency" }!
+        #expect(
+            latency.query.dimensions == [
+                .init("SourceBucket", "mne-media-prod"), .init("DestinationBucket", "mne-media-replica"),
+                .init("RuleId", "paris-replica"),
+            ])
+        #expect(latency.series == "s3_replication_latency_seconds")
+        #expect(latency.labels == ["source": "mne-media-prod", "destination": "mne-media-replica"])
+    }
+
+    @Test func getMetricDataIsFlattenedTheQueryProtocolWay() {
+        let query = CloudWatch.MetricQuery(
+            id: "q0", namespace: "AWS/S3", metricName: "NumberOfObjects",
+            dimensions: [.init("BucketName", "mne-vault-replica"), .init("StorageType", "AllStorageTypes")],
+            periodSeconds: 86400, stat: "Average")
+        let parameters = CloudWatch.metricDataParameters(
+            [query], start: Date(timeIntervalSince1970: 1_793_404_800), end: Date(timeIntervalSince1970: 1_795_183_400),
+            nextToken: "page-2")
+        #expect(
+            parameters.map { "\($0.0)=\($0.1)" } == [
+                "MetricDataQueries.member.1.Id=q0",
+                "MetricDataQueries.member.1.MetricStat.Metric.Namespace=AWS/S3",
+                "MetricDataQueries.member.1.MetricStat.Metric.MetricName=NumberOfObjects",
+                "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Name=BucketName",
+                "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Value=mne-vault-replica",
+                "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.2.Name=StorageType",
+                "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.2.Value=AllStorageTypes",
+                "MetricDataQueries.member.1.MetricStat.Period=86400",
+                "MetricDataQueries.member.1.MetricStat.Stat=Average",
+                "MetricDataQueries.member.1.ReturnData=true",
+                "StartTime=2026-10-31T00:00:00Z", "EndTime=2026-11-20T14:03:20Z", "ScanBy=TimestampAscending",
+                "NextToken=page-2",
+            ])
+    }
+
+    // MARK: answers
+
+    @Test func metricDataResultsKeepTimestampsAndValuesTogether() throws {
+        let xml = """
+            <GetMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><GetMetricDataResult>
+            <MetricDataResults>
+              <member><Id>q0</Id><Label>ReplicationLatency Maximum</Label>
+                <Timestamps><member>2026-11-20T13:55:00Z</member><member>2026-11-20T14:00:00Z</member></Timestamps>
+                <Values><member>59.0</member><member>1800.0</member></Values><StatusCode>Complete</StatusCode></member>
+              <member><Id>q1</Id><Label>OperationsFailedReplication Sum</Label><Timestamps/><Values/>
+                <StatusCode>Complete</StatusCode></member>
+            </MetricDataResults><NextToken>abc</NextToken></GetMetricDataResult></GetMetricDataResponse>
+            """
+        let root = try XMLTree.parse(Data(xml.utf8))
+        let results = CloudWatch.metricResults(root["GetMetricDataResult"]!)
+        #expect(results.count == 2)
+        #expect(results[0].id == "q0")
+        #expect(results[0].points.map(\.value) == [59, 1800])
+        #expect(
+            results[0].points.map(\.time) == [
+                Date(timeIntervalSince1970: 1_795_182_900), Date(timeIntervalSince1970: 1_795_183_200),
+            ])
+        #expect(results[1].points.isEmpty)
+    }
+
+    @Test func seriesKeepTheLastHourAndDropUnusedStorageTypes() {
+        let plan = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: true)
+        let queries = plan.regions["eu-west-3"]!
+        let latency = queries.first { $0.query.metricName == "ReplicationLatency" }!.query.id
+        let count = queries.first { $0.query.metricName == "NumberOfObjects" }!.query.id
+        let deep = queries.first { $0.labels["storage_type"] == "DeepArchiveStorage" }!.query.id
+        let old = plan.replicationStart.addingTimeInterval(-300)
+        let midnight = Date(timeIntervalSince1970: 1_795_046_400)  // 2026-11-19
+        let results = [
+            CloudWatch.MetricResult(
+                id: latency, label: "", statusCode: "Complete",
+                points: [(old, 4000), (plan.replicationStart, 60), (Self.now.addingTimeInterval(-200), 70)]),
+            CloudWatch.MetricResult(id: count, label: "", statusCode: "Complete", points: [(midnight, 4_812_340)]),
+            CloudWatch.MetricResult(id: deep, label: "", statusCode: "Complete", points: [(midnight, 9.23e13)]),
+        ]
+        let series = MonitoringCollector.series(queries, results: results, replicationSince: plan.replicationStart)
+        // 3 replication series (2 empty) + object count + the one storage type in use.
+        #expect(series.count == 5)
+        let lag = series.first { $0.metric == "ReplicationLatency" }!
+        #expect(lag.points.map(\.value) == [60, 70])  // the point before the hour is dropped
+        #expect(
+            lag.dimensions == [
+                "SourceBucket": "mne-media-prod", "DestinationBucket": "mne-media-replica", "RuleId": "paris-replica",
+            ])
+        #expect(
+            series.filter { $0.metric == "BucketSizeBytes" }.map { $0.dimensions["StorageType"] } == [
+                "DeepArchiveStorage"
+            ])
+
+        let samples = MonitoringCollector.samples(series)
+        #expect(
+            samples.contains(
+                Sample(series: "s3_objects", labels: ["bucket": "mne-media-replica"], time: midnight, value: 4_812_340))
+        )
+        #expect(
+            samples.contains(
+                Sample(
+                    series: "s3_bucket_bytes",
+                    labels: ["bucket": "mne-media-replica", "storage_type": "DeepArchiveStorage"],
+                    time: midnight, value: 9.23e13)))
+        #expect(
+            samples.filter { $0.series == "s3_replication_latency_seconds" }.map(\.labels) == [
+                ["source": "mne-media-prod", "destination": "mne-media-replica"],
+                ["source": "mne-media-prod", "destination": "mne-media-replica"],
+            ])
+    }
+
+    @Test func aMetricAlarmIsTranslated() throws {
+        let xml = """
+            <member><AlarmName>mnemonica-media-replication-lag</AlarmName><ActionsEnabled>true</ActionsEnabled><OKActions/>
+            <AlarmActions><member>arn:aws:sns:eu-west-3:828879644785:mnemonica-backup-alerts-dr</member></AlarmActions>
+            <StateValue>OK</StateValue><StateUpdatedTimestamp>2026-11-25T01:57:09.738238Z</StateUpdatedTimestamp>
+            <MetricName>ReplicationLatency</MetricName><Namespace>AWS/S3</Namespace><Statistic>Maximum</Statistic>
+            <Dimensions><member><Name>SourceBucket</Name><Value>mne-media-prod</Value></member>
+            <member><Name>DestinationBucket</Name><Value>mne-media-replica</Value></member>
+            <member><Name>RuleId</Name><Value>paris-replica</Value></member></Dimensions>
+            <Period>300</Period><EvaluationPeriods>2</EvaluationPeriods><Threshold>900.0</Threshold>
+            <ComparisonOperator>GreaterThanThreshold</ComparisonOperator><TreatMissingData>notBreaching</TreatMissingData>
+            <Metrics/></member>
+            """
+        let alarm = MonitoringCollector.alarm(try XMLTree.parse(Data(xml.utf8)), region: "eu-west-3")
+        #expect(
+            alarm
+                == AlarmObservation(
+                    name: "mnemonica-media-replication-lag", region: "eu-west-3", state: "OK",
+                    stateUpdatedAt: ISO8601.parse("2026-11-25T01:57:09.738238Z"), metric: "ReplicationLatency",
+                    namespace: "AWS/S3",
+                    dimensions: [
+                        "SourceBucket": "mne-media-prod", "DestinationBucket": "mne-media-replica",
+                        "RuleId": "paris-replica",
+                    ],
+                    statistic: "Maximum", periodSeconds: 300, threshold: 900, comparison: "GreaterThanThreshold",
+                    evaluationPeriods: 2, actions: ["arn:aws:sns:eu-west-3:828879644785:mnemonica-backup-alerts-dr"]))
+        #expect(alarm.stateUpdatedAt != nil)
+    }
+
+    @Test func anAnomalyAlarmWatchesItsFirstMetricStat() throws {
+        let xml = """
+            <member><AlarmName>mnemonica-media-replica-object-count-anomaly</AlarmName>
+            <AlarmActions><member>arn:aws:sns:eu-west-3:828879644785:mnemonica-backup-alerts-dr</member></AlarmActions>
+            <StateValue>INSUFFICIENT_DATA</StateValue><StateUpdatedTimestamp>2026-11-25T01:57:09Z</StateUpdatedTimestamp>
+            <Dimensions/><EvaluationPeriods>1</EvaluationPeriods><ComparisonOperator>LessThanLowerThreshold</ComparisonOperator>
+            <Metrics><member><Id>m1</Id><MetricStat><Metric><Namespace>AWS/S3</Namespace><MetricName>NumberOfObjects</MetricName>
+            <Dimensions><member><Name>BucketName</Name><Value>mne-media-replica</Value></member>
+            <member><Name>StorageType</Name><Value>AllStorageTypes</Value></member></Dimensions></Metric>
+            <Period>86400</Period><Stat>Average</Stat></MetricStat><ReturnData>true</ReturnData></member>
+            <member><Id>ad1</Id><Expression>ANOMALY_DETECTION_BAND(m1, 2)</Expression><ReturnData>true</ReturnData></member>
+            </Metrics><ThresholdMetricId>ad1</ThresholdMetricId></member>
+            """
+        let alarm = MonitoringCollector.alarm(try XMLTree.parse(Data(xml.utf8)), region: "eu-west-1")
+        #expect(alarm.metric == "NumberOfObjects")
+        #expect(alarm.dimensions == ["BucketName": "mne-media-replica", "StorageType": "AllStorageTypes"])
+        #expect(alarm.periodSeconds == 86400)
+        #expect(alarm.statistic == "Average")
+        #expect(alarm.threshold == nil)
+        #expect(alarm.state == "INSUFFICIENT_DATA")
+        #expect(alarm.region == "eu-west-1")
+    }
+
+    @Test func subscriptionsArePendingOrConfirmedAndWebhooksAreRedacted() throws {
+        let xml = """
+            <ListSubscriptionsByTopicResult><Subscriptions>
+            <member><SubscriptionArn>arn:aws:sns:eu-west-1:828879644785:mnemonica-backup-alerts:1af2</SubscriptionArn>
+              <Protocol>email</Protocol><Endpoint>ops@example.com</Endpoint>
+              <TopicArn>arn:aws:sns:eu-west-1:828879644785:mnemonica-backup-alerts</TopicArn></member>
+            <member><SubscriptionArn>PendingConfirmation</SubscriptionArn><Protocol>https</Protocol>
+              <Endpoint>https://Hooks.Slack.com/services/T000/B000/XXXXSECRETXXXX?token=abc</Endpoint>
+              <TopicArn>arn:aws:sns:eu-west-1:828879644785:mnemonica-backup-alerts</TopicArn></member>
+            </Subscriptions><NextToken>next</NextToken></ListSubscriptionsByTopicResult>
+            """
+        let listed = SNS.subscriptions(try XMLTree.parse(Data(xml.utf8)))
+        #expect(listed.map(\.isPendingConfirmation) == [false, true])
+        #expect(!"\(listed[1])".contains("SECRET"))
+        let kept = listed.map(MonitoringCollector.subscription)
+        #expect(
+            kept == [
+                .init(protocol: "email", endpoint: "ops@example.com", confirmed: true),
+                .init(protocol: "https", endpoint: "https://hooks.slack.com", confirmed: false),
+            ])
+        let encoded = String(decoding: try JSONEncoder().encode(kept), as: UTF8.self)
+        #expect(!encoded.contains("SECRET") && !encoded.contains("token") && !encoded.contains("services"))
+    }
+
+    @Test(arguments: [
+        ("https://hooks.example.com/sns", "https", "https://hooks.example.com"),
+        ("http://10.0.0.5:8080/alert?key=s3cr3t", "http", "http://10.0.0.5"),
+        ("not a url", "https", "https://(unparseable endpoint)"),
+        ("arn:aws:sqs:eu-west-1:828879644785:q", "sqs", "arn:aws:sqs:eu-west-1:828879644785:q"),
+    ])
+    func endpointRedaction(_ endpoint: String, _ proto: String, _ expected: String) {
+        #expect(MonitoringCollector.redactedEndpoint(endpoint, protocol: proto) == expected)
+    }
+
+    @Test func eventBridgeAnswersAreRead() {
+        let rule = EventBridge.rule(
+            [
+                "Name": "mnemonica-backup-job-failures", "State": "DISABLED",
+                "EventPattern": #"{"source":["aws.backup"]}"#,
+                "Arn": "arn:aws:events:eu-west-1:828879644785:rule/mnemonica-backup-job-failures",
+            ], name: "mnemonica-backup-job-failures")
+        #expect(rule.state == "DISABLED")
+        #expect(rule.eventPattern == #"{"source":["aws.backup"]}"#)
+        let targets = EventBridge.targets([
+            "Targets": [["Id": "1", "Arn": "arn:aws:sns:eu-west-1:828879644785:mnemonica-backup-alerts"]]
+        ])
+        #expect(targets == [.init(id: "1", arn: "arn:aws:sns:eu-west-1:828879644785:mnemonica-backup-alerts")])
+    }
+
+    @Test func alarmsAreAskedInEveryRegionThatCouldHoldOne() {
+        let policy = Policy(
+            accountID: "828879644785", buckets: Self.buckets,
+            monitoring: MonitoringPolicy(
+                topics: [
+                    TopicPromise(arn: "arn:aws:sns:us-east-1:828879644785:t", requireEmail: true, requireHTTPS: false)
+                ],
+                alarms: [
+                    AlarmPromise(
+                        name: "a", region: "eu-central-1", metric: "X", dimensions: [:], threshold: nil, topicARN: nil)
+                ], eventRules: []))
+        #expect(
+            MonitoringCollector.alarmRegions(policy) == [
+                "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-3", "us-east-1",
+            ])
+    }
+}
