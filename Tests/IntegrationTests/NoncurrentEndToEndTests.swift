@@ -52,7 +52,7 @@ import Testing
         let result = try CLI.run(
             ["check", "--once", "--config", repoConfig, "--db", db], environment: simulator.environment)
         #expect(result.status == 0, "stdout: \(result.stdout) stderr: \(result.stderr)")
-        #expect(result.stdout.hasSuffix("OK: 8 ok\n"))
+        #expect(result.stdout.split(separator: "\n").last?.hasPrefix("OK: ") == true)
         let status = try CLI.run(["status", "--db", db])
         #expect(status.status == 0)
     }
@@ -92,41 +92,57 @@ import Testing
         await runtime.shutdown()
     }
 
+    /// The shipped estate's buckets and nothing else: the walking skeleton's config.
+    static func bucketsOnlyConfig(replacing: String = "", with replacement: String = "", timeout: Int = 30) -> String {
+        """
+        account_id: "828879644785"
+        aws:
+          request_timeout_seconds: \(timeout)
+        buckets:
+          - {name: mne-media-prod, region: eu-west-1, role: source, noncurrent_days: 35, guide: Phase 1}
+          - {name: mne-vault-prod, region: eu-west-1, role: source, noncurrent_days: 35, guide: Phase 2A}
+          - {name: mne-media-replica, region: eu-west-3, role: replica, noncurrent_days: 180, guide: Phase 2}
+          - {name: mne-vault-replica, region: eu-north-1, role: replica, noncurrent_days: 180, guide: Phase 2B}
+        """.replacingOccurrences(of: replacing.isEmpty ? "\u{0}" : replacing, with: replacement)
+    }
+
     @Test func aMissingBucketIsUnknownWithActionAndCodeWhileOthersAreEvaluated() async throws {
         let simulator = try await AWSSimulator.shared(.target)
         let dir = temporaryDirectory()
-        var text = try String(contentsOfFile: repoConfig, encoding: .utf8)
-        text = text.replacingOccurrences(of: "name: mne-vault-replica", with: "name: mne-vault-replica-gone")
-        let config = try writeConfig(text, in: dir)
+        let config = try writeConfig(
+            Self.bucketsOnlyConfig(replacing: "name: mne-vault-replica", with: "name: mne-vault-replica-gone"), in: dir)
         let result = try CLI.run(
             ["check", "--once", "--json", "--config", config, "--db", dir.appendingPathComponent("db.sqlite").path],
             environment: simulator.environment)
         #expect(result.status == 3, "stderr: \(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let findings = document["findings"] as! [[String: Any]]
-        let gone = findings.filter { $0["resource"] as? String == "mne-vault-replica-gone" }
-        #expect(gone.count == 2)
+        // Every check that calls S3 about the bucket (CloudWatch's object count has its own outcome).
+        let gone = findings.filter {
+            $0["resource"] as? String == "mne-vault-replica-gone" && $0["check"] as? String != "s3.replica.object_count"
+        }
+        #expect(gone.count >= 4)
         for finding in gone {
             #expect(finding["state"] as? String == "UNKNOWN")
             let message = finding["message"] as! String
-            #expect(message.contains("NoSuchBucket"))
-            #expect(message.contains("s3:GetBucket"))
+            #expect(message.contains("NoSuchBucket"), "\(message)")
+            #expect(message.contains("s3:Get"))
             #expect(message.contains("(eu-north-1)"))
         }
-        let others = findings.filter { $0["resource"] as? String != "mne-vault-replica-gone" }
-        #expect(others.count == 6)
-        #expect(others.allSatisfy { $0["state"] as? String == "OK" })
+        let others = findings.filter {
+            $0["resource"] as? String != "mne-vault-replica-gone" && $0["check"] as? String != "s3.replica.object_count"
+        }
+        #expect(others.count >= 10)
+        #expect(others.allSatisfy { $0["state"] as? String == "OK" }, "\(others)")
     }
 
     @Test func aTimeoutIsUnknownNamingTheAction() async throws {
         let recorder = try await HTTPRecorder.start()
         defer { Task { await recorder.stop() } }
         try await recorder.enqueue(
-            responses: Array(repeating: ScriptedResponse(status: 200, text: "<x/>", delay: .seconds(3)), count: 30))
+            responses: Array(repeating: ScriptedResponse(status: 200, text: "<x/>", delay: .seconds(3)), count: 120))
         let dir = temporaryDirectory()
-        var text = try String(contentsOfFile: repoConfig, encoding: .utf8)
-        text = text.replacingOccurrences(of: "request_timeout_seconds: 30", with: "request_timeout_seconds: 1")
-        let config = try writeConfig(text, in: dir)
+        let config = try writeConfig(Self.bucketsOnlyConfig(timeout: 1), in: dir)
         let result = try CLI.run(
             ["check", "--once", "--json", "--config", config, "--db", dir.appendingPathComponent("db.sqlite").path],
             environment: [
@@ -136,8 +152,9 @@ import Testing
         #expect(result.status == 3, "stderr: \(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let findings = document["findings"] as! [[String: Any]]
-        #expect(findings.count == 8)
-        #expect(findings.allSatisfy { ($0["message"] as! String).contains(": Timeout") })
+        #expect(findings.count >= 10)
+        let notTimedOut = findings.filter { !($0["message"] as! String).contains(": Timeout") }
+        #expect(notTimedOut.isEmpty, "\(notTimedOut)")
     }
 
     @Test func configErrorsExit78NamingFileLineAndKey() throws {
@@ -145,11 +162,12 @@ import Testing
         var text = try String(contentsOfFile: repoConfig, encoding: .utf8)
         text = text.replacingOccurrences(of: "noncurrent_days: 180       # Phase 2B", with: "noncurent_days: 180")
         let config = try writeConfig(text, in: dir)
+        let line = text.components(separatedBy: "\n").firstIndex { $0.contains("noncurent_days: 180") }! + 1
         let result = try CLI.run(["check", "--once", "--config", config, "--db", dir.appendingPathComponent("x").path])
         #expect(result.status == 78)
         #expect(
             result.stderr.contains(
-                #"mnemond.yaml:46:5: unknown key "noncurent_days" in buckets[3] (did you mean "noncurrent_days"?)"#),
+                #"mnemond.yaml:\#(line):5: unknown key "noncurent_days" in buckets[3] (did you mean "noncurrent_days"?)"#),
             "\(result.stderr)")
         let validate = try CLI.run(["config", "validate", "--config", config])
         #expect(validate.status == 78)
