@@ -26,13 +26,21 @@ public struct S3: Sendable {
 
     /// `<LifecycleConfiguration>`, or nil when the bucket has none (NoSuchLifecycleConfiguration).
     public func getBucketLifecycleConfiguration(bucket: String, region: String) async throws -> XMLTree? {
-        let op = bucketOperation(
-            "GetBucketLifecycleConfiguration", bucket: bucket, subresource: "lifecycle",
-            iamAction: "s3:GetLifecycleConfiguration")
+        try await optionalDocument(
+            "GetBucketLifecycleConfiguration", bucket: bucket, region: region, subresource: "lifecycle",
+            iamAction: "s3:GetLifecycleConfiguration", absentCode: "NoSuchLifecycleConfiguration")
+    }
+
+    /// A bucket subresource document, or nil when S3 answers the error code that means "not set":
+    /// an outcome, not a failure.
+    func optionalDocument(
+        _ action: String, bucket: String, region: String, subresource: String, iamAction: String, absentCode: String
+    ) async throws -> XMLTree? {
+        let op = bucketOperation(action, bucket: bucket, subresource: subresource, iamAction: iamAction)
         do {
             let response = try await client.send(op, region: region)
             return try AWSDecoding.xml(response.body, operation: op, region: region)
-        } catch let error as AWSError where error.code == "NoSuchLifecycleConfiguration" {
+        } catch let error as AWSError where error.code == absentCode {
             return nil
         }
     }
@@ -48,39 +56,22 @@ public struct S3: Sendable {
     /// `<ServerSideEncryptionConfiguration>`, or nil when none is set. Since 2023 AWS answers
     /// SSE-S3 by default; a 404 ServerSideEncryptionConfigurationNotFoundError still means "none".
     public func getBucketEncryption(bucket: String, region: String) async throws -> XMLTree? {
-        let op = bucketOperation(
-            "GetBucketEncryption", bucket: bucket, subresource: "encryption", iamAction: "s3:GetEncryptionConfiguration")
-        do {
-            let response = try await client.send(op, region: region)
-            return try AWSDecoding.xml(response.body, operation: op, region: region)
-        } catch let error as AWSError where error.code == "ServerSideEncryptionConfigurationNotFoundError" {
-            return nil
-        }
+        try await optionalDocument(
+            "GetBucketEncryption", bucket: bucket, region: region, subresource: "encryption",
+            iamAction: "s3:GetEncryptionConfiguration", absentCode: "ServerSideEncryptionConfigurationNotFoundError")
     }
 
     /// `<ObjectLockConfiguration>`, or nil when Object Lock is not enabled on the bucket.
     public func getObjectLockConfiguration(bucket: String, region: String) async throws -> XMLTree? {
-        let op = bucketOperation(
-            "GetObjectLockConfiguration", bucket: bucket, subresource: "object-lock",
-            iamAction: "s3:GetBucketObjectLockConfiguration")
-        do {
-            let response = try await client.send(op, region: region)
-            return try AWSDecoding.xml(response.body, operation: op, region: region)
-        } catch let error as AWSError where error.code == "ObjectLockConfigurationNotFoundError" {
-            return nil
-        }
+        try await optionalDocument(
+            "GetObjectLockConfiguration", bucket: bucket, region: region, subresource: "object-lock",
+            iamAction: "s3:GetBucketObjectLockConfiguration", absentCode: "ObjectLockConfigurationNotFoundError")
     }
 
     /// `<ReplicationConfiguration>`, or nil when the bucket replicates nowhere.
     public func getBucketReplication(bucket: String, region: String) async throws -> XMLTree? {
-        let op = bucketOperation(
-            "GetBucketReplication", bucket: bucket, subresource: "replication",
-            iamAction: "s3:GetReplicationConfiguration")
-        do {
-            let response = try await client.send(op, region: region)
-            return try AWSDecoding.xml(response.body, operation: op, region: region)
-        } catch let error as AWSError where error.code == "ReplicationConfigurationNotFoundError" {
-            return nil
-        }
+        try await optionalDocument(
+            "GetBucketReplication", bucket: bucket, region: region, subresource: "replication",
+            iamAction: "s3:GetReplicationConfiguration", absentCode: "ReplicationConfigurationNotFoundError")
     }
 }
