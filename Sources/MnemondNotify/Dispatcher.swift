@@ -1,0 +1,249 @@
+import Foundation
+import Logging
+import MnemondStore
+
+/// Delivers the outbox: claims due rows, sends each through its channel's notifier, marks it
+/// delivered, or records the error and the next attempt (exponential backoff with jitter, or the
+/// receiver's Retry-After), dead-lettering after `deadLetterAfter`. At least once: a row is only
+/// marked delivered after its notifier returned, so a crash in between re-sends it with the same
+/// idempotency key. Time, sleeping and randomness are injected.
+public actor Dispatcher {
+    let store: Store
+    let notifiers: [String: any Notifier]
+    public let policy: DeliveryPolicy
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let sleep: @Sendable (Duration) async throws -> Void
+    let random: @Sendable () -> Double
+    let signal = WakeSignal()
+
+    public init(
+        store: Store, notifiers: [any Notifier], policy: DeliveryPolicy = DeliveryPolicy(),
+        logger: Logger = Logger(label: "mnemond.notify"), now: @escaping @Sendable () -> Date = Date.init,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.store = store
+        self.notifiers = Dictionary(notifiers.map { ($0.channel, $0) }) { first, _ in first }
+        self.policy = policy
+        self.logger = logger
+        self.now = now
+        self.sleep = sleep
+        self.random = random
+    }
+
+    /// What one or more delivery passes did.
+    public struct Report: Sendable, Equatable {
+        public var delivered = 0
+        public var failed = 0
+        public var deadLettered = 0
+        /// Rows still waiting after the pass.
+        public var pending = 0
+
+        public init() {}
+
+        static func + (a: Report, b: Report) -> Report {
+            var r = Report()
+            r.delivered = a.delivered + b.delivered
+            r.failed = a.failed + b.failed
+            r.deadLettered = a.deadLettered + b.deadLettered
+            r.pending = b.pending
+            return r
+        }
+    }
+
+    /// One pass: every row due now is tried once. Store failures are logged, not thrown: the rows
+    /// stay in the outbox and the next pass tries again.
+    public func deliverDue() async -> Report {
+        var report = Report()
+        let rows: [OutboxRow]
+        do {
+            rows = try await store.claimDueOutbox(now: now(), lease: policy.lease)
+        } catch {
+            logger.error("outbox claim failed", metadata: ["error": "\(error)"])
+            return report
+        }
+        var backedOff: [String: Date] = [:]
+        for row in rows {
+            if let until = backedOff[row.channel] {
+                // The receiver asked us to wait: the channel's other rows wait too, without an attempt.
+                await record {
+                    try await self.store.markFailed(
+                        row.id, at: self.now(), error: row.lastError ?? "", nextAttemptAt: until, deadLetter: false,
+                        countAttempt: false)
+                }
+                continue
+            }
+            let outcome = await attempt(row)
+            switch outcome {
+            case .delivered: report.delivered += 1
+            case .failed(let retryAt, let retryAfter):
+                report.failed += 1
+                if retryAfter { backedOff[row.channel] = retryAt }
+            case .deadLettered: report.deadLettered += 1
+            }
+        }
+        report.pending = (try? await store.outboxSummary().pending) ?? 0
+        return report
+    }
+
+    enum Outcome {
+        case delivered
+        case failed(retryAt: Date, retryAfter: Bool)
+        case deadLettered
+    }
+
+    func attempt(_ row: OutboxRow) async -> Outcome {
+        let attempt = row.attempts + 1
+        let error: DeliveryError
+        do {
+            try await send(row)
+            let time = now()
+            await record { try await self.store.markDelivered(row.id, at: time) }
+            logger.info(
+                "alert delivered",
+                metadata: [
+                    "channel": "\(row.channel)", "key": "\(row.idempotencyKey)", "attempt": "\(attempt)",
+                    "queued_s": "\(Int(time.timeIntervalSince(row.createdAt)))",
+                ])
+            return .delivered
+        } catch let failure {
+            error = failure
+        }
+        let time = now()
+        let delay = policy.delay(afterAttempt: attempt, retryAfter: error.retryAfter, random: random())
+        let next = time.addingTimeInterval(delay.seconds)
+        let deadLetter = next.timeIntervalSince(row.createdAt) > policy.deadLetterAfter.seconds
+        await record {
+            try await self.store.markFailed(
+                row.id, at: time, error: error.message, nextAttemptAt: next, deadLetter: deadLetter)
+        }
+        if deadLetter {
+            logger.error(
+                "alert dead-lettered",
+                metadata: [
+                    "channel": "\(row.channel)", "key": "\(row.idempotencyKey)", "attempts": "\(attempt)",
+                    "error": "\(error.message)",
+                ])
+            return .deadLettered
+        }
+        logger.warning(
+            "alert delivery failed",
+            metadata: [
+                "channel": "\(row.channel)", "key": "\(row.idempotencyKey)", "attempt": "\(attempt)",
+                "error": "\(error.message)", "retry_in_ms": "\(Int(delay.seconds * 1000))",
+            ])
+        return .failed(retryAt: next, retryAfter: error.retryAfter != nil)
+    }
+
+    func send(_ row: OutboxRow) async throws(DeliveryError) {
+        guard let notifier = notifiers[row.channel] else {
+            throw DeliveryError(
+                channel: row.channel, message: "channel \"\(row.channel)\" is not configured (alerting.channels)")
+        }
+        let message: AlertMessage
+        do {
+            message = try AlertMessage.decode(row.payload)
+        } catch {
+            throw DeliveryError(channel: row.channel, message: "outbox row \(row.id) is unreadable: \(error)")
+        }
+        try await notifier.deliver(message)
+    }
+
+    private func record(_ write: @Sendable () async throws -> Void) async {
+        do {
+            try await write()
+        } catch {
+            logger.error("outbox update failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Delivers until nothing is pending or `timeout` has passed (on the real clock or the injected
+    /// one, whichever comes first) — for `mnemond check --once`, which must not exit with alerts
+    /// still queued, nor hang on a receiver that is down: what is left stays in the outbox.
+    public func drain(timeout: Duration) async -> Report {
+        let started = ContinuousClock.now
+        let startedAt = now()
+        var report = Report()
+        while true {
+            report = report + (await deliverDue())
+            guard report.pending > 0, let next = try? await store.nextOutboxAttempt() else { break }
+            let elapsed = max(ContinuousClock.now - started, .seconds(now().timeIntervalSince(startedAt)))
+            let remaining = timeout - elapsed
+            let wait = Duration.milliseconds(Int64(max(0, next.timeIntervalSince(now())) * 1000))
+            guard wait < remaining else { break }
+            do {
+                try await sleep(max(wait, .milliseconds(20)))
+            } catch {
+                break
+            }
+        }
+        return report
+    }
+
+    /// The daemon's delivery loop: a pass, then sleep until the next row is due (at most `idle`) or
+    /// until `wake()`; ends when the task is cancelled.
+    public func run(idle: Duration = .seconds(30)) async {
+        logger.debug("dispatcher started", metadata: ["channels": "\(notifiers.keys.sorted().joined(separator: ","))"])
+        while !Task.isCancelled {
+            _ = await deliverDue()
+            var wait = idle
+            if let next = try? await store.nextOutboxAttempt() {
+                wait = min(idle, .milliseconds(Int64(max(0.02, next.timeIntervalSince(now())) * 1000)))
+            }
+            let sleep = self.sleep
+            let signal = self.signal
+            let pause = wait
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await sleep(pause) }
+                group.addTask { await signal.wait() }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        logger.debug("dispatcher stopped")
+    }
+
+    /// New rows were queued: deliver now rather than at the next poll.
+    public nonisolated func wake() {
+        Task { await signal.signal() }
+    }
+}
+
+/// A one-slot wake-up: `signal()` before `wait()` is remembered; a cancelled waiter returns.
+actor WakeSignal {
+    private var pending = false
+    private var waiter: CheckedContinuation<Void, Never>?
+
+    func signal() {
+        if let waiter {
+            self.waiter = nil
+            waiter.resume()
+        } else {
+            pending = true
+        }
+    }
+
+    func wait() async {
+        if pending {
+            pending = false
+            return
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled {
+                    continuation.resume()
+                } else {
+                    waiter = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.cancelWait() }
+        }
+    }
+
+    private func cancelWait() {
+        waiter?.resume()
+        waiter = nil
+    }
+}

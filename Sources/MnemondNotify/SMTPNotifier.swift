@@ -1,0 +1,122 @@
+import Foundation
+import MnemondHTTP
+import MnemondModel
+
+/// Where the SMTP password comes from. It is never written in the YAML: a file (e.g. a systemd
+/// credential under `$CREDENTIALS_DIRECTORY`) read at each delivery, so a rotated password is
+/// picked up without a restart, or an environment variable read at start.
+public enum SMTPPassword: Sendable, Equatable {
+    case file(path: String)
+    /// `value` is nil when the variable was not set.
+    case environment(name: String, value: Secret<String>?)
+
+    /// Where it comes from, for messages: `password_file /run/credentials/…`.
+    public var source: String {
+        switch self {
+        case .file(let path): "password_file \(path)"
+        case .environment(let name, _): "password_env \(name)"
+        }
+    }
+
+    /// The password (one trailing newline of a file dropped), or an error naming the source.
+    public func resolve(channel: String) throws(DeliveryError) -> Secret<String> {
+        switch self {
+        case .environment(let name, let value):
+            guard let value else {
+                throw DeliveryError(channel: channel, message: "environment variable \(name) is not set (password_env)")
+            }
+            return value
+        case .file(let path):
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw DeliveryError(
+                    channel: channel,
+                    message: "cannot read password_file \(path): \((error as NSError).localizedDescription)")
+            }
+            var password = text
+            if password.hasSuffix("\n") { password.removeLast() }
+            if password.hasSuffix("\r") { password.removeLast() }
+            return Secret(password)
+        }
+    }
+}
+
+/// Submits ready-made mail (the weekly report) over SMTP through libcurl: `smtp://` with
+/// STARTTLS required unless told otherwise, or `smtps://`; AUTH when a username is set. One call
+/// is one attempt; the report sender retries through the outbox. Neither the password nor a
+/// credential file's contents ever appear in an error or a log.
+public struct SMTPNotifier: Sendable {
+    /// The outbox channel of the weekly report's e-mail.
+    public static let reportChannel = "report-email"
+
+    public let channel: String
+    public let url: URL
+    public let requireTLS: Bool
+    public let username: String?
+    public let password: SMTPPassword?
+    public let timeout: Duration
+    let send: @Sendable (MailMessage, SMTPConfiguration) async throws -> Void
+
+    public init(
+        channel: String = SMTPNotifier.reportChannel, url: URL, requireTLS: Bool, username: String?,
+        password: SMTPPassword?, timeout: Duration = .seconds(60),
+        send: @escaping @Sendable (MailMessage, SMTPConfiguration) async throws -> Void
+    ) {
+        self.channel = channel
+        self.url = url
+        self.requireTLS = requireTLS
+        self.username = username
+        self.password = password
+        self.timeout = timeout
+        self.send = send
+    }
+
+    /// Where it delivers, safe to print: `SMTP smtp.example.org:587 (STARTTLS required, AUTH as mnemond)`.
+    public var target: String {
+        let host = url.host.map { h in url.port.map { "\(h):\($0)" } ?? h } ?? "?"
+        let tls =
+            url.scheme == "smtps" ? "implicit TLS" : requireTLS ? "STARTTLS required" : "STARTTLS if offered"
+        return "SMTP \(host) (\(tls)\(username.map { ", AUTH as \($0)" } ?? ""))"
+    }
+
+    /// Sends one message once.
+    public func deliver(_ mail: MailMessage) async throws(DeliveryError) {
+        let secret = try password?.resolve(channel: channel)
+        let configuration = SMTPConfiguration(
+            url: url, requireTLS: requireTLS, username: username, password: secret?.revealed(), timeout: timeout)
+        do {
+            try await send(mail, configuration)
+        } catch let error as HTTPError {
+            // HTTPError names SMTP host:port and curl's text, never the password.
+            var message = "\(error)"
+            if error.curlCode == 64 {
+                message +=
+                    " — the server did not upgrade with STARTTLS; use smtps:// or, on a trusted network only, report.smtp.require_tls: false"
+            } else if error.curlCode == 67 {
+                message +=
+                    " — the server refused the login (report.smtp.username and \(password?.source ?? "password"))"
+            }
+            throw DeliveryError(channel: channel, message: Self.redact(message, secret: secret))
+        } catch {
+            throw DeliveryError(channel: channel, message: "\(type(of: error))")
+        }
+    }
+
+    static func redact(_ text: String, secret: Secret<String>?) -> String {
+        guard let secret, !secret.revealed().isEmpty else { return text }
+        return text.replacingOccurrences(of: secret.revealed(), with: "***")
+    }
+}
+
+extension SMTPNotifier {
+    /// The production notifier: libcurl through the shared HTTP client.
+    public static func smtp(
+        url: URL, requireTLS: Bool, username: String?, password: SMTPPassword?, http: HTTPClient
+    ) -> SMTPNotifier {
+        SMTPNotifier(url: url, requireTLS: requireTLS, username: username, password: password) { mail, smtp in
+            try await http.sendMail(mail, via: smtp)
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import MnemondHTTP
+import MnemondModel
+
+/// Where the Slack incoming-webhook URL comes from. It is never written in the YAML: a file (e.g. a
+/// systemd credential under `$CREDENTIALS_DIRECTORY`) read at each delivery, so a rotated URL is
+/// picked up without a restart, or an environment variable read at start.
+public enum SlackWebhook: Sendable, Equatable {
+    case file(path: String)
+    /// `value` is nil when the variable was not set.
+    case environment(name: String, value: Secret<String>?)
+    case url(Secret<String>)
+
+    /// Where the URL comes from, for messages: `webhook_url_file /run/credentials/…`.
+    public var source: String {
+        switch self {
+        case .file(let path): "webhook_url_file \(path)"
+        case .environment(let name, _): "webhook_url_env \(name)"
+        case .url: "webhook URL"
+        }
+    }
+
+    /// The URL, or an error naming the source (never the value).
+    public func resolve() throws(DeliveryError) -> Secret<String> {
+        let text: String
+        switch self {
+        case .url(let secret):
+            text = secret.revealed()
+        case .environment(let name, let value):
+            guard let value else {
+                throw DeliveryError(
+                    channel: "slack", message: "environment variable \(name) is not set (webhook_url_env)")
+            }
+            text = value.revealed()
+        case .file(let path):
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw DeliveryError(
+                    channel: "slack",
+                    message: "cannot read webhook_url_file \(path): \((error as NSError).localizedDescription)")
+            }
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let url = URL(string: trimmed), let scheme = url.scheme, ["https", "http"].contains(scheme),
+            url.host != nil
+        else {
+            throw DeliveryError(channel: "slack", message: "\(source) does not hold an http(s) URL")
+        }
+        return Secret(trimmed)
+    }
+}
+
+/// Posts Block Kit messages to a Slack incoming webhook. 200 is delivered; 429 carries Slack's
+/// `Retry-After` (seconds) back to the dispatcher; anything else is an error with Slack's answer
+/// (`HTTP 404: no_service`). Neither the URL nor its path ever appears in an error or a log.
+public struct SlackNotifier: Notifier {
+    public let channel = "slack"
+    public let webhook: SlackWebhook
+    let post: @Sendable (HTTPRequest) async throws -> HTTPResponse
+
+    public init(webhook: SlackWebhook, post: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
+        self.webhook = webhook
+        self.post = post
+    }
+
+    public var target: String {
+        if let secret = try? webhook.resolve(), let host = URL(string: secret.revealed())?.host {
+            return "Slack webhook on \(host) (\(webhook.source))"
+        }
+        return "Slack webhook (\(webhook.source))"
+    }
+
+    public func deliver(_ message: AlertMessage) async throws(DeliveryError) {
+        let secret = try webhook.resolve()
+        guard let url = URL(string: secret.revealed()) else {
+            throw DeliveryError(channel: channel, message: "\(webhook.source) does not hold a URL")
+        }
+        let request = HTTPRequest(
+            method: "POST", url: url, headers: [(name: "Content-Type", value: "application/json; charset=utf-8")],
+            body: SlackRenderer.payload(message))
+        let response: HTTPResponse
+        do {
+            response = try await post(request)
+        } catch let error as HTTPError {
+            // HTTPError names host:port only, never the path that carries the webhook's secret.
+            throw DeliveryError(channel: channel, message: "\(error)")
+        } catch {
+            throw DeliveryError(channel: channel, message: "\(type(of: error))")
+        }
+        if (200..<300).contains(response.status) { return }
+        let answer = Self.redact(
+            String(decoding: response.body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+            secret: secret)
+        if response.status == 429 {
+            let retryAfter = response.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            throw DeliveryError(
+                channel: channel,
+                message: "HTTP 429 rate limited" + (retryAfter.map { ", Retry-After \($0) s" } ?? "")
+                    + (answer.isEmpty ? "" : ": \(answer)"),
+                retryAfter: retryAfter.map { .seconds(max(0, $0)) })
+        }
+        throw DeliveryError(
+            channel: channel, message: "HTTP \(response.status)" + (answer.isEmpty ? "" : ": \(answer)"))
+    }
+
+    static func redact(_ text: String, secret: Secret<String>) -> String {
+        var text = text.replacingOccurrences(of: secret.revealed(), with: "***")
+        if let path = URL(string: secret.revealed())?.path, path.count > 1 {
+            text = text.replacingOccurrences(of: path, with: "***")
+        }
+        return text
+    }
+}
+
+extension Notifier where Self == SlackNotifier {
+    public static func slack(webhook: SlackWebhook, http: HTTPClient) -> SlackNotifier {
+        SlackNotifier(webhook: webhook, post: { try await http.send($0) })
+    }
+}
