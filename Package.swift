@@ -82,9 +82,21 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "MnemondStoreTests", dependencies: ["MnemondStore", "MnemondModel", "MnemondTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "MnemondNotifyTests",
+            dependencies: ["MnemondNotify", "MnemondModel", "MnemondStore", "MnemondHTTP", "MnemondTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MnemondReportTests",
+            dependencies: [
+                "MnemondReport", "MnemondStore", "MnemondModel", "MnemondDaemon", "MnemondNotify", "MnemondHTTP",
+                "MnemondTestSupport",
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "MnemondDaemon", "MnemondStore", "MnemondModel", "MnemondAWS", "MnemondCollect", "MnemondTestSupport",
+                "MnemondReport", "MnemondNotify", "MnemondHTTP",
             ],
             swiftSettings: swiftSettings
         ),

@@ -17,6 +17,13 @@ public struct Config: Sendable, Equatable {
     public var policy: Policy
     public var aws: AWS
     public var storePath: String
+    public var schedule = Schedule()
+    /// node_exporter textfile written after each cycle; nil: off.
+    public var prometheusTextfile: String?
+    /// `alerting:`: channels and alert rules (Config+Alerting.swift); nothing is sent without it.
+    public var alerting = Alerting()
+    /// `report:`: the weekly recovery report by e-mail (Config+Report.swift); nothing is sent without it.
+    public var report = Report()
 
     public static let defaultStorePath = "/var/lib/mnemond/mnemond.sqlite"
 
@@ -46,7 +53,10 @@ public struct Config: Sendable, Equatable {
             throw ConfigError(file: file, message: "invalid YAML: \(error)")
         }
         let reader = YAMLReader(file: file)
-        let top = try reader.mapping(root, at: "", allowed: ["account_id", "aws", "store", "buckets", "accepted_risks"])
+        let top = try reader.mapping(root, at: "", allowed: [
+                "account_id", "aws", "store", "buckets", "rds", "backup", "monitoring", "app_role", "accepted_risks",
+                "schedule", "prometheus_textfile", "alerting", "report",
+            ])
 
         let accountNode = try top.required("account_id")
         let accountID = try reader.string(accountNode, at: "account_id")
@@ -78,8 +88,7 @@ public struct Config: Sendable, Equatable {
         }
         for (index, node) in bucketNodes.enumerated() {
             let path = "buckets[\(index)]"
-            let m = try reader.mapping(
-                node, at: path, allowed: ["name", "region", "role", "noncurrent_days", "guide"])
+            let m = try reader.mapping(node, at: path, allowed: bucketKeys)
             let name = try m.string("name")
             let regionNode = try m.required("region")
             let region = try reader.string(regionNode, at: "\(path).region")
@@ -93,7 +102,22 @@ public struct Config: Sendable, Equatable {
             if buckets.contains(where: { $0.name == name }) {
                 throw reader.error(node, "\(path): bucket \"\(name)\" is listed twice")
             }
-            buckets.append(BucketPolicy(name: name, region: region, role: role, noncurrentDays: days, guide: guide))
+            buckets.append(
+                try bucketExtras(
+                    m, path: path, reader: reader,
+                    base: BucketPolicy(name: name, region: region, role: role, noncurrentDays: days, guide: guide)))
+        }
+        for (index, bucket) in buckets.enumerated() {
+            if let destination = bucket.replication?.destinationBucket, !buckets.contains(where: { $0.name == destination }) {
+                throw reader.error(
+                    bucketNodes[index], "buckets[\(index)].replication.destination \"\(destination)\" is not a configured bucket")
+            }
+        }
+        let rds = try parseRDS(try top.list("rds"), reader: reader)
+        let backup = try top.value("backup").map { node throws(ConfigError) in try parseBackup(node, reader: reader) }
+        let monitoring = try top.value("monitoring").map { node throws(ConfigError) in try parseMonitoring(node, reader: reader) }
+        let appRole = try top.value("app_role").map { node throws(ConfigError) in
+            try parseAppRole(node, reader: reader, buckets: buckets)
         }
 
         var risks: [AcceptedRisk] = []
@@ -122,8 +146,16 @@ public struct Config: Sendable, Equatable {
         }
 
         return Config(
-            file: file, policy: Policy(accountID: accountID, buckets: buckets, acceptedRisks: risks), aws: aws,
-            storePath: storePath)
+            file: file,
+            policy: Policy(
+                accountID: accountID, buckets: buckets, acceptedRisks: risks, rds: rds, backup: backup,
+                monitoring: monitoring, appRole: appRole),
+            aws: aws,
+            storePath: storePath,
+            schedule: try parseSchedule(top.value("schedule"), reader: reader),
+            prometheusTextfile: try parsePrometheusTextfile(top, reader: reader),
+            alerting: try parseAlerting(top.value("alerting"), reader: reader),
+            report: try parseReport(top, reader: reader))
     }
 
     static func isRegion(_ text: String) -> Bool {

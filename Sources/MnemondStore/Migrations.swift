@@ -7,6 +7,9 @@ enum Migrations {
         var migrator = DatabaseMigrator()
         // Each feature's migrations live beside its store code; this list fixes their order.
         registerV1(&migrator)
+        registerAlerting(&migrator)
+        registerRetention(&migrator)
+        registerReport(&migrator)
         return migrator
     }
 

@@ -10,7 +10,10 @@ struct Mnemond: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mnemond",
         abstract: "Watches an AWS backup and disaster-recovery estate and says when it is no longer recoverable as promised.",
-        subcommands: [Check.self, Status.self, ConfigCommand.self])
+        subcommands: [
+            Check.self, Status.self, ConfigCommand.self, SilenceCommand.self, TestAlert.self, Run.self,
+            HistoryCommand.self, ReportCLI.self,
+        ])
 }
 
 /// Flags every command shares.
@@ -92,7 +95,8 @@ struct Check: AsyncParsableCommand {
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the stored state of every check and since when it holds. Exit 0 OK, 1 warning, 2 critical, 3 unknown.")
+        abstract: "Show the stored state of every check and since when it holds. Exit 0 OK, 1 warning, 2 critical, 3 unknown.",
+        discussion: "3 also when nothing was recorded yet or the data is stale (no cycle for 3 intervals). --json: see README.")
 
     @OptionGroup var common: CommonOptions
 
@@ -104,23 +108,15 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         common.bootstrapLogging()
-        // The store path may come from --db alone, so a reader needs no readable config.
-        let path: String
-        if let db = common.db {
-            path = db
-        } else {
-            path = try common.loadConfig().storePath
-        }
+        let (path, config) = try common.storeForReading()
         do {
             let store = try Store.openReadOnly(path: path)
-            var states = try await store.currentStates()
-            if let check { states = states.filter { $0.check.rawValue == check } }
-            let last = try await store.lastCycle()
+            let report = try await StatusReport.load(
+                store: store, policy: config?.policy, schedule: config?.schedule ?? Config.Schedule(), check: check,
+                now: Date())
             let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-            print(
-                json ? Render.statusJSON(states, lastCycle: last) : Render.statusText(states, lastCycle: last, now: Date(), color: color),
-                terminator: "")
-            throw ExitCode(Int32(last == nil ? 3 : Render.overall(states).rawValue))
+            print(json ? Render.statusJSON(report) : Render.statusText(report, color: color), terminator: "")
+            throw ExitCode(Int32(report.overall.rawValue))
         } catch let error as StoreError {
             throw fail("\(error)", code: ExitCodes.store)
         }

@@ -13,6 +13,8 @@ enum CLI {
         // The test bundle sits next to the executable in the build products folder.
         let products = Bundle.main.bundleURL.deletingLastPathComponent()
         let candidates = [
+            // On Linux the test runner is an executable in the products folder itself.
+            Bundle.main.bundleURL.appendingPathComponent("mnemond"),
             products.appendingPathComponent("mnemond"),
             PeerProcess.repoRoot().appendingPathComponent(".build/debug/mnemond"),
         ]

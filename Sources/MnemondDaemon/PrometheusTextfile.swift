@@ -1,0 +1,123 @@
+import Foundation
+import MnemondModel
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The textfile could not be written (directory missing, no permission); the cycle itself is
+/// stored regardless, and the error is logged.
+public struct PrometheusTextfileError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var operation: String
+    public var message: String
+    public var description: String { "prometheus_textfile \(path): \(operation) failed: \(message)" }
+}
+
+/// node_exporter's textfile collector convention: after each cycle mnemond rewrites one `.prom`
+/// file that node_exporter serves with its own metrics. No timestamps (the collector rejects
+/// them), gauges only, and the file is replaced atomically so a scrape never sees half of it.
+public enum PrometheusTextfile {
+    /// The exposition text: one state gauge per check and resource, when the last cycle ended,
+    /// and the newest value of every measured series (`rds_pitr_lag_seconds` becomes
+    /// `mnemond_rds_pitr_lag_seconds`).
+    public static func render(findings: [Finding], samples: [Sample], cycleFinishedAt: Date) -> String {
+        var out = ""
+        out += "# HELP mnemond_check_state State of a check on a resource: 0 OK, 1 warning, 2 critical, 3 unknown.\n"
+        out += "# TYPE mnemond_check_state gauge\n"
+        for f in findings.sorted(by: { ($0.check, $0.resource) < ($1.check, $1.resource) }) {
+            out +=
+                "mnemond_check_state\(labels(["check": f.check.rawValue, "resource": f.resource])) \(f.state.rawValue)\n"
+        }
+        out +=
+            "# HELP mnemond_check_accepted_risk 1 when the check's deviation is an accepted risk (reported, not paged).\n"
+        out += "# TYPE mnemond_check_accepted_risk gauge\n"
+        for f in findings.sorted(by: { ($0.check, $0.resource) < ($1.check, $1.resource) }) {
+            out +=
+                "mnemond_check_accepted_risk\(labels(["check": f.check.rawValue, "resource": f.resource])) "
+                + "\(f.acceptedRisk == nil ? 0 : 1)\n"
+        }
+        out += "# HELP mnemond_last_cycle_timestamp_seconds When the last collection and evaluation cycle ended.\n"
+        out += "# TYPE mnemond_last_cycle_timestamp_seconds gauge\n"
+        out += "mnemond_last_cycle_timestamp_seconds \(number(cycleFinishedAt.timeIntervalSince1970))\n"
+        let bySeries = Dictionary(grouping: samples, by: { metricName($0.series) })
+        for name in bySeries.keys.sorted() {
+            out += "# HELP \(name) mnemond series \(bySeries[name]![0].series), newest sample.\n"
+            out += "# TYPE \(name) gauge\n"
+            for sample in bySeries[name]!.sorted(by: { $0.labelKey < $1.labelKey }) {
+                out += "\(name)\(labels(sample.labels)) \(number(sample.value))\n"
+            }
+        }
+        return out
+    }
+
+    /// `mnemond_` + the series name with anything outside `[a-zA-Z0-9_:]` replaced by `_`.
+    static func metricName(_ series: String) -> String {
+        "mnemond_"
+            + String(series.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ":") ? $0 : "_" })
+    }
+
+    static func labelName(_ name: String) -> String {
+        let cleaned = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") ? $0 : "_" })
+        return cleaned.first?.isNumber == true ? "_" + cleaned : cleaned
+    }
+
+    /// `{a="x",b="y"}` with the exposition format's escapes (backslash, quote, newline).
+    static func labels(_ labels: [String: String]) -> String {
+        guard !labels.isEmpty else { return "" }
+        let pairs = labels.sorted { $0.key < $1.key }.map { key, value in
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+                of: "\"", with: "\\\""
+            )
+            .replacingOccurrences(of: "\n", with: "\\n")
+            return "\(labelName(key))=\"\(escaped)\""
+        }
+        return "{" + pairs.joined(separator: ",") + "}"
+    }
+
+    static func number(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+
+    /// Writes `text` to a temporary file beside `path` (a name node_exporter ignores: it reads
+    /// only `*.prom`), flushes it, and renames it over `path`: readers see the old file or the
+    /// new one, never a part.
+    public static func write(_ text: String, to path: String) throws(PrometheusTextfileError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = "\(directory)/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure(path, "create \(temporary)") }
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let error = failure(path, "write \(temporary)")
+                close(fd)
+                unlink(temporary)
+                throw error
+            }
+            written += n
+        }
+        guard fsync(fd) == 0 else {
+            let error = failure(path, "fsync \(temporary)")
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let error = failure(path, "rename \(temporary)")
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    static func failure(_ path: String, _ operation: String) -> PrometheusTextfileError {
+        PrometheusTextfileError(path: path, operation: operation, message: String(cString: strerror(errno)))
+    }
+}

@@ -1,1 +1,0 @@
-// Weekly report model and renderers: not built yet (see README, "Status").

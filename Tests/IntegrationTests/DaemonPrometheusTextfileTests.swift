@@ -1,0 +1,75 @@
+import Foundation
+import MnemondDaemon
+import MnemondModel
+import Testing
+
+/// The textfile node_exporter serves: exposition format, escapes, and an atomic replace.
+@Suite struct DaemonPrometheusTextfileTests {
+    static let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+
+    @Test func stateGaugesAcceptedRisksAndTheNewestOfEachSeries() {
+        let findings = [
+            Finding(check: "rds.pitr_lag", resource: "eks-mnemonica-prod", state: .warning, message: ""),
+            Finding(
+                check: "s3.object_lock", resource: "mne-media-replica", state: .warning, message: "",
+                acceptedRisk: AcceptedRisk(check: "s3.object_lock", reason: "deferred")),
+        ]
+        let samples = [
+            Sample(
+                series: "rds_pitr_lag_seconds", labels: ["instance": "eks-mnemonica-prod"], time: Self.t0, value: 720),
+            Sample(
+                series: "s3_replication_latency_seconds", labels: ["bucket": "mne-media-prod"], time: Self.t0,
+                value: 41.5),
+            Sample(series: "odd-name.x", labels: ["rule id": #"a"b\c"#], time: Self.t0, value: 1),
+        ]
+        let text = PrometheusTextfile.render(findings: findings, samples: samples, cycleFinishedAt: Self.t0)
+        #expect(
+            text == #"""
+                # HELP mnemond_check_state State of a check on a resource: 0 OK, 1 warning, 2 critical, 3 unknown.
+                # TYPE mnemond_check_state gauge
+                mnemond_check_state{check="rds.pitr_lag",resource="eks-mnemonica-prod"} 1
+                mnemond_check_state{check="s3.object_lock",resource="mne-media-replica"} 1
+                # HELP mnemond_check_accepted_risk 1 when the check's deviation is an accepted risk (reported, not paged).
+                # TYPE mnemond_check_accepted_risk gauge
+                mnemond_check_accepted_risk{check="rds.pitr_lag",resource="eks-mnemonica-prod"} 0
+                mnemond_check_accepted_risk{check="s3.object_lock",resource="mne-media-replica"} 1
+                # HELP mnemond_last_cycle_timestamp_seconds When the last collection and evaluation cycle ended.
+                # TYPE mnemond_last_cycle_timestamp_seconds gauge
+                mnemond_last_cycle_timestamp_seconds 1790000000
+                # HELP mnemond_odd_name_x mnemond series odd-name.x, newest sample.
+                # TYPE mnemond_odd_name_x gauge
+                mnemond_odd_name_x{rule_id="a\"b\\c"} 1
+                # HELP mnemond_rds_pitr_lag_seconds mnemond series rds_pitr_lag_seconds, newest sample.
+                # TYPE mnemond_rds_pitr_lag_seconds gauge
+                mnemond_rds_pitr_lag_seconds{instance="eks-mnemonica-prod"} 720
+                # HELP mnemond_s3_replication_latency_seconds mnemond series s3_replication_latency_seconds, newest sample.
+                # TYPE mnemond_s3_replication_latency_seconds gauge
+                mnemond_s3_replication_latency_seconds{bucket="mne-media-prod"} 41.5
+
+                """#)
+    }
+
+    @Test func aWriteReplacesTheFileWholeAndLeavesNoTemporary() throws {
+        let dir = temporaryDirectory()
+        let path = dir.appendingPathComponent("mnemond.prom").path
+        try PrometheusTextfile.write("a 1\n", to: path)
+        let before = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
+        try PrometheusTextfile.write("b 2\n", to: path)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "b 2\n")
+        // A rename, not a rewrite in place: a scrape holding the old file keeps reading it whole.
+        let after = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
+        #expect(before != after)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["mnemond.prom"])
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o644)
+    }
+
+    @Test func aMissingDirectoryIsATypedErrorNamingThePath() {
+        #expect {
+            try PrometheusTextfile.write("x 1\n", to: "/nonexistent/mnemond.prom")
+        } throws: { error in
+            "\(error)"
+                == "prometheus_textfile /nonexistent/mnemond.prom: create /nonexistent/.mnemond.prom.\(getpid()).tmp failed: No such file or directory"
+        }
+    }
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Installs mnemond on a systemd host: builds the release binary, installs it with the unit, the
+# sysusers.d/tmpfiles.d entries and the default config (an existing config is never
+# overwritten), creates the user and directories, and reloads systemd. Run as root.
+#
+#   sudo deploy/install.sh                      build release and install under /usr/local
+#   deploy/install.sh --destdir /tmp/pkg        stage into a directory (packaging; no systemctl)
+#   options: --prefix DIR (default /usr/local)  --binary PATH (skip the build, install this binary)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+prefix=/usr/local
+destdir=""
+binary=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --prefix) prefix=$2; shift 2 ;;
+        --destdir) destdir=$2; shift 2 ;;
+        --binary) binary=$2; shift 2 ;;
+        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        *) echo "install: unknown option $1 (see --help)" >&2; exit 64 ;;
+    esac
+done
+if [ -z "$destdir" ] && [ "$(id -u)" != 0 ]; then
+    echo "install: run as root (or stage with --destdir DIR)" >&2
+    exit 77
+fi
+
+if [ -z "$binary" ]; then
+    echo "install: building the release binary" >&2
+    swift build -c release --product mnemond
+    binary="$(swift build -c release --show-bin-path)/mnemond"
+fi
+[ -x "$binary" ] || { echo "install: $binary is not an executable" >&2; exit 66; }
+
+root="$destdir"
+install -D -m 0755 "$binary" "$root$prefix/bin/mnemond"
+# The unit names /usr/local/bin/mnemond; follow --prefix.
+install -d -m 0755 "$root/etc/systemd/system"
+sed "s|/usr/local/bin/mnemond|$prefix/bin/mnemond|; s|/usr/local/share/doc/mnemond|$prefix/share/doc/mnemond|" \
+    deploy/mnemond.service > "$root/etc/systemd/system/mnemond.service"
+chmod 0644 "$root/etc/systemd/system/mnemond.service"
+install -D -m 0644 deploy/sysusers.d/mnemond.conf "$root/usr/lib/sysusers.d/mnemond.conf"
+install -D -m 0644 deploy/tmpfiles.d/mnemond.conf "$root/usr/lib/tmpfiles.d/mnemond.conf"
+install -D -m 0644 README.md "$root$prefix/share/doc/mnemond/README.md"
+install -D -m 0644 deploy/iam-policy.json "$root$prefix/share/doc/mnemond/iam-policy.json"
+
+if [ -z "$destdir" ]; then
+    # The user first (the config's group), then the directories with their owners and modes.
+    systemd-sysusers /usr/lib/sysusers.d/mnemond.conf
+    systemd-tmpfiles --create /usr/lib/tmpfiles.d/mnemond.conf
+fi
+
+config="$root/etc/mnemond/mnemond.yaml"
+install -d -m 0750 "$root/etc/mnemond"
+if [ -e "$config" ]; then
+    install -m 0640 etc/mnemond.yaml "$config.dist"
+    echo "install: kept your $config; the shipped one is $config.dist" >&2
+else
+    install -m 0640 etc/mnemond.yaml "$config"
+fi
+# LoadCredential= needs the files to exist; empty ones are fine while a channel is unused.
+install -d -m 0700 "$root/etc/mnemond/credentials"
+for credential in slack-webhook smtp-password; do
+    [ -e "$root/etc/mnemond/credentials/$credential" ] || install -m 0600 /dev/null "$root/etc/mnemond/credentials/$credential"
+done
+
+if [ -z "$destdir" ]; then
+    chgrp mnemond /etc/mnemond /etc/mnemond/mnemond.yaml
+    [ -e /etc/mnemond/mnemond.yaml.dist ] && chgrp mnemond /etc/mnemond/mnemond.yaml.dist
+    "$prefix/bin/mnemond" config validate --config /etc/mnemond/mnemond.yaml ||
+        echo "install: fix /etc/mnemond/mnemond.yaml before starting the service" >&2
+    if [ -d /run/systemd/system ]; then
+        systemctl daemon-reload
+        echo "install: done. Start with: systemctl enable --now mnemond; then: systemctl status mnemond" >&2
+    else
+        echo "install: done (systemd is not running here: no daemon-reload)" >&2
+    fi
+else
+    echo "install: staged under $destdir" >&2
+fi
