@@ -535,7 +535,11 @@ def test_current_estate(current: Simulator) -> None:
     jobs = all_pages(backup, "list_backup_jobs", "BackupJobs")
     assert len(jobs) == 35 and jobs[0]["CreationDate"] == dt.datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
     assert len(all_pages(backup, "list_recovery_points_by_backup_vault", "RecoveryPoints", BackupVaultName="Default")) == 35
-    assert backup.list_copy_jobs()["CopyJobs"] == [] and backup.list_restore_jobs()["RestoreJobs"] == []
+    assert backup.list_copy_jobs()["CopyJobs"] == []
+    # The monthly restore test of the primary region counts as done; the DR region has none.
+    (restore,) = backup.list_restore_jobs()["RestoreJobs"]
+    assert restore["Status"] == "COMPLETED" and restore["CreationDate"] == at - dt.timedelta(days=12)
+    assert current.client("backup", "eu-west-3").list_restore_jobs()["RestoreJobs"] == []
     assert current.client("backup", "eu-west-3").list_backup_vaults()["BackupVaultList"] == []
     with pytest.raises(ClientError):
         current.client("iam", "us-east-1").get_role(RoleName=estate.APP_ROLE)
