@@ -86,7 +86,7 @@ import Testing
         Invalid(
             name: "the webhook URL inline is refused without repeating it",
             yaml:
-                "alerting:\n  channels:\n    slack:\n      webhook_url: https://hooks.slack.com/services/T1/B1/SECRET",
+                "alerting:\n  channels:\n    slack:\n      webhook_url: https://hooks.example.invalid/services/T1/B1/SECRET",
             error:
                 "etc/mnemond.yaml:10:7: alerting.channels.slack.webhook_url: the webhook URL is a secret and is never written in the config — put it in a file (webhook_url_file, e.g. a systemd credential) or an environment variable (webhook_url_env)"
         ),
