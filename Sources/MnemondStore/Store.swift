@@ -88,26 +88,30 @@ public final class Store: Sendable {
                     ])
                 let cycleID = db.lastInsertedRowID
                 let ts = cycle.finishedAt.millis
+                // Cached statements: a cycle writes ~60 results and states; preparing each anew cost
+                // milliseconds per cycle.
                 for observation in cycle.observations {
-                    try db.execute(
-                        sql: "INSERT INTO observations (cycle_id, ts, kind, resource, payload) VALUES (?, ?, ?, ?, ?)",
+                    try db.cachedStatement(
+                        sql: "INSERT INTO observations (cycle_id, ts, kind, resource, payload) VALUES (?, ?, ?, ?, ?)"
+                    ).execute(
                         arguments: [cycleID, ts, observation.kind, observation.resource, observation.payload])
                 }
                 try Self.insertSamples(cycle.samples, db: db)
                 for finding in cycle.findings {
                     let risk = try finding.acceptedRisk.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             INSERT INTO check_results (cycle_id, ts, check_id, resource, state, message, expected,
                                 found, guide, runbook, accepted_risk)
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
+                            """
+                    ).execute(
                         arguments: [
                             cycleID, ts, finding.check.rawValue, finding.resource, finding.state.rawValue,
                             finding.message, finding.expected, finding.found, finding.guide, finding.runbook, risk,
                         ])
                     // `since` survives while the state is unchanged; a new state starts a new `since`.
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             INSERT INTO check_state (check_id, resource, state, since, last_evaluated, message,
                                 expected, found, guide, runbook, accepted_risk)
@@ -119,7 +123,8 @@ public final class Store: Sendable {
                                 message = excluded.message, expected = excluded.expected, found = excluded.found,
                                 guide = excluded.guide, runbook = excluded.runbook,
                                 accepted_risk = excluded.accepted_risk
-                            """,
+                            """
+                    ).execute(
                         arguments: [
                             finding.check.rawValue, finding.resource, finding.state.rawValue, ts, ts, finding.message,
                             finding.expected, finding.found, finding.guide, finding.runbook, risk,
