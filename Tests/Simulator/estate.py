@@ -654,6 +654,20 @@ def restore_job(point: dict[str, Any], region: str, when: dt.datetime, created_d
     }
 
 
+def seed_restore_test(sim: Sim, region: str, points: list[dict[str, Any]], at: dt.datetime, days_ago: int, name: str) -> None:
+    """One COMPLETED restore test `days_ago`, from the recovery point taken just before it."""
+    when = at - dt.timedelta(days=days_ago)
+    sim.control(
+        "/_sim/backup/restore-jobs",
+        {
+            "region": region,
+            "restore_jobs": [
+                restore_job(_point_near(points, when - dt.timedelta(hours=3)), region, when, f"{RDS_ID}-{name}")
+            ],
+        },
+    )
+
+
 def seed_backup_target(sim: Sim, at: dt.datetime) -> None:
     primary = sim.client("backup", PRIMARY)
     sim.client("backup", DR).create_backup_vault(BackupVaultName=DR_VAULT)
@@ -697,34 +711,8 @@ def seed_backup_target(sim: Sim, at: dt.datetime) -> None:
     sim.control("/_sim/backup/copy-jobs", {"region": PRIMARY, "copy_jobs": hist["copy_jobs"]})
     sim.control("/_sim/backup/recovery-points", {"region": PRIMARY, "recovery_points": hist["primary_points"]})
     sim.control("/_sim/backup/recovery-points", {"region": DR, "recovery_points": hist["dr_points"]})
-    sim.control(
-        "/_sim/backup/restore-jobs",
-        {
-            "region": PRIMARY,
-            "restore_jobs": [
-                restore_job(
-                    _point_near(hist["primary_points"], at - dt.timedelta(days=10, hours=3)),
-                    PRIMARY,
-                    at - dt.timedelta(days=10),
-                    f"{RDS_ID}-restore-test",
-                )
-            ],
-        },
-    )
-    sim.control(
-        "/_sim/backup/restore-jobs",
-        {
-            "region": DR,
-            "restore_jobs": [
-                restore_job(
-                    _point_near(hist["dr_points"], at - dt.timedelta(days=40, hours=3)),
-                    DR,
-                    at - dt.timedelta(days=40),
-                    f"{RDS_ID}-dr-test",
-                )
-            ],
-        },
-    )
+    seed_restore_test(sim, PRIMARY, hist["primary_points"], at, days_ago=10, name="restore-test")
+    seed_restore_test(sim, DR, hist["dr_points"], at, days_ago=40, name="dr-test")
 
 
 def seed_backup_current(sim: Sim, at: dt.datetime) -> None:
@@ -766,20 +754,7 @@ def seed_backup_current(sim: Sim, at: dt.datetime) -> None:
     sim.control("/_sim/backup/recovery-points", {"region": PRIMARY, "recovery_points": hist["primary_points"]})
     # The guide counts the existing backups as working, so the monthly restore test of the
     # primary region is taken as done; a DR-region restore cannot exist before Phase 6's copy.
-    sim.control(
-        "/_sim/backup/restore-jobs",
-        {
-            "region": PRIMARY,
-            "restore_jobs": [
-                restore_job(
-                    _point_near(hist["primary_points"], at - dt.timedelta(days=12, hours=3)),
-                    PRIMARY,
-                    at - dt.timedelta(days=12),
-                    f"{RDS_ID}-restore-test",
-                )
-            ],
-        },
-    )
+    seed_restore_test(sim, PRIMARY, hist["primary_points"], at, days_ago=12, name="restore-test")
 
 
 # ---------------------------------------------------- Phase 8: alert plumbing
