@@ -244,10 +244,14 @@ public actor Daemon {
         logger.notice(
             "stopping",
             metadata: ["signal": "\(signal == SIGINT ? "SIGINT" : "SIGTERM")", "drain_s": "\(deadline.seconds)"])
+        // One deadline for the whole drain: the runs in flight first, then the services get
+        // what is left of it, so `drain_timeout_seconds` bounds the stop as documented.
+        let clock = ContinuousClock()
+        let drainStarted = clock.now
         async let collecting = collection?.stop(deadline: deadline) ?? []
         async let maintaining = maintenance?.stop(deadline: deadline) ?? []
         let (abandoned, abandonedMaintenance) = await (collecting, maintaining)
-        await stopServices(deadline: deadline)
+        await stopServices(deadline: max(.zero, deadline - (clock.now - drainStarted)))
         if !abandoned.isEmpty || !abandonedMaintenance.isEmpty {
             // Each cycle commits in one transaction: an abandoned run leaves nothing half-written.
             logger.warning(

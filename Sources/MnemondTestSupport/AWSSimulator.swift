@@ -30,10 +30,15 @@ public final class AWSSimulator: Sendable {
 
     public static var script: URL { PeerProcess.repoRoot().appendingPathComponent("Tests/Simulator/simulator.py") }
 
-    /// Starts a private simulator (stop it when done). `auth` turns on SigV4 signature verification.
-    public static func start(state: State, auth: Bool = false, faults: [String] = []) async throws -> AWSSimulator {
+    /// Starts a private simulator (stop it when done). `auth` turns on SigV4 signature verification;
+    /// `now` pins every seeded time (job history, PITR, metrics) to that instant instead of the
+    /// wall clock, so a test that injects the same instant as the checks' clock holds at any hour.
+    public static func start(state: State, auth: Bool = false, faults: [String] = [], now: Date? = nil)
+        async throws -> AWSSimulator
+    {
         var arguments = ["--state", state.rawValue]
         if auth { arguments.append("--auth") }
+        if let now { arguments += ["--now", ISO8601DateFormatter().string(from: now)] }
         for fault in faults { arguments += ["--fault", fault] }
         let peer = try await PeerProcess.start(script: script, arguments: arguments, readyTimeout: .seconds(90))
         return try AWSSimulator(peer: peer)

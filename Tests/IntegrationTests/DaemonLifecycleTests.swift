@@ -113,9 +113,11 @@ func daemonConfig(drainSeconds: Int = 10, extra: String = "") throws -> String {
         let stopAt = clock.now
         daemon.signal(SIGTERM)
         #expect(await socket.wait(for: "STOPPING=1", timeout: .seconds(5)))
-        let status = await daemon.waitForExit(timeout: .seconds(15))
+        let status = await daemon.waitForExit(timeout: .seconds(40))
         #expect(status == 0, "stderr: \(daemon.stderr)")
-        #expect(clock.now - stopAt < .seconds(10 + 2))
+        // The drain is bounded by drain_timeout_seconds (10); the rest is process teardown, which
+        // on a loaded 2-core machine has been seen to take several seconds.
+        #expect(clock.now - stopAt < .seconds(10 + 15))
         #expect(await daemon.waitForLog("msg=stopped", timeout: .seconds(5)))
         #expect(!daemon.stderr.contains("drain deadline passed"))
 
@@ -154,7 +156,7 @@ func daemonConfig(drainSeconds: Int = 10, extra: String = "") throws -> String {
         #expect(!socket.assignments.contains("WATCHDOG=1"))
         daemon.signal(SIGINT)
         #expect(await socket.wait(for: "STOPPING=1", timeout: .seconds(5)))
-        #expect(await daemon.waitForExit(timeout: .seconds(15)) == 0, "stderr: \(daemon.stderr)")
+        #expect(await daemon.waitForExit(timeout: .seconds(40)) == 0, "stderr: \(daemon.stderr)")
         await daemon.kill()
     }
 
@@ -169,7 +171,7 @@ func daemonConfig(drainSeconds: Int = 10, extra: String = "") throws -> String {
         #expect(await daemon.waitForLog(#"msg="cycle done""#, timeout: .seconds(60)), "stderr: \(daemon.stderr)")
         #expect(daemon.stderr.contains("systemd=false"))
         daemon.signal(SIGTERM)
-        #expect(await daemon.waitForExit(timeout: .seconds(15)) == 0, "stderr: \(daemon.stderr)")
+        #expect(await daemon.waitForExit(timeout: .seconds(40)) == 0, "stderr: \(daemon.stderr)")
         await daemon.kill()
     }
 
