@@ -11,12 +11,37 @@ import MnemondModel
 /// one transaction that keeps the invariants; GRDB runs SQLite on its own queues, so callers
 /// never block a Swift-concurrency thread.
 public final class Store: Sendable {
+    /// The file, or `:memory:` for an in-memory store.
     public let path: String
-    let pool: DatabasePool
+    /// A `DatabasePool` for a file (concurrent readers while the daemon writes), a `DatabaseQueue`
+    /// in memory; the methods only read and write through it, as GRDB's AppDatabase does.
+    let pool: any DatabaseWriter
 
-    init(path: String, pool: DatabasePool) {
+    /// A store over an open database, migrated to the current schema.
+    public init(_ writer: any DatabaseWriter, path: String) throws(StoreError) {
+        do {
+            try Migrations.migrator.migrate(writer)
+        } catch {
+            throw StoreError(path: path, operation: "migrate", message: "\(error)")
+        }
+        self.path = path
+        self.pool = writer
+    }
+
+    init(path: String, pool: any DatabaseWriter) {
         self.path = path
         self.pool = pool
+    }
+
+    /// An empty, migrated store in memory: for tests and tools that need no file.
+    public static func inMemory() throws(StoreError) -> Store {
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue()
+        } catch {
+            throw StoreError(path: ":memory:", operation: "open", message: "\(error)")
+        }
+        return try Store(queue, path: ":memory:")
     }
 
     /// Opens (creating with mode 0600 if needed) and migrates the store for writing.

@@ -95,3 +95,21 @@ private func cycle(at t: TimeInterval, _ findings: [Finding], samples: [Sample] 
         }
     }
 }
+
+@Suite struct InMemoryStoreTests {
+    /// The in-memory store runs the same migrations and transactions as a file: a cycle written
+    /// is read back with its state and since.
+    @Test func anInMemoryStoreRecordsAndReadsACycle() async throws {
+        let store = try Store.inMemory()
+        #expect(store.path == ":memory:")
+        let at = Date(timeIntervalSince1970: 1_790_000_000)
+        try await store.recordCycle(
+            CycleInput(
+                startedAt: at - 2, finishedAt: at, observations: [], samples: [],
+                findings: [Finding(check: "rds.pitr_lag", resource: "db", state: .warning, message: "db: lag")],
+                apiCalls: 3))
+        let states = try await store.currentStates()
+        #expect(states.map(\.state) == [.warning])
+        #expect(states.first?.since == at)
+    }
+}

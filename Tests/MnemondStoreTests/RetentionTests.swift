@@ -4,10 +4,7 @@ import MnemondStore
 import Testing
 
 private func tempStore() throws -> Store {
-    try Store.open(
-        path: FileManager.default.temporaryDirectory.appendingPathComponent(
-            "mnemond-retention-\(UUID().uuidString)/m.sqlite"
-        ).path)
+    try Store.inMemory()
 }
 
 private let day: TimeInterval = 86400
