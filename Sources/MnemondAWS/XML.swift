@@ -49,12 +49,20 @@ public struct XMLTree: Sendable, Equatable {
         return nil
     }
 
+    /// AWS answers nest a dozen levels; anything far deeper is hostile or broken, and walking or
+    /// freeing a tree of tens of thousands of levels would exhaust the stack.
+    public static let maxDepth = 256
+
     public static func parse(_ data: Data) throws(XMLParseError) -> XMLTree {
         let builder = TreeBuilder()
         let parser = XMLParser(data: data)
         parser.delegate = builder
         parser.shouldProcessNamespaces = false
+        builder.parser = parser
         let ok = parser.parse()
+        if builder.tooDeep {
+            throw XMLParseError(message: "elements nested deeper than \(maxDepth) levels", line: parser.lineNumber)
+        }
         // FoundationXML on Linux reports success for truncated input; also require that every
         // opened element was closed and exactly one root was seen.
         if !ok || parser.parserError != nil {
@@ -79,17 +87,25 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
     var stack: [XMLTree] = []
     var texts: [String] = []
     var root: XMLTree?
+    weak var parser: XMLParser?
+    var tooDeep = false
 
     func parser(
         _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
         attributes: [String: String] = [:]
     ) {
+        guard !tooDeep else { return }
+        guard stack.count < XMLTree.maxDepth else {
+            tooDeep = true
+            parser.abortParsing()
+            return
+        }
         stack.append(XMLTree(name: elementName, attributes: attributes))
         texts.append("")
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if !texts.isEmpty { texts[texts.count - 1] += string }
+        if !tooDeep, !texts.isEmpty { texts[texts.count - 1] += string }
     }
 
     func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
@@ -97,7 +113,7 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-        guard var element = stack.popLast(), let text = texts.popLast() else { return }
+        guard !tooDeep, var element = stack.popLast(), let text = texts.popLast() else { return }
         element.text = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if stack.isEmpty {
             if root == nil { root = element }

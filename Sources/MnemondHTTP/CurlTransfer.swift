@@ -6,6 +6,9 @@ import Foundation
 /// curl_easy_perform.
 private final class TransferState {
     var body = Data()
+    /// Bytes beyond this fail the transfer (the write callback refuses them).
+    var maxBodyBytes = Int.max
+    var bodyTooLarge = false
     var headers: [(name: String, value: String)] = []
     let upload: UnsafeMutableRawBufferPointer
     let uploadLength: Int
@@ -67,6 +70,7 @@ enum CurlTransfer {
         let method = request.method
         try validate(request)
         let state = TransferState(upload: request.body, cancellation: cancellation)
+        state.maxBodyBytes = configuration.maxResponseBytes
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
         begin(easy)
@@ -119,7 +123,10 @@ enum CurlTransfer {
 
         guard code == CURLE_OK else {
             if code == CURLE_ABORTED_BY_CALLBACK && cancellation.isCancelled { throw CancellationError() }
-            throw error(code, method: method, url: request.url, text: state.errorText, secrets: secrets(request.url))
+            let text =
+                state.bodyTooLarge
+                ? "response body larger than \(configuration.maxResponseBytes) bytes; refused" : state.errorText
+            throw error(code, method: method, url: request.url, text: text, secrets: secrets(request.url))
         }
         var status = 0
         _ = ccurl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
@@ -203,6 +210,10 @@ enum CurlTransfer {
             ccurl_setopt_write_function(easy, CURLOPT_WRITEFUNCTION) { buffer, size, count, context in
                 let state = Unmanaged<TransferState>.fromOpaque(context!).takeUnretainedValue()
                 let length = size * count
+                if length > state.maxBodyBytes - state.body.count {
+                    state.bodyTooLarge = true
+                    return 0  // curl stops with CURLE_WRITE_ERROR
+                }
                 if let buffer, length > 0 {
                     state.body.append(UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: length)
                 }

@@ -11,6 +11,9 @@ public struct HTTPClientConfiguration: Sendable {
     /// A PEM CA bundle to trust instead of the system's (tests use the peers' self-signed CA).
     public var caBundlePath: String?
     public var userAgent: String = "mnemond/0.1"
+    /// The largest response body accepted; a longer one fails the request instead of growing
+    /// memory without bound (the service unit caps the daemon at 256 MiB).
+    public var maxResponseBytes: Int = 16 << 20
 
     public init(
         connectTimeout: Duration = .seconds(5),
@@ -18,8 +21,10 @@ public struct HTTPClientConfiguration: Sendable {
         maxConcurrentRequests: Int = 8,
         verifyTLS: Bool = true,
         caBundlePath: String? = nil,
-        userAgent: String = "mnemond/0.1"
+        userAgent: String = "mnemond/0.1",
+        maxResponseBytes: Int = 16 << 20
     ) {
+        self.maxResponseBytes = maxResponseBytes
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
         self.maxConcurrentRequests = maxConcurrentRequests

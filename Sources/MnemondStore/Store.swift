@@ -278,6 +278,11 @@ func parseLabels(_ text: String) -> [String: String] {
 }
 
 extension Date {
-    var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    /// Clamped to ±2^53 ms (±285,000 years), so no date, however absurd, traps the conversion.
+    var millis: Int64 {
+        let ms = (timeIntervalSince1970 * 1000).rounded()
+        guard ms.isFinite else { return 0 }
+        return Int64(max(-9_007_199_254_740_992, min(9_007_199_254_740_992, ms)))
+    }
     init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
 }

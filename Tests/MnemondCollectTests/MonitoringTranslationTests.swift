@@ -119,7 +119,9 @@ import Testing
             </MetricDataResults><NextToken>abc</NextToken></GetMetricDataResult></GetMetricDataResponse>
             """
         let root = try XMLTree.parse(Data(xml.utf8))
-        let results = CloudWatch.metricResults(root["GetMetricDataResult"]!)
+        let results = try CloudWatch.metricResults(
+            root["GetMetricDataResult"]!, operation: QueryProtocol.operation(.cloudwatch, action: "GetMetricData", parameters: []),
+            region: "eu-west-1")
         #expect(results.count == 2)
         #expect(results[0].id == "q0")
         #expect(results[0].points.map(\.value) == [59, 1800])

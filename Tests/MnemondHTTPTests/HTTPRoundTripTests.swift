@@ -40,6 +40,27 @@ import Testing
         }
     }
 
+    /// A body over `maxResponseBytes` fails the request with a clear error instead of growing
+    /// memory without bound; one at the limit is delivered whole.
+    @Test func aResponseBodyOverTheCapIsRefused() async throws {
+        try await HTTPRecorder.with { recorder in
+            let cap = 64 * 1024
+            try await recorder.enqueue(responses: [
+                ScriptedResponse(status: 200, headers: [], text: String(repeating: "x", count: cap)),
+                ScriptedResponse(status: 200, headers: [], text: String(repeating: "y", count: cap + 1)),
+            ])
+            let client = HTTPClient(configuration: HTTPClientConfiguration(maxResponseBytes: cap))
+            let atLimit = try await client.send(HTTPRequest(url: recorder.url("/a")))
+            #expect(atLimit.body.count == cap)
+            await #expect {
+                try await client.send(HTTPRequest(url: recorder.url("/b")))
+            } throws: { error in
+                (error as? HTTPError)?.message == "response body larger than 65536 bytes; refused"
+            }
+            await client.shutdown()
+        }
+    }
+
     @Test func postSendsTheBodyVerbatimWithoutExpectOrAnInventedContentType() async throws {
         try await HTTPRecorder.with { recorder in
             let client = HTTPClient()

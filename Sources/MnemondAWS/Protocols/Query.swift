@@ -77,6 +77,15 @@ public enum AWSDecoding {
         return dict
     }
 
+    /// A field that is present but cannot be read as what it must be. The value is quoted, cut to
+    /// 64 characters: an answer is not a place for a secret, but neither is a log for megabytes.
+    public static func invalid(_ field: String, _ value: String, operation: AWSOperation, region: String) -> AWSError {
+        let shown = value.count > 64 ? String(value.prefix(64)) + "…" : value
+        return AWSError(
+            kind: .decoding, service: operation.service.iamPrefix, action: operation.action, region: region,
+            resource: operation.resource, code: "InvalidResponse", message: "\(field) is not valid: \"\(shown)\"")
+    }
+
     public static func missing(_ field: String, operation: AWSOperation, region: String) -> AWSError {
         AWSError(
             kind: .decoding, service: operation.service.iamPrefix, action: operation.action, region: region,

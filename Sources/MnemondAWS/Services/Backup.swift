@@ -142,18 +142,24 @@ extension Backup {
             return (fields[key] as? NSNumber)?.boolValue
         }
 
+        /// An integer, or nil when absent or not representable (1e300, 3.5, NaN text): a checked
+        /// conversion, so no answer can trap the process.
         public func int(_ key: String) -> Int? {
             if let i = fields[key] as? Int { return i }
-            if let d = fields[key] as? Double { return Int(d) }
-            return (fields[key] as? NSNumber)?.intValue
+            if let d = fields[key] as? Double { return Int(exactly: d) }
+            return nil
         }
 
         /// rest-json timestamps: epoch seconds (possibly fractional); ISO 8601 text is accepted too.
+        /// Epoch seconds outside 1970…9999 are not a timestamp any AWS answer carries; they are
+        /// refused (nil) rather than passed on to overflow a later conversion.
         public func date(_ key: String) -> Date? {
+            func plausible(_ seconds: Double) -> Date? {
+                seconds.isFinite && (0...253_402_300_799).contains(seconds) ? Date(timeIntervalSince1970: seconds) : nil
+            }
             switch fields[key] {
-            case let d as Double: return Date(timeIntervalSince1970: d)
-            case let i as Int: return Date(timeIntervalSince1970: TimeInterval(i))
-            case let n as NSNumber: return Date(timeIntervalSince1970: n.doubleValue)
+            case let i as Int: return plausible(TimeInterval(i))
+            case let d as Double: return plausible(d)
             case let s as String:
                 let formatter = ISO8601DateFormatter()
                 if let date = formatter.date(from: s) { return date }

@@ -94,7 +94,7 @@ public struct CloudWatch: Sendable {
                     parameters: Self.metricDataParameters(chunk, start: start, end: end, nextToken: token))
                 let response = try await client.send(op, region: region)
                 let result = try QueryProtocol.result(response.body, action: op.action, operation: op, region: region)
-                return (Self.metricResults(result), result.string("NextToken"))
+                return (try Self.metricResults(result, operation: op, region: region), result.string("NextToken"))
             }
             for page in pages {
                 if var existing = merged[page.id] {
@@ -145,15 +145,30 @@ public struct CloudWatch: Sendable {
         return parameters
     }
 
-    /// `<GetMetricDataResult>` → results. Timestamps and values are parallel lists.
-    static func metricResults(_ result: XMLTree) -> [MetricResult] {
-        (result["MetricDataResults"]?.all("member") ?? []).map { member in
-            let times = (member["Timestamps"]?.all("member") ?? []).map { ISO8601.parse($0.text) }
-            let values = (member["Values"]?.all("member") ?? []).map { Double($0.text) }
-            let points = zip(times, values).compactMap { time, value -> (time: Date, value: Double)? in
-                guard let time, let value else { return nil }
-                return (time, value)
+    /// `<GetMetricDataResult>` → results. Timestamps and values are parallel lists. A timestamp or
+    /// value that does not parse, or a value that is not finite, makes the answer invalid: dropping
+    /// the point would read as "no data", and passing NaN on would compare as "within limits".
+    static func metricResults(_ result: XMLTree, operation: AWSOperation, region: String) throws -> [MetricResult] {
+        try (result["MetricDataResults"]?.all("member") ?? []).map { member in
+            let id = member.string("Id") ?? "?"
+            let times = try (member["Timestamps"]?.all("member") ?? []).map { node in
+                guard let time = ISO8601.parse(node.text) else {
+                    throw AWSDecoding.invalid("MetricDataResults[\(id)].Timestamps", node.text, operation: operation, region: region)
+                }
+                return time
             }
+            let values = try (member["Values"]?.all("member") ?? []).map { node in
+                guard let value = Double(node.text), value.isFinite else {
+                    throw AWSDecoding.invalid("MetricDataResults[\(id)].Values", node.text, operation: operation, region: region)
+                }
+                return value
+            }
+            guard times.count == values.count else {
+                throw AWSDecoding.invalid(
+                    "MetricDataResults[\(id)]", "\(times.count) timestamps for \(values.count) values",
+                    operation: operation, region: region)
+            }
+            let points = zip(times, values).map { (time: $0, value: $1) }
             return MetricResult(
                 id: member.string("Id") ?? "", label: member.string("Label") ?? "",
                 statusCode: member.string("StatusCode") ?? "", points: points)
