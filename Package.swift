@@ -73,6 +73,7 @@ let package = Package(
         .testTarget(name: "MnemondSigV4Tests", dependencies: ["MnemondSigV4"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "MnemondHTTPTests", dependencies: ["MnemondHTTP", "MnemondTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MnemondAWSTests", dependencies: ["MnemondAWS", "MnemondSigV4", "MnemondHTTP", "MnemondTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MnemondModelTests", dependencies: ["MnemondModel"], swiftSettings: swiftSettings),
         .testTarget(name: "MnemondChecksTests", dependencies: ["MnemondChecks", "MnemondModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MnemondCollectTests", dependencies: ["MnemondCollect", "MnemondAWS", "MnemondModel"],

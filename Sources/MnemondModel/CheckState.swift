@@ -31,6 +31,13 @@ public enum CheckState: Int, Sendable, Codable, CaseIterable, CustomStringConver
         }
     }
 
+    /// The state that counts for paging, summaries and exit codes when an accepted risk covers the
+    /// finding: a waived WARNING or CRITICAL counts as OK, but UNKNOWN stays UNKNOWN — nothing was
+    /// evaluated, so there is nothing the risk could have accepted.
+    public func waived(byAcceptedRisk accepted: Bool) -> CheckState {
+        accepted && self != .unknown ? .ok : self
+    }
+
     /// The worst of several states; `.ok` for none.
     public static func worst<S: Sequence>(_ states: S) -> CheckState where S.Element == CheckState {
         states.max(by: { $0.badness < $1.badness }) ?? .ok

@@ -35,8 +35,8 @@ public struct Finding: Sendable, Codable, Equatable {
         self.acceptedRisk = acceptedRisk
     }
 
-    /// The state that counts for paging and exit codes: an accepted risk counts as OK.
-    public var effectiveState: CheckState { acceptedRisk == nil ? state : .ok }
+    /// The state that counts for paging and exit codes (see `CheckState.waived(byAcceptedRisk:)`).
+    public var effectiveState: CheckState { state.waived(byAcceptedRisk: acceptedRisk != nil) }
 }
 
 /// A deviation the owners have decided to live with, with the reason and an optional expiry after

@@ -74,7 +74,7 @@ public struct StoredState: Sendable, Equatable {
     }
 
     /// Accepted risks count as OK for exit codes and paging.
-    public var effectiveState: CheckState { acceptedRisk == nil ? state : .ok }
+    public var effectiveState: CheckState { state.waived(byAcceptedRisk: acceptedRisk != nil) }
 }
 
 public struct StoredResult: Sendable, Equatable {

@@ -24,7 +24,7 @@ public struct ResultPoint: Sendable, Equatable {
     }
 
     /// Accepted risks count as OK, as everywhere else.
-    public var effectiveState: CheckState { acceptedRisk == nil ? state : .ok }
+    public var effectiveState: CheckState { state.waived(byAcceptedRisk: acceptedRisk != nil) }
 }
 
 /// The results of one check on one resource around a period: the last one before it (the state

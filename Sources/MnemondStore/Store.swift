@@ -135,15 +135,30 @@ public final class Store: Sendable {
                             cycleID, ts, finding.check.rawValue, finding.resource, finding.state.rawValue,
                             finding.message, finding.expected, finding.found, finding.guide, finding.runbook, risk,
                         ])
-                    // `since` survives while the state is unchanged; a new state starts a new `since`.
+                    // `since` survives while the state is unchanged; a new state starts a new `since` —
+                    // except that UNKNOWN (nothing could be evaluated) is a gap, not a change: a check
+                    // back in the state it was last known in takes that state's `since` back.
+                    // `known_*` remember the last state that was not UNKNOWN (3).
                     try db.cachedStatement(
                         sql: """
                             INSERT INTO check_state (check_id, resource, state, since, last_evaluated, message,
-                                expected, found, guide, runbook, accepted_risk)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                expected, found, guide, runbook, accepted_risk, known_state, known_since)
+                            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+                                CASE WHEN ?3 = 3 THEN NULL ELSE ?3 END, CASE WHEN ?3 = 3 THEN NULL ELSE ?4 END)
                             ON CONFLICT (check_id, resource) DO UPDATE SET
-                                since = CASE WHEN check_state.state = excluded.state THEN check_state.since
-                                             ELSE excluded.since END,
+                                since = CASE
+                                    WHEN check_state.state = excluded.state THEN check_state.since
+                                    WHEN check_state.state = 3 AND check_state.known_state = excluded.state
+                                        THEN check_state.known_since
+                                    ELSE excluded.since END,
+                                known_since = CASE
+                                    WHEN excluded.state = 3 THEN check_state.known_since
+                                    WHEN check_state.state = excluded.state THEN check_state.since
+                                    WHEN check_state.state = 3 AND check_state.known_state = excluded.state
+                                        THEN check_state.known_since
+                                    ELSE excluded.since END,
+                                known_state = CASE WHEN excluded.state = 3 THEN check_state.known_state
+                                                   ELSE excluded.state END,
                                 state = excluded.state, last_evaluated = excluded.last_evaluated,
                                 message = excluded.message, expected = excluded.expected, found = excluded.found,
                                 guide = excluded.guide, runbook = excluded.runbook,

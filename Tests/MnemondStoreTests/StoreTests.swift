@@ -113,3 +113,35 @@ private func cycle(at t: TimeInterval, _ findings: [Finding], samples: [Sample] 
         #expect(states.first?.since == at)
     }
 }
+
+@Suite struct SinceAcrossUnknownTests {
+    static func record(_ store: Store, _ state: CheckState, at time: Date) async throws {
+        try await store.recordCycle(
+            CycleInput(
+                startedAt: time - 1, finishedAt: time, observations: [], samples: [],
+                findings: [Finding(check: "rds.pitr_lag", resource: "db", state: state, message: "db: \(state)")],
+                apiCalls: 1))
+    }
+
+    /// A 25 s AWS outage reset the `since` of every check it touched: CRITICAL → UNKNOWN →
+    /// CRITICAL is one CRITICAL episode with a blind spot, not a new one.
+    @Test(arguments: [
+        ([CheckState.critical, .unknown, .critical], 0),
+        ([.critical, .unknown, .unknown, .critical], 0),
+        ([.critical, .unknown, .warning], 2),
+        ([.critical, .unknown], 1),
+        ([.unknown, .critical], 1),
+        ([.ok, .critical, .unknown, .critical, .ok], 4),
+        ([.critical, .unknown, .critical, .unknown, .critical], 0),
+    ])
+    func aTransientUnknownDoesNotRewriteSince(_ states: [CheckState], sinceIndex: Int) async throws {
+        let store = try Store.inMemory()
+        let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+        for (i, state) in states.enumerated() {
+            try await Self.record(store, state, at: t0 + Double(i) * 25)
+        }
+        let current = try #require(try await store.currentStates().first)
+        #expect(current.state == states.last)
+        #expect(current.since == t0 + Double(sinceIndex) * 25)
+    }
+}
