@@ -112,11 +112,7 @@ public struct Backup: Sendable {
 
     /// Query timestamps are ISO 8601 in UTC (botocore's rest-json serialisation).
     static func timestamp(_ date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        ISO8601.format(date)
     }
 }
 
@@ -160,11 +156,7 @@ extension Backup {
             switch fields[key] {
             case let i as Int: return plausible(TimeInterval(i))
             case let d as Double: return plausible(d)
-            case let s as String:
-                let formatter = ISO8601DateFormatter()
-                if let date = formatter.date(from: s) { return date }
-                formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-                return formatter.date(from: s)
+            case let s as String: return ISO8601.parse(s)
             default: return nil
             }
         }

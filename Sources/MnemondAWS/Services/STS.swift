@@ -76,20 +76,3 @@ extension STSCalls {
             expiration: expiration, source: source)
     }
 }
-
-/// ISO 8601 timestamps as AWS writes them, with or without fractional seconds.
-public enum ISO8601 {
-    public static func parse(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
-    }
-
-    public static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: date)
-    }
-}
-
