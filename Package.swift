@@ -50,10 +50,18 @@ let package = Package(
         ),
         .target(name: "MnemondReport", dependencies: ["MnemondModel", "MnemondStore"], swiftSettings: swiftSettings),
         .target(
+            name: "MnemondConfig",
+            dependencies: [
+                "MnemondModel", "MnemondChecks", "MnemondAWS", "MnemondNotify", "MnemondReport",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "MnemondDaemon",
             dependencies: [
-                "MnemondModel", "MnemondHTTP", "MnemondAWS", "MnemondCollect", "MnemondChecks", "MnemondStore",
-                "MnemondNotify", "MnemondReport", log, .product(name: "Yams", package: "Yams"),
+                "MnemondModel", "MnemondConfig", "MnemondHTTP", "MnemondAWS", "MnemondCollect", "MnemondChecks",
+                "MnemondStore", "MnemondNotify", "MnemondReport", log,
             ],
             swiftSettings: swiftSettings
         ),

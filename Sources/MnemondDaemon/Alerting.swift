@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MnemondAWS
 import MnemondChecks
+import MnemondConfig
 import MnemondHTTP
 import MnemondModel
 import MnemondNotify

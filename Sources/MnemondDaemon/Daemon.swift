@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import MnemondConfig
 import MnemondModel
 import MnemondStore
 

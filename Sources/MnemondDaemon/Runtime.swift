@@ -3,6 +3,7 @@ import Logging
 import MnemondAWS
 import MnemondChecks
 import MnemondCollect
+import MnemondConfig
 import MnemondHTTP
 import MnemondModel
 import MnemondStore
