@@ -58,9 +58,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "MnemondCommands",
+            dependencies: [
+                "MnemondModel", "MnemondConfig", "MnemondChecks", "MnemondStore", "MnemondNotify", "MnemondReport",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "MnemondDaemon",
             dependencies: [
-                "MnemondModel", "MnemondConfig", "MnemondHTTP", "MnemondAWS", "MnemondCollect", "MnemondChecks",
+                "MnemondModel", "MnemondConfig", "MnemondCommands", "MnemondHTTP", "MnemondAWS", "MnemondCollect", "MnemondChecks",
                 "MnemondStore", "MnemondNotify", "MnemondReport", log,
             ],
             swiftSettings: swiftSettings
@@ -68,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "mnemond",
             dependencies: [
-                "MnemondDaemon", "MnemondStore", "MnemondReport", "MnemondModel",
+                "MnemondCommands", "MnemondDaemon", "MnemondStore", "MnemondReport", "MnemondModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -88,6 +95,9 @@ let package = Package(
         .testTarget(
             name: "MnemondDaemonTests", dependencies: ["MnemondDaemon", "MnemondModel", "MnemondStore"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MnemondCommandsTests", dependencies: ["MnemondCommands", "MnemondStore"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "MnemondStoreTests", dependencies: ["MnemondStore", "MnemondModel", "MnemondTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MnemondNotifyTests",
@@ -103,7 +113,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "MnemondDaemon", "MnemondStore", "MnemondModel", "MnemondAWS", "MnemondCollect", "MnemondTestSupport",
+                "MnemondDaemon", "MnemondCommands", "MnemondStore", "MnemondModel", "MnemondAWS", "MnemondCollect",
+                "MnemondTestSupport",
                 "MnemondReport", "MnemondNotify", "MnemondHTTP",
             ],
             swiftSettings: swiftSettings

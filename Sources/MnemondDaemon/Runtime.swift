@@ -29,17 +29,6 @@ public struct RuntimeOptions: Sendable {
     }
 }
 
-/// The result of one collection and evaluation cycle.
-public struct CycleOutcome: Sendable {
-    public var startedAt: Date
-    public var finishedAt: Date
-    public var findings: [Finding]
-    public var apiCalls: [String: Int]
-
-    /// The Nagios state of the whole estate: the worst finding, accepted risks counting as OK.
-    public var overall: CheckState { CheckState.worst(findings.map(\.effectiveState)) }
-}
-
 /// The composition root: builds every part from the config, the one place where they meet.
 /// Tests build it the same way the executable does.
 public final class Runtime: Sendable {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MnemondCommands
 import MnemondDaemon
 import MnemondStore
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MnemondCommands
 import MnemondDaemon
 
 /// `mnemond test-alert`: the guide's Step 8.5 — a clearly-labelled test through every configured
