@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "mnemond",
             dependencies: [
-                "MnemondCommands", "MnemondDaemon", "MnemondStore", "MnemondReport", "MnemondModel",
+                "MnemondCommands", "MnemondDaemon", "MnemondConfig", log,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -24,6 +24,16 @@ public enum ReportCommand {
             case .store(let error): "\(error)"
             }
         }
+
+        public var status: Int32 {
+            switch self {
+            case .usage: ExitStatus.usage
+            case .store: ExitStatus.store
+            case .notSent: ExitStatus.notSent
+            }
+        }
+
+        public var failure: CommandFailure { CommandFailure(description, status: status) }
     }
 
     /// `--week` (the default) or `--since DATE --until DATE`, read in `timeZone`.
@@ -78,5 +88,20 @@ public enum ReportCommand {
             encoder.dateEncodingStrategy = .iso8601
             return String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self) + "\n"
         }
+    }
+
+    /// `mnemond report` without `--send`: the period from the arguments, rendered from the store
+    /// at `storePath` opened read-only.
+    public static func run(
+        storePath: String, week: Bool, since: String?, until: String?, format: Format, config: Config?, now: Date
+    ) async throws(Failure) -> String {
+        let period = try period(week: week, since: since, until: until, timeZone: timeZone(config), now: now)
+        let store: Store
+        do {
+            store = try Store.openReadOnly(path: storePath)
+        } catch {
+            throw Failure.store(error)
+        }
+        return try await render(store: store, period: period, format: format, config: config, now: now)
     }
 }

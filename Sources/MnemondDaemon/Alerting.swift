@@ -158,16 +158,6 @@ public final class Alerter: Sendable {
         }
         return results
     }
-
-    public static func testAlertText(_ results: [TestResult]) -> String {
-        guard !results.isEmpty else {
-            return "no alerting channel is configured (alerting.channels in the config): nothing was sent\n"
-        }
-        return results.map { r in
-            r.error.map { "FAILED  \(r.channel)  \(r.target): \($0)" }
-                ?? "OK      \(r.channel)  \(r.target): test message delivered"
-        }.joined(separator: "\n") + "\n"
-    }
 }
 
 /// Whether the background dispatcher is running in this process.

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import MnemondCommands
 import MnemondDaemon
 
 struct Run: AsyncParsableCommand {
