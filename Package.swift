@@ -96,6 +96,8 @@ let package = Package(
             name: "MnemondDaemonTests", dependencies: ["MnemondDaemon", "MnemondModel", "MnemondStore"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "MnemondConfigTests", dependencies: ["MnemondConfig", "MnemondModel"], swiftSettings: swiftSettings),
+        .testTarget(
             name: "MnemondCommandsTests", dependencies: ["MnemondCommands", "MnemondStore"],
             swiftSettings: swiftSettings),
         .testTarget(name: "MnemondStoreTests", dependencies: ["MnemondStore", "MnemondModel", "MnemondTestSupport"], swiftSettings: swiftSettings),
