@@ -50,17 +50,32 @@ let package = Package(
         ),
         .target(name: "MnemondReport", dependencies: ["MnemondModel", "MnemondStore"], swiftSettings: swiftSettings),
         .target(
+            name: "MnemondConfig",
+            dependencies: [
+                "MnemondModel", "MnemondChecks", "MnemondAWS", "MnemondNotify", "MnemondReport",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MnemondCommands",
+            dependencies: [
+                "MnemondModel", "MnemondConfig", "MnemondChecks", "MnemondStore", "MnemondNotify", "MnemondReport",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "MnemondDaemon",
             dependencies: [
-                "MnemondModel", "MnemondHTTP", "MnemondAWS", "MnemondCollect", "MnemondChecks", "MnemondStore",
-                "MnemondNotify", "MnemondReport", log, .product(name: "Yams", package: "Yams"),
+                "MnemondModel", "MnemondConfig", "MnemondCommands", "MnemondHTTP", "MnemondAWS", "MnemondCollect", "MnemondChecks",
+                "MnemondStore", "MnemondNotify", "MnemondReport", log,
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "mnemond",
             dependencies: [
-                "MnemondDaemon", "MnemondStore", "MnemondReport", "MnemondModel",
+                "MnemondCommands", "MnemondDaemon", "MnemondConfig", log,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -81,6 +96,11 @@ let package = Package(
         .testTarget(
             name: "MnemondDaemonTests", dependencies: ["MnemondDaemon", "MnemondModel", "MnemondStore"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MnemondConfigTests", dependencies: ["MnemondConfig", "MnemondModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MnemondCommandsTests", dependencies: ["MnemondCommands", "MnemondStore"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "MnemondStoreTests", dependencies: ["MnemondStore", "MnemondModel", "MnemondTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MnemondNotifyTests",
@@ -96,7 +116,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "MnemondDaemon", "MnemondStore", "MnemondModel", "MnemondAWS", "MnemondCollect", "MnemondTestSupport",
+                "MnemondDaemon", "MnemondCommands", "MnemondStore", "MnemondModel", "MnemondAWS", "MnemondCollect",
+                "MnemondTestSupport",
                 "MnemondReport", "MnemondNotify", "MnemondHTTP",
             ],
             swiftSettings: swiftSettings

@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
 import Logging
+import MnemondCommands
+import MnemondConfig
 import MnemondModel
 import MnemondStore
 
@@ -36,13 +38,6 @@ public struct DaemonOptions: Sendable {
 /// `schedule.drain_timeout_seconds`; every cycle is one store transaction, so nothing is ever
 /// half-written, even when the deadline passes.
 public actor Daemon {
-    /// Exit codes of `run`, sysexits(3) style.
-    public enum Exit: Int32 {
-        case ok = 0
-        case config = 78
-        case store = 74
-    }
-
     static let retentionInterval: Duration = .seconds(86400)
     /// After a start, retention waits this long at least, so the first cycle has the store to itself.
     static let retentionFirstDelay: Duration = .seconds(300)
@@ -65,14 +60,14 @@ public actor Daemon {
             config = try Config.load(path: options.configPath)
         } catch {
             logger.error("config rejected", metadata: ["error": "\(error)"])
-            return Exit.config.rawValue
+            return ExitStatus.config
         }
         let runtime: Runtime
         do {
             runtime = try Runtime.build(config: config, options: options.runtime, logger: logger)
         } catch {
             logger.error("store unavailable", metadata: ["error": "\(error)"])
-            return Exit.store.rawValue
+            return ExitStatus.store
         }
         let daemon = Daemon(options: options, config: config, runtime: runtime, logger: logger)
         return await daemon.main()
@@ -138,7 +133,7 @@ public actor Daemon {
                 return await stop(signal: signal)
             }
         }
-        return Exit.ok.rawValue
+        return ExitStatus.ok
     }
 
     // MARK: Runs
@@ -263,7 +258,7 @@ public actor Daemon {
         }
         await runtime.shutdown()
         logger.notice("stopped")
-        return Exit.ok.rawValue
+        return ExitStatus.ok
     }
 
     // MARK: Long-running services

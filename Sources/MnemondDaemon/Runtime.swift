@@ -3,6 +3,7 @@ import Logging
 import MnemondAWS
 import MnemondChecks
 import MnemondCollect
+import MnemondConfig
 import MnemondHTTP
 import MnemondModel
 import MnemondStore
@@ -26,17 +27,6 @@ public struct RuntimeOptions: Sendable {
         self.environment = environment
         self.now = now
     }
-}
-
-/// The result of one collection and evaluation cycle.
-public struct CycleOutcome: Sendable {
-    public var startedAt: Date
-    public var finishedAt: Date
-    public var findings: [Finding]
-    public var apiCalls: [String: Int]
-
-    /// The Nagios state of the whole estate: the worst finding, accepted risks counting as OK.
-    public var overall: CheckState { CheckState.worst(findings.map(\.effectiveState)) }
 }
 
 /// The composition root: builds every part from the config, the one place where they meet.

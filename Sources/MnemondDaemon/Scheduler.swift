@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import MnemondCommands
 
 #if canImport(Glibc)
     import Glibc

@@ -108,9 +108,14 @@ public struct ReplicationPromise: Sendable, Equatable {
     public var latencyPeriods: Int
     public var guide: String
 
+    /// Guide Phase 3: replication latency under 15 min, breached for 2 periods by the alarm.
+    public static let defaultLatencyCriticalSeconds = 900
+    public static let defaultLatencyPeriods = 2
+
     public init(
         destinationBucket: String, storageClass: String, deleteMarkerReplication: Bool, metricsEnabled: Bool,
-        ruleID: String?, latencyCriticalSeconds: Int = 900, latencyPeriods: Int = 2, guide: String = "Phase 3"
+        ruleID: String?, latencyCriticalSeconds: Int = defaultLatencyCriticalSeconds,
+        latencyPeriods: Int = defaultLatencyPeriods, guide: String = "Phase 3"
     ) {
         self.destinationBucket = destinationBucket
         self.storageClass = storageClass
@@ -134,9 +139,13 @@ public struct RDSPolicy: Sendable, Equatable {
     public var pitrWarningSeconds: Int
     public var pitrCriticalSeconds: Int
 
+    /// LatestRestorableTime typically trails by ~5 min, so the default warning is 10 min.
+    public static let defaultPITRWarningSeconds = 600
+    public static let defaultPITRCriticalSeconds = 1800
+
     public init(
-        identifier: String, region: String, retentionDays: Int, backupWindow: String?, pitrWarningSeconds: Int = 600,
-        pitrCriticalSeconds: Int = 1800
+        identifier: String, region: String, retentionDays: Int, backupWindow: String?,
+        pitrWarningSeconds: Int = defaultPITRWarningSeconds, pitrCriticalSeconds: Int = defaultPITRCriticalSeconds
     ) {
         self.identifier = identifier
         self.region = region
@@ -166,10 +175,15 @@ public struct BackupPolicy: Sendable, Equatable {
     public var restoreTestDays: Int
     public var drRestoreTestDays: Int
 
+    public static let defaultGraceHours = 1
+    public static let defaultRestoreTestDays = 30
+    public static let defaultDRRestoreTestDays = 90
+
     public init(
         region: String, planName: String, ruleName: String, schedule: String, intervalHours: Int, graceHours: Int,
         retentionDays: Int, vault: String, resourceARN: String, drRegion: String, drVault: String,
-        drRetentionDays: Int, restoreTestDays: Int = 30, drRestoreTestDays: Int = 90
+        drRetentionDays: Int, restoreTestDays: Int = defaultRestoreTestDays,
+        drRestoreTestDays: Int = defaultDRRestoreTestDays
     ) {
         self.region = region
         self.planName = planName
@@ -209,9 +223,15 @@ public struct MonitoringPolicy: Sendable, Equatable {
     /// The replica may trail the source's object count by at most this fraction.
     public var replicaLagFraction: Double
 
+    public static let defaultObjectCountWindowDays = 14
+    public static let defaultObjectCountMADFactor: Double = 5
+    public static let defaultReplicaLagFraction = 0.05
+
     public init(
         topics: [TopicPromise], alarms: [AlarmPromise], eventRules: [EventRulePromise],
-        objectCountWindowDays: Int = 14, objectCountMADFactor: Double = 5, replicaLagFraction: Double = 0.05
+        objectCountWindowDays: Int = defaultObjectCountWindowDays,
+        objectCountMADFactor: Double = defaultObjectCountMADFactor,
+        replicaLagFraction: Double = defaultReplicaLagFraction
     ) {
         self.topics = topics
         self.alarms = alarms

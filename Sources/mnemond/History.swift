@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
-import MnemondDaemon
-import MnemondStore
+import MnemondCommands
 
-struct HistoryCommand: AsyncParsableCommand {
+struct HistoryCLI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "Show a measured series over time: min/median/p95/max and a sparkline, or CSV.",
@@ -28,39 +27,16 @@ struct HistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         common.bootstrapLogging()
-        guard let window = HistoryRender.parseSince(since) else {
-            throw fail("--since \"\(since)\": use a count and a unit, e.g. 30m, 12h, 7d, 2w", code: 64)
-        }
-        let (path, _) = try common.storeForReading()
-        let now = Date()
-        let from = now - Double(window.components.seconds)
         do {
-            let store = try Store.openReadOnly(path: path)
-            let histories = try await store.history(series: series, resource: resource, since: from, until: now)
-            guard !histories.isEmpty else {
-                let known = try await store.seriesNames()
-                if known.contains(series) {
-                    throw fail(
-                        "no samples of \(series)\(resource.map { " for \($0)" } ?? "") in the last \(since)", code: 1)
-                }
-                throw fail(HistoryRender.unknownSeries(series, known: known), code: 1)
-            }
+            let window = try HistoryCommand.window(since: since)
+            let (path, _) = try common.storeForReading()
             print(
-                csv ? HistoryRender.csv(histories) : HistoryRender.text(histories, since: from, now: now),
+                try await HistoryCommand.run(
+                    storePath: path, series: series, resource: resource, since: since, window: window, csv: csv,
+                    now: Date()),
                 terminator: "")
-        } catch let error as StoreError {
-            throw fail("\(error)", code: ExitCodes.store)
+        } catch let error as CommandFailure {
+            throw fail(error)
         }
-    }
-}
-
-extension CommonOptions {
-    /// The store to read and the config when it is readable. `--db` alone is enough for readers
-    /// (the config then only names bucket roles and intervals); without `--db` the config is
-    /// required, since it holds the store path.
-    func storeForReading() throws -> (path: String, config: Config?) {
-        if let db { return (db, try? Config.load(path: config)) }
-        let config = try loadConfig()
-        return (config.storePath, config)
     }
 }

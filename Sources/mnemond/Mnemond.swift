@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MnemondCommands
+import MnemondConfig
 import MnemondDaemon
-import MnemondModel
-import MnemondStore
 
 @main
 struct Mnemond: AsyncParsableCommand {
@@ -11,8 +11,8 @@ struct Mnemond: AsyncParsableCommand {
         commandName: "mnemond",
         abstract: "Watches an AWS backup and disaster-recovery estate and says when it is no longer recoverable as promised.",
         subcommands: [
-            Check.self, Status.self, ConfigCommand.self, SilenceCommand.self, TestAlert.self, Run.self,
-            HistoryCommand.self, ReportCLI.self,
+            Check.self, Status.self, ConfigCLI.self, SilenceCommand.self, TestAlert.self, Run.self,
+            HistoryCLI.self, ReportCLI.self,
         ])
 }
 
@@ -33,12 +33,22 @@ struct CommonOptions: ParsableArguments {
     /// Loads the config or exits 78 (EX_CONFIG) with the located error.
     func loadConfig() throws -> Config {
         do {
-            return try Config.load(path: config)
+            return try ConfigCommand.load(path: config)
         } catch {
-            FileHandle.standardError.write(Data("mnemond: \(error)\n".utf8))
-            throw ExitCode(ExitCodes.config)
+            throw fail(error)
         }
     }
+
+    /// The store to read and the config when it is readable (`ConfigCommand.storeForReading`).
+    func storeForReading() throws -> (path: String, config: Config?) {
+        do {
+            return try ConfigCommand.storeForReading(db: db, configPath: config)
+        } catch {
+            throw fail(error)
+        }
+    }
+
+    var runtimeOptions: RuntimeOptions { RuntimeOptions(profile: profile, dbPath: db) }
 
     func bootstrapLogging() {
         KeyValueLogHandler.bootstrap(level: logLevel, environment: ProcessInfo.processInfo.environment)
@@ -47,16 +57,11 @@ struct CommonOptions: ParsableArguments {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
-enum ExitCodes {
-    /// sysexits.h EX_CONFIG
-    static let config: Int32 = 78
-    /// sysexits.h EX_IOERR: the store could not be read or written.
-    static let store: Int32 = 74
-}
-
-func fail(_ message: String, code: Int32) -> ExitCode {
-    FileHandle.standardError.write(Data("mnemond: \(message)\n".utf8))
-    return ExitCode(code)
+/// Prints a command's failure as `mnemond: …` on stderr; the exit status is the one
+/// `ExitStatus` gave it.
+func fail(_ failure: CommandFailure) -> ExitCode {
+    FileHandle.standardError.write(Data("mnemond: \(failure.message)\n".utf8))
+    return ExitCode(failure.status)
 }
 
 struct Check: AsyncParsableCommand {
@@ -74,22 +79,14 @@ struct Check: AsyncParsableCommand {
     func run() async throws {
         common.bootstrapLogging()
         let config = try common.loadConfig()
-        let runtime: Runtime
         do {
-            runtime = try Runtime.build(config: config, options: RuntimeOptions(profile: common.profile, dbPath: common.db))
-        } catch {
-            throw fail("\(error)", code: ExitCodes.store)
+            let outcome = try await CommandWork.check(config: config, options: common.runtimeOptions)
+            let (text, status) = CheckCommand.output(outcome, json: json)
+            print(text, terminator: "")
+            throw ExitCode(status)
+        } catch let error as CommandFailure {
+            throw fail(error)
         }
-        let outcome: CycleOutcome
-        do {
-            outcome = try await runtime.runCycle()
-        } catch {
-            await runtime.shutdown()
-            throw fail("\(error)", code: ExitCodes.store)
-        }
-        await runtime.shutdown()
-        print(json ? Render.findingsJSON(outcome) : Render.findingsText(outcome), terminator: "")
-        throw ExitCode(Int32(outcome.overall.rawValue))
     }
 }
 
@@ -109,21 +106,20 @@ struct Status: AsyncParsableCommand {
     func run() async throws {
         common.bootstrapLogging()
         let (path, config) = try common.storeForReading()
+        let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        let result: (text: String, status: Int32)
         do {
-            let store = try Store.openReadOnly(path: path)
-            let report = try await StatusReport.load(
-                store: store, policy: config?.policy, schedule: config?.schedule ?? Config.Schedule(), check: check,
-                now: Date())
-            let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-            print(json ? Render.statusJSON(report) : Render.statusText(report, color: color), terminator: "")
-            throw ExitCode(Int32(report.overall.rawValue))
-        } catch let error as StoreError {
-            throw fail("\(error)", code: ExitCodes.store)
+            result = try await StatusCommand.run(
+                storePath: path, config: config, check: check, json: json, color: color, now: Date())
+        } catch {
+            throw fail(error)
         }
+        print(result.text, terminator: "")
+        throw ExitCode(result.status)
     }
 }
 
-struct ConfigCommand: AsyncParsableCommand {
+struct ConfigCLI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config", abstract: "Configuration tools.", subcommands: [Validate.self])
 
@@ -133,8 +129,11 @@ struct ConfigCommand: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let config = try common.loadConfig()
-            print("\(config.file): valid — \(config.policy.buckets.count) buckets, account \(config.policy.accountID)")
+            do {
+                print(try ConfigCommand.validate(path: common.config), terminator: "")
+            } catch {
+                throw fail(error)
+            }
         }
     }
 }

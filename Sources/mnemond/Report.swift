@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
+import MnemondCommands
 import MnemondDaemon
-import MnemondReport
-import MnemondStore
 
 extension ReportCommand.Format: ExpressibleByArgument {}
 
@@ -40,58 +39,31 @@ struct ReportCLI: AsyncParsableCommand {
 
     func run() async throws {
         common.bootstrapLogging()
-        guard send || to.isEmpty else { throw fail("--to only goes with --send", code: 64) }
+        guard send || to.isEmpty else {
+            throw fail(ReportCommand.Failure.usage("--to only goes with --send").failure)
+        }
         let now = Date()
         if send {
             let config = try common.loadConfig()
-            let period: ReportPeriod
-            do {
-                period = try ReportCommand.period(
-                    week: week, since: since, until: until, timeZone: ReportCommand.timeZone(config), now: now)
+            do throws(CommandFailure) {
+                print(
+                    try await CommandWork.sendReport(
+                        config: config, options: common.runtimeOptions, week: week, since: since, until: until,
+                        to: to, environment: ProcessInfo.processInfo.environment, now: now),
+                    terminator: "")
             } catch {
-                throw fail("\(error)", code: 64)
-            }
-            let runtime: Runtime
-            do {
-                runtime = try Runtime.build(
-                    config: config, options: RuntimeOptions(profile: common.profile, dbPath: common.db))
-            } catch {
-                throw fail("\(error)", code: ExitCodes.store)
-            }
-            do throws(ReportCommand.Failure) {
-                let text = try await ReportCommand.send(
-                    runtime: runtime, period: period, to: to, environment: ProcessInfo.processInfo.environment)
-                await runtime.shutdown()
-                print(text, terminator: "")
-            } catch {
-                await runtime.shutdown()
-                throw fail("\(error)", code: Self.code(error))
+                throw fail(error)
             }
             return
         }
         let (path, config) = try common.storeForReading()
         do throws(ReportCommand.Failure) {
-            let period = try ReportCommand.period(
-                week: week, since: since, until: until, timeZone: ReportCommand.timeZone(config), now: now)
-            let store: Store
-            do {
-                store = try Store.openReadOnly(path: path)
-            } catch {
-                throw ReportCommand.Failure.store(error)
-            }
             print(
-                try await ReportCommand.render(store: store, period: period, format: format, config: config, now: now),
+                try await ReportCommand.run(
+                    storePath: path, week: week, since: since, until: until, format: format, config: config, now: now),
                 terminator: "")
         } catch {
-            throw fail("\(error)", code: Self.code(error))
-        }
-    }
-
-    static func code(_ failure: ReportCommand.Failure) -> Int32 {
-        switch failure {
-        case .usage: 64
-        case .store: ExitCodes.store
-        case .notSent: 75
+            throw fail(error.failure)
         }
     }
 }

@@ -1,12 +1,6 @@
 import ArgumentParser
 import Foundation
-import MnemondDaemon
-import MnemondStore
-
-extension ExitCodes {
-    /// sysexits.h EX_USAGE: a bad argument (unknown check, unreadable duration).
-    static let usage: Int32 = 64
-}
+import MnemondCommands
 
 /// `mnemond silence add|list|remove`: the guide's "schedule maintenance window". Silenced alerts
 /// are recorded and listed in `status`, not sent.
@@ -34,11 +28,10 @@ struct SilenceCommand: AsyncParsableCommand {
 
         func run() async throws {
             common.bootstrapLogging()
-            let store = try openStore(common, readOnly: false)
-            let text = try await perform {
+            let text = try await perform(common, readOnly: false) { store throws(AlertingCommandError) in
                 try await SilenceCommands.add(
                     store: store, check: check, resource: resource, duration: duration, reason: reason,
-                    createdBy: operatorName(), now: Date())
+                    createdBy: SilenceCommands.operatorName(), now: Date())
             }
             print(text, terminator: "")
         }
@@ -53,8 +46,9 @@ struct SilenceCommand: AsyncParsableCommand {
 
         func run() async throws {
             common.bootstrapLogging()
-            let store = try openStore(common, readOnly: true)
-            let text = try await perform { try await SilenceCommands.list(store: store, all: all, now: Date()) }
+            let text = try await perform(common, readOnly: true) { store throws(AlertingCommandError) in
+                try await SilenceCommands.list(store: store, all: all, now: Date())
+            }
             print(text, terminator: "")
         }
     }
@@ -68,37 +62,22 @@ struct SilenceCommand: AsyncParsableCommand {
 
         func run() async throws {
             common.bootstrapLogging()
-            let store = try openStore(common, readOnly: false)
-            let text = try await perform { try await SilenceCommands.remove(store: store, id: id, now: Date()) }
+            let text = try await perform(common, readOnly: false) { store throws(AlertingCommandError) in
+                try await SilenceCommands.remove(store: store, id: id, now: Date())
+            }
             print(text, terminator: "")
         }
     }
 }
 
-/// The store at `--db`, else the config's `store.path`; exits 74 when it cannot be opened.
-private func openStore(_ common: CommonOptions, readOnly: Bool) throws -> Store {
-    let path = try common.db ?? common.loadConfig().storePath
+/// Runs a silence operation on the store at `--db`, else the config's `store.path`; exits 64 on
+/// a usage problem, 74 when the store cannot be opened or written.
+private func perform(
+    _ common: CommonOptions, readOnly: Bool, _ body: SilenceCommands.Operation
+) async throws -> String {
     do {
-        return readOnly ? try Store.openReadOnly(path: path) : try Store.open(path: path)
+        return try await SilenceCommands.run(db: common.db, configPath: common.config, readOnly: readOnly, body)
     } catch {
-        throw fail("\(error)", code: ExitCodes.store)
+        throw fail(error)
     }
-}
-
-/// Runs a silence operation, mapping its errors to exit codes: 64 for usage, 74 for the store.
-private func perform(_ body: () async throws -> String) async throws -> String {
-    do {
-        return try await body()
-    } catch let error as AlertingCommandError {
-        switch error {
-        case .usage: throw fail("\(error)", code: ExitCodes.usage)
-        case .store: throw fail("\(error)", code: ExitCodes.store)
-        }
-    }
-}
-
-/// Who added a silence, for the record: the sudo caller, else the login name.
-private func operatorName() -> String {
-    let env = ProcessInfo.processInfo.environment
-    return env["SUDO_USER"] ?? env["USER"] ?? env["LOGNAME"] ?? "uid \(getuid())"
 }

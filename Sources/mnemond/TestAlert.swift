@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MnemondCommands
 import MnemondDaemon
 
 /// `mnemond test-alert`: the guide's Step 8.5 — a clearly-labelled test through every configured
@@ -15,16 +16,14 @@ struct TestAlert: AsyncParsableCommand {
     func run() async throws {
         common.bootstrapLogging()
         let config = try common.loadConfig()
-        let runtime: Runtime
+        let results: [TestAlertCommand.Result]
         do {
-            runtime = try Runtime.build(
-                config: config, options: RuntimeOptions(profile: common.profile, dbPath: common.db))
+            results = try await CommandWork.testAlert(config: config, options: common.runtimeOptions)
         } catch {
-            throw fail("\(error)", code: ExitCodes.store)
+            throw fail(error)
         }
-        let results = await runtime.alerter.testAlert()
-        await runtime.shutdown()
-        print(Alerter.testAlertText(results), terminator: "")
-        if results.isEmpty || results.contains(where: { $0.error != nil }) { throw ExitCode(1) }
+        let (text, status) = TestAlertCommand.output(results)
+        print(text, terminator: "")
+        if status != ExitStatus.ok { throw ExitCode(status) }
     }
 }

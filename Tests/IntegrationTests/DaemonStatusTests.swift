@@ -1,4 +1,5 @@
 import Foundation
+import MnemondCommands
 import MnemondDaemon
 import MnemondModel
 import MnemondStore

@@ -1,5 +1,5 @@
 import Foundation
-import MnemondDaemon
+import MnemondConfig
 import Testing
 
 /// The `alerting:` section: defaults, every key, and errors asserted verbatim (file:line:column).

@@ -1,4 +1,5 @@
 import Foundation
+import MnemondConfig
 import MnemondModel
 import MnemondStore
 

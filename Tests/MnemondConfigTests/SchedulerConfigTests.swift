@@ -1,5 +1,5 @@
 import Foundation
-import MnemondDaemon
+import MnemondConfig
 import MnemondModel
 import Testing
 

@@ -37,8 +37,10 @@ extension Config {
                 deleteMarkerReplication: try r.optionalBool("delete_marker_replication") ?? true,
                 metricsEnabled: try r.optionalBool("metrics") ?? true,
                 ruleID: try r.optionalString("rule_id"),
-                latencyCriticalSeconds: (try r.optionalInt("latency_critical_minutes", range: 1...10080) ?? 15) * 60,
-                latencyPeriods: try r.optionalInt("latency_periods", range: 1...288) ?? 2,
+                latencyCriticalSeconds: try r.optionalInt("latency_critical_minutes", range: 1...10080).map { $0 * 60 }
+                    ?? ReplicationPromise.defaultLatencyCriticalSeconds,
+                latencyPeriods: try r.optionalInt("latency_periods", range: 1...288)
+                    ?? ReplicationPromise.defaultLatencyPeriods,
                 guide: try r.optionalString("guide") ?? "Phase 3")
         }
         return bucket
@@ -59,8 +61,10 @@ extension Config {
                     "identifier", "region", "retention_days", "backup_window", "pitr_lag_warning_minutes",
                     "pitr_lag_critical_minutes",
                 ])
-            let warning = try m.optionalInt("pitr_lag_warning_minutes", range: 1...1440) ?? 10
-            let critical = try m.optionalInt("pitr_lag_critical_minutes", range: 1...10080) ?? 30
+            let warning =
+                try m.optionalInt("pitr_lag_warning_minutes", range: 1...1440) ?? RDSPolicy.defaultPITRWarningSeconds / 60
+            let critical =
+                try m.optionalInt("pitr_lag_critical_minutes", range: 1...10080) ?? RDSPolicy.defaultPITRCriticalSeconds / 60
             if critical <= warning, let n = m.keyNode("pitr_lag_critical_minutes") {
                 throw reader.error(n, "\(path).pitr_lag_critical_minutes (\(critical)) must be above pitr_lag_warning_minutes (\(warning))")
             }
@@ -94,12 +98,13 @@ extension Config {
             region: try region(m, "region", path: "backup", reader: reader), planName: try m.string("plan"),
             ruleName: try m.string("rule"), schedule: try m.string("schedule"),
             intervalHours: try m.int("interval_hours", range: 1...168),
-            graceHours: try m.optionalInt("grace_hours", range: 0...48) ?? 1,
+            graceHours: try m.optionalInt("grace_hours", range: 0...48) ?? BackupPolicy.defaultGraceHours,
             retentionDays: try m.int("retention_days", range: 1...36500), vault: try m.string("vault"),
             resourceARN: try m.string("resource_arn"), drRegion: try region(dr, "region", path: "backup.dr", reader: reader),
             drVault: try dr.string("vault"), drRetentionDays: try dr.int("retention_days", range: 1...36500),
-            restoreTestDays: try m.optionalInt("restore_test_days", range: 1...3650) ?? 30,
-            drRestoreTestDays: try m.optionalInt("dr_restore_test_days", range: 1...3650) ?? 90)
+            restoreTestDays: try m.optionalInt("restore_test_days", range: 1...3650) ?? BackupPolicy.defaultRestoreTestDays,
+            drRestoreTestDays: try m.optionalInt("dr_restore_test_days", range: 1...3650)
+                ?? BackupPolicy.defaultDRRestoreTestDays)
     }
 
     static func parseMonitoring(_ node: Node, reader: YAMLReader) throws(ConfigError) -> MonitoringPolicy {
@@ -155,9 +160,12 @@ extension Config {
         }
         return MonitoringPolicy(
             topics: topics, alarms: alarms, eventRules: rules,
-            objectCountWindowDays: try m.optionalInt("object_count_window_days", range: 3...90) ?? 14,
-            objectCountMADFactor: Double(try m.optionalInt("object_count_mad_factor", range: 1...50) ?? 5),
-            replicaLagFraction: Double(try m.optionalInt("replica_lag_percent", range: 0...100) ?? 5) / 100)
+            objectCountWindowDays: try m.optionalInt("object_count_window_days", range: 3...90)
+                ?? MonitoringPolicy.defaultObjectCountWindowDays,
+            objectCountMADFactor: try m.optionalInt("object_count_mad_factor", range: 1...50).map(Double.init)
+                ?? MonitoringPolicy.defaultObjectCountMADFactor,
+            replicaLagFraction: try m.optionalInt("replica_lag_percent", range: 0...100).map { Double($0) / 100 }
+                ?? MonitoringPolicy.defaultReplicaLagFraction)
     }
 
     static func parseAppRole(_ node: Node, reader: YAMLReader, buckets: [BucketPolicy]) throws(ConfigError) -> AppRolePolicy {

@@ -44,7 +44,7 @@ func levenshtein(_ a: String, _ b: String) -> Int {
 }
 
 /// The closest allowed key within a small distance, if any.
-func suggestion(for key: String, among allowed: [String]) -> String? {
+public func suggestion(for key: String, among allowed: [String]) -> String? {
     let scored = allowed.map { ($0, levenshtein(key, $0)) }.min { $0.1 < $1.1 }
     guard let (best, distance) = scored, distance <= max(2, key.count / 4) else { return nil }
     return best

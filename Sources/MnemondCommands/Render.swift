@@ -4,7 +4,7 @@ import MnemondStore
 
 /// Text and JSON views of findings and stored states, for `check` and `status`.
 public enum Render {
-    static func time(_ date: Date) -> String {
+    public static func time(_ date: Date) -> String {
         date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted))
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import MnemondStore
 import Testing
 
-@testable import MnemondDaemon
+@testable import MnemondCommands
 
 /// `mnemond history`: statistics, sparkline, CSV and `--since`, as pure functions.
 @Suite struct HistoryRenderTests {

@@ -1,0 +1,31 @@
+import MnemondConfig
+import MnemondModel
+
+/// `mnemond config validate`, and the config and store every other command starts from.
+public enum ConfigCommand {
+    /// The config at `path`, or exit 78 (EX_CONFIG) with the located error.
+    public static func load(path: String) throws(CommandFailure) -> Config {
+        do {
+            return try Config.load(path: path)
+        } catch {
+            throw CommandFailure("\(error)", status: ExitStatus.config)
+        }
+    }
+
+    /// `config validate`: one line naming what was read.
+    public static func validate(path: String) throws(CommandFailure) -> String {
+        let config = try load(path: path)
+        return "\(config.file): valid — \(config.policy.buckets.count) buckets, account \(config.policy.accountID)\n"
+    }
+
+    /// The store to read and the config when it is readable. `--db` alone is enough for readers
+    /// (the config then only names bucket roles and intervals); without `--db` the config is
+    /// required, since it holds the store path.
+    public static func storeForReading(db: String?, configPath: String) throws(CommandFailure) -> (
+        path: String, config: Config?
+    ) {
+        if let db { return (db, try? Config.load(path: configPath)) }
+        let config = try load(path: configPath)
+        return (config.storePath, config)
+    }
+}
