@@ -1,5 +1,4 @@
 import Foundation
-import MnemondAWS
 import MnemondModel
 
 /// One source of evidence, in node_exporter's shape: a name (the `collector` label of its
@@ -43,19 +42,4 @@ public struct Collected: Sendable {
     }()
 
     public func merge(into observations: inout Observations) { update(&observations) }
-}
-
-/// The collectors every daemon runs, in the order their observations are merged.
-public enum StandardCollectors {
-    public static func all(client: AWSClient, now: @escaping @Sendable () -> Date = Date.init) -> [any Collector] {
-        let monitoring = MonitoringCollector(client: client, now: now)
-        return [
-            RDSCollector(client: client, now: now),
-            BackupCollector(client: client, now: now),
-            CloudWatchMetricsCollector(monitoring: monitoring),
-            S3Collector(client: client, now: now),
-            IAMCollector(client: client, now: now),
-            AlertPlumbingCollector(monitoring: monitoring),
-        ]
-    }
 }
