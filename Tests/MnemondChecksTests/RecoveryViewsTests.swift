@@ -52,7 +52,8 @@ private func status(_ check: CheckID, _ resource: String, _ state: CheckState) -
         Row(
             name: "no data yet: promised windows, every state UNKNOWN", policy: estate, states: [], latest: [],
             segments: [
-                Segment(kind: .pitr(instance: "eks-mnemonica-prod", named: false), span: .upTo(days: 35), state: .unknown),
+                Segment(
+                    kind: .pitr(instance: "eks-mnemonica-prod", named: false), span: .upTo(days: 35), state: .unknown),
                 Segment(kind: .snapshots, span: .upTo(days: 180), state: .unknown),
                 Segment(kind: .drCopies, span: .upTo(days: 90), state: .unknown),
                 Segment(kind: .versions, span: .upTo(days: 35), state: .unknown),
@@ -73,7 +74,8 @@ private func status(_ check: CheckID, _ resource: String, _ state: CheckState) -
             ],
             segments: [
                 Segment(
-                    kind: .pitr(instance: "eks-mnemonica-prod", named: false), span: .upTo(days: 7), measuredSeconds: 180,
+                    kind: .pitr(instance: "eks-mnemonica-prod", named: false), span: .upTo(days: 7),
+                    measuredSeconds: 180,
                     state: .ok),
                 Segment(kind: .snapshots, span: .upTo(days: 180), measuredSeconds: 3600, state: .ok),
                 Segment(kind: .drCopies, span: .upTo(days: 90), measuredSeconds: 7200, state: .ok),
@@ -92,7 +94,8 @@ private func status(_ check: CheckID, _ resource: String, _ state: CheckState) -
             ],
             latest: [],
             segments: [
-                Segment(kind: .pitr(instance: "eks-mnemonica-prod", named: false), span: .upTo(days: 35), state: .warning),
+                Segment(
+                    kind: .pitr(instance: "eks-mnemonica-prod", named: false), span: .upTo(days: 35), state: .warning),
                 Segment(kind: .snapshots, span: .upTo(days: 180), state: .critical),
                 Segment(kind: .drCopies, span: .upTo(days: 90), state: .ok),
                 Segment(kind: .versions, span: .upTo(days: 35), state: .ok),
@@ -109,7 +112,8 @@ private func status(_ check: CheckID, _ resource: String, _ state: CheckState) -
             ],
             segments: [
                 Segment(kind: .pitr(instance: "a", named: true), span: .upTo(days: 35), state: .unknown),
-                Segment(kind: .pitr(instance: "b", named: true), span: .upTo(days: nil), measuredSeconds: 60, state: .ok),
+                Segment(
+                    kind: .pitr(instance: "b", named: true), span: .upTo(days: nil), measuredSeconds: 60, state: .ok),
                 Segment(kind: .versions, span: .kept(lowDays: 35, highDays: 180), state: .warning),
             ]),
     ]
@@ -198,7 +202,9 @@ private func status(_ check: CheckID, _ resource: String, _ state: CheckState) -
         let needed = Catalog.historyNeeded(policy)
         #expect(needed.map(\.series) == ["s3_objects"])
         #expect(needed.first?.lookBackSeconds == TimeInterval(27 * 86400))
-        #expect(Catalog.historyNeeded(Policy(accountID: "1", buckets: [])).first?.lookBackSeconds == TimeInterval(21 * 86400))
+        #expect(
+            Catalog.historyNeeded(Policy(accountID: "1", buckets: [])).first?.lookBackSeconds
+                == TimeInterval(21 * 86400))
     }
 
     @Test func theEffectiveNoncurrentWindowIsMeasuredFromTheRawRules() {
@@ -211,8 +217,10 @@ private func status(_ check: CheckID, _ resource: String, _ state: CheckState) -
         let fresh = Observations(
             collectedAt: now,
             buckets: [
-                BucketObservation(bucket: "a", region: "eu-west-1", versioning: .value(.enabled), lifecycle: .value(rules)),
-                BucketObservation(bucket: "b", region: "eu-west-1", versioning: .value(.enabled), lifecycle: .value([])),
+                BucketObservation(
+                    bucket: "a", region: "eu-west-1", versioning: .value(.enabled), lifecycle: .value(rules)),
+                BucketObservation(
+                    bucket: "b", region: "eu-west-1", versioning: .value(.enabled), lifecycle: .value([])),
             ])
         #expect(
             Catalog.measure(fresh, at: now) == [

@@ -18,7 +18,9 @@ private struct Fixed: Collector {
         var samples = samples
         // Say which of its families were due, so the test can see what the runner passed.
         samples.append(
-            Sample(series: "due", labels: ["families": due.sorted().map(\.rawValue).joined(separator: "+")], time: time, value: 1))
+            Sample(
+                series: "due", labels: ["families": due.sorted().map(\.rawValue).joined(separator: "+")], time: time,
+                value: 1))
         return Collected(samples: samples, success: success, merge: merge)
     }
 }
@@ -74,7 +76,9 @@ private struct Fixed: Collector {
             Fixed(name: "rds", families: [.pitr], merge: { $0.rds = [:] }),
         ])
         let run = await runner.run(Self.policy, families: [.configuration])
-        var latest = Observations(collectedAt: Self.t0, rds: ["db": .unavailable(.init(action: "a", resource: nil, region: nil, code: "c", message: "m"))])
+        var latest = Observations(
+            collectedAt: Self.t0,
+            rds: ["db": .unavailable(.init(action: "a", resource: nil, region: nil, code: "c", message: "m"))])
         run.merge(into: &latest)
         #expect(latest.identity == .value(identity))
         #expect(latest.rds.count == 1, "the rds collector was not due: its field stays")
