@@ -48,7 +48,9 @@ let package = Package(
             dependencies: ["MnemondModel", "MnemondStore", "MnemondAWS", "MnemondHTTP", log],
             swiftSettings: swiftSettings
         ),
-        .target(name: "MnemondReport", dependencies: ["MnemondModel", "MnemondStore"], swiftSettings: swiftSettings),
+        .target(
+            name: "MnemondReport", dependencies: ["MnemondModel", "MnemondChecks", "MnemondStore"],
+            swiftSettings: swiftSettings),
         .target(
             name: "MnemondConfig",
             dependencies: [

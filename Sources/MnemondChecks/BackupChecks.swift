@@ -13,7 +13,8 @@ public enum BackupChecks {
     public static let plan = Check(
         id: "backup.plan",
         promise: "The backup plan exists with the guide's rule: 6-hour schedule, 180 d, no continuous backup, "
-            + "target vault, copy to the DR vault kept 180 d"
+            + "target vault, copy to the DR vault kept 180 d",
+        recoveryWindow: .snapshots
     ) { policy, observations, _, _ in
         evidence("backup.plan", resources: { [$0.planName] }, policy, observations) { backup, observed in
             switch observed.plans {
@@ -29,7 +30,8 @@ public enum BackupChecks {
     /// RDS instance ARN (directly or with a `*` wildcard).
     public static let selection = Check(
         id: "backup.selection",
-        promise: "A selection of the backup plan covers the RDS instance"
+        promise: "A selection of the backup plan covers the RDS instance",
+        recoveryWindow: .snapshots
     ) { policy, observations, _, _ in
         evidence("backup.selection", resources: { [resourceName($0.resourceARN)] }, policy, observations) {
             backup, observed in

@@ -12,7 +12,8 @@ extension BackupChecks {
     /// least every 6 hours ("RPO: Days 36-180: Up to 6 hours (snapshots)"), plus grace.
     public static let jobFreshness = Check(
         id: "backup.job_freshness",
-        promise: "The newest COMPLETED backup job of the RDS instance is at most the schedule interval + grace old"
+        promise: "The newest COMPLETED backup job of the RDS instance is at most the schedule interval + grace old",
+        recoveryWindow: .snapshots
     ) { policy, observations, _, now in
         evidence("backup.job_freshness", resources: { [resourceName($0.resourceARN)] }, policy, observations) {
             backup, observed in
@@ -32,7 +33,8 @@ extension BackupChecks {
     /// expired jobs are alerted): no backup job of the RDS instance ended badly since the last success.
     public static let jobFailures = Check(
         id: "backup.job_failures",
-        promise: "No FAILED/ABORTED/EXPIRED/PARTIAL backup job since the last success"
+        promise: "No FAILED/ABORTED/EXPIRED/PARTIAL backup job since the last success",
+        recoveryWindow: .snapshots
     ) { policy, observations, _, now in
         evidence("backup.job_failures", resources: { [resourceName($0.resourceARN)] }, policy, observations) {
             backup, observed in
@@ -54,7 +56,8 @@ extension BackupChecks {
     public static let copy = Check(
         id: "backup.copy",
         promise:
-            "Copy jobs to the DR vault COMPLETED; the DR vault's newest recovery point is at most interval + grace old"
+            "Copy jobs to the DR vault COMPLETED; the DR vault's newest recovery point is at most interval + grace old",
+        recoveryWindow: .drCopies
     ) { policy, observations, _, now in
         evidence("backup.copy", resources: { [$0.drVault] }, policy, observations) { backup, observed in
             guard let points = observed.recoveryPoints[backup.drVault] else {
@@ -71,7 +74,8 @@ extension BackupChecks {
     /// + grace, and the oldest reaches back to the start of the retention window.
     public static let coverage = Check(
         id: "backup.coverage",
-        promise: "Recovery points in each vault cover the retention window without gaps above interval + grace"
+        promise: "Recovery points in each vault cover the retention window without gaps above interval + grace",
+        recoveryWindow: .snapshots
     ) { policy, observations, _, now in
         evidence("backup.coverage", resources: { [$0.vault, $0.drVault] }, policy, observations) { backup, observed in
             [
@@ -97,7 +101,8 @@ extension BackupChecks {
     /// full DR restore in the DR region (Scenario 3).
     public static let restoreTested = Check(
         id: "backup.restore_tested",
-        promise: "A COMPLETED restore job within 30 d in the primary region and within 90 d in the DR region"
+        promise: "A COMPLETED restore job within 30 d in the primary region and within 90 d in the DR region",
+        recoveryWindow: .snapshots
     ) { policy, observations, _, now in
         evidence("backup.restore_tested", resources: { [$0.region, $0.drRegion] }, policy, observations) {
             backup, observed in

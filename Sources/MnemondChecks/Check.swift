@@ -16,15 +16,53 @@ public struct Check: Sendable {
     public let id: CheckID
     /// The promise in one line, as the guide states it.
     public let promise: String
+    /// The recovery window of the status headline this check's findings speak for (nil: none).
+    public let recoveryWindow: RecoveryWindow?
+    /// The stored series `evaluate` looks back on; the cycle loads them before evaluating.
+    public let history: [SeriesQuery]
+    /// Samples derived from freshly collected observations (what the check reads in the raw
+    /// values, recorded so `status` and `history` can show it). nil: none.
+    public let measure: (@Sendable (_ fresh: Observations, _ time: Date) -> [Sample])?
     public let evaluate: @Sendable (_ policy: Policy, _ observations: Observations, _ history: History, _ now: Date) -> [Finding]
 
     public init(
-        id: CheckID, promise: String,
+        id: CheckID, promise: String, recoveryWindow: RecoveryWindow? = nil, history: [SeriesQuery] = [],
+        measure: (@Sendable (Observations, Date) -> [Sample])? = nil,
         evaluate: @escaping @Sendable (Policy, Observations, History, Date) -> [Finding]
     ) {
         self.id = id
         self.promise = promise
+        self.recoveryWindow = recoveryWindow
+        self.history = history
+        self.measure = measure
         self.evaluate = evaluate
+    }
+}
+
+/// The part of the status headline ("PITR 0-35 d, snapshots …, DR copies …, versions …,
+/// replicas …") whose state a check's findings make up.
+public enum RecoveryWindow: Sendable, Equatable {
+    /// PITR of the RDS instance named by the finding's resource.
+    case pitr
+    /// AWS Backup snapshots in the primary vault.
+    case snapshots
+    /// Their copies in the DR vault.
+    case drCopies
+    /// The noncurrent versions of the finding's bucket: "versions" for a source, "replicas" for a
+    /// replica.
+    case bucketVersions
+    /// Replication into the replicas, whichever bucket the finding names.
+    case replication
+}
+
+/// A stored series a check reads, and how far back, derived from the policy.
+public struct SeriesQuery: Sendable {
+    public var series: String
+    public var lookBackSeconds: @Sendable (Policy) -> TimeInterval
+
+    public init(_ series: String, lookBackSeconds: @escaping @Sendable (Policy) -> TimeInterval) {
+        self.series = series
+        self.lookBackSeconds = lookBackSeconds
     }
 }
 
@@ -42,6 +80,22 @@ public enum Catalog {
         + AlertPlumbingChecks.all
 
     public static func check(_ id: CheckID) -> Check? { all.first { $0.id == id } }
+
+    /// The stored history the catalog needs for `policy`: each series once, with the longest
+    /// look-back any check asks for, in seconds before now.
+    public static func historyNeeded(_ policy: Policy) -> [(series: String, lookBackSeconds: TimeInterval)] {
+        var longest: [String: TimeInterval] = [:]
+        for query in all.flatMap(\.history) {
+            longest[query.series] = max(longest[query.series] ?? 0, query.lookBackSeconds(policy))
+        }
+        return longest.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// The samples the checks derive from what a cycle has just collected (`fresh` holds only
+    /// that), stamped `time`.
+    public static func measure(_ fresh: Observations, at time: Date) -> [Sample] {
+        all.flatMap { $0.measure?(fresh, time) ?? [] }
+    }
 
     /// Runs every check and attaches accepted risks from the policy. Findings come back ordered by
     /// check ID, then resource, so output and stored rows are stable.

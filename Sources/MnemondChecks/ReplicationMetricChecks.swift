@@ -13,7 +13,8 @@ public enum ReplicationMetricChecks {
     /// when the 5-minute Maximum of ReplicationLatency exceeds it in 2 consecutive periods.
     public static let latency = Check(
         id: "s3.replication.latency",
-        promise: "Replication latency stays below the promise (15 min) — never over it for 2 consecutive 5-min periods"
+        promise: "Replication latency stays below the promise (15 min) — never over it for 2 consecutive 5-min periods",
+        recoveryWindow: .replication
     ) { policy, observations, _, _ in
         replicationPairs(policy).map { source, promise in
             switch S3Metrics.lookup(
@@ -81,7 +82,8 @@ public enum ReplicationMetricChecks {
     /// Guide Phase 8.3: no replication operation fails (the guide's alarm: Sum ≥ 1 in 5 min).
     public static let failures = Check(
         id: "s3.replication.failures",
-        promise: "No replication operation fails (OperationsFailedReplication Sum stays 0)"
+        promise: "No replication operation fails (OperationsFailedReplication Sum stays 0)",
+        recoveryWindow: .replication
     ) { policy, observations, _, _ in
         replicationPairs(policy).map { source, promise in
             switch S3Metrics.lookup(
@@ -130,7 +132,8 @@ public enum ReplicationMetricChecks {
     /// through the whole hour means the replica falls further behind every period.
     public static let backlog = Check(
         id: "s3.replication.backlog",
-        promise: "The replication backlog (pending operations and bytes) does not keep growing"
+        promise: "The replication backlog (pending operations and bytes) does not keep growing",
+        recoveryWindow: .replication
     ) { policy, observations, _, _ in
         replicationPairs(policy).map { source, promise in
             let ops = S3Metrics.lookup(
@@ -201,7 +204,13 @@ public enum ReplicationMetricChecks {
     /// does not fall behind its source.
     public static let objectCount = Check(
         id: "s3.replica.object_count",
-        promise: "Replica object counts never drop below their 14-day robust band, nor trail the source"
+        promise: "Replica object counts never drop below their 14-day robust band, nor trail the source",
+        recoveryWindow: .bucketVersions,
+        // The band looks back at stored daily counts beyond what one GetMetricData answer holds;
+        // a week more than the band's window, as counts arrive 1–3 days late.
+        history: [
+            SeriesQuery("s3_objects") { Double(($0.monitoring?.objectCountWindowDays ?? 14) + 7) * 86400 }
+        ]
     ) { policy, observations, history, now in
         let settings = policy.monitoring ?? MonitoringPolicy(topics: [], alarms: [], eventRules: [])
         return policy.buckets.filter { $0.role == .replica }.map { replica in

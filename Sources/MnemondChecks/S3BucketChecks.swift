@@ -9,7 +9,8 @@ public enum S3BucketChecks {
     /// overwritten object has no noncurrent version to restore (Scenario 1) and replication stops.
     public static let versioning = Check(
         id: "s3.versioning",
-        promise: "Versioning is Enabled on every source and replica bucket"
+        promise: "Versioning is Enabled on every source and replica bucket",
+        recoveryWindow: .bucketVersions
     ) { policy, observations, _, _ in
         Catalog.perBucket("s3.versioning", policy, observations, field: { $0.versioning }) { bucket, status in
             versioningFinding(bucket, status: status)
@@ -33,7 +34,8 @@ public enum S3BucketChecks {
     /// Prerequisites: each bucket lives in the region the guide names. A replica in the wrong
     /// region is no protection against a regional failure (Scenario 3).
     public static let region = Check(
-        id: "s3.region", promise: "Each bucket lives in the region the guide names"
+        id: "s3.region", promise: "Each bucket lives in the region the guide names",
+        recoveryWindow: .bucketVersions
     ) { policy, observations, _, _ in
         Catalog.perBucket("s3.region", policy, observations, field: { $0.location }) { bucket, found in
             let ok = found == bucket.region
@@ -49,7 +51,8 @@ public enum S3BucketChecks {
     /// Phase 2A/2B: default encryption SSE AES256 with bucket key. Missing or different
     /// encryption is a compliance deviation, not a recoverability loss (warning).
     public static let encryption = Check(
-        id: "s3.encryption", promise: "Default encryption as the guide states (AES256 with bucket key)"
+        id: "s3.encryption", promise: "Default encryption as the guide states (AES256 with bucket key)",
+        recoveryWindow: .bucketVersions
     ) { policy, observations, _, _ in
         Catalog.perBucket(
             "s3.encryption", policy, observations, where: { $0.encryption != nil }, field: { $0.encryption }
@@ -79,7 +82,8 @@ public enum S3BucketChecks {
     /// against ransomware and admin error. The default config accepts the deferral as a risk,
     /// so it is reported but never paged.
     public static let objectLock = Check(
-        id: "s3.object_lock", promise: "Replicas have Object Lock GOVERNANCE 180 d (deferred by the guide)"
+        id: "s3.object_lock", promise: "Replicas have Object Lock GOVERNANCE 180 d (deferred by the guide)",
+        recoveryWindow: .bucketVersions
     ) { policy, observations, _, _ in
         Catalog.perBucket(
             "s3.object_lock", policy, observations, where: { $0.objectLock != nil }, field: { $0.objectLock }

@@ -9,7 +9,8 @@ public enum S3LifecycleChecks {
     /// Phases 2 and 2B: replicas keep them 180 days (the Deep Archive minimum, Scenario 2's window).
     public static let noncurrent = Check(
         id: "s3.lifecycle.noncurrent",
-        promise: "Noncurrent versions expire after exactly the guide's days (sources 35 d, replicas 180 d)"
+        promise: "Noncurrent versions expire after exactly the guide's days (sources 35 d, replicas 180 d)",
+        recoveryWindow: .bucketVersions, measure: { noncurrentSamples($0, at: $1) }
     ) { policy, observations, _, _ in
         policy.buckets.map { bucket in
             guard let observed = observations.bucket(bucket.name) else {
@@ -24,19 +25,37 @@ public enum S3LifecycleChecks {
         }
     }
 
+    /// The bucket-wide noncurrent window: the shortest noncurrent expiration of the enabled rules
+    /// that cover the whole bucket (nil: none expires noncurrent versions).
+    public static func effectiveNoncurrentDays(_ rules: [LifecycleRule]) -> Int? {
+        rules.filter { $0.enabled && $0.coversWholeBucket }.compactMap(\.noncurrentExpirationDays).min()
+    }
+
+    /// `s3_lifecycle_noncurrent_days{bucket}`: the effective window of every bucket whose
+    /// lifecycle was read, for the headline's "versions 0-35 d".
+    static func noncurrentSamples(_ fresh: Observations, at time: Date) -> [Sample] {
+        fresh.buckets.compactMap { bucket in
+            guard case .value(let rules) = bucket.lifecycle, let days = effectiveNoncurrentDays(rules) else {
+                return nil
+            }
+            return Sample(
+                series: "s3_lifecycle_noncurrent_days", labels: ["bucket": bucket.bucket], time: time,
+                value: Double(days))
+        }
+    }
+
     /// The decision, separated so it can be table-tested. Severity: a window shorter than promised
     /// loses recoverable versions (critical); a longer or missing one keeps data the plan says to
     /// drop — cost and a plan deviation, but nothing lost (warning).
     public static func noncurrentFinding(_ bucket: BucketPolicy, rules: [LifecycleRule]) -> Finding {
         let want = bucket.noncurrentDays
         let enabled = rules.filter(\.enabled)
-        let whole = enabled.filter(\.coversWholeBucket).compactMap(\.noncurrentExpirationDays)
         // A narrower rule (prefix, tags, size) with fewer days shortens the window for part of the bucket.
         let partialShorter = enabled.filter { !$0.coversWholeBucket }
             .compactMap { rule in rule.noncurrentExpirationDays.map { (rule, $0) } }
             .filter { $0.1 < want }
             .min { $0.1 < $1.1 }
-        let effective = whole.min()
+        let effective = effectiveNoncurrentDays(rules)
         let runbook = "Apply the guide's lifecycle for \(bucket.name) (\(bucket.guide)): "
             + "aws s3api put-bucket-lifecycle-configuration --bucket \(bucket.name) --region \(bucket.region)"
         func finding(_ state: CheckState, _ message: String, found: String) -> Finding {
@@ -79,7 +98,8 @@ public enum S3LifecycleChecks {
     /// silently deletes the DR copy of live objects: critical.
     public static let currentExpiration = Check(
         id: "s3.lifecycle.current_expiration",
-        promise: "Replicas never expire current versions (they mirror the source)"
+        promise: "Replicas never expire current versions (they mirror the source)",
+        recoveryWindow: .bucketVersions
     ) { policy, observations, _, _ in
         Catalog.perBucket(
             "s3.lifecycle.current_expiration", policy, observations, where: { $0.role == .replica },
@@ -105,7 +125,8 @@ public enum S3LifecycleChecks {
     /// Guide Phase 1 / 2A: sources move objects to Intelligent-Tiering on day 0. Missing it costs
     /// money, not recoverability: warning.
     public static let tiering = Check(
-        id: "s3.lifecycle.tiering", promise: "Sources transition to INTELLIGENT_TIERING on day 0"
+        id: "s3.lifecycle.tiering", promise: "Sources transition to INTELLIGENT_TIERING on day 0",
+        recoveryWindow: .bucketVersions
     ) { policy, observations, _, _ in
         Catalog.perBucket(
             "s3.lifecycle.tiering", policy, observations, where: { $0.intelligentTieringDay0 },
@@ -128,7 +149,8 @@ public enum S3LifecycleChecks {
     /// Guide Phase 2B: the vault replica aborts incomplete multipart uploads after 180 days.
     /// Missing it only costs storage: warning.
     public static let abortMultipart = Check(
-        id: "s3.lifecycle.abort_multipart", promise: "Incomplete multipart uploads are aborted where the guide sets it"
+        id: "s3.lifecycle.abort_multipart", promise: "Incomplete multipart uploads are aborted where the guide sets it",
+        recoveryWindow: .bucketVersions
     ) { policy, observations, _, _ in
         Catalog.perBucket(
             "s3.lifecycle.abort_multipart", policy, observations, where: { $0.abortMultipartDays != nil },

@@ -13,7 +13,8 @@ public enum S3ReplicationChecks {
     /// monitoring is blind).
     public static let config = Check(
         id: "s3.replication.config",
-        promise: "Each source replicates to its replica: rule Enabled, DEEP_ARCHIVE, delete markers, metrics on"
+        promise: "Each source replicates to its replica: rule Enabled, DEEP_ARCHIVE, delete markers, metrics on",
+        recoveryWindow: .replication
     ) { policy, observations, _, _ in
         Catalog.perBucket(
             "s3.replication.config", policy, observations, where: { $0.replication != nil },

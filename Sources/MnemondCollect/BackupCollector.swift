@@ -18,11 +18,13 @@ public struct BackupCollector: Sendable {
     public struct Result: Sendable {
         public var observation: BackupObservation
         public var samples: [Sample]
-        public var report: CollectorReport
+        /// Every call answered.
+        public var success: Bool
     }
 
-    public func collect(_ policy: BackupPolicy) async -> Result {
-        let started = now()
+    /// `started` is the reference of the look-back windows (jobs, recovery points, restores).
+    public func collect(_ policy: BackupPolicy, at started: Date? = nil) async -> Result {
+        let started = started ?? now()
         let day: TimeInterval = 86_400
         let maxAge = TimeInterval(policy.maxAgeSeconds)
         // Jobs back to the start of the retention window; recovery points one schedule interval
@@ -85,12 +87,9 @@ public struct BackupCollector: Sendable {
             observation.plans.value != nil && observation.jobs.value != nil && observation.copyJobs.value != nil
             && observation.recoveryPoints.values.allSatisfy { $0.value != nil }
             && observation.restoreJobs.values.allSatisfy { $0.value != nil }
-        let report = CollectorReport(
-            collector: "backup", success: success, durationSeconds: finished.timeIntervalSince(started))
         return Result(
-            observation: observation,
-            samples: Self.samples(observation, resourceARN: arn, at: finished) + report.samples(at: finished),
-            report: report)
+            observation: observation, samples: Self.samples(observation, resourceARN: arn, at: finished),
+            success: success)
     }
 
     /// Every plan of the region with its rules and selections, so a missing promised plan can be
@@ -242,5 +241,17 @@ public struct BackupCollector: Sendable {
             }
         }
         return samples
+    }
+}
+
+extension BackupCollector: Collector {
+    public var name: String { "backup" }
+    public var families: Set<CheckFamily> { [.backupJobs] }
+
+    public func collect(_ policy: Policy, due: Set<CheckFamily>, at time: Date) async -> Collected {
+        guard let promise = policy.backup else { return .notConfigured }
+        let result = await collect(promise, at: time)
+        let observation = result.observation
+        return Collected(samples: result.samples, success: result.success) { $0.backup = observation }
     }
 }

@@ -18,11 +18,11 @@ public struct IAMCollector: Sendable {
     public struct Result: Sendable {
         public var identity: Observed<CallerIdentity>
         public var roles: [String: Observed<RoleObservation>]
-        public var report: CollectorReport
+        /// Every call answered.
+        public var success: Bool
     }
 
     public func collect(roles names: [String], stsRegion: String) async -> Result {
-        let started = now()
         let identity = await observe("sts:GetCallerIdentity", resource: nil, region: stsRegion) {
             let answer = try await sts.getCallerIdentity(region: stsRegion)
             return CallerIdentity(account: answer.account, arn: answer.arn)
@@ -40,11 +40,9 @@ public struct IAMCollector: Sendable {
                 return RoleObservation(name: name, arn: arn, policies: policies)
             }
         }
-        let finished = now()
-        let report = CollectorReport(
-            collector: "iam", success: identity.value != nil && roles.values.allSatisfy { $0.value != nil },
-            durationSeconds: finished.timeIntervalSince(started))
-        return Result(identity: identity, roles: roles, report: report)
+        return Result(
+            identity: identity, roles: roles,
+            success: identity.value != nil && roles.values.allSatisfy { $0.value != nil })
     }
 
     struct PolicyDocumentError: Error, CustomStringConvertible {
@@ -73,6 +71,21 @@ public struct IAMCollector: Sendable {
                 sid: s["Sid"] as? String, effect: (s["Effect"] as? String) ?? "", actions: list(s["Action"]),
                 notActions: list(s["NotAction"]), resources: list(s["Resource"]), notResources: list(s["NotResource"]),
                 hasCondition: s["Condition"] != nil)
+        }
+    }
+}
+
+extension IAMCollector: Collector {
+    public var name: String { "iam" }
+    public var families: Set<CheckFamily> { [.configuration] }
+
+    /// STS answers in any region; the first bucket's keeps the call inside the estate's regions.
+    public func collect(_ policy: Policy, due: Set<CheckFamily>, at time: Date) async -> Collected {
+        let result = await collect(
+            roles: policy.appRole.map { [$0.name] } ?? [], stsRegion: policy.buckets.first?.region ?? "us-east-1")
+        return Collected(samples: [], success: result.success) {
+            $0.identity = result.identity
+            $0.roles = result.roles
         }
     }
 }

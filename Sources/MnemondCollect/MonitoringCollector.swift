@@ -25,7 +25,8 @@ public struct MonitoringCollector: Sendable {
         /// Only the fields of this entry point are filled (metrics, or alarms/topics/rules).
         public var monitoring: MonitoringObservation
         public var samples: [Sample]
-        public var report: CollectorReport
+        /// Every call answered.
+        public var success: Bool
     }
 
     // MARK: - Metrics
@@ -81,10 +82,8 @@ public struct MonitoringCollector: Sendable {
                 break
             }
         }
-        let success = monitoring.metrics.values.allSatisfy { $0.value != nil }
-        let report = CollectorReport(
-            collector: "cloudwatch_metrics", success: success, durationSeconds: finished.timeIntervalSince(started))
-        return Result(monitoring: monitoring, samples: samples + report.samples(at: finished), report: report)
+        return Result(
+            monitoring: monitoring, samples: samples, success: monitoring.metrics.values.allSatisfy { $0.value != nil })
     }
 
     /// Where AWS publishes each S3 metric. A CloudWatch metric exists only in that region, so it
@@ -281,11 +280,9 @@ public struct MonitoringCollector: Sendable {
     /// DescribeAlarms by name in every region that could hold a configured alarm, the SNS topics
     /// (in each ARN's region) and the EventBridge rules (in each rule's region).
     public func collectPlumbing(policy: Policy) async -> Result {
-        let started = now()
         var monitoring = MonitoringObservation()
         guard let promises = policy.monitoring else {
-            let report = CollectorReport(collector: "alert_plumbing", success: true, durationSeconds: 0)
-            return Result(monitoring: monitoring, samples: report.samples(at: started), report: report)
+            return Result(monitoring: monitoring, samples: [], success: true)
         }
         let names = promises.alarms.map(\.name)
         let regions = Self.alarmRegions(policy)
@@ -323,14 +320,11 @@ public struct MonitoringCollector: Sendable {
         monitoring.alarms = await alarms
         monitoring.topics = await topics
         monitoring.rules = await rules
-        let finished = now()
         let success =
             monitoring.alarms.values.allSatisfy { $0.value != nil }
             && monitoring.topics.values.allSatisfy { $0.value != nil }
             && monitoring.rules.values.allSatisfy { $0.value != nil }
-        let report = CollectorReport(
-            collector: "alert_plumbing", success: success, durationSeconds: finished.timeIntervalSince(started))
-        return Result(monitoring: monitoring, samples: report.samples(at: finished), report: report)
+        return Result(monitoring: monitoring, samples: [], success: success)
     }
 
     /// Regions where a configured alarm could live: every bucket's region (each S3 metric is
@@ -418,5 +412,60 @@ public struct MonitoringCollector: Sendable {
             threshold: xml.string("Threshold").flatMap(Double.init), comparison: xml.string("ComparisonOperator"),
             evaluationPeriods: xml.int("EvaluationPeriods"),
             actions: (xml["AlarmActions"]?.all("member") ?? []).map(\.text))
+    }
+}
+
+/// The CloudWatch replication metrics every `metrics` cycle, with the daily S3 storage metrics in
+/// the same call when `storage_metrics` is due too.
+public struct CloudWatchMetricsCollector: Collector {
+    let monitoring: MonitoringCollector
+    public init(monitoring: MonitoringCollector) { self.monitoring = monitoring }
+
+    public var name: String { "cloudwatch_metrics" }
+    public var families: Set<CheckFamily> { [.metrics, .storageMetrics] }
+
+    public func collect(_ policy: Policy, due: Set<CheckFamily>, at time: Date) async -> Collected {
+        let storage = due.contains(.storageMetrics)
+        let result = await monitoring.collectMetrics(policy: policy, storage: storage)
+        let metrics = result.monitoring.metrics
+        return Collected(samples: result.samples, success: result.success) {
+            var merged = $0.monitoring ?? MonitoringObservation()
+            for (region, observed) in metrics {
+                merged.metrics[region] = Self.mergeSeries(old: merged.metrics[region], new: observed, storage: storage)
+            }
+            $0.monitoring = merged
+        }
+    }
+
+    /// Replaces the series a run asked for and keeps the others (the daily storage series of the
+    /// last daily run when only replication metrics were fetched).
+    static func mergeSeries(old: Observed<[MetricSeries]>?, new: Observed<[MetricSeries]>, storage: Bool)
+        -> Observed<[MetricSeries]>
+    {
+        guard !storage, case .value(let fresh)? = Optional(new), case .value(let previous)? = old else { return new }
+        let asked = Set(fresh.map(\.metric))
+        return .value(fresh + previous.filter { !asked.contains($0.metric) })
+    }
+}
+
+/// The alert plumbing of guide Phase 8 (alarms, SNS topics, EventBridge rules), with the rest of
+/// the configuration.
+public struct AlertPlumbingCollector: Collector {
+    let monitoring: MonitoringCollector
+    public init(monitoring: MonitoringCollector) { self.monitoring = monitoring }
+
+    public var name: String { "alert_plumbing" }
+    public var families: Set<CheckFamily> { [.configuration] }
+
+    public func collect(_ policy: Policy, due: Set<CheckFamily>, at time: Date) async -> Collected {
+        let result = await monitoring.collectPlumbing(policy: policy)
+        let plumbing = result.monitoring
+        return Collected(samples: result.samples, success: result.success) {
+            var merged = $0.monitoring ?? MonitoringObservation()
+            merged.alarms = plumbing.alarms
+            merged.topics = plumbing.topics
+            merged.rules = plumbing.rules
+            $0.monitoring = merged
+        }
     }
 }

@@ -15,11 +15,11 @@ public struct RDSCollector: Sendable {
     public struct Result: Sendable {
         public var instances: [String: Observed<RDSInstanceObservation>]
         public var samples: [Sample]
-        public var report: CollectorReport
+        /// Every instance answered.
+        public var success: Bool
     }
 
     public func collect(_ policies: [RDSPolicy]) async -> Result {
-        let started = now()
         var instances: [String: Observed<RDSInstanceObservation>] = [:]
         for policy in policies {
             instances[policy.identifier] = await observe(
@@ -44,10 +44,8 @@ public struct RDSCollector: Sendable {
                     series: "rds_backup_retention_days", labels: ["instance": identifier], time: finished,
                     value: Double(instance.backupRetentionDays)))
         }
-        let report = CollectorReport(
-            collector: "rds", success: instances.values.allSatisfy { $0.value != nil },
-            durationSeconds: finished.timeIntervalSince(started))
-        return Result(instances: instances, samples: samples + report.samples(at: finished), report: report)
+        return Result(
+            instances: instances, samples: samples, success: instances.values.allSatisfy { $0.value != nil })
     }
 
     static func instance(_ xml: XMLTree, region: String) -> RDSInstanceObservation {
@@ -56,5 +54,17 @@ public struct RDSCollector: Sendable {
             status: xml.string("DBInstanceStatus") ?? "", backupRetentionDays: xml.int("BackupRetentionPeriod") ?? 0,
             preferredBackupWindow: xml.string("PreferredBackupWindow"),
             latestRestorableTime: xml.string("LatestRestorableTime").flatMap(ISO8601.parse))
+    }
+}
+
+extension RDSCollector: Collector {
+    public var name: String { "rds" }
+    public var families: Set<CheckFamily> { [.pitr] }
+
+    public func collect(_ policy: Policy, due: Set<CheckFamily>, at time: Date) async -> Collected {
+        guard !policy.rds.isEmpty else { return .notConfigured }
+        let result = await collect(policy.rds)
+        let instances = result.instances
+        return Collected(samples: result.samples, success: result.success) { $0.rds = instances }
     }
 }

@@ -15,12 +15,13 @@ public struct S3Collector: Sendable {
 
     public struct Result: Sendable {
         public var buckets: [BucketObservation]
-        public var samples: [Sample]
-        public var report: CollectorReport
+        /// Every call of every bucket answered.
+        public var success: Bool
     }
 
+    /// The raw settings of each bucket; what they mean (e.g. the effective noncurrent window) is
+    /// for the checks to say.
     public func collect(_ buckets: [BucketPolicy]) async -> Result {
-        let started = now()
         let observed = await withTaskGroup(of: (Int, BucketObservation).self) { group in
             for (index, bucket) in buckets.enumerated() {
                 group.addTask { (index, await self.collect(bucket)) }
@@ -29,24 +30,11 @@ public struct S3Collector: Sendable {
             for await result in group { results.append(result) }
             return results.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        let finished = now()
-        var samples: [Sample] = []
-        for bucket in observed {
-            if case .value(let rules) = bucket.lifecycle,
-                let days = rules.filter({ $0.enabled && $0.coversWholeBucket }).compactMap(\.noncurrentExpirationDays).min()
-            {
-                samples.append(
-                    Sample(series: "s3_lifecycle_noncurrent_days", labels: ["bucket": bucket.bucket], time: finished,
-                        value: Double(days)))
-            }
-        }
         let success = observed.allSatisfy {
             $0.versioning.value != nil && $0.lifecycle.value != nil && $0.location?.value != nil
                 && $0.encryption?.value != nil && $0.objectLock?.value != nil && $0.replication?.value != nil
         }
-        let report = CollectorReport(
-            collector: "s3", success: success, durationSeconds: finished.timeIntervalSince(started))
-        return Result(buckets: observed, samples: samples + report.samples(at: finished), report: report)
+        return Result(buckets: observed, success: success)
     }
 
     func collect(_ bucket: BucketPolicy) async -> BucketObservation {
@@ -149,5 +137,16 @@ public struct S3Collector: Sendable {
                 },
                 abortIncompleteMultipartDays: rule.int("AbortIncompleteMultipartUpload", "DaysAfterInitiation"))
         }
+    }
+}
+
+extension S3Collector: Collector {
+    public var name: String { "s3" }
+    public var families: Set<CheckFamily> { [.configuration] }
+
+    public func collect(_ policy: Policy, due: Set<CheckFamily>, at time: Date) async -> Collected {
+        let result = await collect(policy.buckets)
+        let buckets = result.buckets
+        return Collected(samples: [], success: result.success) { $0.buckets = buckets }
     }
 }

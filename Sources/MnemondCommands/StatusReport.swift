@@ -1,4 +1,5 @@
 import Foundation
+import MnemondChecks
 import MnemondConfig
 import MnemondModel
 import MnemondStore
@@ -95,87 +96,28 @@ public struct Headline: Sendable, Equatable {
     }
 
     public static func make(states: [StoredState], latest: [Sample], policy: Policy?) -> Headline {
-        func value(_ series: String, _ labels: [String: String]) -> Double? {
-            latest.first { $0.series == series && $0.labels == labels }?.value
-        }
-        func worst(_ matching: (StoredState) -> Bool) -> CheckState? {
-            let matched = states.filter(matching)
-            return matched.isEmpty ? nil : CheckState.worst(matched.map(\.effectiveState))
-        }
-        func days(_ n: Double) -> String { "0-\(Int(n)) d" }
-        var segments: [Segment] = []
-
-        // PITR, per RDS instance (the guide has one).
-        let instances =
-            policy?.rds.map(\.identifier)
-            ?? Array(Set(latest.filter { $0.series.hasPrefix("rds_") }.compactMap { $0.labels["instance"] })).sorted()
-        for instance in instances {
-            let window =
-                value("rds_backup_retention_days", ["instance": instance])
-                ?? policy?.rds.first { $0.identifier == instance }.map { Double($0.retentionDays) }
-            let lag = value("rds_pitr_lag_seconds", ["instance": instance])
-            var text = instances.count > 1 ? "PITR \(instance) " : "PITR "
-            text += window.map(days) ?? "?"
-            if let lag { text += " (lag \(Render.duration(lag)))" }
-            segments.append(
-                Segment(text: text, state: worst { $0.check.area == "rds" && $0.resource == instance } ?? .unknown))
-        }
-
-        // AWS Backup snapshots in the primary vault, and their copies in the DR vault.
-        if let backup = policy?.backup {
-            var text = "snapshots \(days(Double(backup.retentionDays)))"
-            if let age = value("backup_snapshot_rpo_seconds", ["vault": backup.vault]) {
-                text += " (newest \(Render.duration(age)))"
+        let windows = RecoveryWindows.segments(
+            policy: policy,
+            states: states.map { .init(check: $0.check, resource: $0.resource, state: $0.effectiveState) },
+            latest: latest)
+        let segments = windows.map { window in
+            let span: String
+            switch window.span {
+            case .upTo(let days): span = days.map { "0-\(Int($0)) d" } ?? "?"
+            case .kept(let low, let high): span = "\(Int(low))-\(Int(high)) d kept"
             }
-            segments.append(
-                Segment(
-                    text: text, state: worst { $0.check.area == "backup" && $0.check != "backup.copy" } ?? .unknown))
-            var dr = "DR copies \(days(Double(backup.drRetentionDays)))"
-            if let age = value("backup_snapshot_rpo_seconds", ["vault": backup.drVault]) {
-                dr += " (newest \(Render.duration(age)))"
+            func measured(_ label: String) -> String {
+                window.measuredSeconds.map { " (\(label) \(Render.duration($0)))" } ?? ""
             }
-            segments.append(Segment(text: dr, state: worst { $0.check == "backup.copy" } ?? .unknown))
-        }
-
-        // S3 versions: the sources' noncurrent window and the replicas' (the DR copy).
-        let noncurrent = latest.filter { $0.series == "s3_lifecycle_noncurrent_days" }
-        func window(_ buckets: [BucketPolicy]) -> Double? {
-            let names = Set(buckets.map(\.name))
-            let measured = noncurrent.filter { names.contains($0.labels["bucket"] ?? "") }.map(\.value)
-            return measured.min() ?? buckets.map { Double($0.noncurrentDays) }.min()
-        }
-        if let buckets = policy?.buckets, !buckets.isEmpty {
-            let sources = buckets.filter { $0.role == .source }
-            let replicas = buckets.filter { $0.role == .replica }
-            let sourceNames = Set(sources.map(\.name))
-            let replicaNames = Set(replicas.map(\.name))
-            if let w = window(sources) {
-                segments.append(
-                    Segment(
-                        text: "versions \(days(w))",
-                        state: worst {
-                            $0.check.area == "s3" && sourceNames.contains($0.resource)
-                                && !$0.check.rawValue.hasPrefix("s3.replication.")
-                        } ?? .unknown))
+            let text: String
+            switch window.kind {
+            case .pitr(let instance, let named): text = (named ? "PITR \(instance) " : "PITR ") + span + measured("lag")
+            case .snapshots: text = "snapshots \(span)" + measured("newest")
+            case .drCopies: text = "DR copies \(span)" + measured("newest")
+            case .versions: text = "versions \(span)"
+            case .replicas: text = "replicas \(span)" + measured("latency")
             }
-            if let w = window(replicas) {
-                var text = "replicas \(days(w))"
-                let latency = latest.filter { $0.series == "s3_replication_latency_seconds" }.map(\.value).max()
-                if let latency { text += " (latency \(Render.duration(latency)))" }
-                segments.append(
-                    Segment(
-                        text: text,
-                        state: worst {
-                            $0.check.area == "s3"
-                                && (replicaNames.contains($0.resource)
-                                    || $0.check.rawValue.hasPrefix("s3.replication."))
-                        } ?? .unknown))
-            }
-        } else if let low = noncurrent.map(\.value).min(), let high = noncurrent.map(\.value).max() {
-            segments.append(
-                Segment(
-                    text: low == high ? "versions \(days(low))" : "versions \(Int(low))-\(Int(high)) d kept",
-                    state: worst { $0.check.area == "s3" } ?? .unknown))
+            return Segment(text: text, state: window.state)
         }
         let overall = states.isEmpty ? CheckState.unknown : CheckState.worst(states.map(\.effectiveState))
         return Headline(state: overall, segments: segments)

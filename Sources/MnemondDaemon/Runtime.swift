@@ -36,11 +36,8 @@ public final class Runtime: Sendable {
     public let store: Store
     public let aws: AWSClient
     let http: HTTPClient
-    let s3: S3Collector
-    let rds: RDSCollector
-    let iam: IAMCollector
-    let backup: BackupCollector
-    let monitoring: MonitoringCollector
+    /// The standard collectors (MnemondCollect), timed and reported by one runner.
+    let collectors: CollectorRunner
     let logger: Logger
     /// Alert states, the outbox and delivery (Alerting.swift).
     public let alerter: Alerter
@@ -88,11 +85,8 @@ public final class Runtime: Sendable {
         self.store = store
         self.aws = aws
         self.http = http
-        self.s3 = S3Collector(client: aws, now: now)
-        self.rds = RDSCollector(client: aws, now: now)
-        self.iam = IAMCollector(client: aws, now: now)
-        self.backup = BackupCollector(client: aws, now: now)
-        self.monitoring = MonitoringCollector(client: aws, now: now)
+        self.collectors = CollectorRunner(
+            collectors: StandardCollectors.all(client: aws, now: now), logger: logger, now: now)
         self.logger = logger
         self.now = now
     }
@@ -101,34 +95,31 @@ public final class Runtime: Sendable {
     /// latest observations of families not collected this time are kept from earlier cycles, so
     /// each evaluation sees the whole estate. A failing AWS call makes its checks UNKNOWN; only a
     /// store failure throws, and then nothing of this cycle is half-written.
+    ///
+    /// The stages: the collectors of the due families, concurrently → merge into the latest
+    /// observations → load the history the checks declare → evaluate → record → alert.
     public func runCycle(families: Set<CheckFamily> = Set(CheckFamily.allCases)) async throws(StoreError)
         -> CycleOutcome
     {
         let started = now()
-        var collected = CollectedCycle()
         let policy = config.policy
-        // Families run concurrently; each folds its piece into the latest observations.
-        async let pitr: CollectedCycle = families.contains(.pitr) ? collectPITR(policy) : CollectedCycle()
-        async let jobs: CollectedCycle = families.contains(.backupJobs) ? collectBackup(policy) : CollectedCycle()
-        async let metrics: CollectedCycle =
-            families.contains(.metrics) || families.contains(.storageMetrics)
-            ? collectMetrics(policy, storage: families.contains(.storageMetrics)) : CollectedCycle()
-        async let settings: CollectedCycle =
-            families.contains(.configuration) ? collectConfiguration(policy) : CollectedCycle()
-        for piece in await [pitr, jobs, metrics, settings] {
-            collected.samples += piece.samples
-            collected.updates += piece.updates
+        let run = await collectors.run(policy, families: families)
+        // What the checks read in the raw values just collected (e.g. the effective noncurrent
+        // window), recorded beside the collectors' own samples.
+        var fresh = Observations(collectedAt: now())
+        run.merge(into: &fresh)
+        let measured = Catalog.measure(fresh, at: fresh.collectedAt)
+        let observations = await latest.merge(run, at: now())
+        var stored: [Sample] = []
+        for query in Catalog.historyNeeded(policy) {
+            stored += try await store.samples(
+                series: query.series, since: now().addingTimeInterval(-query.lookBackSeconds))
         }
-        let observations = await latest.merge(collected.updates, at: now())
-        // The object-count band looks back at stored daily counts beyond what one GetMetricData
-        // answer holds.
-        let windowDays = Double(policy.monitoring?.objectCountWindowDays ?? 14) + 7
-        let history = History(
-            samples: try await store.samples(series: "s3_objects", since: now().addingTimeInterval(-windowDays * 86400)))
+        let history = History(samples: stored)
         let findings = Catalog.evaluate(config.policy, observations, history, now: now())
         let finished = now()
         let calls = await aws.calls.reset()
-        var samples = collected.samples
+        var samples = run.samples + measured
         samples.append(
             Sample(
                 series: "cycle_duration_seconds",
@@ -164,82 +155,16 @@ public final class Runtime: Sendable {
         return CycleOutcome(startedAt: started, finishedAt: finished, findings: findings, apiCalls: calls)
     }
 
-    func collectPITR(_ policy: Policy) async -> CollectedCycle {
-        guard !policy.rds.isEmpty else { return CollectedCycle() }
-        let result = await rds.collect(policy.rds)
-        return CollectedCycle(samples: result.samples, updates: [{ $0.rds = result.instances }])
-    }
-
-    func collectBackup(_ policy: Policy) async -> CollectedCycle {
-        guard let promise = policy.backup else { return CollectedCycle() }
-        let result = await backup.collect(promise)
-        return CollectedCycle(samples: result.samples, updates: [{ $0.backup = result.observation }])
-    }
-
-    func collectMetrics(_ policy: Policy, storage: Bool) async -> CollectedCycle {
-        let result = await monitoring.collectMetrics(policy: policy, storage: storage)
-        return CollectedCycle(
-            samples: result.samples,
-            updates: [
-                {
-                    var merged = $0.monitoring ?? MonitoringObservation()
-                    // A metrics-only cycle keeps the storage series of the last daily run.
-                    for (region, observed) in result.monitoring.metrics {
-                        merged.metrics[region] = Self.mergeSeries(old: merged.metrics[region], new: observed, storage: storage)
-                    }
-                    $0.monitoring = merged
-                }
-            ])
-    }
-
-    /// Replaces the series a run asked for and keeps the others (the daily storage series when
-    /// only replication metrics were fetched).
-    static func mergeSeries(old: Observed<[MetricSeries]>?, new: Observed<[MetricSeries]>, storage: Bool)
-        -> Observed<[MetricSeries]>
-    {
-        guard !storage, case .value(let fresh)? = Optional(new), case .value(let previous)? = old else { return new }
-        let asked = Set(fresh.map(\.metric))
-        return .value(fresh + previous.filter { !asked.contains($0.metric) })
-    }
-
-    func collectConfiguration(_ policy: Policy) async -> CollectedCycle {
-        async let s3Result = s3.collect(policy.buckets)
-        async let iamResult = iam.collect(
-            roles: policy.appRole.map { [$0.name] } ?? [], stsRegion: policy.buckets.first?.region ?? "us-east-1")
-        async let plumbingResult = monitoring.collectPlumbing(policy: policy)
-        let (buckets, identity, plumbing) = await (s3Result, iamResult, plumbingResult)
-        return CollectedCycle(
-            samples: buckets.samples + identity.report.samples(at: now()) + plumbing.samples,
-            updates: [
-                {
-                    $0.buckets = buckets.buckets
-                    $0.identity = identity.identity
-                    $0.roles = identity.roles
-                    var merged = $0.monitoring ?? MonitoringObservation()
-                    merged.alarms = plumbing.monitoring.alarms
-                    merged.topics = plumbing.monitoring.topics
-                    merged.rules = plumbing.monitoring.rules
-                    $0.monitoring = merged
-                }
-            ])
-    }
-
     public func shutdown() async {
         await http.shutdown()
     }
 }
 
-/// What one cycle collected: samples, and how to fold its observations into the latest ones.
-struct CollectedCycle {
-    var samples: [Sample] = []
-    var updates: [@Sendable (inout Observations) -> Void] = []
-}
-
 actor LatestObservations {
     private var current = Observations(collectedAt: .distantPast)
 
-    func merge(_ updates: [@Sendable (inout Observations) -> Void], at time: Date) -> Observations {
-        for update in updates { update(&current) }
+    func merge(_ run: CollectorRunner.Run, at time: Date) -> Observations {
+        run.merge(into: &current)
         current.collectedAt = time
         return current
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MnemondChecks
 import MnemondModel
 import MnemondStore
 
@@ -327,59 +328,51 @@ struct Computation {
 
     func rpo() -> [RecoveryReport.RPOMeasure] {
         var lines: [RecoveryReport.RPOMeasure] = []
-        /// The state: CRITICAL when the maximum passes `critical` or the p95 passes `p95Critical`
-        /// (most of the period over the limit); WARNING when the maximum passes `warning`.
+        /// The state is MnemondChecks' verdict on the period's statistics under the policy's limits.
         func measure(
             _ kind: RecoveryReport.RPOMeasure.Kind, subject: String, measure: String, promise: String,
-            points: [HistoryPoint], limit: Double, warning: Double?, critical: Double?, p95Critical: Double? = nil
+            points: [HistoryPoint], limits: MeasuredRPO.Limits
         ) {
             let stats = Measures.statistics(points)
-            var state = CheckState.ok
-            if let stats {
-                if let critical, stats.max > critical { state = .critical }
-                if let p95Critical, stats.p95 > p95Critical { state = .critical }
-                if state == .ok, let warning, stats.max > warning { state = .warning }
-            } else {
-                state = .unknown
-            }
+            let verdict = MeasuredRPO.verdict(maxSeconds: stats?.max, p95Seconds: stats?.p95, limits: limits)
             lines.append(
                 RecoveryReport.RPOMeasure(
                     kind: kind, subject: subject, measure: measure, promise: promise,
-                    limitSeconds: limit, p50Seconds: stats?.p50, p95Seconds: stats?.p95,
-                    maxSeconds: stats?.max, samples: stats?.count ?? 0, state: state,
+                    limitSeconds: limits.limitSeconds, p50Seconds: stats?.p50, p95Seconds: stats?.p95,
+                    maxSeconds: stats?.max, samples: stats?.count ?? 0, state: verdict.state,
                     approximate: stats?.approximate ?? false,
                     sparkline: Measures.slots(points, window: window, count: context.sparklineSlots)))
         }
+        let policy = context.policy
         for history in series("rds_pitr_lag_seconds") {
             let instance = history.labels["instance"] ?? "?"
-            let rds = context.policy?.rds.first { $0.identifier == instance }
-            let warning = Double(rds?.pitrWarningSeconds ?? 600)
-            let critical = Double(rds?.pitrCriticalSeconds ?? 1800)
+            let limits = MeasuredRPO.limits(.pitr(instance: instance), policy: policy)
+            let warning = limits.warningSeconds ?? limits.limitSeconds
+            let critical = limits.criticalSeconds ?? limits.limitSeconds
             measure(
                 .pitr, subject: instance, measure: "now − LatestRestorableTime",
                 promise:
                     "RPO < 1 min (Phase 5); RDS trails ~5 min, alert at \(ReportFormat.duration(warning)) / \(ReportFormat.duration(critical))",
-                points: inWindow(history.points), limit: warning, warning: warning, critical: critical)
+                points: inWindow(history.points), limits: limits)
         }
-        let backup = context.policy?.backup
         for history in series("backup_snapshot_rpo_seconds") {
             let vault = history.labels["vault"] ?? "?"
-            let interval = Double((backup?.intervalHours ?? 6) * 3600)
-            let limit = Double(backup?.maxAgeSeconds ?? 7 * 3600)
+            let interval = MeasuredRPO.snapshotIntervalSeconds(policy: policy)
+            let limits = MeasuredRPO.limits(.snapshot(vault: vault), policy: policy)
             measure(
                 .snapshot, subject: vault, measure: "largest gap between snapshots",
                 promise:
-                    "≤ \(ReportFormat.duration(interval)) (Phase 6 Backup Schedule), alert past \(ReportFormat.duration(limit))",
-                points: inWindow(history.points), limit: limit, warning: nil, critical: limit)
+                    "≤ \(ReportFormat.duration(interval)) (Phase 6 Backup Schedule), alert past \(ReportFormat.duration(limits.limitSeconds))",
+                points: inWindow(history.points), limits: limits)
         }
         for history in series("s3_replication_latency_seconds") {
             let source = history.labels["source"] ?? "?"
             let destination = history.labels["destination"] ?? "?"
-            let limit = Double(context.policy?.bucket(source)?.replication?.latencyCriticalSeconds ?? 900)
+            let limits = MeasuredRPO.limits(.replication(source: source), policy: policy)
             measure(
                 .replication, subject: "\(source) → \(destination)", measure: "replication latency",
-                promise: "< \(ReportFormat.duration(limit)) (Phase 8 replication-lag alarm)",
-                points: inWindow(history.points), limit: limit, warning: limit, critical: nil, p95Critical: limit)
+                promise: "< \(ReportFormat.duration(limits.limitSeconds)) (Phase 8 replication-lag alarm)",
+                points: inWindow(history.points), limits: limits)
         }
         return lines
     }

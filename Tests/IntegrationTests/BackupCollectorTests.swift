@@ -35,10 +35,23 @@ import Testing
             endpoint: simulator.endpoint.absoluteString, key: simulator.accessKeyID, secret: simulator.secretAccessKey)
     }
 
-    /// One collection and evaluation; findings keyed `check resource`.
-    static func cycle(_ client: AWSClient) async -> (result: BackupCollector.Result, findings: [String: Finding]) {
-        let result = await BackupCollector(client: client).collect(backup)
+    /// What one run of the backup collector brought back, through the daemon's runner.
+    struct Collection {
+        var observation: BackupObservation
+        var samples: [Sample]
+        var report: CollectorReport
+    }
+
+    /// One collection (as the daemon runs it) and evaluation; findings keyed `check resource`.
+    static func cycle(_ client: AWSClient) async -> (result: Collection, findings: [String: Finding]) {
+        let run = await CollectorRunner(collectors: [BackupCollector(client: client)])
+            .run(policy, families: [.backupJobs])
         let now = Date()
+        var observations = Observations(collectedAt: now)
+        run.merge(into: &observations)
+        let result = Collection(
+            // The policy promises a plan, so the collector always runs and merges its observation.
+            observation: observations.backup!, samples: run.samples, report: run.reports[0])
         let findings = BackupChecks.all.flatMap {
             $0.evaluate(policy, Observations(collectedAt: now, backup: result.observation), History(), now)
         }

@@ -95,15 +95,16 @@ import Testing
         let client = client(simulator)
         let collector = MonitoringCollector(client: client)
         _ = await client.calls.reset()
-        let metrics = await collector.collectMetrics(policy: policy)
+        let metrics = await CollectorRunner(collectors: [CloudWatchMetricsCollector(monitoring: collector)])
+            .run(policy, families: [.metrics, .storageMetrics])
         let metricCalls = await client.calls.reset()
-        let plumbing = await collector.collectPlumbing(policy: policy)
-        var observation = metrics.monitoring
-        observation.alarms = plumbing.monitoring.alarms
-        observation.topics = plumbing.monitoring.topics
-        observation.rules = plumbing.monitoring.rules
+        let plumbing = await CollectorRunner(collectors: [AlertPlumbingCollector(monitoring: collector)])
+            .run(policy, families: [.configuration])
         let now = Date()
-        let observations = Observations(collectedAt: now, monitoring: observation)
+        var observations = Observations(collectedAt: now)
+        metrics.merge(into: &observations)
+        plumbing.merge(into: &observations)
+        let observation = observations.monitoring ?? MonitoringObservation()
         let findings = checks.flatMap { $0.evaluate(policy, observations, History(), now) }
         return Cycle(
             observation: observation, samples: metrics.samples + plumbing.samples, metricCalls: metricCalls,

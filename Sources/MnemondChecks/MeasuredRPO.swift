@@ -1,0 +1,87 @@
+import Foundation
+import MnemondModel
+
+/// The verdict on a measured RPO over a period (the weekly report's RPO table): the limits come
+/// from the same policy fields the live checks use, so the report and the alerts agree on what
+/// is too old.
+public enum MeasuredRPO {
+    /// What is judged: PITR lag (`rds.pitr_lag`), the age of the newest snapshot per vault
+    /// (`backup.job_freshness` / `backup.copy`), replication latency (`s3.replication.latency`).
+    public enum Kind: Sendable, Equatable {
+        case pitr(instance: String)
+        case snapshot(vault: String)
+        case replication(source: String)
+    }
+
+    public struct Limits: Sendable, Equatable {
+        /// The line the report draws ("alert past …").
+        public var limitSeconds: Double
+        /// The maximum above this is a warning.
+        public var warningSeconds: Double?
+        /// The maximum above this is critical.
+        public var criticalSeconds: Double?
+        /// The p95 above this is critical: most of the period was over the limit.
+        public var p95CriticalSeconds: Double?
+
+        public init(
+            limitSeconds: Double, warningSeconds: Double? = nil, criticalSeconds: Double? = nil,
+            p95CriticalSeconds: Double? = nil
+        ) {
+            self.limitSeconds = limitSeconds
+            self.warningSeconds = warningSeconds
+            self.criticalSeconds = criticalSeconds
+            self.p95CriticalSeconds = p95CriticalSeconds
+        }
+    }
+
+    /// The limits of `kind` under `policy`; without a policy (or a promise for the subject), the
+    /// defaults the config would give: PITR 10 / 30 min (RDS trails ~5 min), snapshots 6 h + 1 h
+    /// grace, replication 15 min.
+    public static func limits(_ kind: Kind, policy: Policy?) -> Limits {
+        switch kind {
+        case .pitr(let instance):
+            let rds = policy?.rds.first { $0.identifier == instance }
+            let warning = Double(rds?.pitrWarningSeconds ?? 600)
+            let critical = Double(rds?.pitrCriticalSeconds ?? 1800)
+            return Limits(limitSeconds: warning, warningSeconds: warning, criticalSeconds: critical)
+        case .snapshot:
+            // A missed snapshot is a lost recovery point, not a slow one: past the limit is critical.
+            let limit = Double(policy?.backup?.maxAgeSeconds ?? 7 * 3600)
+            return Limits(limitSeconds: limit, criticalSeconds: limit)
+        case .replication(let source):
+            // Single spikes are warnings; a period mostly over the promise (p95) is critical, as the
+            // guide's alarm needs 2 consecutive periods over it.
+            let limit = Double(policy?.bucket(source)?.replication?.latencyCriticalSeconds ?? 900)
+            return Limits(limitSeconds: limit, warningSeconds: limit, p95CriticalSeconds: limit)
+        }
+    }
+
+    /// The promised schedule of snapshots (the report's "≤ 6 h").
+    public static func snapshotIntervalSeconds(policy: Policy?) -> Double {
+        Double((policy?.backup?.intervalHours ?? 6) * 3600)
+    }
+
+    public struct Verdict: Sendable, Equatable {
+        public var state: CheckState
+        /// Why, in words: `max 41 m over 30 m`, `no samples`.
+        public var reason: String
+    }
+
+    /// CRITICAL when the maximum passes `criticalSeconds` or the p95 passes `p95CriticalSeconds`;
+    /// WARNING when the maximum passes `warningSeconds`; UNKNOWN without samples (`max` nil).
+    public static func verdict(maxSeconds: Double?, p95Seconds: Double?, limits: Limits) -> Verdict {
+        guard let max = maxSeconds else { return Verdict(state: .unknown, reason: "no samples") }
+        if let critical = limits.criticalSeconds, max > critical {
+            return Verdict(state: .critical, reason: "max \(seconds(max)) over \(seconds(critical))")
+        }
+        if let p95Critical = limits.p95CriticalSeconds, let p95 = p95Seconds, p95 > p95Critical {
+            return Verdict(state: .critical, reason: "p95 \(seconds(p95)) over \(seconds(p95Critical))")
+        }
+        if let warning = limits.warningSeconds, max > warning {
+            return Verdict(state: .warning, reason: "max \(seconds(max)) over \(seconds(warning))")
+        }
+        return Verdict(state: .ok, reason: "max \(seconds(max)) within the limits")
+    }
+
+    static func seconds(_ value: Double) -> String { "\(Int(value.rounded())) s" }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+import MnemondModel
+
+/// Runs the collectors of the due families concurrently, times each one and records its success
+/// and duration as samples (node_exporter's scrape_collector_success / _duration_seconds) and as a
+/// log event. One collector's failure never stops another.
+public struct CollectorRunner: Sendable {
+    public let collectors: [any Collector]
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    public init(
+        collectors: [any Collector], logger: Logger = Logger(label: "mnemond.collect"),
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.collectors = collectors
+        self.logger = logger
+        self.now = now
+    }
+
+    /// What one run collected, in the collectors' order.
+    public struct Run: Sendable {
+        /// Every collector's samples, then each one's `collector_*` samples.
+        public var samples: [Sample]
+        public var reports: [CollectorReport]
+        let pieces: [Collected]
+
+        /// Folds every collector's observations into `observations`.
+        public func merge(into observations: inout Observations) {
+            for piece in pieces { piece.merge(into: &observations) }
+        }
+    }
+
+    public func run(_ policy: Policy, families: Set<CheckFamily>) async -> Run {
+        let started = now()
+        let due = collectors.enumerated().filter { !$0.element.families.isDisjoint(with: families) }
+        let results = await withTaskGroup(of: (Int, Collected, CollectorReport?).self) { group in
+            for (index, collector) in due {
+                group.addTask {
+                    let begin = now()
+                    let collected = await collector.collect(
+                        policy, due: collector.families.intersection(families), at: started)
+                    guard collected.ran else { return (index, collected, nil) }
+                    let report = CollectorReport(
+                        collector: collector.name, success: collected.success,
+                        durationSeconds: now().timeIntervalSince(begin))
+                    return (index, collected, report)
+                }
+            }
+            var out: [(Int, Collected, CollectorReport?)] = []
+            for await result in group { out.append(result) }
+            return out.sorted { $0.0 < $1.0 }
+        }
+        let finished = now()
+        var samples: [Sample] = []
+        var reports: [CollectorReport] = []
+        for (_, collected, report) in results {
+            samples += collected.samples
+            guard let report else { continue }
+            samples += report.samples(at: finished)
+            reports.append(report)
+            let metadata: Logger.Metadata = [
+                "collector": "\(report.collector)", "success": "\(report.success)",
+                "ms": "\(Int(report.durationSeconds * 1000))", "samples": "\(collected.samples.count)",
+            ]
+            if report.success {
+                logger.debug("collector done", metadata: metadata)
+            } else {
+                logger.warning("collector incomplete", metadata: metadata)
+            }
+        }
+        return Run(samples: samples, reports: reports, pieces: results.map(\.1))
+    }
+}
