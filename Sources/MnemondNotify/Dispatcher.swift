@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MnemondModel
 import MnemondStore
 
 /// Delivers the outbox: claims due rows, sends each through its channel's notifier, marks it

@@ -1,4 +1,5 @@
 import Foundation
+import MnemondModel
 
 /// A delivery channel. Several real implementations exist (SNS, Slack; SMTP is next), each made
 /// with a named factory: `.sns(topicArn:sns:)`, `.slack(webhook:http:)`.

@@ -1,5 +1,6 @@
 import Foundation
 import MnemondAWS
+import MnemondModel
 
 /// Publishes to an SNS topic (in the region of its ARN): subject, MessageStructure=json body,
 /// attributes. SNS fans out to the guide's e-mail and https subscriptions.
