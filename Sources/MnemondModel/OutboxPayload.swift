@@ -82,8 +82,8 @@ public enum OutboxPayload: Sendable, Equatable {
     /// Reads a row's JSON. `kind` is the row's column; without it (a reader of a store not yet
     /// migrated), the JSON's own tag decides: report rows carry one, alert messages do not.
     public static func decode(_ json: String, kind: Kind? = nil) throws(PayloadError) -> OutboxPayload {
-        let resolved = kind ?? ((try? ReportRow.decode(json)).map { $0.kind == ReportRow.emailKind ? .mail : .notice })
-            ?? .alert
+        let tagged = (try? ReportRow.decode(json)).map { $0.kind == ReportRow.emailKind ? Kind.mail : .notice }
+        let resolved = kind ?? tagged ?? .alert
         switch resolved {
         case .alert:
             do {
@@ -101,7 +101,8 @@ public enum OutboxPayload: Sendable, Equatable {
             guard row.kind == ReportRow.emailKind, let from = row.from, let recipients = row.recipients,
                 let data = row.rfc822Base64.flatMap({ Data(base64Encoded: $0) })
             else { throw PayloadError(message: "it holds no message") }
-            return .mail(Mail(period: row.period, subject: row.subject, from: from, recipients: recipients, rfc822: data))
+            return .mail(
+                Mail(period: row.period, subject: row.subject, from: from, recipients: recipients, rfc822: data))
         case .notice:
             let row: ReportRow
             do {

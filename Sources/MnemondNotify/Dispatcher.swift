@@ -24,7 +24,8 @@ public actor Dispatcher {
 
     public init(
         store: Store, notifiers: [any Notifier], kinds: Set<OutboxPayload.Kind>? = nil,
-        policy: DeliveryPolicy = DeliveryPolicy(), logger: Logger = Logger(label: "mnemond.notify"), now: @escaping @Sendable () -> Date = Date.init,
+        policy: DeliveryPolicy = DeliveryPolicy(), logger: Logger = Logger(label: "mnemond.notify"),
+        now: @escaping @Sendable () -> Date = Date.init,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {

@@ -22,7 +22,8 @@ extension Notifier {
 
     /// The error for a payload this channel does not carry.
     func cannotCarry(_ payload: OutboxPayload) -> DeliveryError {
-        DeliveryError(channel: channel, message: "the \(channel) channel does not deliver \(payload.kind.rawValue) payloads")
+        DeliveryError(
+            channel: channel, message: "the \(channel) channel does not deliver \(payload.kind.rawValue) payloads")
     }
 }
 

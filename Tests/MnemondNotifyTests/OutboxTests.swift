@@ -48,7 +48,8 @@ func queueMail(_ store: Store, at time: Date, key: String = "mn-00000000000000aa
         periodStart: time - 8 * 86400, periodEnd: time - 86400, scheduled: true, idempotencyKey: key,
         subject: weeklyMail.subject,
         messages: [
-            OutboxMessage(channel: ReportChannel.email, idempotencyKey: key, payload: .mail(weeklyMail), createdAt: time)
+            OutboxMessage(
+                channel: ReportChannel.email, idempotencyKey: key, payload: .mail(weeklyMail), createdAt: time)
         ], now: time)
     guard case .queued(_, let rows) = result else {
         Issue.record("not queued: \(result)")
@@ -215,7 +216,9 @@ extension ScriptedSMTP {
 
     @Test func aRowOfTheWrongShapeIsAnErrorNotACrash() {
         #expect(throws: OutboxPayload.PayloadError.self) { try OutboxPayload.decode("{}", kind: .mail) }
-        #expect(throws: OutboxPayload.PayloadError.self) { try OutboxPayload.decode(Self.legacyNoticeJSON, kind: .mail) }
+        #expect(throws: OutboxPayload.PayloadError.self) {
+            try OutboxPayload.decode(Self.legacyNoticeJSON, kind: .mail)
+        }
         #expect(throws: OutboxPayload.PayloadError.self) { try OutboxPayload.decode("not json", kind: .alert) }
     }
 }
