@@ -106,14 +106,15 @@ let package = Package(
         .testTarget(name: "MnemondStoreTests", dependencies: ["MnemondStore", "MnemondModel", "MnemondTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MnemondNotifyTests",
-            dependencies: ["MnemondNotify", "MnemondModel", "MnemondStore", "MnemondHTTP", "MnemondTestSupport"],
+            dependencies: [
+                "MnemondNotify", "MnemondModel", "MnemondStore", "MnemondHTTP", "MnemondTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "MnemondReportTests",
-            dependencies: [
-                "MnemondReport", "MnemondStore", "MnemondModel", "MnemondDaemon", "MnemondNotify", "MnemondHTTP",
-                "MnemondTestSupport",
-            ],
+            // MnemondDaemon only for ReportConfigTests (Config), until the config has its own target.
+            dependencies: ["MnemondReport", "MnemondStore", "MnemondModel", "MnemondDaemon"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",

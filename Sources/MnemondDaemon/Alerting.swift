@@ -37,9 +37,10 @@ public final class Alerter: Sendable {
         self.logger = logger
         self.now = now
         pipeline = AlertPipeline(rules: config.rules, channels: notifiers.map(\.channel))
+        // The alerts' rows; the weekly report's rows are delivered by its reporter's dispatcher.
         dispatcher = Dispatcher(
-            store: store, notifiers: notifiers, policy: config.retry, logger: logger, now: now, sleep: sleep,
-            random: random)
+            store: store, notifiers: notifiers, kinds: [.alert], policy: config.retry, logger: logger, now: now,
+            sleep: sleep, random: random)
     }
 
     /// The notifiers the config asks for. A Slack webhook from the environment is read here, once;

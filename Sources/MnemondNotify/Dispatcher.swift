@@ -1,15 +1,20 @@
 import Foundation
 import Logging
+import MnemondModel
 import MnemondStore
 
-/// Delivers the outbox: claims due rows, sends each through its channel's notifier, marks it
-/// delivered, or records the error and the next attempt (exponential backoff with jitter, or the
-/// receiver's Retry-After), dead-lettering after `deadLetterAfter`. At least once: a row is only
-/// marked delivered after its notifier returned, so a crash in between re-sends it with the same
-/// idempotency key. Time, sleeping and randomness are injected.
+/// Delivers the outbox — alert messages and the weekly report alike: claims due rows, sends each
+/// payload through its channel's notifier, marks it delivered, or records the error and the next
+/// attempt (exponential backoff with jitter, or the receiver's Retry-After), dead-lettering after
+/// `deadLetterAfter`. At least once: a row is only marked delivered after its notifier returned,
+/// so a crash in between re-sends it with the same idempotency key. Time, sleeping, randomness
+/// and the sending itself (the notifiers) are injected.
 public actor Dispatcher {
     let store: Store
     let notifiers: [String: any Notifier]
+    /// The payload kinds this dispatcher claims; nil: every row. `mnemond check --once` delivers
+    /// the alerts it queued, `mnemond report --send` the report, and neither touches the other's rows.
+    public let kinds: Set<OutboxPayload.Kind>?
     public let policy: DeliveryPolicy
     let logger: Logger
     let now: @Sendable () -> Date
@@ -18,13 +23,15 @@ public actor Dispatcher {
     let signal = WakeSignal()
 
     public init(
-        store: Store, notifiers: [any Notifier], policy: DeliveryPolicy = DeliveryPolicy(),
-        logger: Logger = Logger(label: "mnemond.notify"), now: @escaping @Sendable () -> Date = Date.init,
+        store: Store, notifiers: [any Notifier], kinds: Set<OutboxPayload.Kind>? = nil,
+        policy: DeliveryPolicy = DeliveryPolicy(), logger: Logger = Logger(label: "mnemond.notify"),
+        now: @escaping @Sendable () -> Date = Date.init,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
         self.store = store
         self.notifiers = Dictionary(notifiers.map { ($0.channel, $0) }) { first, _ in first }
+        self.kinds = kinds
         self.policy = policy
         self.logger = logger
         self.now = now
@@ -37,8 +44,10 @@ public actor Dispatcher {
         public var delivered = 0
         public var failed = 0
         public var deadLettered = 0
-        /// Rows still waiting after the pass.
+        /// Rows (of the dispatcher's kinds) still waiting after the pass.
         public var pending = 0
+        /// Every attempt, in order.
+        public var attempts: [Attempt] = []
 
         public init() {}
 
@@ -48,8 +57,22 @@ public actor Dispatcher {
             r.failed = a.failed + b.failed
             r.deadLettered = a.deadLettered + b.deadLettered
             r.pending = b.pending
+            r.attempts = a.attempts + b.attempts
             return r
         }
+    }
+
+    /// One attempt at one row.
+    public struct Attempt: Sendable, Equatable {
+        public var row: Int64
+        public var channel: String
+        public var outcome: Outcome
+    }
+
+    public enum Outcome: Sendable, Equatable {
+        case delivered
+        case failed(error: String, retryAt: Date, retryAfter: Bool)
+        case deadLettered(error: String)
     }
 
     /// One pass: every row due now is tried once. Store failures are logged, not thrown: the rows
@@ -58,7 +81,7 @@ public actor Dispatcher {
         var report = Report()
         let rows: [OutboxRow]
         do {
-            rows = try await store.claimDueOutbox(now: now(), lease: policy.lease)
+            rows = try await store.claimDueOutbox(now: now(), lease: policy.lease, kinds: kinds)
         } catch {
             logger.error("outbox claim failed", metadata: ["error": "\(error)"])
             return report
@@ -75,22 +98,17 @@ public actor Dispatcher {
                 continue
             }
             let outcome = await attempt(row)
+            report.attempts.append(Attempt(row: row.id, channel: row.channel, outcome: outcome))
             switch outcome {
             case .delivered: report.delivered += 1
-            case .failed(let retryAt, let retryAfter):
+            case .failed(_, let retryAt, let retryAfter):
                 report.failed += 1
                 if retryAfter { backedOff[row.channel] = retryAt }
             case .deadLettered: report.deadLettered += 1
             }
         }
-        report.pending = (try? await store.outboxSummary().pending) ?? 0
+        report.pending = (try? await store.pendingOutboxCount(kinds: kinds)) ?? 0
         return report
-    }
-
-    enum Outcome {
-        case delivered
-        case failed(retryAt: Date, retryAfter: Bool)
-        case deadLettered
     }
 
     func attempt(_ row: OutboxRow) async -> Outcome {
@@ -100,8 +118,9 @@ public actor Dispatcher {
             try await send(row)
             let time = now()
             await record { try await self.store.markDelivered(row.id, at: time) }
-            logger.info(
-                "alert delivered",
+            // The weekly report is a once-a-week event: its delivery is logged a level higher.
+            logger.log(
+                level: row.kind == .alert ? .info : .notice, "\(Self.subject(row)) delivered",
                 metadata: [
                     "channel": "\(row.channel)", "key": "\(row.idempotencyKey)", "attempt": "\(attempt)",
                     "queued_s": "\(Int(time.timeIntervalSince(row.createdAt)))",
@@ -120,34 +139,46 @@ public actor Dispatcher {
         }
         if deadLetter {
             logger.error(
-                "alert dead-lettered",
+                "\(Self.subject(row)) dead-lettered",
                 metadata: [
                     "channel": "\(row.channel)", "key": "\(row.idempotencyKey)", "attempts": "\(attempt)",
                     "error": "\(error.message)",
                 ])
-            return .deadLettered
+            return .deadLettered(error: error.message)
         }
         logger.warning(
-            "alert delivery failed",
+            "\(Self.subject(row)) delivery failed",
             metadata: [
                 "channel": "\(row.channel)", "key": "\(row.idempotencyKey)", "attempt": "\(attempt)",
                 "error": "\(error.message)", "retry_in_ms": "\(Int(delay.seconds * 1000))",
             ])
-        return .failed(retryAt: next, retryAfter: error.retryAfter != nil)
+        return .failed(error: error.message, retryAt: next, retryAfter: error.retryAfter != nil)
     }
+
+    /// What the logs call a row: `alert` or `report`.
+    static func subject(_ row: OutboxRow) -> String { row.kind == .alert ? "alert" : "report" }
 
     func send(_ row: OutboxRow) async throws(DeliveryError) {
         guard let notifier = notifiers[row.channel] else {
-            throw DeliveryError(
-                channel: row.channel, message: "channel \"\(row.channel)\" is not configured (alerting.channels)")
+            throw DeliveryError(channel: row.channel, message: Self.unconfigured(row))
         }
-        let message: AlertMessage
+        let payload: OutboxPayload
         do {
-            message = try AlertMessage.decode(row.payload)
+            payload = try OutboxPayload.decode(row.payload, kind: row.kind)
         } catch {
             throw DeliveryError(channel: row.channel, message: "outbox row \(row.id) is unreadable: \(error)")
         }
-        try await notifier.deliver(message)
+        try await notifier.deliver(payload)
+    }
+
+    /// A row whose channel this process has no notifier for: retried (the config may be fixed and
+    /// reloaded) until dead-lettered, with the config key that is missing.
+    static func unconfigured(_ row: OutboxRow) -> String {
+        switch row.kind {
+        case .alert: "channel \"\(row.channel)\" is not configured (alerting.channels)"
+        case .mail: "report.smtp is not configured: cannot send the e-mail"
+        case .notice: "channel \"\(row.channel)\" is not configured (report.sns_summary)"
+        }
     }
 
     private func record(_ write: @Sendable () async throws -> Void) async {
@@ -167,7 +198,7 @@ public actor Dispatcher {
         var report = Report()
         while true {
             report = report + (await deliverDue())
-            guard report.pending > 0, let next = try? await store.nextOutboxAttempt() else { break }
+            guard report.pending > 0, let next = try? await store.nextOutboxAttempt(kinds: kinds) else { break }
             let elapsed = max(ContinuousClock.now - started, .seconds(now().timeIntervalSince(startedAt)))
             let remaining = timeout - elapsed
             let wait = Duration.milliseconds(Int64(max(0, next.timeIntervalSince(now())) * 1000))
@@ -188,7 +219,7 @@ public actor Dispatcher {
         while !Task.isCancelled {
             _ = await deliverDue()
             var wait = idle
-            if let next = try? await store.nextOutboxAttempt() {
+            if let next = try? await store.nextOutboxAttempt(kinds: kinds) {
                 wait = min(idle, .milliseconds(Int64(max(0.02, next.timeIntervalSince(now())) * 1000)))
             }
             let sleep = self.sleep

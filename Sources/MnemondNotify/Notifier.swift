@@ -1,14 +1,30 @@
 import Foundation
+import MnemondModel
 
-/// A delivery channel. Several real implementations exist (SNS, Slack; SMTP is next), each made
-/// with a named factory: `.sns(topicArn:sns:)`, `.slack(webhook:http:)`.
+/// A delivery channel. Several real implementations exist — SNS (alerts, and the weekly report's
+/// summary), Slack (alerts), SMTP (the weekly report's e-mail) — each made with a named factory:
+/// `.sns(topicArn:sns:)`, `.slack(webhook:http:)`, `.smtp(url:requireTLS:username:password:http:)`.
 public protocol Notifier: Sendable {
-    /// The channel name stored in the outbox: `sns`, `slack`.
+    /// The channel name stored in the outbox: `sns`, `slack`, `report-email`, `report-sns`.
     var channel: String { get }
     /// Where it delivers, safe to print: the topic ARN, the webhook's host — never a secret.
     var target: String { get }
-    /// Delivers one message, once; retrying is the dispatcher's job.
-    func deliver(_ message: AlertMessage) async throws(DeliveryError)
+    /// Delivers one payload, once; retrying is the dispatcher's job. A payload of a kind the
+    /// channel cannot carry is a delivery error.
+    func deliver(_ payload: OutboxPayload) async throws(DeliveryError)
+}
+
+extension Notifier {
+    /// Delivers one alert message, once (`mnemond test-alert` sends this way, bypassing the outbox).
+    public func deliver(_ message: AlertMessage) async throws(DeliveryError) {
+        try await deliver(.alert(message))
+    }
+
+    /// The error for a payload this channel does not carry.
+    func cannotCarry(_ payload: OutboxPayload) -> DeliveryError {
+        DeliveryError(
+            channel: channel, message: "the \(channel) channel does not deliver \(payload.kind.rawValue) payloads")
+    }
 }
 
 /// A failed delivery: which channel, what happened (no secret in it), and when the receiver asked

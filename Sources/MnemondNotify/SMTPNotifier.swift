@@ -45,11 +45,11 @@ public enum SMTPPassword: Sendable, Equatable {
 
 /// Submits ready-made mail (the weekly report) over SMTP through libcurl: `smtp://` with
 /// STARTTLS required unless told otherwise, or `smtps://`; AUTH when a username is set. One call
-/// is one attempt; the report sender retries through the outbox. Neither the password nor a
+/// is one attempt; the dispatcher retries through the outbox. Neither the password nor a
 /// credential file's contents ever appear in an error or a log.
-public struct SMTPNotifier: Sendable {
+public struct SMTPNotifier: Notifier {
     /// The outbox channel of the weekly report's e-mail.
-    public static let reportChannel = "report-email"
+    public static let reportChannel = ReportChannel.email
 
     public let channel: String
     public let url: URL
@@ -81,6 +81,12 @@ public struct SMTPNotifier: Sendable {
         return "SMTP \(host) (\(tls)\(username.map { ", AUTH as \($0)" } ?? ""))"
     }
 
+    /// Sends one outbox e-mail once: its envelope and its bytes as queued.
+    public func deliver(_ payload: OutboxPayload) async throws(DeliveryError) {
+        guard case .mail(let mail) = payload else { throw cannotCarry(payload) }
+        try await deliver(MailMessage(from: mail.from, recipients: mail.recipients, rfc822: mail.rfc822))
+    }
+
     /// Sends one message once.
     public func deliver(_ mail: MailMessage) async throws(DeliveryError) {
         let secret = try password?.resolve(channel: channel)
@@ -110,7 +116,7 @@ public struct SMTPNotifier: Sendable {
     }
 }
 
-extension SMTPNotifier {
+extension Notifier where Self == SMTPNotifier {
     /// The production notifier: libcurl through the shared HTTP client.
     public static func smtp(
         url: URL, requireTLS: Bool, username: String?, password: SMTPPassword?, http: HTTPClient

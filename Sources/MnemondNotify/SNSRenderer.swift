@@ -6,9 +6,23 @@ import MnemondModel
 /// subscription filter policies can match.
 public struct SNSPublication: Sendable, Equatable {
     public var subject: String
-    /// The JSON object SNS splits per protocol.
+    /// The JSON object SNS splits per protocol (or plain text when `jsonStructure` is false).
     public var message: String
     public var attributes: [String: String]
+    /// nil: the notifier's topic.
+    public var topicArn: String?
+    public var jsonStructure: Bool
+
+    public init(
+        subject: String, message: String, attributes: [String: String], topicArn: String? = nil,
+        jsonStructure: Bool = true
+    ) {
+        self.subject = subject
+        self.message = message
+        self.attributes = attributes
+        self.topicArn = topicArn
+        self.jsonStructure = jsonStructure
+    }
 }
 
 public enum SNSRenderer {
@@ -24,6 +38,13 @@ public enum SNSRenderer {
             (try? JSONSerialization.data(withJSONObject: structure, options: [.sortedKeys]))
             .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return SNSPublication(subject: subject, message: body, attributes: attributes(message))
+    }
+
+    /// The weekly report's summary: plain text to the topic its row names, tagged `kind=weekly-report`.
+    public static func publication(_ notice: OutboxPayload.Notice) -> SNSPublication {
+        SNSPublication(
+            subject: notice.subject, message: notice.message, attributes: ["kind": "weekly-report"],
+            topicArn: notice.topicArn, jsonStructure: false)
     }
 
     /// `severity` (worst still failing, `OK` when all resolved), `check`, `resource` (comma-joined

@@ -71,7 +71,8 @@ public struct SlackNotifier: Notifier {
         return "Slack webhook (\(webhook.source))"
     }
 
-    public func deliver(_ message: AlertMessage) async throws(DeliveryError) {
+    public func deliver(_ payload: OutboxPayload) async throws(DeliveryError) {
+        guard case .alert(let message) = payload else { throw cannotCarry(payload) }
         let secret = try webhook.resolve()
         guard let url = URL(string: secret.revealed()) else {
             throw DeliveryError(channel: channel, message: "\(webhook.source) does not hold a URL")

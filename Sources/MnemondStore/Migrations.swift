@@ -10,6 +10,7 @@ enum Migrations {
         registerAlerting(&migrator)
         registerRetention(&migrator)
         registerReport(&migrator)
+        registerOutbox(&migrator)
         registerKnownState(&migrator)
         return migrator
     }

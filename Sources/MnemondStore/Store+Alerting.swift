@@ -142,19 +142,29 @@ public struct AlertLogEntry: Sendable, Equatable {
     }
 }
 
-/// A message to queue for one channel. The payload is the rendered-later message as JSON; it
-/// never contains a channel secret (webhook URLs live only in the process).
+/// A message to queue for one channel. The payload is the rendered-later message as JSON
+/// (`OutboxPayload`); it never contains a channel secret (webhook URLs live only in the process).
 public struct OutboxMessage: Sendable, Equatable {
     public var channel: String
     public var idempotencyKey: String
+    public var kind: OutboxPayload.Kind
     public var payload: String
     public var createdAt: Date
 
-    public init(channel: String, idempotencyKey: String, payload: String, createdAt: Date) {
+    public init(
+        channel: String, idempotencyKey: String, payload: String, createdAt: Date, kind: OutboxPayload.Kind = .alert
+    ) {
         self.channel = channel
         self.idempotencyKey = idempotencyKey
+        self.kind = kind
         self.payload = payload
         self.createdAt = createdAt
+    }
+
+    public init(channel: String, idempotencyKey: String, payload: OutboxPayload, createdAt: Date) {
+        self.init(
+            channel: channel, idempotencyKey: idempotencyKey, payload: payload.json(), createdAt: createdAt,
+            kind: payload.kind)
     }
 }
 
@@ -164,6 +174,7 @@ public struct OutboxRow: Sendable, Equatable {
     public var createdAt: Date
     public var channel: String
     public var idempotencyKey: String
+    public var kind: OutboxPayload.Kind
     public var payload: String
     public var attempts: Int
     public var lastError: String?
@@ -177,6 +188,8 @@ public struct OutboxRow: Sendable, Equatable {
         createdAt = Date(millis: row["created_at"])
         channel = row["channel"]
         idempotencyKey = row["idempotency_key"]
+        // A store not yet migrated (read-only readers) has no column: its rows read as alerts.
+        kind = (row["kind"] as String?).flatMap(OutboxPayload.Kind.init(rawValue:)) ?? .alert
         payload = row["payload"]
         attempts = row["attempts"]
         lastError = row["last_error"]
@@ -298,12 +311,13 @@ extension Store {
                     // The same key on the same channel is the same message: at most one row.
                     try db.execute(
                         sql: """
-                            INSERT OR IGNORE INTO outbox (created_at, channel, idempotency_key, payload, next_attempt_at)
-                            VALUES (?, ?, ?, ?, ?)
+                            INSERT OR IGNORE INTO outbox (created_at, channel, idempotency_key, kind, payload,
+                                next_attempt_at)
+                            VALUES (?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
-                            message.createdAt.millis, message.channel, message.idempotencyKey, message.payload,
-                            message.createdAt.millis,
+                            message.createdAt.millis, message.channel, message.idempotencyKey, message.kind.rawValue,
+                            message.payload, message.createdAt.millis,
                         ])
                 }
             }
@@ -356,10 +370,14 @@ extension Store {
 
     // MARK: Outbox
 
-    /// Claims up to `limit` due rows for `lease`: another process (or this one) will not send them
-    /// until the lease ends. A sender killed mid-send leaves a lease that simply expires.
-    public func claimDueOutbox(now: Date, lease: Duration, limit: Int = 20) async throws(StoreError) -> [OutboxRow] {
+    /// Claims up to `limit` due rows (of `kinds`, nil: every kind) for `lease`: another process (or
+    /// this one) will not send them until the lease ends. A sender killed mid-send leaves a lease
+    /// that simply expires.
+    public func claimDueOutbox(
+        now: Date, lease: Duration, limit: Int = 20, kinds: Set<OutboxPayload.Kind>? = nil
+    ) async throws(StoreError) -> [OutboxRow] {
         let until = now.addingTimeInterval(TimeInterval(lease.components.seconds))
+        let (filter, kindArguments) = Self.kindFilter(kinds)
         do {
             return try await pool.write { db in
                 let rows = try Row.fetchAll(
@@ -367,10 +385,10 @@ extension Store {
                     sql: """
                         SELECT * FROM outbox
                         WHERE delivered_at IS NULL AND dead_lettered_at IS NULL AND next_attempt_at <= ?
-                            AND (claimed_until IS NULL OR claimed_until <= ?)
+                            AND (claimed_until IS NULL OR claimed_until <= ?)\(filter)
                         ORDER BY next_attempt_at, id LIMIT ?
                         """,
-                    arguments: [now.millis, now.millis, limit]
+                    arguments: StatementArguments([now.millis, now.millis]) + kindArguments + [limit]
                 ).map(OutboxRow.init)
                 for row in rows {
                     try db.execute(
@@ -426,21 +444,52 @@ extension Store {
         }
     }
 
-    /// The earliest time a pending row is due (claimed rows: when their lease ends), nil when none is pending.
-    public func nextOutboxAttempt() async throws(StoreError) -> Date? {
+    /// The earliest time a pending row (of `kinds`, nil: every kind) is due (claimed rows: when
+    /// their lease ends), nil when none is pending.
+    public func nextOutboxAttempt(kinds: Set<OutboxPayload.Kind>? = nil) async throws(StoreError) -> Date? {
+        let (filter, arguments) = Self.kindFilter(kinds)
         do {
             return try await pool.read { db in
                 try Int64.fetchOne(
                     db,
                     sql: """
                         SELECT MIN(MAX(next_attempt_at, COALESCE(claimed_until, 0))) FROM outbox
-                        WHERE delivered_at IS NULL AND dead_lettered_at IS NULL
-                        """
+                        WHERE delivered_at IS NULL AND dead_lettered_at IS NULL\(filter)
+                        """,
+                    arguments: arguments
                 ).map(Date.init(millis:))
             }
         } catch {
             throw StoreError(path: path, operation: "read outbox", message: "\(error)")
         }
+    }
+
+    /// Rows (of `kinds`, nil: every kind) neither delivered nor dead-lettered.
+    public func pendingOutboxCount(kinds: Set<OutboxPayload.Kind>? = nil) async throws(StoreError) -> Int {
+        let (filter, arguments) = Self.kindFilter(kinds)
+        do {
+            return try await pool.read { db in
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND dead_lettered_at IS NULL\(filter)
+                        """,
+                    arguments: arguments) ?? 0
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read outbox", message: "\(error)")
+        }
+    }
+
+    /// ` AND kind IN (?, …)` with its arguments, or nothing for every kind.
+    static func kindFilter(_ kinds: Set<OutboxPayload.Kind>?) -> (String, StatementArguments) {
+        guard let kinds else { return ("", []) }
+        let sorted = kinds.map(\.rawValue).sorted()
+        guard !sorted.isEmpty else { return (" AND 0", []) }
+        return (
+            " AND kind IN (\(Array(repeating: "?", count: sorted.count).joined(separator: ", ")))",
+            StatementArguments(sorted)
+        )
     }
 
     /// Outbox rows, newest first.

@@ -111,16 +111,10 @@ public struct ReportSend: Sendable, Equatable {
     public var subject: String
 }
 
-/// A report's outbox row as the report sender handles it.
-public struct ReportOutboxRow: Sendable, Equatable {
-    public var row: OutboxRow
-    public var reportID: Int64
-}
-
 /// The result of queueing a report.
 public enum ReportQueueResult: Sendable, Equatable {
-    /// Queued, with the report's record and its outbox rows (leased to the caller for `lease`).
-    case queued(ReportSend, [ReportOutboxRow])
+    /// Queued, with the report's record and its outbox rows (due now, for any dispatcher).
+    case queued(ReportSend, [OutboxRow])
     /// A scheduled report for this period is already recorded: nothing was written.
     case alreadyRecorded(ReportSend)
 }
@@ -324,13 +318,13 @@ extension Store {
         }
     }
 
-    /// Records a report and queues its messages in one transaction. The outbox rows are leased to
-    /// the report sender until `reservedUntil` (the alert dispatcher, which does not know the
-    /// report channels, never claims them) and to the caller for `lease`, so it can send at once.
-    /// A scheduled report whose period is already recorded writes nothing.
+    /// Records a report and queues its messages in one transaction: the record "this week's
+    /// report went out" and its outbox rows exist together or not at all. The rows are due at
+    /// once; the dispatcher delivers them like every other row. A scheduled report whose period is
+    /// already recorded writes nothing.
     public func queueReport(
         periodStart: Date, periodEnd: Date, scheduled: Bool, idempotencyKey: String, subject: String,
-        messages: [OutboxMessage], reservedUntil: Date, lease: Duration, now: Date
+        messages: [OutboxMessage], now: Date
     ) async throws(StoreError) -> ReportQueueResult {
         do {
             return try await pool.write { db in
@@ -353,113 +347,29 @@ extension Store {
                 let reportID = db.lastInsertedRowID
                 let send = try Row.fetchOne(db, sql: "SELECT * FROM report_sends WHERE id = ?", arguments: [reportID])
                     .map(ReportSend.init)!
-                var rows: [ReportOutboxRow] = []
+                var rows: [OutboxRow] = []
                 for message in messages {
                     try db.execute(
                         sql: """
-                            INSERT INTO outbox (created_at, channel, idempotency_key, payload, next_attempt_at, claimed_until)
+                            INSERT INTO outbox (created_at, channel, idempotency_key, kind, payload, next_attempt_at)
                             VALUES (?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
-                            message.createdAt.millis, message.channel, message.idempotencyKey, message.payload,
-                            message.createdAt.millis, reservedUntil.millis,
+                            message.createdAt.millis, message.channel, message.idempotencyKey, message.kind.rawValue,
+                            message.payload, message.createdAt.millis,
                         ])
                     let outboxID = db.lastInsertedRowID
                     try db.execute(
-                        sql: "INSERT INTO report_outbox (outbox_id, report_id, sending_until) VALUES (?, ?, ?)",
-                        arguments: [outboxID, reportID, (now + TimeInterval(lease.components.seconds)).millis])
+                        sql: "INSERT INTO report_outbox (outbox_id, report_id) VALUES (?, ?)",
+                        arguments: [outboxID, reportID])
                     let row = try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ?", arguments: [outboxID])
                         .map(OutboxRow.init)!
-                    rows.append(ReportOutboxRow(row: row, reportID: reportID))
+                    rows.append(row)
                 }
                 return .queued(send, rows)
             }
         } catch {
             throw StoreError(path: path, operation: "queue the report", message: "\(error)")
-        }
-    }
-
-    /// Leases the report rows that are due (not delivered, not dead-lettered, next attempt passed,
-    /// no other report sender on them) to the caller for `lease`.
-    public func claimDueReportRows(now: Date, lease: Duration) async throws(StoreError) -> [ReportOutboxRow] {
-        do {
-            return try await pool.write { db in
-                guard try db.tableExists("report_outbox") else { return [] }
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT outbox.*, report_outbox.report_id AS report_id FROM report_outbox
-                        JOIN outbox ON outbox.id = report_outbox.outbox_id
-                        WHERE outbox.delivered_at IS NULL AND outbox.dead_lettered_at IS NULL
-                            AND outbox.next_attempt_at <= ?
-                            AND (report_outbox.sending_until IS NULL OR report_outbox.sending_until <= ?)
-                        ORDER BY outbox.next_attempt_at, outbox.id
-                        """,
-                    arguments: [now.millis, now.millis])
-                for row in rows {
-                    try db.execute(
-                        sql: "UPDATE report_outbox SET sending_until = ? WHERE outbox_id = ?",
-                        arguments: [(now + TimeInterval(lease.components.seconds)).millis, row["id"] as Int64])
-                }
-                return rows.map { ReportOutboxRow(row: OutboxRow(row: $0), reportID: $0["report_id"]) }
-            }
-        } catch {
-            throw StoreError(path: path, operation: "claim report rows", message: "\(error)")
-        }
-    }
-
-    /// The earliest next attempt of an undelivered report row, nil when none is pending.
-    public func nextReportAttempt() async throws(StoreError) -> Date? {
-        do {
-            return try await pool.read { db in
-                guard try db.tableExists("report_outbox") else { return nil }
-                return try Int64.fetchOne(
-                    db,
-                    sql: """
-                        SELECT MIN(MAX(outbox.next_attempt_at, COALESCE(report_outbox.sending_until, 0)))
-                        FROM report_outbox JOIN outbox ON outbox.id = report_outbox.outbox_id
-                        WHERE outbox.delivered_at IS NULL AND outbox.dead_lettered_at IS NULL
-                        """
-                ).map(Date.init(millis:))
-            }
-        } catch {
-            throw StoreError(path: path, operation: "read report rows", message: "\(error)")
-        }
-    }
-
-    /// Records one delivery attempt of a report row: delivered (the outbox lease is released with
-    /// it), or failed with the next attempt time — the row stays leased to the report sender until
-    /// `reservedUntil` — or dead-lettered.
-    public func recordReportAttempt(
-        _ id: Int64, at time: Date, error: String?, nextAttemptAt: Date, deadLetter: Bool, reservedUntil: Date
-    ) async throws(StoreError) {
-        do {
-            try await pool.write { db in
-                if let error {
-                    try db.execute(
-                        sql: """
-                            UPDATE outbox SET attempts = attempts + 1, last_error = ?, last_attempt_at = ?,
-                                next_attempt_at = ?, dead_lettered_at = ?, claimed_until = ?
-                            WHERE id = ?
-                            """,
-                        arguments: [
-                            error, time.millis, nextAttemptAt.millis, deadLetter ? time.millis : nil,
-                            deadLetter ? nil : reservedUntil.millis, id,
-                        ])
-                } else {
-                    try db.execute(
-                        sql: """
-                            UPDATE outbox SET delivered_at = ?, last_attempt_at = ?, attempts = attempts + 1,
-                                claimed_until = NULL
-                            WHERE id = ?
-                            """,
-                        arguments: [time.millis, time.millis, id])
-                }
-                try db.execute(
-                    sql: "UPDATE report_outbox SET sending_until = NULL WHERE outbox_id = ?", arguments: [id])
-            }
-        } catch {
-            throw StoreError(path: path, operation: "record delivery of report row \(id)", message: "\(error)")
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MnemondDaemon
 import MnemondHTTP
+import MnemondModel
 import MnemondNotify
 import MnemondReport
 import MnemondStore
@@ -235,9 +236,15 @@ import Testing
             #expect(row.lastError?.contains("SMTP 127.0.0.1:\(down.port!): connect") == true, "\(row.lastError ?? "")")
             #expect(retryAt == row.nextAttemptAt)
 
-            // What the alert dispatcher claims: never a report row (it has no channel for it).
-            let claimed = try await store.claimDueOutbox(now: clock.now.addingTimeInterval(3600), lease: .seconds(1))
+            // What the alert dispatcher claims (alert rows): never a report row.
+            let claimed = try await store.claimDueOutbox(
+                now: clock.now.addingTimeInterval(3600), lease: .seconds(1), kinds: [.alert])
             #expect(!claimed.contains { $0.channel.hasPrefix("report-") })
+            // The alerter's dispatcher (of `check --once`) an hour later: the report row is not its to try.
+            let alerts = Dispatcher(
+                store: store, notifiers: [], kinds: [.alert], now: { clock.now.addingTimeInterval(3600) })
+            #expect(await alerts.deliverDue().attempts.isEmpty)
+            #expect(try await store.outboxRows().first { $0.id == row.id }?.attempts == 1)
 
             // The SMTP server is back (the config fixed and reloaded): the next look delivers it.
             clock.advance(by: 600)

@@ -1,5 +1,4 @@
 import Foundation
-import MnemondModel
 
 /// What a notification says about one alert.
 public enum NotificationKind: String, Sendable, Codable, Equatable {
