@@ -54,8 +54,7 @@ let package = Package(
         .target(
             name: "MnemondConfig",
             dependencies: [
-                "MnemondModel", "MnemondChecks", "MnemondAWS", "MnemondNotify", "MnemondReport",
-                .product(name: "Yams", package: "Yams"),
+                "MnemondModel", .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -84,10 +83,10 @@ let package = Package(
         ),
         .target(
             name: "MnemondTestSupport",
-            dependencies: ["MnemondModel", "MnemondAWS", "MnemondHTTP"],
+            dependencies: ["MnemondHTTP", "MnemondStore"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "MnemondSigV4Tests", dependencies: ["MnemondSigV4"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "MnemondSigV4Tests", dependencies: ["MnemondSigV4", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "MnemondHTTPTests", dependencies: ["MnemondHTTP", "MnemondTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MnemondAWSTests", dependencies: ["MnemondAWS", "MnemondSigV4", "MnemondHTTP", "MnemondTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MnemondModelTests", dependencies: ["MnemondModel"], swiftSettings: swiftSettings),
@@ -96,10 +95,10 @@ let package = Package(
             name: "MnemondCollectTests", dependencies: ["MnemondCollect", "MnemondAWS", "MnemondModel"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "MnemondDaemonTests", dependencies: ["MnemondDaemon", "MnemondModel", "MnemondStore"],
+            name: "MnemondDaemonTests", dependencies: ["MnemondDaemon", "MnemondModel", "MnemondTestSupport", log],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "MnemondConfigTests", dependencies: ["MnemondConfig", "MnemondModel"], swiftSettings: swiftSettings),
+            name: "MnemondConfigTests", dependencies: ["MnemondConfig", "MnemondModel", "MnemondChecks"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MnemondCommandsTests", dependencies: ["MnemondCommands", "MnemondStore"],
             swiftSettings: swiftSettings),
@@ -113,15 +112,14 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "MnemondReportTests",
-            // MnemondDaemon only for ReportConfigTests (Config), until the config has its own target.
-            dependencies: ["MnemondReport", "MnemondStore", "MnemondModel", "MnemondDaemon"],
+            dependencies: ["MnemondReport", "MnemondStore", "MnemondModel"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "MnemondDaemon", "MnemondCommands", "MnemondStore", "MnemondModel", "MnemondAWS", "MnemondCollect",
-                "MnemondTestSupport",
-                "MnemondReport", "MnemondNotify", "MnemondHTTP",
+                "MnemondDaemon", "MnemondCommands", "MnemondConfig", "MnemondChecks", "MnemondStore", "MnemondModel",
+                "MnemondAWS", "MnemondSigV4", "MnemondCollect", "MnemondTestSupport", "MnemondReport", "MnemondNotify",
+                "MnemondHTTP", log,
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,3 +1,4 @@
+import MnemondChecks
 import MnemondConfig
 import MnemondModel
 
@@ -6,10 +7,15 @@ public enum ConfigCommand {
     /// The config at `path`, or exit 78 (EX_CONFIG) with the located error.
     public static func load(path: String) throws(CommandFailure) -> Config {
         do {
-            return try Config.load(path: path)
+            return try loadChecked(path: path)
         } catch {
             throw CommandFailure("\(error)", status: ExitStatus.config)
         }
+    }
+
+    /// The config at `path`, with every check it names checked against the catalog.
+    public static func loadChecked(path: String) throws(ConfigError) -> Config {
+        try Config.load(path: path).validated(knownChecks: Catalog.all.map(\.id))
     }
 
     /// `config validate`: one line naming what was read.
@@ -24,7 +30,7 @@ public enum ConfigCommand {
     public static func storeForReading(db: String?, configPath: String) throws(CommandFailure) -> (
         path: String, config: Config?
     ) {
-        if let db { return (db, try? Config.load(path: configPath)) }
+        if let db { return (db, try? loadChecked(path: configPath)) }
         let config = try load(path: configPath)
         return (config.storePath, config)
     }

@@ -1,8 +1,5 @@
 import Foundation
-import MnemondAWS
-import MnemondChecks
 import MnemondModel
-import MnemondNotify
 import Yams
 
 /// The `alerting:` section: channels, when alerts fire and repeat, flap damping and delivery.
@@ -57,7 +54,9 @@ extension Config {
         }
     }
 
-    static func parseAlerting(_ node: Node?, reader: YAMLReader) throws(ConfigError) -> Alerting {
+    static func parseAlerting(_ node: Node?, reader: YAMLReader, references: inout [CheckReference]) throws(ConfigError)
+        -> Alerting
+    {
         var alerting = Alerting()
         guard let node else { return alerting }
         let m = try reader.mapping(
@@ -69,7 +68,8 @@ extension Config {
                 let s = try reader.mapping(sns, at: "alerting.channels.sns", allowed: ["topic_arn"])
                 let arnNode = try s.required("topic_arn")
                 let arn = try reader.string(arnNode, at: "alerting.channels.sns.topic_arn")
-                guard SNS.region(ofTopic: arn) != nil, arn.split(separator: ":").count == 6 else {
+                let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count == 6, parts[0] == "arn", parts[2] == "sns", !parts[3].isEmpty else {
                     throw reader.error(
                         arnNode,
                         "alerting.channels.sns.topic_arn must be a topic ARN like arn:aws:sns:eu-west-1:828879644785:mnemonica-backup-alerts, found \"\(arn)\""
@@ -141,13 +141,7 @@ extension Config {
             }
             for (keyNode, value) in mapping {
                 let id = CheckID(keyNode.string ?? "")
-                guard Catalog.check(id) != nil else {
-                    var message = "alerting.checks: unknown check \"\(id)\""
-                    if let hint = suggestion(for: id.rawValue, among: Catalog.all.map(\.id.rawValue)) {
-                        message += " (did you mean \"\(hint)\"?)"
-                    }
-                    throw reader.error(keyNode, message)
-                }
+                references.append(CheckReference(id, at: "alerting.checks", node: keyNode, reader: reader))
                 let path = "alerting.checks.\(id)"
                 let o = try reader.mapping(value, at: path, allowed: ["critical", "warning", "unknown"])
                 let rules = alerting.rules

@@ -1,6 +1,5 @@
 import Foundation
-import MnemondNotify
-import MnemondReport
+import MnemondModel
 import Yams
 
 /// The `report:` section: the weekly recovery report by e-mail (and optionally a summary on the
@@ -10,7 +9,7 @@ extension Config {
     public struct Report: Sendable, Equatable {
         /// The zone the week and every time in the report are read in (the guide's schedule is
         /// Europe/Rome time).
-        public var timeZone: TimeZone = ReportPeriod.defaultTimeZone
+        public var timeZone: TimeZone = SendSchedule.defaultTimeZone
         /// When the daemon sends it: Monday 08:00 by default, in `timeZone`.
         public var sendAt = SendSchedule.defaultSchedule
         public var from: MailAddress?

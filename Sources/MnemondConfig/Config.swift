@@ -1,5 +1,4 @@
 import Foundation
-import MnemondChecks
 import MnemondModel
 import Yams
 
@@ -24,6 +23,10 @@ public struct Config: Sendable, Equatable {
     public var alerting = Alerting()
     /// `report:`: the weekly recovery report by e-mail (Config+Report.swift); nothing is sent without it.
     public var report = Report()
+
+    /// Every check ID the file names (accepted risks, alert rule overrides), with where it does,
+    /// for `validated(knownChecks:)`.
+    public var checkReferences: [CheckReference] = []
 
     public static let defaultStorePath = "/var/lib/mnemond/mnemond.sqlite"
 
@@ -120,19 +123,14 @@ public struct Config: Sendable, Equatable {
             try parseAppRole(node, reader: reader, buckets: buckets)
         }
 
+        var checkReferences: [CheckReference] = []
         var risks: [AcceptedRisk] = []
         for (index, node) in try top.list("accepted_risks").enumerated() {
             let path = "accepted_risks[\(index)]"
             let m = try reader.mapping(node, at: path, allowed: ["check", "resource", "reason", "until"])
             let checkNode = try m.required("check")
             let check = CheckID(try reader.string(checkNode, at: "\(path).check"))
-            guard Catalog.check(check) != nil else {
-                var message = "\(path).check: unknown check \"\(check)\""
-                if let hint = suggestion(for: check.rawValue, among: Catalog.all.map(\.id.rawValue)) {
-                    message += " (did you mean \"\(hint)\"?)"
-                }
-                throw reader.error(checkNode, message)
-            }
+            checkReferences.append(CheckReference(check, at: "\(path).check", node: checkNode, reader: reader))
             let reason = try m.string("reason")
             var until: Date?
             if let untilNode = m.value("until") {
@@ -145,7 +143,7 @@ public struct Config: Sendable, Equatable {
             risks.append(AcceptedRisk(check: check, resource: try m.optionalString("resource"), reason: reason, until: until))
         }
 
-        return Config(
+        var config = Config(
             file: file,
             policy: Policy(
                 accountID: accountID, buckets: buckets, acceptedRisks: risks, rds: rds, backup: backup,
@@ -154,8 +152,24 @@ public struct Config: Sendable, Equatable {
             storePath: storePath,
             schedule: try parseSchedule(top.value("schedule"), reader: reader),
             prometheusTextfile: try parsePrometheusTextfile(top, reader: reader),
-            alerting: try parseAlerting(top.value("alerting"), reader: reader),
+            alerting: try parseAlerting(top.value("alerting"), reader: reader, references: &checkReferences),
             report: try parseReport(top, reader: reader))
+        config.checkReferences = checkReferences
+        return config
+    }
+
+    /// The config after checking that every check it names exists in `knownChecks` (the catalog,
+    /// which lives in MnemondChecks: the config reads IDs, the catalog knows which exist).
+    public func validated(knownChecks: [CheckID]) throws(ConfigError) -> Config {
+        let known = Set(knownChecks)
+        for reference in checkReferences where !known.contains(reference.id) {
+            var message = "\(reference.path): unknown check \"\(reference.id)\""
+            if let hint = suggestion(for: reference.id.rawValue, among: knownChecks.map(\.rawValue)) {
+                message += " (did you mean \"\(hint)\"?)"
+            }
+            throw ConfigError(file: file, line: reference.line, column: reference.column, message: message)
+        }
+        return self
     }
 
     static func isRegion(_ text: String) -> Bool {
@@ -179,5 +193,22 @@ public struct Config: Sendable, Equatable {
         default:
             return ConfigError(file: file, message: "invalid YAML: \(error)")
         }
+    }
+}
+
+/// A check ID as the config names it, located for the "unknown check" error.
+public struct CheckReference: Sendable, Equatable {
+    public var id: CheckID
+    /// The key path, e.g. `accepted_risks[0].check` or `alerting.checks`.
+    public var path: String
+    public var line: Int?
+    public var column: Int?
+
+    init(_ id: CheckID, at path: String, node: Node, reader: YAMLReader) {
+        self.id = id
+        self.path = path
+        let located = reader.error(node, "")
+        self.line = located.line
+        self.column = located.column
     }
 }

@@ -57,7 +57,7 @@ public actor Daemon {
     public static func run(_ options: DaemonOptions, logger: Logger) async -> Int32 {
         let config: Config
         do {
-            config = try Config.load(path: options.configPath)
+            config = try ConfigCommand.loadChecked(path: options.configPath)
         } catch {
             logger.error("config rejected", metadata: ["error": "\(error)"])
             return ExitStatus.config
@@ -206,7 +206,7 @@ public actor Daemon {
         let newConfig: Config
         let newRuntime: Runtime
         do {
-            newConfig = try Config.load(path: options.configPath)
+            newConfig = try ConfigCommand.loadChecked(path: options.configPath)
             newRuntime = try Runtime.build(config: newConfig, options: options.runtime, logger: logger)
         } catch {
             logger.error(

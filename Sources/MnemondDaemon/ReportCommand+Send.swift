@@ -1,4 +1,5 @@
 import Foundation
+import MnemondModel
 import MnemondCommands
 import MnemondConfig
 import MnemondNotify

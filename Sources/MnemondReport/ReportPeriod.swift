@@ -1,4 +1,5 @@
 import Foundation
+import MnemondModel
 
 /// The stretch of time a report covers, [start, end), read in one time zone. The weekly report
 /// covers the ISO week (Monday 00:00 to Monday 00:00) that ended last in the configured zone —
@@ -15,17 +16,12 @@ public struct ReportPeriod: Sendable, Equatable {
         self.timeZone = timeZone
     }
 
-    public static let defaultTimeZone = TimeZone(identifier: "Europe/Rome")!
+    public static let defaultTimeZone = SendSchedule.defaultTimeZone
 
     var calendar: Calendar { Self.isoCalendar(timeZone) }
 
     /// ISO 8601 weeks (Monday first, week 1 holds the first Thursday) in `timeZone`.
-    public static func isoCalendar(_ timeZone: TimeZone) -> Calendar {
-        var calendar = Calendar(identifier: .iso8601)
-        calendar.timeZone = timeZone
-        calendar.locale = Locale(identifier: "en_US_POSIX")
-        return calendar
-    }
+    public static func isoCalendar(_ timeZone: TimeZone) -> Calendar { Calendar.isoWeeks(timeZone) }
 
     /// The ISO week that ended last at `now`: the week before the one `now` is in.
     public static func lastCompletedWeek(before now: Date, timeZone: TimeZone = defaultTimeZone) -> ReportPeriod {

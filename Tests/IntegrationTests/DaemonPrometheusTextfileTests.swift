@@ -1,6 +1,7 @@
 import Foundation
 import MnemondDaemon
 import MnemondModel
+import MnemondTestSupport
 import Testing
 
 /// The textfile node_exporter serves: exposition format, escapes, and an atomic replace.

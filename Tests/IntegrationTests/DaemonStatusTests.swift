@@ -1,8 +1,10 @@
 import Foundation
+import MnemondConfig
 import MnemondCommands
 import MnemondDaemon
 import MnemondModel
 import MnemondStore
+import MnemondTestSupport
 import Testing
 
 /// `mnemond status` and `mnemond history` read what the daemon wrote: a real store in a temp

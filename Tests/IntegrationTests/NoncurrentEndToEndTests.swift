@@ -1,4 +1,5 @@
 import Foundation
+import MnemondConfig
 import MnemondDaemon
 import MnemondModel
 import MnemondStore
@@ -177,10 +178,4 @@ import Testing
 }
 
 /// A clock tests move by hand.
-final class ManualClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-    init(_ start: Date) { current = start }
-    var now: Date { lock.withLock { current } }
-    func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
-}
+

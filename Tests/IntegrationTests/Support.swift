@@ -52,13 +52,6 @@ enum CLI {
     }
 }
 
-/// A fresh temp directory per test.
-func temporaryDirectory() -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("mnemond-test-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 var repoConfig: String { PeerProcess.repoRoot().appendingPathComponent("etc/mnemond.yaml").path }
 
 /// Writes a config file for tests: the shipped estate with tweaks.

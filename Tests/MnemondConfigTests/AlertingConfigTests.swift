@@ -1,4 +1,5 @@
 import Foundation
+import MnemondChecks
 import MnemondConfig
 import Testing
 
@@ -15,6 +16,7 @@ import Testing
 
     func parse(_ alerting: String) throws -> Config {
         try Config.parse(Self.base + "\n" + alerting, file: "etc/mnemond.yaml")
+            .validated(knownChecks: Catalog.all.map(\.id))
     }
 
     @Test func withoutTheSectionNothingPagesAndTheIssuesDefaultsHold() throws {

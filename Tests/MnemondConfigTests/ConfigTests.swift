@@ -1,4 +1,5 @@
 import Foundation
+import MnemondChecks
 import MnemondConfig
 import MnemondModel
 import Testing
@@ -95,9 +96,12 @@ import Testing
 
     @Test(arguments: invalid)
     func invalidConfigNamesFileLineAndKey(_ c: Invalid) {
-        #expect(throws: ConfigError.self) { try Config.parse(c.yaml, file: "etc/mnemond.yaml") }
+        let catalog = Catalog.all.map(\.id)
+        #expect(throws: ConfigError.self) {
+            try Config.parse(c.yaml, file: "etc/mnemond.yaml").validated(knownChecks: catalog)
+        }
         do {
-            _ = try Config.parse(c.yaml, file: "etc/mnemond.yaml")
+            _ = try Config.parse(c.yaml, file: "etc/mnemond.yaml").validated(knownChecks: catalog)
         } catch {
             #expect(error.description == c.error)
         }

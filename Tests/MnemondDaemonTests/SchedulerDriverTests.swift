@@ -2,54 +2,14 @@ import Dispatch
 import Foundation
 import Logging
 import MnemondModel
+import MnemondTestSupport
 import Testing
 
 @testable import MnemondDaemon
 
-/// A clock the test moves by hand: `advance` fires every timer whose deadline has come, on the
-/// timer's queue, in deadline order. Nothing sleeps.
-final class ManualSchedulerClock: @unchecked Sendable {
-    // @unchecked: every mutable property is touched only under `lock`.
-    private let lock = NSLock()
-    private var current: Date
-    private var timers: [Int: (deadline: Date, queue: DispatchQueue, fire: @Sendable () -> Void)] = [:]
-    private var nextID = 0
-
-    init(_ start: Date) { current = start }
-
-    var now: Date { lock.withLock { current } }
-
-    var clock: SchedulerClock {
-        SchedulerClock(now: { self.now }) { deadline, queue, fire in
-            let id = self.lock.withLock {
-                self.nextID += 1
-                self.timers[self.nextID] = (deadline, queue, fire)
-                return self.nextID
-            }
-            return { self.lock.withLock { _ = self.timers.removeValue(forKey: id) } }
-        }
-    }
-
-    /// Deadlines of the timers armed now.
-    var armed: [Date] { lock.withLock { timers.values.map(\.deadline).sorted() } }
-
-    /// Moves the time forward and fires what came due; returns once the fired handlers ran.
-    func advance(by seconds: TimeInterval) async {
-        let due: [(Date, DispatchQueue, @Sendable () -> Void)] = lock.withLock {
-            current += seconds
-            let ready = timers.filter { $0.value.deadline <= current }.sorted { $0.value.deadline < $1.value.deadline }
-            for (id, _) in ready { timers[id] = nil }
-            return ready.map { ($0.value.deadline, $0.value.queue, $0.value.fire) }
-        }
-        for (_, queue, fire) in due {
-            await withCheckedContinuation { continuation in
-                queue.async {
-                    fire()
-                    continuation.resume()
-                }
-            }
-        }
-    }
+extension ManualClock {
+    /// The scheduler's view of the manual clock: its timers fire when the test advances.
+    var clock: SchedulerClock { SchedulerClock(now: nowFunction, arm: arm) }
 }
 
 /// Runs the test's "collection" and lets the test decide when each run ends.
@@ -85,7 +45,7 @@ actor FakeRuns {
 @Suite struct SchedulerDriverTests {
     static let t0 = Date(timeIntervalSince1970: 1_790_000_000)
 
-    func make(_ clock: ManualSchedulerClock, _ runs: FakeRuns) -> Scheduler<CheckFamily> {
+    func make(_ clock: ManualClock, _ runs: FakeRuns) -> Scheduler<CheckFamily> {
         Scheduler(
             intervals: [.pitr: .seconds(60), .configuration: .seconds(900)], jitter: 0, stallAfter: .seconds(900),
             queue: DispatchQueue(label: "test.scheduler"), clock: clock.clock, random: { 0.5 },
@@ -93,17 +53,17 @@ actor FakeRuns {
     }
 
     @Test func startRunsEverythingOnceThenFollowsTheManualClock() async {
-        let clock = ManualSchedulerClock(Self.t0)
+        let clock = ManualClock(Self.t0)
         let runs = FakeRuns()
         let scheduler = make(clock, runs)
         scheduler.start()
         await settle(scheduler)
-        await clock.advance(by: 0)
+        await clock.advanceFiringTimers(by: 0)
         await runs.waitForRuns(1)
         #expect(await runs.started == [[.pitr, .configuration]])
         await waitIdle(scheduler)
         #expect(clock.armed == [Self.t0 + 60])
-        await clock.advance(by: 60)
+        await clock.advanceFiringTimers(by: 60)
         await runs.waitForRuns(2)
         #expect(await runs.started.last == [.pitr])
         let next = await scheduler.nextRun()
@@ -113,82 +73,82 @@ actor FakeRuns {
     }
 
     @Test func aHangingRunIsNeverDoubledAndStopReturnsItAfterTheDeadline() async {
-        let clock = ManualSchedulerClock(Self.t0)
+        let clock = ManualClock(Self.t0)
         let runs = FakeRuns()
         await runs.setHold(true)
         let scheduler = make(clock, runs)
         scheduler.start()
         await settle(scheduler)
-        await clock.advance(by: 0)
+        await clock.advanceFiringTimers(by: 0)
         await runs.waitForRuns(1)
         // Three pitr intervals pass while the first run hangs: no second run starts.
-        await clock.advance(by: 60)
-        await clock.advance(by: 60)
-        await clock.advance(by: 60)
+        await clock.advanceFiringTimers(by: 60)
+        await clock.advanceFiringTimers(by: 60)
+        await clock.advanceFiringTimers(by: 60)
         #expect(await runs.started.count == 1)
         #expect(await scheduler.running() == [.pitr, .configuration])
         #expect(await scheduler.health() == .healthy)
-        await clock.advance(by: 721)
+        await clock.advanceFiringTimers(by: 721)
         #expect(await scheduler.health() == .unhealthy("configuration has been running for 15 m (stall limit 15 m)"))
 
         async let left = scheduler.stop(deadline: .seconds(20))
         while !clock.armed.contains(clock.now + 20) { await Task.yield() }
-        await clock.advance(by: 20)
+        await clock.advanceFiringTimers(by: 20)
         #expect(await left == [.pitr, .configuration])
         await runs.release(1)
     }
 
     @Test func stopWaitsForTheRunInFlightAndReturnsAtOnceWhenItEnds() async {
-        let clock = ManualSchedulerClock(Self.t0)
+        let clock = ManualClock(Self.t0)
         let runs = FakeRuns()
         await runs.setHold(true)
         let scheduler = make(clock, runs)
         scheduler.start()
         await settle(scheduler)
-        await clock.advance(by: 0)
+        await clock.advanceFiringTimers(by: 0)
         await runs.waitForRuns(1)
         async let left = scheduler.stop(deadline: .seconds(20))
         while !clock.armed.contains(clock.now + 20) { await Task.yield() }
         await runs.release(1)
         #expect(await left == [])
         // Stopped: time passing starts nothing.
-        await clock.advance(by: 600)
+        await clock.advanceFiringTimers(by: 600)
         #expect(await runs.started.count == 1)
     }
 
     @Test func pauseDrainsAndResumeWithANewRunnerMakesEverythingDue() async {
-        let clock = ManualSchedulerClock(Self.t0)
+        let clock = ManualClock(Self.t0)
         let runs = FakeRuns()
         let second = FakeRuns()
         let scheduler = make(clock, runs)
         scheduler.start()
         await settle(scheduler)
-        await clock.advance(by: 0)
+        await clock.advanceFiringTimers(by: 0)
         await runs.waitForRuns(1)
         await scheduler.pause()
-        await clock.advance(by: 120)
+        await clock.advanceFiringTimers(by: 120)
         #expect(await runs.started.count == 1)
         scheduler.resume(run: { await second.run($0) }, runAllNow: true)
         await settle(scheduler)
-        await clock.advance(by: 0)
+        await clock.advanceFiringTimers(by: 0)
         await second.waitForRuns(1)
         #expect(await second.started == [[.pitr, .configuration]])
         _ = await scheduler.stop(deadline: .seconds(5))
     }
 
     @Test func theTickerReportsHealthOnTheQueueUntilStopped() async {
-        let clock = ManualSchedulerClock(Self.t0)
+        let clock = ManualClock(Self.t0)
         let runs = FakeRuns()
         let scheduler = make(clock, runs)
         let ticks = Ticks()
         scheduler.every(.seconds(10)) { health in Task { await ticks.add(health) } }
         await settle(scheduler)
-        await clock.advance(by: 10)
-        await clock.advance(by: 10)
+        await clock.advanceFiringTimers(by: 10)
+        await clock.advanceFiringTimers(by: 10)
         while await ticks.all.count < 2 { await Task.yield() }
         #expect(await ticks.all == [.healthy, .healthy])
         _ = await scheduler.stop(deadline: .seconds(1))
-        await clock.advance(by: 10)
+        await clock.advanceFiringTimers(by: 10)
         #expect(clock.armed.isEmpty)
     }
 

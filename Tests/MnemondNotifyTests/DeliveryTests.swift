@@ -3,18 +3,11 @@ import MnemondHTTP
 import MnemondModel
 import MnemondNotify
 import MnemondStore
+import MnemondTestSupport
 import Testing
 
 /// A clock the test moves by hand; the dispatcher's injected `sleep` advances it, so retries
 /// happen in virtual time and no test sleeps.
-final class ManualClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-    init(_ start: Date) { current = start }
-    var now: Date { lock.withLock { current } }
-    func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
-    var sleep: @Sendable (Duration) async throws -> Void { { [self] in advance(by: $0.seconds) } }
-}
 
 /// A Slack webhook stand-in that answers from a script and records what it got.
 final class ScriptedWebhook: @unchecked Sendable {

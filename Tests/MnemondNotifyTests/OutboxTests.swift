@@ -3,6 +3,7 @@ import GRDB
 import MnemondHTTP
 import MnemondModel
 import MnemondNotify
+import MnemondTestSupport
 import Testing
 
 @testable import MnemondStore

@@ -1,4 +1,5 @@
 import Foundation
+import MnemondModel
 import Testing
 
 @testable import MnemondReport

@@ -1,10 +1,11 @@
 import Foundation
 import MnemondModel
 import MnemondStore
+import MnemondTestSupport
 import Testing
 
 private func tempDB() -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("mnemond-store-\(UUID().uuidString)/m.sqlite").path
+    temporaryDirectory("mnemond-store").appendingPathComponent("m.sqlite").path
 }
 
 private func finding(_ resource: String, _ state: CheckState, found: String = "x") -> Finding {
@@ -32,7 +33,7 @@ private func cycle(at t: TimeInterval, _ findings: [Finding], samples: [Sample] 
     }
 
     @Test func sinceIsKeptWhileTheStateHoldsAndResetWhenItChanges() async throws {
-        let store = try Store.open(path: tempDB())
+        let store = try Store.temporary()
         try await store.recordCycle(cycle(at: 1000, [finding("a", .ok, found: "180 d")]))
         try await store.recordCycle(cycle(at: 2000, [finding("a", .ok, found: "180 d")]))
         var state = try await store.currentStates()[0]
@@ -51,7 +52,7 @@ private func cycle(at t: TimeInterval, _ findings: [Finding], samples: [Sample] 
     }
 
     @Test func samplesAnswerRangeQueriesPerSeriesAndLabels() async throws {
-        let store = try Store.open(path: tempDB())
+        let store = try Store.temporary()
         var samples: [Sample] = []
         for minute in 0..<100 {
             for bucket in ["a", "b"] {

@@ -1,5 +1,5 @@
 import Foundation
-import MnemondModel
+
 
 /// How long a failing state must hold before its alert fires: a number of consecutive failing
 /// evaluations, or a duration since the first failing one.
@@ -99,7 +99,7 @@ public struct AlertRules: Sendable, Equatable {
 
 extension Duration {
     /// Whole and fractional seconds, for date arithmetic.
-    var seconds: TimeInterval {
+    public var seconds: TimeInterval {
         let (s, atto) = components
         return TimeInterval(s) + TimeInterval(atto) / 1e18
     }

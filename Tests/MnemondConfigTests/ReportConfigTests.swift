@@ -1,6 +1,6 @@
 import Foundation
-import MnemondDaemon
-import MnemondReport
+import MnemondModel
+import MnemondConfig
 import Testing
 
 // The `report:` section of the config. These tests parse YAML into `Config`, so they follow the
