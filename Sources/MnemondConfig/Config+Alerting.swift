@@ -10,20 +10,12 @@ extension Config {
         /// `alerting.channels.sns.topic_arn`; SNS is called in the topic's region.
         public var snsTopicArn: String?
         /// `alerting.channels.slack`: where the webhook URL is read from (never the URL itself).
-        public var slack: SlackSource?
+        public var slack: SecretSource?
         public var rules = AlertRules()
         public var retry = DeliveryPolicy()
         /// How long `mnemond check --once` keeps delivering before it exits; what is left stays
         /// queued in the store for the next run or the daemon.
         public var onceTimeout: Duration = .seconds(30)
-
-        public enum SlackSource: Sendable, Equatable {
-            /// A file holding the URL, e.g. a systemd credential:
-            /// `${CREDENTIALS_DIRECTORY}/slack-webhook` (the variable is expanded at start).
-            case file(String)
-            /// An environment variable holding the URL.
-            case environment(String)
-        }
 
         public init() {}
 
@@ -98,7 +90,7 @@ extension Config {
                             "alerting.channels.slack.webhook_url_file must be an absolute path (or start with ${CREDENTIALS_DIRECTORY}), found \"\(file)\""
                         )
                     }
-                    alerting.slack = .file(file)
+                    alerting.slack = .file(path: file)
                 case (nil, let env?):
                     guard !env.isEmpty, env.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) })
                     else {
@@ -107,7 +99,7 @@ extension Config {
                             "alerting.channels.slack.webhook_url_env must name an environment variable (e.g. MNEMOND_SLACK_WEBHOOK), found \"\(env)\""
                         )
                     }
-                    alerting.slack = .environment(env)
+                    alerting.slack = .environment(name: env)
                 case (nil, nil):
                     throw reader.error(slack, "alerting.channels.slack needs webhook_url_file or webhook_url_env")
                 case (.some, .some):

@@ -24,15 +24,7 @@ extension Config {
             /// For `smtp://`: refuse to send unless the server upgrades with STARTTLS.
             public var requireTLS = true
             public var username: String?
-            public var password: PasswordSource?
-        }
-
-        /// Where the password is read from; never the password itself.
-        public enum PasswordSource: Sendable, Equatable {
-            /// A file, e.g. a systemd credential: `${CREDENTIALS_DIRECTORY}/smtp-password`.
-            case file(String)
-            /// An environment variable holding it.
-            case environment(String)
+            public var password: SecretSource?
         }
 
         public init() {}
@@ -148,7 +140,7 @@ extension Config {
                     "report.smtp.password_file must be an absolute path (or start with ${CREDENTIALS_DIRECTORY}), found \"\(file)\""
                 )
             }
-            smtp.password = .file(file)
+            smtp.password = .file(path: file)
         case (nil, let env?):
             guard !env.isEmpty, env.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) else {
                 throw reader.error(
@@ -156,7 +148,7 @@ extension Config {
                     "report.smtp.password_env must name an environment variable (e.g. MNEMOND_SMTP_PASSWORD), found \"\(env)\""
                 )
             }
-            smtp.password = .environment(env)
+            smtp.password = .environment(name: env)
         case (nil, nil):
             break
         case (.some, .some):

@@ -52,23 +52,10 @@ public final class Alerter: Sendable {
         if let arn = config.snsTopicArn {
             notifiers.append(.sns(topicArn: arn, sns: SNS(client: aws)))
         }
-        switch config.slack {
-        case .file(let path)?:
-            notifiers.append(.slack(webhook: .file(path: expand(path, environment: environment)), http: http))
-        case .environment(let name)?:
-            notifiers.append(
-                .slack(webhook: .environment(name: name, value: environment[name].map(Secret.init)), http: http))
-        case nil:
-            break
+        if let slack = config.slack {
+            notifiers.append(.slack(webhook: slack.reading(environment), http: http))
         }
         return notifiers
-    }
-
-    /// `${CREDENTIALS_DIRECTORY}/slack-webhook` → `/run/credentials/mnemond.service/slack-webhook`.
-    static func expand(_ path: String, environment: [String: String]) -> String {
-        guard let directory = environment["CREDENTIALS_DIRECTORY"] else { return path }
-        return path.replacingOccurrences(of: "${CREDENTIALS_DIRECTORY}", with: directory)
-            .replacingOccurrences(of: "$CREDENTIALS_DIRECTORY", with: directory)
     }
 
     // MARK: The hook

@@ -62,12 +62,7 @@ public final class WeeklyReporter: Sendable {
         let email = report.smtp.map { smtp in
             SMTPNotifier.smtp(
                 url: smtp.url, requireTLS: smtp.requireTLS, username: smtp.username,
-                password: smtp.password.map { source -> SMTPPassword in
-                    switch source {
-                    case .file(let path): .file(path: Alerter.expand(path, environment: environment))
-                    case .environment(let name): .environment(name: name, value: environment[name].map(Secret.init))
-                    }
-                }, http: runtime.http)
+                password: smtp.password.map { $0.reading(environment) }, http: runtime.http)
         }
         let sns = SNS(client: runtime.aws)
         return WeeklyReporter(

@@ -2,43 +2,16 @@ import Foundation
 import MnemondHTTP
 import MnemondModel
 
-/// Where the SMTP password comes from. It is never written in the YAML: a file (e.g. a systemd
-/// credential under `$CREDENTIALS_DIRECTORY`) read at each delivery, so a rotated password is
-/// picked up without a restart, or an environment variable read at start.
-public enum SMTPPassword: Sendable, Equatable {
-    case file(path: String)
-    /// `value` is nil when the variable was not set.
-    case environment(name: String, value: Secret<String>?)
+extension SecretSource {
+    /// Where the SMTP password comes from, for messages: `password_file /run/credentials/…`.
+    public var passwordSource: String { describe(fileKey: "password_file", environmentKey: "password_env") }
 
-    /// Where it comes from, for messages: `password_file /run/credentials/…`.
-    public var source: String {
-        switch self {
-        case .file(let path): "password_file \(path)"
-        case .environment(let name, _): "password_env \(name)"
-        }
-    }
-
-    /// The password (one trailing newline of a file dropped), or an error naming the source.
-    public func resolve(channel: String) throws(DeliveryError) -> Secret<String> {
-        switch self {
-        case .environment(let name, let value):
-            guard let value else {
-                throw DeliveryError(channel: channel, message: "environment variable \(name) is not set (password_env)")
-            }
-            return value
-        case .file(let path):
-            let text: String
-            do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw DeliveryError(
-                    channel: channel,
-                    message: "cannot read password_file \(path): \((error as NSError).localizedDescription)")
-            }
-            var password = text
-            if password.hasSuffix("\n") { password.removeLast() }
-            if password.hasSuffix("\r") { password.removeLast() }
-            return Secret(password)
+    /// The password, or an error naming the source (never the value).
+    public func resolvePassword(channel: String) throws(DeliveryError) -> Secret<String> {
+        do {
+            return try resolve(fileKey: "password_file", environmentKey: "password_env")
+        } catch {
+            throw DeliveryError(channel: channel, message: error.message)
         }
     }
 }
@@ -55,13 +28,13 @@ public struct SMTPNotifier: Notifier {
     public let url: URL
     public let requireTLS: Bool
     public let username: String?
-    public let password: SMTPPassword?
+    public let password: SecretSource?
     public let timeout: Duration
     let send: @Sendable (MailMessage, SMTPConfiguration) async throws -> Void
 
     public init(
         channel: String = SMTPNotifier.reportChannel, url: URL, requireTLS: Bool, username: String?,
-        password: SMTPPassword?, timeout: Duration = .seconds(60),
+        password: SecretSource?, timeout: Duration = .seconds(60),
         send: @escaping @Sendable (MailMessage, SMTPConfiguration) async throws -> Void
     ) {
         self.channel = channel
@@ -89,7 +62,7 @@ public struct SMTPNotifier: Notifier {
 
     /// Sends one message once.
     public func deliver(_ mail: MailMessage) async throws(DeliveryError) {
-        let secret = try password?.resolve(channel: channel)
+        let secret = try password?.resolvePassword(channel: channel)
         let configuration = SMTPConfiguration(
             url: url, requireTLS: requireTLS, username: username, password: secret?.revealed(), timeout: timeout)
         do {
@@ -102,7 +75,7 @@ public struct SMTPNotifier: Notifier {
                     " — the server did not upgrade with STARTTLS; use smtps:// or, on a trusted network only, report.smtp.require_tls: false"
             } else if error.curlCode == 67 {
                 message +=
-                    " — the server refused the login (report.smtp.username and \(password?.source ?? "password"))"
+                    " — the server refused the login (report.smtp.username and \(password?.passwordSource ?? "password"))"
             }
             throw DeliveryError(channel: channel, message: Self.redact(message, secret: secret))
         } catch {
@@ -119,7 +92,7 @@ public struct SMTPNotifier: Notifier {
 extension Notifier where Self == SMTPNotifier {
     /// The production notifier: libcurl through the shared HTTP client.
     public static func smtp(
-        url: URL, requireTLS: Bool, username: String?, password: SMTPPassword?, http: HTTPClient
+        url: URL, requireTLS: Bool, username: String?, password: SecretSource?, http: HTTPClient
     ) -> SMTPNotifier {
         SMTPNotifier(url: url, requireTLS: requireTLS, username: username, password: password) { mail, smtp in
             try await http.sendMail(mail, via: smtp)

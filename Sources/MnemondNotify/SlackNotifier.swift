@@ -2,50 +2,23 @@ import Foundation
 import MnemondHTTP
 import MnemondModel
 
-/// Where the Slack incoming-webhook URL comes from. It is never written in the YAML: a file (e.g. a
-/// systemd credential under `$CREDENTIALS_DIRECTORY`) read at each delivery, so a rotated URL is
-/// picked up without a restart, or an environment variable read at start.
-public enum SlackWebhook: Sendable, Equatable {
-    case file(path: String)
-    /// `value` is nil when the variable was not set.
-    case environment(name: String, value: Secret<String>?)
-    case url(Secret<String>)
+extension SecretSource {
+    /// Where the webhook URL comes from, for messages: `webhook_url_file /run/credentials/…`.
+    public var webhookSource: String { describe(fileKey: "webhook_url_file", environmentKey: "webhook_url_env") }
 
-    /// Where the URL comes from, for messages: `webhook_url_file /run/credentials/…`.
-    public var source: String {
-        switch self {
-        case .file(let path): "webhook_url_file \(path)"
-        case .environment(let name, _): "webhook_url_env \(name)"
-        case .url: "webhook URL"
-        }
-    }
-
-    /// The URL, or an error naming the source (never the value).
-    public func resolve() throws(DeliveryError) -> Secret<String> {
+    /// The webhook URL, or an error naming the source (never the value).
+    public func resolveWebhook() throws(DeliveryError) -> Secret<String> {
         let text: String
-        switch self {
-        case .url(let secret):
-            text = secret.revealed()
-        case .environment(let name, let value):
-            guard let value else {
-                throw DeliveryError(
-                    channel: "slack", message: "environment variable \(name) is not set (webhook_url_env)")
-            }
-            text = value.revealed()
-        case .file(let path):
-            do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw DeliveryError(
-                    channel: "slack",
-                    message: "cannot read webhook_url_file \(path): \((error as NSError).localizedDescription)")
-            }
+        do {
+            text = try resolve(fileKey: "webhook_url_file", environmentKey: "webhook_url_env").revealed()
+        } catch {
+            throw DeliveryError(channel: "slack", message: error.message)
         }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let url = URL(string: trimmed), let scheme = url.scheme, ["https", "http"].contains(scheme),
             url.host != nil
         else {
-            throw DeliveryError(channel: "slack", message: "\(source) does not hold an http(s) URL")
+            throw DeliveryError(channel: "slack", message: "\(webhookSource) does not hold an http(s) URL")
         }
         return Secret(trimmed)
     }
@@ -56,26 +29,26 @@ public enum SlackWebhook: Sendable, Equatable {
 /// (`HTTP 404: no_service`). Neither the URL nor its path ever appears in an error or a log.
 public struct SlackNotifier: Notifier {
     public let channel = "slack"
-    public let webhook: SlackWebhook
+    public let webhook: SecretSource
     let post: @Sendable (HTTPRequest) async throws -> HTTPResponse
 
-    public init(webhook: SlackWebhook, post: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
+    public init(webhook: SecretSource, post: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
         self.webhook = webhook
         self.post = post
     }
 
     public var target: String {
-        if let secret = try? webhook.resolve(), let host = URL(string: secret.revealed())?.host {
-            return "Slack webhook on \(host) (\(webhook.source))"
+        if let secret = try? webhook.resolveWebhook(), let host = URL(string: secret.revealed())?.host {
+            return "Slack webhook on \(host) (\(webhook.webhookSource))"
         }
-        return "Slack webhook (\(webhook.source))"
+        return "Slack webhook (\(webhook.webhookSource))"
     }
 
     public func deliver(_ payload: OutboxPayload) async throws(DeliveryError) {
         guard case .alert(let message) = payload else { throw cannotCarry(payload) }
-        let secret = try webhook.resolve()
+        let secret = try webhook.resolveWebhook()
         guard let url = URL(string: secret.revealed()) else {
-            throw DeliveryError(channel: channel, message: "\(webhook.source) does not hold a URL")
+            throw DeliveryError(channel: channel, message: "\(webhook.webhookSource) does not hold a URL")
         }
         let request = HTTPRequest(
             method: "POST", url: url, headers: [(name: "Content-Type", value: "application/json; charset=utf-8")],
@@ -115,7 +88,7 @@ public struct SlackNotifier: Notifier {
 }
 
 extension Notifier where Self == SlackNotifier {
-    public static func slack(webhook: SlackWebhook, http: HTTPClient) -> SlackNotifier {
+    public static func slack(webhook: SecretSource, http: HTTPClient) -> SlackNotifier {
         SlackNotifier(webhook: webhook, post: { try await http.send($0) })
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import MnemondChecks
 import MnemondConfig
+import MnemondModel
 import Testing
 
 /// The `alerting:` section: defaults, every key, and errors asserted verbatim (file:line:column).
@@ -51,7 +52,7 @@ import Testing
               delivery: {initial_backoff: 2s, max_backoff: 5m, dead_letter_after: 12h, once_timeout: 10s}
             """)
         #expect(config.alerting.snsTopicArn == "arn:aws:sns:eu-west-3:828879644785:mnemonica-backup-alerts-dr")
-        #expect(config.alerting.slack == .environment("MNEMOND_SLACK_WEBHOOK"))
+        #expect(config.alerting.slack == .environment(name: "MNEMOND_SLACK_WEBHOOK"))
         #expect(config.alerting.channels == ["sns", "slack"])
         #expect(config.alerting.onceTimeout == .seconds(10))
         #expect(
@@ -70,7 +71,7 @@ import Testing
                 slack:
                   webhook_url_file: ${CREDENTIALS_DIRECTORY}/slack-webhook
             """)
-        #expect(file.alerting.slack == .file("${CREDENTIALS_DIRECTORY}/slack-webhook"))
+        #expect(file.alerting.slack == .file(path: "${CREDENTIALS_DIRECTORY}/slack-webhook"))
     }
 
     struct Invalid: Sendable, CustomTestStringConvertible {

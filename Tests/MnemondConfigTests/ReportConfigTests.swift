@@ -51,7 +51,7 @@ import Testing
         #expect(r.to.map(\.address) == ["ops@example.org", "dr@example.net"])
         #expect(r.smtp?.url.absoluteString == "smtp://smtp.example.org:587")
         #expect(r.smtp?.requireTLS == true)
-        #expect(r.smtp?.password == .file("${CREDENTIALS_DIRECTORY}/smtp-password"))
+        #expect(r.smtp?.password == .file(path: "${CREDENTIALS_DIRECTORY}/smtp-password"))
         #expect(r.snsSummary && r.sends)
     }
 
