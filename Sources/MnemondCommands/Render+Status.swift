@@ -105,7 +105,8 @@ extension Render {
             } else {
                 lines.append("Alerts (firing and pending):")
                 for alert in alerts {
-                    lines.append(paint("  " + alertLine(alert, now: now), code(for: alert.record.severity, accepted: false)))
+                    let color = code(for: alert.record.severity, accepted: false)
+                    lines.append(paint("  " + alertLine(alert, now: now), color))
                     if let delivery = deliveryLine(alert, now: now) { lines.append("      \(delivery)") }
                 }
             }
@@ -296,7 +297,9 @@ extension Render {
             lastNotifiedKind = alert.lastNotification?.kind
             lastNotifiedKey = alert.lastNotification?.groupKey
             deliveries = alert.deliveries.map {
-                DeliveryJSON(channel: $0.channel, state: $0.state.rawValue, attempts: $0.attempts, lastError: $0.lastError, at: $0.at)
+                DeliveryJSON(
+                    channel: $0.channel, state: $0.state.rawValue, attempts: $0.attempts, lastError: $0.lastError,
+                    at: $0.at)
             }
         }
     }

@@ -661,7 +661,8 @@ extension Store {
                             arguments: [key]
                         ).map(OutboxRow.init).map { row in
                             let state: AlertStatus.Delivery.State =
-                                row.deliveredAt != nil ? .delivered : row.deadLetteredAt != nil ? .deadLettered : .pending
+                                row.deliveredAt != nil
+                                ? .delivered : row.deadLetteredAt != nil ? .deadLettered : .pending
                             return AlertStatus.Delivery(
                                 channel: row.channel, state: state, attempts: row.attempts, lastError: row.lastError,
                                 at: row.deliveredAt ?? row.deadLetteredAt ?? row.nextAttemptAt)
@@ -669,10 +670,11 @@ extension Store {
                     }
                     return AlertStatus(record: record, lastNotification: entry, deliveries: deliveries)
                 }
-                .sorted {
-                    ($0.record.phase == .firing ? 0 : 1, -$0.record.severity.badness, $0.record.check, $0.record.resource)
-                        < ($1.record.phase == .firing ? 0 : 1, -$1.record.severity.badness, $1.record.check,
-                            $1.record.resource)
+                .sorted { a, b in
+                    func key(_ r: AlertRecord) -> (Int, Int, CheckID, String) {
+                        (r.phase == .firing ? 0 : 1, -r.severity.badness, r.check, r.resource)
+                    }
+                    return key(a.record) < key(b.record)
                 }
             }
         } catch {

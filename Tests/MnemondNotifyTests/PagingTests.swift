@@ -190,7 +190,10 @@ import Testing
         #expect(item.message.contains("no longer configured"))
         #expect(item.resolves != nil)
         #expect(TextRenderer.body(message).contains("no longer configured"))
-        #expect(plan.reasons.contains("s3.lifecycle.noncurrent/mne-vault-replica: resolved: no longer configured; notify resolved: episode 1 cleared"))
+        #expect(
+            plan.reasons.contains(
+                "s3.lifecycle.noncurrent/mne-vault-replica: resolved: no longer configured; "
+                    + "notify resolved: episode 1 cleared"))
         let byResource = Dictionary(uniqueKeysWithValues: plan.commit.records.map { ($0.resource, $0) })
         #expect(byResource["mne-vault-replica"]?.phase == .inactive)
         #expect(byResource["mne-media-prod"]?.phase == .inactive, "a pending alert is dropped without a page")
