@@ -98,6 +98,19 @@ extension Render {
                 }
             }
         }
+        if let alerts = report.alerts {
+            lines.append("")
+            if alerts.isEmpty {
+                lines.append("Alerts: none firing or pending")
+            } else {
+                lines.append("Alerts (firing and pending):")
+                for alert in alerts {
+                    let color = code(for: alert.record.severity, accepted: false)
+                    lines.append(paint("  " + alertLine(alert, now: now), color))
+                    if let delivery = deliveryLine(alert, now: now) { lines.append("      \(delivery)") }
+                }
+            }
+        }
         if let outbox = report.outbox {
             if outbox.pending == 0 && outbox.deadLettered == 0 {
                 lines.append("Notifications: all delivered")
@@ -123,6 +136,36 @@ extension Render {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `FIRING   CRITICAL rds.pitr_lag eks-mnemonica-prod since 2026-… (2h10m), episode 3`.
+    static func alertLine(_ alert: AlertStatus, now: Date) -> String {
+        let r = alert.record
+        let since = (r.phase == .firing ? r.firingSince : r.badSince) ?? r.lastEvaluated
+        var line =
+            "\(r.phase.rawValue.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0)) "
+            + "\(r.severity.description.padding(toLength: 8, withPad: " ", startingAt: 0)) \(r.check) \(r.resource) "
+            + "since \(time(since)) (\(duration(now.timeIntervalSince(since))))"
+        if r.phase == .firing { line += ", episode \(r.episode)" }
+        if let silence = r.silencedBy { line += ", silenced by #\(silence)" }
+        return line
+    }
+
+    /// `last notified 2026-… (5m ago) as firing: sns delivered, slack pending (3 attempts: HTTP 500)`.
+    static func deliveryLine(_ alert: AlertStatus, now: Date) -> String? {
+        guard let entry = alert.lastNotification else {
+            return alert.record.phase == .firing ? "not notified yet" : nil
+        }
+        let channels = alert.deliveries.map { d -> String in
+            var text = "\(d.channel) \(d.state.rawValue.replacingOccurrences(of: "_", with: "-"))"
+            if d.state != .delivered, d.attempts > 0 {
+                text += " (\(d.attempts) attempt\(d.attempts == 1 ? "" : "s")"
+                text += d.lastError.map { ": \($0))" } ?? ")"
+            }
+            return text
+        }
+        return "last notified \(time(entry.time)) (\(duration(now.timeIntervalSince(entry.time))) ago) as \(entry.kind)"
+            + (channels.isEmpty ? "" : ": " + channels.joined(separator: ", "))
     }
 
     /// ANSI colour per state: green OK, yellow warning, bold red critical, magenta unknown, cyan accepted.
@@ -154,8 +197,9 @@ extension Render {
         var findings: [StatusFindingJSON]
         var silences: [SilenceJSON]?
         var notifications: NotificationsJSON?
+        var alerts: [AlertJSON]?
         enum CodingKeys: String, CodingKey {
-            case schema, state, headline, stale, findings, silences, notifications
+            case schema, state, headline, stale, findings, silences, notifications, alerts
             case exitCode = "exit_code"
             case evaluatedAt = "evaluated_at"
             case staleAfterSeconds = "stale_after_seconds"
@@ -217,6 +261,61 @@ extension Render {
         }
     }
 
+    struct AlertJSON: Encodable {
+        var check: String
+        var resource: String
+        var phase: String
+        var severity: String
+        var since: Date
+        var firingSince: Date?
+        var episode: Int
+        var silencedBy: Int64?
+        var lastNotified: Date?
+        var lastNotifiedKind: String?
+        var lastNotifiedKey: String?
+        var deliveries: [DeliveryJSON]
+        enum CodingKeys: String, CodingKey {
+            case check, resource, phase, severity, since, episode, deliveries
+            case firingSince = "firing_since"
+            case silencedBy = "silenced_by"
+            case lastNotified = "last_notified"
+            case lastNotifiedKind = "last_notified_kind"
+            case lastNotifiedKey = "last_notified_key"
+        }
+
+        init(_ alert: AlertStatus) {
+            let r = alert.record
+            check = r.check.rawValue
+            resource = r.resource
+            phase = r.phase.rawValue
+            severity = r.severity.description
+            since = r.badSince ?? r.firingSince ?? r.lastEvaluated
+            firingSince = r.phase == .firing ? r.firingSince : nil
+            episode = r.episode
+            silencedBy = r.silencedBy
+            lastNotified = alert.lastNotification?.time
+            lastNotifiedKind = alert.lastNotification?.kind
+            lastNotifiedKey = alert.lastNotification?.groupKey
+            deliveries = alert.deliveries.map {
+                DeliveryJSON(
+                    channel: $0.channel, state: $0.state.rawValue, attempts: $0.attempts, lastError: $0.lastError,
+                    at: $0.at)
+            }
+        }
+    }
+
+    struct DeliveryJSON: Encodable {
+        var channel: String
+        var state: String
+        var attempts: Int
+        var lastError: String?
+        var at: Date
+        enum CodingKeys: String, CodingKey {
+            case channel, state, attempts, at
+            case lastError = "last_error"
+        }
+    }
+
     struct NotificationsJSON: Encodable {
         var pending: Int
         var deadLettered: Int
@@ -261,7 +360,8 @@ extension Render {
                     pending: $0.pending, deadLettered: $0.deadLettered, oldestPending: $0.oldestPending,
                     oldestDeadLettered: $0.oldestDeadLettered, lastError: $0.lastError,
                     lastErrorChannel: $0.lastErrorChannel)
-            })
+            },
+            alerts: report.alerts?.map(AlertJSON.init))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601

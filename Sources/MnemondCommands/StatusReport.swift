@@ -18,11 +18,15 @@ public struct StatusReport: Sendable {
     /// nil: this store has no alerting tables (written by a mnemond without alerting).
     public var silences: [Silence]?
     public var outbox: OutboxSummary?
+    /// The alerts that are firing or pending (all, or those of `--check`), worst first, with their
+    /// last notification and its delivery per channel; nil: a store without alerting tables.
+    public var alerts: [AlertStatus]?
 
     public init(
         now: Date, states: [StoredState], lastCycle: CycleSummary?, headline: Headline?, staleAfterSeconds: Int,
-        silences: [Silence]?, outbox: OutboxSummary?
+        silences: [Silence]?, outbox: OutboxSummary?, alerts: [AlertStatus]? = nil
     ) {
+        self.alerts = alerts
         self.now = now
         self.states = states
         self.lastCycle = lastCycle
@@ -43,10 +47,12 @@ public struct StatusReport: Sendable {
         // The alerting tables come with the alerting migration; a store that predates it has none.
         let silences = try? await store.silences(activeAt: now)
         let outbox = try? await store.outboxSummary()
+        let alerts = try? await store.alertStatuses()
         return StatusReport(
             now: now, states: check.map { id in all.filter { $0.check.rawValue == id } } ?? all, lastCycle: lastCycle,
             headline: check == nil ? Headline.make(states: all, latest: latest, policy: policy) : nil,
-            staleAfterSeconds: 3 * schedule.shortestIntervalSeconds, silences: silences, outbox: outbox)
+            staleAfterSeconds: 3 * schedule.shortestIntervalSeconds, silences: silences, outbox: outbox,
+            alerts: check.map { id in alerts?.filter { $0.record.check.rawValue == id } } ?? alerts)
     }
 
     /// Seconds since the newest cycle when that is longer than the stale limit, else nil.

@@ -26,7 +26,7 @@ public final class Alerter: Sendable {
     let running = DispatcherFlag()
 
     public init(
-        config: Config.Alerting, store: Store, notifiers: [any Notifier], logger: Logger,
+        config: Config.Alerting, store: Store, notifiers: [any Notifier], logger: Logger, account: String = "",
         now: @escaping @Sendable () -> Date,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
@@ -36,7 +36,7 @@ public final class Alerter: Sendable {
         self.notifiers = notifiers
         self.logger = logger
         self.now = now
-        pipeline = AlertPipeline(rules: config.rules, channels: notifiers.map(\.channel))
+        pipeline = AlertPipeline(rules: config.rules, channels: notifiers.map(\.channel), account: account)
         // The alerts' rows; the weekly report's rows are delivered by its reporter's dispatcher.
         dispatcher = Dispatcher(
             store: store, notifiers: notifiers, kinds: [.alert], policy: config.retry, logger: logger, now: now,
@@ -62,9 +62,11 @@ public final class Alerter: Sendable {
 
     /// Runs the pipeline over one cycle's findings and commits alert states with their outbox rows
     /// in one transaction; then delivers (see the type's comment). Only a store failure throws.
-    public func afterCycle(_ findings: [Finding]) async throws(StoreError) {
+    /// `unchanged`: the checks whose evidence this cycle did not collect anew (`for: N` counts
+    /// fresh evidence only).
+    public func afterCycle(_ findings: [Finding], unchanged: Set<CheckID> = []) async throws(StoreError) {
         let time = now()
-        let plan = try await pipeline.run(findings: findings, store: store, now: time)
+        let plan = try await pipeline.run(findings: findings, store: store, now: time, unchanged: unchanged)
         for reason in plan.reasons where !reason.hasSuffix(": OK") {
             logger.debug("alert", metadata: ["decision": "\(reason)"])
         }

@@ -71,7 +71,7 @@ public final class Runtime: Sendable {
         let alerter = Alerter(
             config: config.alerting, store: store,
             notifiers: Alerter.notifiers(config.alerting, aws: aws, http: http, environment: options.environment),
-            logger: logger, now: options.now)
+            logger: logger, account: config.policy.accountID, now: options.now)
         return Runtime(
             config: config, store: store, aws: aws, http: http, alerter: alerter, logger: logger, now: options.now)
     }
@@ -141,7 +141,12 @@ public final class Runtime: Sendable {
             CycleInput(
                 startedAt: started, finishedAt: finished, observations: rows, samples: samples, findings: findings,
                 apiCalls: calls.values.reduce(0, +)))
-        try await alerter.afterCycle(findings)
+        // Only the families whose collectors ran this cycle brought new evidence.
+        let ran = Set(run.reports.map(\.collector))
+        let collected = families.filter { family in
+            collectors.collectors.contains { $0.families.contains(family) && ran.contains($0.name) }
+        }
+        try await alerter.afterCycle(findings, unchanged: Catalog.unchanged(collected: Set(collected)))
         let counts = Dictionary(grouping: findings, by: \.effectiveState).mapValues(\.count)
         logger.info(
             "cycle done",

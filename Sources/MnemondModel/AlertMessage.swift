@@ -130,9 +130,13 @@ public enum IdempotencyKey {
         return "mn-" + String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    /// The key of one notification about one alert.
-    public static func alert(check: CheckID, resource: String, episode: Int, kind: String) -> String {
-        of([check.rawValue, resource, "\(episode)", kind])
+    /// The key of one notification about one alert. `installation` (the store's identity and the
+    /// expected account) makes keys unique per installation: a rebuilt store, or staging and
+    /// production watching the same estate, never reuse a key a receiver has already seen.
+    public static func alert(
+        check: CheckID, resource: String, episode: Int, kind: String, installation: String = ""
+    ) -> String {
+        of((installation.isEmpty ? [] : [installation]) + [check.rawValue, resource, "\(episode)", kind])
     }
 
     /// The key of a message grouping several notifications: a function of their keys only.

@@ -8,10 +8,14 @@ import MnemondStore
 public struct AlertPipeline: Sendable {
     public var rules: AlertRules
     public var outbox: OutboxStage
+    /// The AWS account the estate lives in (the policy's expected account): with the store's
+    /// installation identity, it makes idempotency keys unique per installation.
+    public var account: String
 
-    public init(rules: AlertRules, channels: [String]) {
+    public init(rules: AlertRules, channels: [String], account: String = "") {
         self.rules = rules
         self.outbox = OutboxStage(channels: channels)
+        self.account = account
     }
 
     /// What one cycle decided, for logs and tests.
@@ -23,21 +27,37 @@ public struct AlertPipeline: Sendable {
         public var silenced: [AlertLogEntry]
     }
 
-    public func plan(findings: [Finding], previous: [AlertRecord], silences: [Silence], now: Date) -> Plan {
+    /// `unchanged`: the checks whose evidence was not collected anew this cycle (their family did
+    /// not run); their findings are re-evaluations that do not advance `for: N`. `installation`:
+    /// the store's identity, part of every idempotency key.
+    public func plan(
+        findings: [Finding], previous: [AlertRecord], silences: [Silence], now: Date,
+        unchanged: Set<CheckID> = [], installation: String = ""
+    ) -> Plan {
         // The store keeps milliseconds: decide on the same grid, so that a record read back after
         // a restart compares exactly as the one in memory did (4 h after is 4 h, not 4 h − 0.4 ms).
         let now = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded() / 1000)
         let known = Dictionary(previous.map { ("\($0.check)\u{1F}\($0.resource)", $0) }) { a, _ in a }
         let silenceStage = SilenceStage(silences: silences)
-        let dedup = DedupStage(rules: rules)
+        let scope = installation.isEmpty && account.isEmpty ? "" : "\(installation)/\(account)"
+        let dedup = DedupStage(rules: rules, installation: scope)
         var records: [AlertRecord] = []
         var log: [AlertLogEntry] = []
         var silenced: [AlertLogEntry] = []
         var reasons: [String] = []
         var items: [(index: Int, item: AlertItem, decision: DedupStage.Decision)] = []
-        for finding in findings {
-            let transition = AlertStateMachine.next(
-                known["\(finding.check)\u{1F}\(finding.resource)"], finding: finding, rules: rules, now: now)
+        // Alerts no check reports any more (their resource left the config) resolve: nothing will
+        // ever evaluate them again, and an alert that can never clear would fire forever.
+        let reported = Set(findings.map { "\($0.check)\u{1F}\($0.resource)" })
+        let transitions =
+            findings.map {
+                AlertStateMachine.next(
+                    known["\($0.check)\u{1F}\($0.resource)"], finding: $0, rules: rules, now: now,
+                    fresh: !unchanged.contains($0.check))
+            }
+            + previous.filter { $0.phase != .inactive && !reported.contains("\($0.check)\u{1F}\($0.resource)") }
+            .map { AlertStateMachine.removed($0, now: now) }
+        for transition in transitions {
             var record = transition.record
             let (decision, quiet) = dedup.needsUpdate(record, now: now)
             var reason = "\(record.check)/\(record.resource): \(transition.reason)"
@@ -77,10 +97,15 @@ public struct AlertPipeline: Sendable {
 
     /// Loads the alert states and silences, plans, and commits states, decisions and outbox rows
     /// in one transaction.
-    public func run(findings: [Finding], store: Store, now: Date) async throws(StoreError) -> Plan {
+    public func run(
+        findings: [Finding], store: Store, now: Date, unchanged: Set<CheckID> = []
+    ) async throws(StoreError) -> Plan {
         let previous = try await store.alertRecords()
         let silences = try await store.silences(activeAt: now)
-        let plan = plan(findings: findings, previous: previous, silences: silences, now: now)
+        let installation = try await store.installationID()
+        let plan = plan(
+            findings: findings, previous: previous, silences: silences, now: now, unchanged: unchanged,
+            installation: installation)
         try await store.commitAlerts(plan.commit)
         return plan
     }

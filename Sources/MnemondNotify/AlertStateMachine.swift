@@ -12,8 +12,14 @@ public enum AlertStateMachine {
         public var reason: String
     }
 
-    public static func next(_ previous: AlertRecord?, finding: Finding, rules: AlertRules, now: Date) -> Transition {
+    /// `fresh`: whether the finding rests on evidence collected anew this cycle (its check
+    /// family ran). `for: N` counts fresh evidence, not re-evaluations: a re-evaluation of the
+    /// same sample (because another family's cycle ran) keeps the consecutive count where it is.
+    public static func next(
+        _ previous: AlertRecord?, finding: Finding, rules: AlertRules, now: Date, fresh: Bool = true
+    ) -> Transition {
         var r = previous ?? AlertRecord(check: finding.check, resource: finding.resource, at: now)
+        let step = fresh ? 1 : 0
         // An accepted risk counts as OK: it is shown in status, it never pages.
         let state = finding.effectiveState
         let wasKnown = r.lastKnownState
@@ -29,15 +35,15 @@ public enum AlertStateMachine {
         case .ok:
             return cleared(r, finding: finding, rules: rules, now: now)
         case .warning, .critical:
-            r.failingCount += 1
+            r.failingCount += step
             r.badSince = r.badSince ?? now
             r.unknownSince = nil
             r.unknownCount = 0
             r.severity = state
             take(finding, into: &r)
-            return failing(r, rules: rules, now: now, byUnknown: false)
+            return failing(r, rules: rules, now: now, byUnknown: false, fresh: fresh)
         case .unknown:
-            r.unknownCount += 1
+            r.unknownCount += step
             r.unknownSince = r.unknownSince ?? now
             r.badSince = r.badSince ?? now
             // A blind spot does not replace what is known: a firing critical stays critical.
@@ -52,8 +58,34 @@ public enum AlertStateMachine {
                 r.severity = .unknown
                 take(finding, into: &r)
             }
-            return failing(r, rules: rules, now: now, byUnknown: true)
+            return failing(r, rules: rules, now: now, byUnknown: true, fresh: fresh)
         }
+    }
+
+    /// An alert whose check no longer reports its resource: the resource was removed from the
+    /// config (or a reload made it smaller). Nothing will ever evaluate it again, so a firing
+    /// alert resolves — with a resolve notice that says why — and a pending one is dropped.
+    public static func removed(_ record: AlertRecord, now: Date) -> Transition {
+        var r = record
+        let wasFiring = r.phase == .firing
+        r.phase = .inactive
+        r.failingCount = 0
+        r.unknownCount = 0
+        r.badSince = nil
+        r.unknownSince = nil
+        r.heldFlapping = false
+        r.flapAnnounced = false
+        r.flips = []
+        r.lastEvaluated = now
+        guard wasFiring else {
+            r.severity = .ok
+            return Transition(record: r, reason: "no longer configured: dropped while pending")
+        }
+        r.resolvedAt = now
+        r.severity = .ok
+        r.found = nil
+        r.message = "\(r.resource): no longer configured — \(r.check) no longer evaluates it; the alert is resolved"
+        return Transition(record: r, reason: "resolved: no longer configured")
     }
 
     private static func cleared(_ record: AlertRecord, finding: Finding, rules: AlertRules, now: Date) -> Transition {
@@ -99,7 +131,9 @@ public enum AlertStateMachine {
         }
     }
 
-    private static func failing(_ record: AlertRecord, rules: AlertRules, now: Date, byUnknown: Bool) -> Transition {
+    private static func failing(
+        _ record: AlertRecord, rules: AlertRules, now: Date, byUnknown: Bool, fresh: Bool
+    ) -> Transition {
         var r = record
         switch r.phase {
         case .firing:
@@ -117,7 +151,8 @@ public enum AlertStateMachine {
                     byUnknown && r.failingCount == 0
                     ? "UNKNOWN \(r.unknownCount) evaluation\(r.unknownCount == 1 ? "" : "s") since \(r.unknownSince.map(iso) ?? "?"), fires after \(unknown.forRule)"
                     : "\(r.severity) \(r.failingCount) evaluation\(r.failingCount == 1 ? "" : "s"), fires after \(known.forRule)"
-                return Transition(record: r, reason: "pending: \(progress)")
+                let unchanged = fresh ? "" : " (evidence unchanged since its last collection)"
+                return Transition(record: r, reason: "pending: \(progress)\(unchanged)")
             }
             if !knownDue { r.severity = .unknown }
             r.phase = .firing

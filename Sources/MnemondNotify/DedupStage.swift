@@ -8,8 +8,13 @@ import MnemondStore
 /// a notified episode that cleared is resolved once.
 public struct DedupStage: Sendable {
     public var rules: AlertRules
+    /// The installation's identity and expected account, part of every key (see `IdempotencyKey.alert`).
+    public var installation: String
 
-    public init(rules: AlertRules) { self.rules = rules }
+    public init(rules: AlertRules, installation: String = "") {
+        self.rules = rules
+        self.installation = installation
+    }
 
     public struct Decision: Sendable, Equatable {
         public var kind: NotificationKind
@@ -29,7 +34,8 @@ public struct DedupStage: Sendable {
             return Decision(
                 kind: kind, label: label,
                 idempotencyKey: IdempotencyKey.alert(
-                    check: r.check, resource: r.resource, episode: r.episode, kind: label),
+                    check: r.check, resource: r.resource, episode: r.episode, kind: label,
+                    installation: installation),
                 reason: reason, number: number)
         }
         switch r.phase {

@@ -26,18 +26,38 @@ public struct SNSPublication: Sendable, Equatable {
 }
 
 public enum SNSRenderer {
+    /// SNS Publish accepts at most 256 KB (262,144 bytes) of message, subject and attributes
+    /// together; MessageStructure=json repeats the text per protocol, so a publication is measured
+    /// whole. A little is kept back for the attributes' type names and the JSON's own growth.
+    public static let publishLimit = 262_144 - 2_048
+
+    /// The publication of a message, cut to fit `publishLimit`: the worst items first, then one
+    /// overflow line (`…and 41 more — `mnemond status``) in the text and `omitted` in the document.
     public static func publication(_ message: AlertMessage) -> SNSPublication {
         let subject = TextRenderer.subject(message)
-        let text = TextRenderer.body(message)
-        let json = document(message, subject: subject, text: text)
-        let structure: [String: String] = [
-            "default": text, "email": text, "email-json": json, "http": json, "https": json, "sqs": json,
-            "lambda": json,
-        ]
-        let body =
-            (try? JSONSerialization.data(withJSONObject: structure, options: [.sortedKeys]))
-            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return SNSPublication(subject: subject, message: body, attributes: attributes(message))
+        let attributes = attributes(message)
+        func render(_ shown: Int) -> SNSPublication {
+            let text = TextRenderer.body(message, showing: shown)
+            let json = document(message, subject: subject, text: text, showing: shown)
+            let structure: [String: String] = [
+                "default": text, "email": text, "email-json": json, "http": json, "https": json, "sqs": json,
+                "lambda": json,
+            ]
+            let body =
+                (try? JSONSerialization.data(withJSONObject: structure, options: [.sortedKeys]))
+                .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            return SNSPublication(subject: subject, message: body, attributes: attributes)
+        }
+        let count = message.items.count
+        let shown = Fitting.largestPrefix(count) { size(render($0)) <= publishLimit }
+        return render(shown)
+    }
+
+    /// What SNS counts against its 256 KB: message, subject, and every attribute's name, data type
+    /// and value, in UTF-8 bytes.
+    public static func size(_ publication: SNSPublication) -> Int {
+        publication.message.utf8.count + publication.subject.utf8.count
+            + publication.attributes.reduce(0) { $0 + $1.key.utf8.count + "String".utf8.count + $1.value.utf8.count }
     }
 
     /// The weekly report's summary: plain text to the topic its row names, tagged `kind=weekly-report`.
@@ -65,15 +85,16 @@ public enum SNSRenderer {
         }
         return [
             "severity": message.isTest ? "TEST" : message.severity.description,
-            "check": distinct(message.items.map(\.check.rawValue)),
-            "resource": distinct(message.items.map(\.resource)),
+            // Bounded, so 300 grouped resources cannot crowd out the message itself.
+            "check": Fitting.clip(distinct(message.items.map(\.check.rawValue)), to: 2048),
+            "resource": Fitting.clip(distinct(message.items.map(\.resource)), to: 2048),
             "kind": kind,
             "idempotency_key": message.idempotencyKey,
         ]
     }
 
     /// The machine-readable document for https/SQS/Lambda subscribers.
-    static func document(_ message: AlertMessage, subject: String, text: String) -> String {
+    static func document(_ message: AlertMessage, subject: String, text: String, showing: Int? = nil) -> String {
         struct Document: Encodable {
             var source = "mnemond"
             var test: Bool
@@ -83,8 +104,10 @@ public enum SNSRenderer {
             var text: String
             var createdAt: Date
             var alerts: [AlertItem]
+            /// How many alerts did not fit the Publish (nil: none); `mnemond status` has them all.
+            var omitted: Int?
             enum CodingKeys: String, CodingKey {
-                case source, test, severity, subject, text, alerts
+                case source, test, severity, subject, text, alerts, omitted
                 case idempotencyKey = "idempotency_key"
                 case createdAt = "created_at"
             }
@@ -93,10 +116,12 @@ public enum SNSRenderer {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         encoder.keyEncodingStrategy = .convertToSnakeCase
+        let shown = min(showing ?? message.items.count, message.items.count)
         let doc = Document(
             test: message.isTest, idempotencyKey: message.idempotencyKey,
             severity: message.isTest ? "TEST" : message.severity.description, subject: subject, text: text,
-            createdAt: message.createdAt, alerts: message.items)
+            createdAt: message.createdAt, alerts: message.items.prefix(shown).map(Fitting.clipped),
+            omitted: shown < message.items.count ? message.items.count - shown : nil)
         return String(decoding: (try? encoder.encode(doc)) ?? Data("{}".utf8), as: UTF8.self)
     }
 }

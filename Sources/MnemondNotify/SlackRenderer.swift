@@ -4,7 +4,13 @@ import MnemondModel
 /// Slack incoming-webhook payloads in Block Kit. The severity colour is the attachment bar around
 /// the blocks (Block Kit alone has no colour); `text` is the notification fallback.
 public enum SlackRenderer {
-    /// Slack accepts 50 blocks per message; each alert takes up to five.
+    /// Slack rejects a message of more than 50 blocks, a section text over 3000 characters, a
+    /// field over 2000 and a header over 150; each alert takes up to six blocks.
+    public static let maxBlocks = 50
+    public static let sectionLimit = 3000
+    public static let fieldLimit = 2000
+    public static let headerLimit = 150
+    /// At most this many alerts in one message, however small: a page is read, not scrolled.
     static let maxItems = 8
 
     public static func payload(_ message: AlertMessage) -> Data {
@@ -13,7 +19,9 @@ public enum SlackRenderer {
         blocks.append(
             [
                 "type": "header",
-                "text": ["type": "plain_text", "text": String(headerText(message).prefix(150)), "emoji": true],
+                "text": [
+                    "type": "plain_text", "text": Fitting.clip(headerText(message), to: headerLimit), "emoji": true,
+                ],
             ])
         if message.isTest {
             blocks.append(
@@ -21,11 +29,18 @@ public enum SlackRenderer {
                     "*This is a test of mnemond's alert delivery. No action is needed.*\n"
                         + message.items.map { escape($0.message) }.joined(separator: "\n")))
         }
+        // Worst first (see Grouping) while the blocks last, keeping room for the overflow line and
+        // the closing context block.
+        var shown = 0
         for item in message.items.prefix(message.isTest ? 0 : maxItems) {
-            blocks += itemBlocks(item, message: message)
+            let more = itemBlocks(Fitting.clipped(item), message: message)
+            let isLast = shown + 1 == message.items.count
+            guard blocks.count + more.count + (isLast ? 0 : 1) + 1 <= maxBlocks else { break }
+            blocks += more
+            shown += 1
         }
-        if !message.isTest, message.items.count > maxItems {
-            blocks.append(section("…and \(message.items.count - maxItems) more (see `mnemond status`)."))
+        if !message.isTest, shown < message.items.count {
+            blocks.append(section(Fitting.overflowLine(message.items.count - shown)))
         }
         blocks.append(
             [
@@ -56,12 +71,8 @@ public enum SlackRenderer {
             return "\(emoji(item)) \(label) — \(item.check) on \(item.resource)"
         }
         let firing = message.firing.count
-        let resolved = message.resolved.count
-        var parts: [String] = []
-        if firing > 0 { parts.append("\(firing) firing") }
-        if resolved > 0 { parts.append("\(resolved) resolved") }
         let lead = firing > 0 ? emoji(severity: message.severity) : ":white_check_mark:"
-        return "\(lead) \(firing > 0 ? "\(message.severity)" : "RESOLVED") — \(parts.joined(separator: ", "))"
+        return "\(lead) \(firing > 0 ? "\(message.severity)" : "RESOLVED") — \(Grouping.counts(message))"
     }
 
     static func itemBlocks(_ item: AlertItem, message: AlertMessage) -> [[String: Any]] {
@@ -87,7 +98,8 @@ public enum SlackRenderer {
                 "*Since*\n\(TextRenderer.timestamp(since)) (\(TextRenderer.span(from: since, to: message.createdAt)))")
         }
         if let guide = item.guide { fields.append("*Guide*\n\(escape(guide))") }
-        blocks.append(["type": "section", "fields": fields.map { ["type": "mrkdwn", "text": $0] }])
+        blocks.append(
+            ["type": "section", "fields": fields.map { ["type": "mrkdwn", "text": Fitting.clip($0, to: fieldLimit)] }])
         if let flapping = item.flapping, item.kind != .resolved {
             blocks.append(section(":warning: *Flapping:* \(escape(flapping))"))
         }
@@ -102,7 +114,7 @@ public enum SlackRenderer {
     }
 
     static func section(_ text: String) -> [String: Any] {
-        ["type": "section", "text": ["type": "mrkdwn", "text": String(text.prefix(3000))]]
+        ["type": "section", "text": ["type": "mrkdwn", "text": Fitting.clip(text, to: sectionLimit)]]
     }
 
     static func emoji(_ item: AlertItem) -> String {

@@ -72,8 +72,9 @@ public enum TextRenderer {
         return String(ascii.prefix(subjectLimit - 3)) + "..."
     }
 
-    /// The plain-text body, readable in an e-mail client.
-    public static func body(_ message: AlertMessage) -> String {
+    /// The plain-text body, readable in an e-mail client: every item, or the first `showing`
+    /// (worst first) and an overflow line. Item texts are cut to `Fitting.itemTextLimit`.
+    public static func body(_ message: AlertMessage, showing: Int? = nil) -> String {
         var lines: [String] = []
         if message.isTest {
             lines.append("THIS IS A TEST of mnemond's alert delivery. No action is needed.")
@@ -86,12 +87,10 @@ public enum TextRenderer {
             lines.append("Sent \(timestamp(message.createdAt)). Idempotency key: \(message.idempotencyKey)")
             return lines.joined(separator: "\n") + "\n"
         }
-        var counts: [String] = []
-        if !message.firing.isEmpty { counts.append("\(message.firing.count) firing") }
-        if !message.resolved.isEmpty { counts.append("\(message.resolved.count) resolved") }
         lines.append(
-            "mnemond: \(counts.joined(separator: ", ")) — can we still recover what the backup guide promises?")
-        for item in message.items {
+            "mnemond: \(Grouping.counts(message)) — can we still recover what the backup guide promises?")
+        let shown = min(showing ?? message.items.count, message.items.count)
+        for item in message.items.prefix(shown).map(Fitting.clipped) {
             lines.append("")
             let label =
                 item.kind == .resolved
@@ -119,6 +118,10 @@ public enum TextRenderer {
             lines.append(
                 "  key:       \(item.idempotencyKey) (episode \(item.episode)\(item.repeatNumber.map { ", notice \($0)" } ?? ""))"
             )
+        }
+        if shown < message.items.count {
+            lines.append("")
+            lines.append(Fitting.overflowLine(message.items.count - shown))
         }
         lines.append("")
         lines.append(

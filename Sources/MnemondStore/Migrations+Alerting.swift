@@ -94,4 +94,25 @@ extension Migrations {
                     """)
         }
     }
+
+    /// The installation's identity: one random UUID, created with the store (and given to an
+    /// existing store on upgrade), that goes into every alert's idempotency key, so a receiver
+    /// that de-duplicates by key never drops a page from a rebuilt store or another installation.
+    static func registerInstallation(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("alerting-v2-installation") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE installation (
+                        id TEXT NOT NULL,                 -- random UUID (version 4), never changed
+                        created_at INTEGER NOT NULL
+                    );
+                    INSERT INTO installation (id, created_at)
+                    SELECT lower(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-'
+                            || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(h, 18, 3) || '-'
+                            || substr(h, 21, 12)),
+                        CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
+                    FROM (SELECT hex(randomblob(16)) AS h);
+                    """)
+        }
+    }
 }

@@ -12,6 +12,7 @@ enum Migrations {
         registerReport(&migrator)
         registerOutbox(&migrator)
         registerKnownState(&migrator)
+        registerInstallation(&migrator)
         return migrator
     }
 

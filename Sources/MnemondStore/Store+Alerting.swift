@@ -354,14 +354,7 @@ extension Store {
                 try Row.fetchAll(
                     db, sql: "SELECT * FROM alert_log WHERE check_id = ? AND resource = ? ORDER BY id",
                     arguments: [check.rawValue, resource]
-                ).map { row in
-                    AlertLogEntry(
-                        time: Date(millis: row["ts"]), check: CheckID(rawValue: row["check_id"]),
-                        resource: row["resource"], episode: row["episode"], kind: row["kind"],
-                        severity: CheckState(rawValue: row["severity"]) ?? .unknown,
-                        idempotencyKey: row["idempotency_key"], groupKey: row["group_key"],
-                        silencedBy: row["silenced_by"], reason: row["reason"])
-                }
+                ).map(AlertLogEntry.init(row:))
             }
         } catch {
             throw StoreError(path: path, operation: "read alert log", message: "\(error)")
@@ -585,6 +578,107 @@ extension Store {
             }
         } catch {
             throw StoreError(path: path, operation: "remove silence \(id)", message: "\(error)")
+        }
+    }
+}
+
+extension AlertLogEntry {
+    init(row: Row) {
+        self.init(
+            time: Date(millis: row["ts"]), check: CheckID(rawValue: row["check_id"]),
+            resource: row["resource"], episode: row["episode"], kind: row["kind"],
+            severity: CheckState(rawValue: row["severity"]) ?? .unknown,
+            idempotencyKey: row["idempotency_key"], groupKey: row["group_key"],
+            silencedBy: row["silenced_by"], reason: row["reason"])
+    }
+}
+
+// MARK: Installation identity
+
+extension Store {
+    /// The identity created with this store (see `Migrations.registerInstallation`): part of every
+    /// alert's idempotency key. Stable for the life of the store file, different for every store.
+    public func installationID() async throws(StoreError) -> String {
+        do {
+            return try await pool.read { db in
+                try String.fetchOne(db, sql: "SELECT id FROM installation LIMIT 1") ?? ""
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read installation identity", message: "\(error)")
+        }
+    }
+}
+
+// MARK: Alerts in status
+
+/// One firing or pending alert as `mnemond status` shows it: where it is, since when, what was
+/// last said about it, and how far each channel got with that notification.
+public struct AlertStatus: Sendable, Equatable {
+    public var record: AlertRecord
+    /// The newest notification queued about this alert (`firing`, `repeat-2`, …), nil: none yet.
+    public var lastNotification: AlertLogEntry?
+    /// Per channel, the outbox row of the message that carried `lastNotification`.
+    public var deliveries: [Delivery]
+
+    public struct Delivery: Sendable, Equatable {
+        public var channel: String
+        public var state: State
+        public var attempts: Int
+        public var lastError: String?
+        /// When it was delivered, dead-lettered, or is next tried.
+        public var at: Date
+
+        public enum State: String, Sendable, Equatable {
+            case delivered, pending
+            case deadLettered = "dead_lettered"
+        }
+    }
+}
+
+extension Store {
+    /// Every alert that is firing or pending, worst first, with its last notification and the
+    /// delivery state of that notification per channel — in one read.
+    public func alertStatuses() async throws(StoreError) -> [AlertStatus] {
+        do {
+            return try await pool.read { db in
+                let records = try Row.fetchAll(
+                    db, sql: "SELECT * FROM alert_state WHERE phase != 'inactive' ORDER BY check_id, resource"
+                ).map(AlertRecord.init)
+                return try records.map { record in
+                    let entry = try Row.fetchOne(
+                        db,
+                        sql: """
+                            SELECT * FROM alert_log
+                            WHERE check_id = ? AND resource = ? AND silenced_by IS NULL AND group_key IS NOT NULL
+                            ORDER BY ts DESC, id DESC LIMIT 1
+                            """,
+                        arguments: [record.check.rawValue, record.resource]
+                    ).map(AlertLogEntry.init(row:))
+                    var deliveries: [AlertStatus.Delivery] = []
+                    if let key = entry?.groupKey {
+                        deliveries = try Row.fetchAll(
+                            db, sql: "SELECT * FROM outbox WHERE idempotency_key = ? ORDER BY channel",
+                            arguments: [key]
+                        ).map(OutboxRow.init).map { row in
+                            let state: AlertStatus.Delivery.State =
+                                row.deliveredAt != nil
+                                ? .delivered : row.deadLetteredAt != nil ? .deadLettered : .pending
+                            return AlertStatus.Delivery(
+                                channel: row.channel, state: state, attempts: row.attempts, lastError: row.lastError,
+                                at: row.deliveredAt ?? row.deadLetteredAt ?? row.nextAttemptAt)
+                        }
+                    }
+                    return AlertStatus(record: record, lastNotification: entry, deliveries: deliveries)
+                }
+                .sorted { a, b in
+                    func key(_ r: AlertRecord) -> (Int, Int, CheckID, String) {
+                        (r.phase == .firing ? 0 : 1, -r.severity.badness, r.check, r.resource)
+                    }
+                    return key(a.record) < key(b.record)
+                }
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read alert statuses", message: "\(error)")
         }
     }
 }

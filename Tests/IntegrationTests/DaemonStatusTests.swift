@@ -157,7 +157,7 @@ import Testing
             Set(document.keys) == [
                 "schema", "state", "exit_code", "headline", "evaluated_at", "stale", "stale_after_seconds",
                 "last_cycle",
-                "findings", "silences", "notifications",
+                "findings", "silences", "notifications", "alerts",
             ])
         #expect(document["schema"] as? Int == 1)
         #expect(document["state"] as? String == "CRITICAL")

@@ -67,7 +67,7 @@ import Testing
     @Test func thePlainTextBodyCarriesEveryField() {
         let body = TextRenderer.body(Self.message([Self.firing, Self.resolved]))
         let expected = """
-            mnemond: 1 firing, 1 resolved — can we still recover what the backup guide promises?
+            mnemond: 1 critical, 1 resolved — can we still recover what the backup guide promises?
 
             CRITICAL FIRING: s3.lifecycle.noncurrent on mne-vault-replica
               what:      mne-vault-replica: noncurrent versions expire after 15 d; guide requires 180 d (Phase 2B) — versions older than 15 d are unrecoverable
