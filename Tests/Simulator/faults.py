@@ -492,7 +492,9 @@ def _vault_key_policy_drops_backup_role(ctx: Context) -> None:
 def _vault_key_disabled(ctx: Context) -> None:
     """The KMS key of eks-mnemonica-prod-vault (eu-west-1) is Disabled: no restore from
     the primary vault can decrypt. Seen by recovery_path.vault_key (critical)."""
-    ctx.sim.client("kms", PRIMARY).disable_key(KeyId=estate.vault_key_arn(ctx.sim, PRIMARY, estate.VAULT))
+    # moto's DisableKey/ScheduleKeyDeletion take the key ID only (AWS also accepts the ARN).
+    key_id = estate.vault_key_arn(ctx.sim, PRIMARY, estate.VAULT).rsplit("/", 1)[-1]
+    ctx.sim.client("kms", PRIMARY).disable_key(KeyId=key_id)
 
 
 @fault("dr-vault-key-pending-deletion")
@@ -500,9 +502,8 @@ def _dr_vault_key_pending_deletion(ctx: Context) -> None:
     """The KMS key of eks-mnemonica-prod-vault-dr (eu-west-3) is scheduled for deletion
     in 7 days: every DR copy becomes unreadable then. Seen by recovery_path.vault_key
     (critical, with the deletion date)."""
-    ctx.sim.client("kms", DR).schedule_key_deletion(
-        KeyId=estate.vault_key_arn(ctx.sim, DR, estate.DR_VAULT), PendingWindowInDays=7
-    )
+    key_id = estate.vault_key_arn(ctx.sim, DR, estate.DR_VAULT).rsplit("/", 1)[-1]
+    ctx.sim.client("kms", DR).schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
 
 
 @fault("backup-role-trust-changed")
