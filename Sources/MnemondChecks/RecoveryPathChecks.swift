@@ -16,7 +16,8 @@ public enum RecoveryPathChecks {
         "kms:DescribeKey", "kms:ReEncryptFrom", "kms:ReEncryptTo",
     ]
     public static let backupManagedPolicy = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
-    public static let restoreManagedPolicy = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
+    public static let restoreManagedPolicy =
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
 
     // MARK: - Vault keys
 
@@ -52,26 +53,34 @@ public enum RecoveryPathChecks {
         }
         guard v.vaultARN != nil else {
             return finding(
-                .critical, "the vault does not exist: nothing can be copied into or restored from it", found: "no vault",
-                runbook: "Guide Phase 6: aws backup create-backup-vault --backup-vault-name \(v.vault) --encryption-key-arn KEY_ARN --region \(v.region)")
+                .critical, "the vault does not exist: nothing can be copied into or restored from it",
+                found: "no vault",
+                runbook:
+                    "Guide Phase 6: aws backup create-backup-vault --backup-vault-name \(v.vault) --encryption-key-arn KEY_ARN --region \(v.region)"
+            )
         }
         guard let keyARN = v.encryptionKeyARN, let key = v.key else {
-            return finding(.ok, "encrypted with AWS Backup's default key (aws/backup), managed by AWS: nothing to check", found: "AWS managed key")
+            return finding(
+                .ok, "encrypted with AWS Backup's default key (aws/backup), managed by AWS: nothing to check",
+                found: "AWS managed key")
         }
         let runbookKey = "--key-id \(keyARN) --region \(key.region ?? v.region)"
         guard key.exists else {
             return finding(
-                .critical, "its key \(keyARN) does not exist: its recovery points cannot be decrypted", found: "key missing")
+                .critical, "its key \(keyARN) does not exist: its recovery points cannot be decrypted",
+                found: "key missing")
         }
         if key.keyManager == "AWS" {
-            return finding(.ok, "encrypted with the AWS managed key \(keyARN): nothing to check", found: "AWS managed key")
+            return finding(
+                .ok, "encrypted with the AWS managed key \(keyARN): nothing to check", found: "AWS managed key")
         }
         if key.keyState == "PendingDeletion" {
             let when = key.deletionDate.map { " on \(utcMinute($0))" } ?? ""
             return finding(
                 .critical,
                 "its key \(keyARN) is scheduled for deletion\(when): every recovery point in the vault becomes unreadable then",
-                found: "PendingDeletion\(when)", runbook: "aws kms cancel-key-deletion \(runbookKey) && aws kms enable-key \(runbookKey)")
+                found: "PendingDeletion\(when)",
+                runbook: "aws kms cancel-key-deletion \(runbookKey) && aws kms enable-key \(runbookKey)")
         }
         if !key.enabled || (key.keyState ?? "Enabled") != "Enabled" {
             let state = key.keyState ?? "Disabled"
@@ -81,7 +90,8 @@ public enum RecoveryPathChecks {
         }
         if let keyRegion = key.region, keyRegion != v.region {
             return finding(
-                .critical, "its key \(keyARN) lives in \(keyRegion), not in the vault's region", found: "key in \(keyRegion)")
+                .critical, "its key \(keyARN) lives in \(keyRegion), not in the vault's region",
+                found: "key in \(keyRegion)")
         }
         let statements = key.policy ?? []
         var missing: [String] = []
@@ -96,10 +106,12 @@ public enum RecoveryPathChecks {
                 .critical, "the key policy of \(keyARN) does not allow it: \(missing.joined(separator: "; "))",
                 found: missing.joined(separator: "; "),
                 runbook: "aws kms put-key-policy \(runbookKey) --policy-name default --policy file://key-policy.json "
-                    + "(allow the role kms:Decrypt, kms:GenerateDataKey*, kms:CreateGrant, kms:DescribeKey, kms:ReEncrypt*)")
+                    + "(allow the role kms:Decrypt, kms:GenerateDataKey*, kms:CreateGrant, kms:DescribeKey, kms:ReEncrypt*)"
+            )
         }
         return finding(
-            .ok, "key \(keyARN) is Enabled and its policy lets \(roles.map(RecoveryPathPolicy.roleName).joined(separator: ", ")) copy and restore",
+            .ok,
+            "key \(keyARN) is Enabled and its policy lets \(roles.map(RecoveryPathPolicy.roleName).joined(separator: ", ")) copy and restore",
             found: "as promised")
     }
 
@@ -134,7 +146,8 @@ public enum RecoveryPathChecks {
     /// statements allowing the same RDS snapshot and restore actions.
     public static let serviceRole = Check(
         id: "recovery_path.service_role",
-        promise: "The selection's and the restore commands' roles exist, trust AWS Backup and carry its backup/restore policies"
+        promise:
+            "The selection's and the restore commands' roles exist, trust AWS Backup and carry its backup/restore policies"
     ) { policy, observations, _, _ in
         guard let backup = policy.backup, let recovery = policy.recoveryPath else { return [] }
         let id: CheckID = "recovery_path.service_role"
@@ -169,7 +182,8 @@ public enum RecoveryPathChecks {
         guard role.exists else {
             return finding(
                 .critical, "the role does not exist; \(uses) run as it", found: "missing",
-                runbook: "aws iam create-role --role-name \(role.name) --path /service-role/ --assume-role-policy-document "
+                runbook:
+                    "aws iam create-role --role-name \(role.name) --path /service-role/ --assume-role-policy-document "
                     + "file://backup-trust.json, then attach AWSBackupServiceRolePolicyForBackup and ...ForRestores")
         }
         let trusted = role.trust.contains { s in
@@ -181,16 +195,25 @@ public enum RecoveryPathChecks {
                 .critical,
                 "its trust policy does not let backup.amazonaws.com assume it (trusts \(others.isEmpty ? "nobody" : others.joined(separator: ", "))); \(uses) fail",
                 found: "trusts \(others.joined(separator: ", "))",
-                runbook: "aws iam update-assume-role-policy --role-name \(role.name) --policy-document file://backup-trust.json "
+                runbook:
+                    "aws iam update-assume-role-policy --role-name \(role.name) --policy-document file://backup-trust.json "
                     + "(Principal {\"Service\": \"backup.amazonaws.com\"}, Action sts:AssumeRole)")
         }
-        let account = backup.resourceARN.split(separator: ":", omittingEmptySubsequences: false).dropFirst(4).first.map(String.init) ?? "*"
+        let account =
+            backup.resourceARN.split(separator: ":", omittingEmptySubsequences: false).dropFirst(4).first.map(
+                String.init) ?? "*"
         var lacking: [String] = []
-        if forBackup, !carries(role, backupManagedPolicy, equivalent: ["rds:CreateDBSnapshot", "rds:CopyDBSnapshot"], on: backup.resourceARN) {
+        if forBackup,
+            !carries(
+                role, backupManagedPolicy, equivalent: ["rds:CreateDBSnapshot", "rds:CopyDBSnapshot"],
+                on: backup.resourceARN)
+        {
             lacking.append("AWSBackupServiceRolePolicyForBackup")
         }
         let restored = "arn:aws:rds:\(backup.drRegion):\(account):db:\(recovery.drInstance)"
-        if forRestore, !carries(role, restoreManagedPolicy, equivalent: ["rds:RestoreDBInstanceFromDBSnapshot"], on: restored) {
+        if forRestore,
+            !carries(role, restoreManagedPolicy, equivalent: ["rds:RestoreDBInstanceFromDBSnapshot"], on: restored)
+        {
             lacking.append("AWSBackupServiceRolePolicyForRestores")
         }
         if !lacking.isEmpty {
@@ -208,7 +231,9 @@ public enum RecoveryPathChecks {
 
     /// The managed policy is attached, or inline statements allow the same actions (a sample of
     /// the managed policy's RDS actions, evaluated on the resource the guide's commands touch).
-    static func carries(_ role: ServiceRoleObservation, _ managed: String, equivalent: [String], on resource: String) -> Bool {
+    static func carries(_ role: ServiceRoleObservation, _ managed: String, equivalent: [String], on resource: String)
+        -> Bool
+    {
         role.attachedPolicies.contains(managed)
             || equivalent.allSatisfy { IAMChecks.allows(role.inlineStatements, $0, resource) }
     }
@@ -220,7 +245,8 @@ public enum RecoveryPathChecks {
     /// must name the vault's real ARN. (Whether a copy action exists at all is `backup.plan`'s.)
     public static let copy = Check(
         id: "recovery_path.copy",
-        promise: "The DR vault accepts the plan's copies: its access policy denies no copy, the copy action names its ARN"
+        promise:
+            "The DR vault accepts the plan's copies: its access policy denies no copy, the copy action names its ARN"
     ) { policy, observations, _, _ in
         guard let backup = policy.backup, policy.recoveryPath != nil else { return [] }
         let id: CheckID = "recovery_path.copy"
@@ -252,7 +278,8 @@ public enum RecoveryPathChecks {
         let vault = backup.drVault
         let principals = Set(["*", account, "arn:aws:iam::\(account):root"] + roles)
         let denies = (accessPolicy ?? []).filter { s in
-            s.effect == "Deny" && covers(s, "backup:CopyIntoBackupVault") && s.principals.contains { principals.contains($0) }
+            s.effect == "Deny" && covers(s, "backup:CopyIntoBackupVault")
+                && s.principals.contains { principals.contains($0) }
         }
         let runbook =
             "aws backup get-backup-vault-access-policy --backup-vault-name \(vault) --region \(backup.drRegion), remove the Deny "
@@ -279,15 +306,20 @@ public enum RecoveryPathChecks {
         guard let drVaultARN else {
             return finding(
                 .critical, "the DR vault does not exist: the plan's copies have nowhere to land", found: "no vault",
-                runbook: "Guide Phase 6: aws backup create-backup-vault --backup-vault-name \(vault) --region \(backup.drRegion)")
+                runbook:
+                    "Guide Phase 6: aws backup create-backup-vault --backup-vault-name \(vault) --region \(backup.drRegion)"
+            )
         }
         do {
             let named = copyTargets.filter { BackupChecks.resourceName($0) == vault }
             if !named.isEmpty, !named.contains(drVaultARN) {
                 return finding(
-                    .critical, "the plan's copy action targets \(named.joined(separator: ", ")), but the vault's ARN is \(drVaultARN)",
+                    .critical,
+                    "the plan's copy action targets \(named.joined(separator: ", ")), but the vault's ARN is \(drVaultARN)",
                     found: "copy to \(named.joined(separator: ", "))",
-                    runbook: "Guide Phase 6 Step 6.2: set CopyActions[].DestinationBackupVaultArn to \(drVaultARN) and update-backup-plan")
+                    runbook:
+                        "Guide Phase 6 Step 6.2: set CopyActions[].DestinationBackupVaultArn to \(drVaultARN) and update-backup-plan"
+                )
             }
         }
         let policyText = accessPolicy == nil ? "no access policy" : "an access policy that denies no copy"
@@ -326,16 +358,19 @@ public enum RecoveryPathChecks {
             if !subnet.exists {
                 missing.append("DB subnet group \(subnet.name)")
                 runbook.append(
-                    "aws rds create-db-subnet-group --db-subnet-group-name \(subnet.name) --db-subnet-group-description … --subnet-ids … --region \(region)")
+                    "aws rds create-db-subnet-group --db-subnet-group-name \(subnet.name) --db-subnet-group-description … --subnet-ids … --region \(region)"
+                )
             }
         } else if zone.sourceSubnetGroup == nil {
-            notes.append("the source instance reports no DB subnet group (set recovery_path.dr_landing_zone.db_subnet_group)")
+            notes.append(
+                "the source instance reports no DB subnet group (set recovery_path.dr_landing_zone.db_subnet_group)")
         }
         if let parameters = zone.parameterGroup {
             if !parameters.exists {
                 missing.append("DB parameter group \(parameters.name)")
                 runbook.append(
-                    "aws rds create-db-parameter-group --db-parameter-group-name \(parameters.name) --db-parameter-group-family \(zone.sourceParameterFamily ?? "FAMILY") --description … --region \(region)")
+                    "aws rds create-db-parameter-group --db-parameter-group-name \(parameters.name) --db-parameter-group-family \(zone.sourceParameterFamily ?? "FAMILY") --description … --region \(region)"
+                )
             } else if let family = zone.sourceParameterFamily, let found = parameters.detail, found != family {
                 missing.append("DB parameter group \(parameters.name) of family \(family) (it is \(found))")
             }
@@ -343,25 +378,31 @@ public enum RecoveryPathChecks {
         if let options = zone.optionGroup, !options.exists {
             missing.append("option group \(options.name)")
             runbook.append(
-                "aws rds create-option-group --option-group-name \(options.name) --engine-name … --major-engine-version … --option-group-description … --region \(region)")
+                "aws rds create-option-group --option-group-name \(options.name) --engine-name … --major-engine-version … --option-group-description … --region \(region)"
+            )
         }
-        let present = [zone.subnetGroup, zone.parameterGroup, zone.optionGroup].compactMap { $0 }.filter(\.exists).map(\.name)
+        let present = [zone.subnetGroup, zone.parameterGroup, zone.optionGroup].compactMap { $0 }.filter(\.exists).map(
+            \.name)
         if !missing.isEmpty {
             return Finding(
                 check: id, resource: resource, state: .critical,
-                message: "\(resource): \(missing.joined(separator: ", ")) missing in \(region); Scenario 3's restore cannot land there",
-                expected: "subnet, parameter and option groups in \(region)", found: "missing: \(missing.joined(separator: ", "))",
+                message:
+                    "\(resource): \(missing.joined(separator: ", ")) missing in \(region); Scenario 3's restore cannot land there",
+                expected: "subnet, parameter and option groups in \(region)",
+                found: "missing: \(missing.joined(separator: ", "))",
                 guide: "Recovery Procedures, Scenario 3", runbook: runbook.joined(separator: " && "))
         }
         if !notes.isEmpty {
             return Finding(
-                check: id, resource: resource, state: .warning, message: "\(resource): \(notes.joined(separator: "; "))",
+                check: id, resource: resource, state: .warning,
+                message: "\(resource): \(notes.joined(separator: "; "))",
                 expected: "subnet, parameter and option groups in \(region)", found: "unknown subnet group",
                 guide: "Recovery Procedures, Scenario 3")
         }
         return Finding(
             check: id, resource: resource, state: .ok,
-            message: "\(resource): \(present.isEmpty ? "only AWS default groups needed" : present.joined(separator: ", ")) present in \(region)",
+            message:
+                "\(resource): \(present.isEmpty ? "only AWS default groups needed" : present.joined(separator: ", ")) present in \(region)",
             expected: "subnet, parameter and option groups in \(region)", found: "as promised",
             guide: "Recovery Procedures, Scenario 3")
     }

@@ -25,7 +25,9 @@ public struct RecoveryPathCollector: Sendable {
         ) { try await selectionRoleARNs(plan: backupPolicy.planName, region: backupPolicy.region) }
 
         var vaults: [String: Observed<VaultKeyObservation>] = [:]
-        for (vault, region) in [(backupPolicy.vault, backupPolicy.region), (backupPolicy.drVault, backupPolicy.drRegion)] {
+        for (vault, region) in [
+            (backupPolicy.vault, backupPolicy.region), (backupPolicy.drVault, backupPolicy.drRegion),
+        ] {
             vaults[vault] = await observe("backup:DescribeBackupVault", resource: vault, region: region) {
                 try await vaultKey(vault, region: region)
             }
@@ -41,7 +43,9 @@ public struct RecoveryPathCollector: Sendable {
         let access = await observe(
             "backup:GetBackupVaultAccessPolicy", resource: backupPolicy.drVault, region: backupPolicy.drRegion
         ) { () async throws -> [ResourcePolicyStatement]? in
-            guard let text = try await backup.getBackupVaultAccessPolicy(name: backupPolicy.drVault, region: backupPolicy.drRegion)
+            guard
+                let text = try await backup.getBackupVaultAccessPolicy(
+                    name: backupPolicy.drVault, region: backupPolicy.drRegion)
             else { return nil }
             return try Self.resourceStatements(text)
         }
@@ -113,20 +117,26 @@ public struct RecoveryPathCollector: Sendable {
     }
 
     func landingZone(_ recovery: RecoveryPathPolicy, drRegion: String) async throws -> LandingZoneObservation {
-        let instance = try await rds.describeDBInstance(identifier: recovery.sourceInstance, region: recovery.sourceRegion)
+        let instance = try await rds.describeDBInstance(
+            identifier: recovery.sourceInstance, region: recovery.sourceRegion)
         let sourceSubnet = instance.string("DBSubnetGroup", "DBSubnetGroupName")
-        let sourceParameters = instance["DBParameterGroups"]?.all("DBParameterGroup").first?.string("DBParameterGroupName")
-        let sourceOptions = instance["OptionGroupMemberships"]?.all("OptionGroupMembership").first?.string("OptionGroupName")
+        let sourceParameters = instance["DBParameterGroups"]?.all("DBParameterGroup").first?.string(
+            "DBParameterGroupName")
+        let sourceOptions = instance["OptionGroupMemberships"]?.all("OptionGroupMembership").first?.string(
+            "OptionGroupName")
         var family: String?
         if let sourceParameters {
-            family = try await rds.describeDBParameterGroupFamily(name: sourceParameters, region: recovery.sourceRegion) ?? nil
+            family =
+                try await rds.describeDBParameterGroupFamily(name: sourceParameters, region: recovery.sourceRegion)
+                ?? nil
         }
         // AWS creates its default parameter and option groups (`default.postgres16`,
         // `default:postgres-16`) in a region on demand, so a restore never lacks them: not looked up.
         func custom(_ name: String?) -> String? { name.flatMap { $0.hasPrefix("default") ? nil : $0 } }
         var subnet: GroupPresence?
         if let name = recovery.dbSubnetGroup ?? sourceSubnet, name != "default" {
-            subnet = GroupPresence(name: name, exists: try await rds.describeDBSubnetGroup(name: name, region: drRegion) != nil)
+            subnet = GroupPresence(
+                name: name, exists: try await rds.describeDBSubnetGroup(name: name, region: drRegion) != nil)
         }
         var parameters: GroupPresence?
         if let name = custom(recovery.dbParameterGroup ?? sourceParameters) {
