@@ -13,6 +13,7 @@ public enum StandardCollectors {
             S3Collector(client: client, now: now),
             IAMCollector(client: client, now: now),
             AlertPlumbingCollector(monitoring: monitoring),
+            RecoveryPathCollector(client: client),
         ]
     }
 }

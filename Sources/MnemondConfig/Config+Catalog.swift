@@ -210,6 +210,47 @@ extension Config {
     }
 }
 
+/// `recovery_path:` (Recovery Procedures, Scenario 2/3): the restore role and the DR landing
+/// zone. It needs `backup` (vaults, regions, the protected instance); without `backup` it is an
+/// error, and without the section the recovery path is checked with the guide's defaults.
+extension Config {
+    static func parseRecoveryPath(
+        _ top: YAMLReader.Mapping, accountID: String, backup: BackupPolicy?, reader: YAMLReader
+    ) throws(ConfigError) -> RecoveryPathPolicy? {
+        let node = top.value("recovery_path")
+        guard let backup else {
+            if let node { throw reader.error(node, "recovery_path needs a backup section (its vaults and regions)") }
+            return nil
+        }
+        // arn:aws:rds:REGION:ACCOUNT:db:IDENTIFIER
+        let arn = backup.resourceARN.split(separator: ":", omittingEmptySubsequences: false)
+        guard arn.count == 7, arn[2] == "rds", arn[5] == "db" else { return nil }
+        let source = String(arn[6])
+        var policy = RecoveryPathPolicy(
+            restoreRoleARN: RecoveryPathPolicy.defaultRestoreRoleARN(account: accountID), drInstance: "\(source)-dr",
+            sourceInstance: source, sourceRegion: String(arn[3]))
+        guard let node else { return policy }
+        let m = try reader.mapping(node, at: "recovery_path", allowed: ["restore_role_arn", "dr_instance", "dr_landing_zone"])
+        if let roleNode = m.value("restore_role_arn") {
+            let text = try reader.string(roleNode, at: "recovery_path.restore_role_arn")
+            guard text.hasPrefix("arn:aws:iam::"), text.contains(":role/") else {
+                throw reader.error(
+                    roleNode, "recovery_path.restore_role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), found \"\(text)\"")
+            }
+            policy.restoreRoleARN = text
+        }
+        policy.drInstance = try m.optionalString("dr_instance") ?? policy.drInstance
+        if let zone = m.value("dr_landing_zone") {
+            let z = try reader.mapping(
+                zone, at: "recovery_path.dr_landing_zone", allowed: ["db_subnet_group", "db_parameter_group", "option_group"])
+            policy.dbSubnetGroup = try z.optionalString("db_subnet_group")
+            policy.dbParameterGroup = try z.optionalString("db_parameter_group")
+            policy.optionGroup = try z.optionalString("option_group")
+        }
+        return policy
+    }
+}
+
 extension YAMLReader.Mapping {
     func optionalBool(_ key: String) throws(ConfigError) -> Bool? {
         guard let node = value(key) else { return nil }

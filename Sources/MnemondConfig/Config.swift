@@ -58,7 +58,7 @@ public struct Config: Sendable, Equatable {
         let reader = YAMLReader(file: file)
         let top = try reader.mapping(root, at: "", allowed: [
                 "account_id", "aws", "store", "buckets", "rds", "backup", "monitoring", "app_role", "accepted_risks",
-                "schedule", "prometheus_textfile", "alerting", "report",
+                "schedule", "prometheus_textfile", "alerting", "report", "recovery_path",
             ])
 
         let accountNode = try top.required("account_id")
@@ -147,7 +147,8 @@ public struct Config: Sendable, Equatable {
             file: file,
             policy: Policy(
                 accountID: accountID, buckets: buckets, acceptedRisks: risks, rds: rds, backup: backup,
-                monitoring: monitoring, appRole: appRole),
+                monitoring: monitoring, appRole: appRole,
+                recoveryPath: try parseRecoveryPath(top, accountID: accountID, backup: backup, reader: reader)),
             aws: aws,
             storePath: storePath,
             schedule: try parseSchedule(top.value("schedule"), reader: reader),

@@ -15,11 +15,14 @@ public struct Observations: Sendable, Codable, Equatable {
     public var monitoring: MonitoringObservation?
     /// IAM roles by name.
     public var roles: [String: Observed<RoleObservation>]
+    /// What the guide's restore procedures depend on (keys, service roles, DR landing zone).
+    public var recoveryPath: RecoveryPathObservation?
 
     public init(
         collectedAt: Date, buckets: [BucketObservation] = [], identity: Observed<CallerIdentity>? = nil,
         rds: [String: Observed<RDSInstanceObservation>] = [:], backup: BackupObservation? = nil,
-        monitoring: MonitoringObservation? = nil, roles: [String: Observed<RoleObservation>] = [:]
+        monitoring: MonitoringObservation? = nil, roles: [String: Observed<RoleObservation>] = [:],
+        recoveryPath: RecoveryPathObservation? = nil
     ) {
         self.collectedAt = collectedAt
         self.buckets = buckets
@@ -28,6 +31,7 @@ public struct Observations: Sendable, Codable, Equatable {
         self.backup = backup
         self.monitoring = monitoring
         self.roles = roles
+        self.recoveryPath = recoveryPath
     }
 
     public func bucket(_ name: String) -> BucketObservation? { buckets.first { $0.bucket == name } }

@@ -11,10 +11,13 @@ public struct Policy: Sendable, Equatable {
     public var backup: BackupPolicy?
     public var monitoring: MonitoringPolicy?
     public var appRole: AppRolePolicy?
+    /// What the guide's restore procedures depend on (nil: not checked).
+    public var recoveryPath: RecoveryPathPolicy?
 
     public init(
         accountID: String, buckets: [BucketPolicy], acceptedRisks: [AcceptedRisk] = [], rds: [RDSPolicy] = [],
-        backup: BackupPolicy? = nil, monitoring: MonitoringPolicy? = nil, appRole: AppRolePolicy? = nil
+        backup: BackupPolicy? = nil, monitoring: MonitoringPolicy? = nil, appRole: AppRolePolicy? = nil,
+        recoveryPath: RecoveryPathPolicy? = nil
     ) {
         self.accountID = accountID
         self.buckets = buckets
@@ -23,6 +26,7 @@ public struct Policy: Sendable, Equatable {
         self.backup = backup
         self.monitoring = monitoring
         self.appRole = appRole
+        self.recoveryPath = recoveryPath
     }
 
     public func bucket(_ name: String) -> BucketPolicy? { buckets.first { $0.name == name } }
@@ -291,5 +295,48 @@ public struct AppRolePolicy: Sendable, Equatable {
         self.name = name
         self.sourceBuckets = sourceBuckets
         self.replicaBuckets = replicaBuckets
+    }
+}
+
+/// Recovery Procedures, Scenario 2/3: what `aws backup start-restore-job` needs besides a
+/// recovery point. The vaults, plan and regions come from `backup`; this names the restore role
+/// and the DR landing zone of the restored instance.
+public struct RecoveryPathPolicy: Sendable, Equatable {
+    /// The `--iam-role-arn` of the guide's restore commands.
+    public var restoreRoleARN: String
+    /// The instance Scenario 3 restores in the DR region (`eks-mnemonica-prod-dr`).
+    public var drInstance: String
+    /// The protected instance in the primary region whose groups the DR landing zone mirrors.
+    public var sourceInstance: String
+    public var sourceRegion: String
+    /// DR-region group names; nil: the same name as the source instance uses.
+    public var dbSubnetGroup: String?
+    public var dbParameterGroup: String?
+    public var optionGroup: String?
+
+    public init(
+        restoreRoleARN: String, drInstance: String, sourceInstance: String, sourceRegion: String,
+        dbSubnetGroup: String? = nil, dbParameterGroup: String? = nil, optionGroup: String? = nil
+    ) {
+        self.restoreRoleARN = restoreRoleARN
+        self.drInstance = drInstance
+        self.sourceInstance = sourceInstance
+        self.sourceRegion = sourceRegion
+        self.dbSubnetGroup = dbSubnetGroup
+        self.dbParameterGroup = dbParameterGroup
+        self.optionGroup = optionGroup
+    }
+
+    /// The guide's restore role in `account`.
+    public static func defaultRestoreRoleARN(account: String) -> String {
+        "arn:aws:iam::\(account):role/service-role/AWSBackupDefaultServiceRole"
+    }
+
+    /// The role name of an IAM role ARN (the last path segment), as GetRole takes it.
+    public static func roleName(_ arn: String) -> String {
+        guard let resource = arn.split(separator: ":", omittingEmptySubsequences: false).last,
+            resource.hasPrefix("role/")
+        else { return arn }
+        return String(resource.split(separator: "/").last ?? Substring(arn))
     }
 }

@@ -77,6 +77,13 @@ import Testing
             "backup.coverage eks-mnemonica-prod-vault": .critical,
             "backup.coverage eks-mnemonica-prod-vault-dr": .critical,
             "backup.restore_tested eu-west-3": .warning,
+            // Recovery path: the dedicated vaults (and so their keys) do not exist yet, so there is
+            // no DR vault for copies to land in; the instance shows no DB subnet group to mirror in
+            // eu-west-3 (its parameter and option groups are AWS defaults, created on demand).
+            "recovery_path.vault_key eks-mnemonica-prod-vault": .critical,
+            "recovery_path.vault_key eks-mnemonica-prod-vault-dr": .critical,
+            "recovery_path.copy eks-mnemonica-prod-vault-dr": .critical,
+            "recovery_path.dr_landing_zone eks-mnemonica-prod-dr (eu-west-3)": .warning,
         ]
         if freshness != .ok { expected["backup.job_freshness eks-mnemonica-prod"] = freshness }
         #expect(problems["backup.job_freshness eks-mnemonica-prod"] == (freshness == .ok ? nil : freshness))
@@ -139,6 +146,16 @@ import Testing
         Fault(name: "eventbridge-disabled", changes: ["alerting.eventbridge mnemonica-backup-job-failures (eu-west-1)": .critical]),
         Fault(name: "alarm-missing", changes: ["alerting.alarms mnemonica-vault-replication-failures": .critical]),
         Fault(name: "alarm-in-alarm", changes: ["alerting.alarms mnemonica-media-replication-lag": .critical]),
+        Fault(name: "vault-key-policy-drops-backup-role", changes: ["recovery_path.vault_key eks-mnemonica-prod-vault": .critical]),
+        Fault(name: "vault-key-disabled", changes: ["recovery_path.vault_key eks-mnemonica-prod-vault": .critical]),
+        Fault(name: "dr-vault-key-pending-deletion", changes: ["recovery_path.vault_key eks-mnemonica-prod-vault-dr": .critical]),
+        Fault(name: "backup-role-trust-changed", changes: ["recovery_path.service_role AWSBackupDefaultServiceRole": .critical]),
+        Fault(name: "restore-policy-detached", changes: ["recovery_path.service_role AWSBackupDefaultServiceRole": .critical]),
+        Fault(name: "backup-role-deleted", changes: ["recovery_path.service_role AWSBackupDefaultServiceRole": .critical]),
+        Fault(name: "dr-vault-denies-copies", changes: ["recovery_path.copy eks-mnemonica-prod-vault-dr": .critical]),
+        Fault(
+            name: "dr-db-subnet-group-deleted",
+            changes: ["recovery_path.dr_landing_zone eks-mnemonica-prod-dr (eu-west-3)": .critical]),
     ]
 
     @Test(arguments: faults)

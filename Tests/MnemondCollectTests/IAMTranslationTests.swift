@@ -29,3 +29,23 @@ import Testing
         #expect(throws: (any Error).self) { try IAMCollector.statements("not json") }
     }
 }
+
+@Suite struct RecoveryPathTranslationTests {
+    @Test func resourcePolicyPrincipalsAreFlattened() throws {
+        let json = """
+            {"Version":"2012-10-17","Statement":[
+              {"Sid":"Root","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::828879644785:root"},"Action":"kms:*","Resource":"*"},
+              {"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::828879644785:role/a"],"Service":"backup.amazonaws.com"},
+               "Action":["kms:Decrypt"],"Resource":"*"},
+              {"Effect":"Deny","Principal":"*","NotAction":"backup:Get*","Condition":{"StringNotEquals":{"aws:PrincipalAccount":"1"}}}
+            ]}
+            """
+        let statements = try RecoveryPathCollector.resourceStatements(json)
+        #expect(statements.map(\.principals) == [
+            ["arn:aws:iam::828879644785:root"], ["arn:aws:iam::828879644785:role/a", "backup.amazonaws.com"], ["*"],
+        ])
+        #expect(statements[0].sid == "Root" && statements[0].actions == ["kms:*"])
+        #expect(statements[2].notActions == ["backup:Get*"] && statements[2].hasCondition)
+        #expect(throws: (any Error).self) { try RecoveryPathCollector.resourceStatements("[]") }
+    }
+}

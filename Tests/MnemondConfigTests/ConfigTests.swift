@@ -116,3 +116,55 @@ import Testing
         }
     }
 }
+
+@Suite struct RecoveryPathConfigTests {
+    static let withBackup = ConfigTests.valid + """
+
+        backup:
+          region: eu-west-1
+          plan: p
+          rule: r
+          schedule: "cron(0 */6 * * ? *)"
+          interval_hours: 6
+          retention_days: 180
+          vault: v
+          resource_arn: arn:aws:rds:eu-west-1:828879644785:db:eks-mnemonica-prod
+          dr: {region: eu-west-3, vault: v-dr, retention_days: 180}
+        """
+
+    @Test func defaultsFollowTheGuidesRestoreCommands() throws {
+        let recovery = try #require(try Config.parse(Self.withBackup, file: "etc/mnemond.yaml").policy.recoveryPath)
+        #expect(recovery.restoreRoleARN == "arn:aws:iam::828879644785:role/service-role/AWSBackupDefaultServiceRole")
+        #expect(recovery.drInstance == "eks-mnemonica-prod-dr")
+        #expect(recovery.sourceInstance == "eks-mnemonica-prod" && recovery.sourceRegion == "eu-west-1")
+        #expect(recovery.dbSubnetGroup == nil)
+    }
+
+    @Test func theLandingZoneNamesAreConfigurable() throws {
+        let text = Self.withBackup + """
+
+            recovery_path:
+              dr_instance: restored
+              dr_landing_zone: {db_subnet_group: dr-subnets, option_group: dr-options}
+            """
+        let recovery = try #require(try Config.parse(text, file: "etc/mnemond.yaml").policy.recoveryPath)
+        #expect(recovery.drInstance == "restored")
+        #expect(recovery.dbSubnetGroup == "dr-subnets" && recovery.optionGroup == "dr-options" && recovery.dbParameterGroup == nil)
+    }
+
+    @Test func aRestoreRoleThatIsNotARoleARNIsAnError() {
+        let text = Self.withBackup + "\nrecovery_path:\n  restore_role_arn: AWSBackupDefaultServiceRole\n"
+        #expect {
+            try Config.parse(text, file: "etc/mnemond.yaml")
+        } throws: { error in
+            "\(error)"
+                == #"etc/mnemond.yaml:23:21: recovery_path.restore_role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), found "AWSBackupDefaultServiceRole""#
+        }
+    }
+
+    @Test func withoutBackupTheSectionIsAnError() {
+        #expect(throws: ConfigError.self) {
+            try Config.parse(ConfigTests.valid + "\nrecovery_path:\n  dr_instance: x\n", file: "etc/mnemond.yaml")
+        }
+    }
+}

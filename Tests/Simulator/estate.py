@@ -229,8 +229,10 @@ def seed(
     if target:
         seed_backup_target(sim, at)
         seed_alerting(sim)
+        seed_recovery_path(sim)
     else:
         seed_backup_current(sim, at)
+        seed_backup_role_policies(sim)
     seed_metrics(sim, at)
 
 
@@ -995,3 +997,103 @@ def seed_metrics(sim: Sim, at: dt.datetime) -> None:
                 )
     for region, data in by_region.items():
         _put(sim, region, data)
+
+
+# ------------------------------------------------------------------ recovery path
+#
+# What the guide's restore procedures (Scenario 2/3: `aws backup start-restore-job
+# --iam-role-arn .../AWSBackupDefaultServiceRole`) depend on besides the recovery points:
+# the vaults' customer-managed KMS keys, whose policies let the backup role copy and restore;
+# the role's trust in backup.amazonaws.com and its AWS managed backup and restore policies;
+# and, in the DR region, the DB subnet group, parameter group and option group the restored
+# `eks-mnemonica-prod-dr` instance lands in (the same names as the instance uses in eu-west-1).
+
+BACKUP_ROLE = "AWSBackupDefaultServiceRole"
+BACKUP_MANAGED_POLICIES = (
+    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+)
+# AWS Backup's documented key-policy grant for a customer-managed vault key.
+VAULT_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey", "kms:ReEncrypt*"]
+DB_SUBNET_GROUP = "eks-mnemonica-prod-db-subnets"
+DB_PARAMETER_GROUP = "eks-mnemonica-prod-postgres16"
+DB_PARAMETER_FAMILY = "postgres16"
+DB_OPTION_GROUP = "eks-mnemonica-prod-postgres16"
+DR_DB_INSTANCE = "eks-mnemonica-prod-dr"
+
+
+def vault_key_policy(*, allow_backup_role: bool = True) -> dict[str, Any]:
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "EnableIAMUserPermissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if allow_backup_role:
+        statements.append(
+            {
+                "Sid": "AllowAWSBackupCopyAndRestore",
+                "Effect": "Allow",
+                "Principal": {"AWS": BACKUP_ROLE_ARN},
+                "Action": VAULT_KEY_ACTIONS,
+                "Resource": "*",
+            }
+        )
+    return {"Version": "2012-10-17", "Id": "mnemonica-backup-vault-key", "Statement": statements}
+
+
+def vault_key_arn(sim: Sim, region: str, vault: str) -> str:
+    arn = sim.client("backup", region).describe_backup_vault(BackupVaultName=vault).get("EncryptionKeyArn")
+    if not arn:
+        raise RuntimeError(f"vault {vault} ({region}) has no customer-managed key: is this a target-state simulator?")
+    return arn
+
+
+def seed_vault_keys(sim: Sim) -> None:
+    for region, vault in ((PRIMARY, VAULT), (DR, DR_VAULT)):
+        key = sim.client("kms", region).create_key(
+            Description=f"AWS Backup vault {vault}", Policy=json.dumps(vault_key_policy())
+        )["KeyMetadata"]
+        sim.client("kms", region).create_alias(AliasName=f"alias/{vault}", TargetKeyId=key["KeyId"])
+        sim.control("/_sim/backup/vault-key", {"region": region, "vault": vault, "key_arn": key["Arn"]})
+
+
+def seed_backup_role_policies(sim: Sim) -> None:
+    iam = sim.client("iam", "us-east-1")
+    for arn in BACKUP_MANAGED_POLICIES:
+        iam.attach_role_policy(RoleName=BACKUP_ROLE, PolicyArn=arn)
+
+
+def seed_db_landing_zone(sim: Sim, region: str) -> None:
+    ec2 = sim.client("ec2", region)
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{n}.0/24", AvailabilityZone=f"{region}{zone}")["Subnet"]["SubnetId"]
+        for n, zone in ((1, "a"), (2, "b"))
+    ]
+    rds = sim.client("rds", region)
+    rds.create_db_subnet_group(
+        DBSubnetGroupName=DB_SUBNET_GROUP, DBSubnetGroupDescription="eks-mnemonica-prod database", SubnetIds=subnets
+    )
+    rds.create_db_parameter_group(
+        DBParameterGroupName=DB_PARAMETER_GROUP, DBParameterGroupFamily=DB_PARAMETER_FAMILY,
+        Description="eks-mnemonica-prod parameters",
+    )
+    rds.create_option_group(
+        OptionGroupName=DB_OPTION_GROUP, EngineName="postgres", MajorEngineVersion="16",
+        OptionGroupDescription="eks-mnemonica-prod options",
+    )
+
+
+def seed_recovery_path(sim: Sim) -> None:
+    seed_vault_keys(sim)
+    seed_backup_role_policies(sim)
+    for region in (PRIMARY, DR):
+        seed_db_landing_zone(sim, region)
+    sim.client("rds", PRIMARY).modify_db_instance(
+        DBInstanceIdentifier=RDS_ID, DBSubnetGroupName=DB_SUBNET_GROUP, DBParameterGroupName=DB_PARAMETER_GROUP,
+        OptionGroupName=DB_OPTION_GROUP, ApplyImmediately=True,
+    )

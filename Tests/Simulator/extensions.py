@@ -916,6 +916,98 @@ def _install_no_synthetic_s3_metrics() -> None:
     S3Backend.get_cloudwatch_metrics = classmethod(lambda cls, account_id, region: [])
 
 
+
+# ---------------------------------------------------------------- recovery path
+
+
+# The AWS managed policies the backup service role carries (guide Step 4.1); moto loads AWS
+# managed policies only all at once (MOTO_IAM_LOAD_MANAGED_POLICIES, ~1,000 of them, slow).
+BACKUP_MANAGED_POLICIES = ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores")
+
+
+def get_backup_vault_access_policy(self: Any) -> Any:
+    from moto.backup.exceptions import ResourceNotFoundException
+    from moto.core.responses import ActionResult
+
+    name = self.path.rstrip("/").split("/")[-2]
+    vault = _backup_backend(self.current_account, self.region).describe_backup_vault(name)
+    policy = getattr(vault, "_sim_access_policy", None)
+    if policy is None:
+        raise ResourceNotFoundException(msg=f"Backup vault {name} has no access policy")
+    return ActionResult({"BackupVaultName": name, "BackupVaultArn": vault.backup_vault_arn, "Policy": policy})
+
+
+def put_backup_vault_access_policy(self: Any) -> Any:
+    from moto.core.responses import EmptyResult
+
+    name = self.path.rstrip("/").split("/")[-2]
+    vault = _backup_backend(self.current_account, self.region).describe_backup_vault(name)
+    vault._sim_access_policy = json.loads(self.body or "{}").get("Policy")
+    return EmptyResult()
+
+
+def delete_backup_vault_access_policy(self: Any) -> Any:
+    from moto.core.responses import EmptyResult
+
+    name = self.path.rstrip("/").split("/")[-2]
+    vault = _backup_backend(self.current_account, self.region).describe_backup_vault(name)
+    vault._sim_access_policy = None
+    return EmptyResult()
+
+
+def set_vault_key(account: str, region: str, vault: str, key_arn: str | None) -> dict[str, Any]:
+    """AWS fixes a vault's key at creation (CreateBackupVault EncryptionKeyArn) and has no call
+    to change it; the seeder sets it here so the estate's vault creation stays as it is."""
+    backend = _backup_backend(account, region)
+    if vault not in backend.vaults:
+        raise LookupError(f"no vault {vault} in {region}")
+    backend.vaults[vault].encryption_key_arn = key_arn
+    return {"vault": vault, "encryption_key_arn": key_arn}
+
+
+def _install_recovery_path() -> None:
+    from moto.backup import urls as backup_urls
+    from moto.backup.responses import BackupResponse
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy, IAMBackend
+    from moto.rds.models import RDSBackend
+
+    setattr(BackupResponse, "get_backup_vault_access_policy", get_backup_vault_access_policy)
+    setattr(BackupResponse, "put_backup_vault_access_policy", put_backup_vault_access_policy)
+    setattr(BackupResponse, "delete_backup_vault_access_policy", delete_backup_vault_access_policy)
+    backup_urls.url_paths["{0}/backup-vaults/(?P<name>[^/]+)/access-policy$"] = BackupResponse.dispatch
+
+    original_policies = IAMBackend._init_aws_policies
+
+    def init_aws_policies(self: Any) -> list[Any]:
+        loaded = original_policies(self)
+        if loaded:
+            return loaded
+        data = json.loads(aws_managed_policies_data)
+        return [
+            AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data[name])
+            for name in BACKUP_MANAGED_POLICIES
+        ]
+
+    IAMBackend._init_aws_policies = init_aws_policies
+
+    # moto's option-group engine table stops at PostgreSQL 13; AWS offers option groups (with
+    # no options) for every supported major version, and the estate runs 16.
+    original_option_group = RDSBackend.create_option_group
+
+    def create_option_group(self: Any, option_group_kwargs: dict[str, Any]) -> Any:
+        kwargs = dict(option_group_kwargs)
+        wanted = kwargs.get("major_engine_version")
+        if kwargs.get("engine_name") == "postgres" and wanted in ("14", "15", "16", "17"):
+            kwargs["major_engine_version"] = "13"
+            group = original_option_group(self, kwargs)
+            group.major_engine_version = wanted
+            return group
+        return original_option_group(self, kwargs)
+
+    RDSBackend.create_option_group = create_option_group
+
+
 def install() -> None:
     _install_gzip_fix()
     _install_no_synthetic_s3_metrics()
@@ -927,6 +1019,7 @@ def install() -> None:
     _install_sts()
     _install_auth_fix()
     _install_iam_fidelity()
+    _install_recovery_path()
 
 
 # -------------------------------------------------------------------- control API
@@ -1063,6 +1156,14 @@ def control(method: str, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         with LOCK:
             history(account, reg).clear_history()
         return {"reset": reg}
+
+    if route == "/_sim/backup/vault-key":
+        try:
+            return set_vault_key(account, region(), str(payload["vault"]), payload.get("key_arn"))
+        except KeyError:
+            raise ControlError(400, "vault is required")
+        except LookupError as err:
+            raise ControlError(404, str(err))
 
     if route == "/_sim/cloudwatch/delete-datapoints":
         return _delete_datapoints(account, region(), payload)

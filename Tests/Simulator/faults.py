@@ -472,6 +472,101 @@ def _wrong_account(ctx: Context) -> None:
     ctx.sim.control("/_sim/sts/account", {"caller_account": OTHER_ACCOUNT})
 
 
+# ------------------------------------------------------------------ recovery path
+# The dependencies of the guide's restore procedures (Scenario 2/3), one fault each. Seen by
+# the recovery-path checks, each by exactly one finding.
+
+
+@fault("vault-key-policy-drops-backup-role")
+def _vault_key_policy_drops_backup_role(ctx: Context) -> None:
+    """The key policy of eks-mnemonica-prod-vault's KMS key (eu-west-1) no longer names
+    AWSBackupDefaultServiceRole: backups into the vault and restores from it fail on
+    kms:CreateGrant/Decrypt. Seen by recovery_path.vault_key (critical)."""
+    arn = estate.vault_key_arn(ctx.sim, PRIMARY, estate.VAULT)
+    ctx.sim.client("kms", PRIMARY).put_key_policy(
+        KeyId=arn, PolicyName="default", Policy=json.dumps(estate.vault_key_policy(allow_backup_role=False))
+    )
+
+
+@fault("vault-key-disabled")
+def _vault_key_disabled(ctx: Context) -> None:
+    """The KMS key of eks-mnemonica-prod-vault (eu-west-1) is Disabled: no restore from
+    the primary vault can decrypt. Seen by recovery_path.vault_key (critical)."""
+    # moto's DisableKey/ScheduleKeyDeletion take the key ID only (AWS also accepts the ARN).
+    key_id = estate.vault_key_arn(ctx.sim, PRIMARY, estate.VAULT).rsplit("/", 1)[-1]
+    ctx.sim.client("kms", PRIMARY).disable_key(KeyId=key_id)
+
+
+@fault("dr-vault-key-pending-deletion")
+def _dr_vault_key_pending_deletion(ctx: Context) -> None:
+    """The KMS key of eks-mnemonica-prod-vault-dr (eu-west-3) is scheduled for deletion
+    in 7 days: every DR copy becomes unreadable then. Seen by recovery_path.vault_key
+    (critical, with the deletion date)."""
+    key_id = estate.vault_key_arn(ctx.sim, DR, estate.DR_VAULT).rsplit("/", 1)[-1]
+    ctx.sim.client("kms", DR).schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+
+
+@fault("backup-role-trust-changed")
+def _backup_role_trust_changed(ctx: Context) -> None:
+    """AWSBackupDefaultServiceRole trusts ec2.amazonaws.com instead of
+    backup.amazonaws.com: AWS Backup can no longer assume it. Seen by
+    recovery_path.service_role (critical)."""
+    ctx.sim.client("iam", "us-east-1").update_assume_role_policy(
+        RoleName=estate.BACKUP_ROLE, PolicyDocument=estate._trust("ec2.amazonaws.com")
+    )
+
+
+@fault("restore-policy-detached")
+def _restore_policy_detached(ctx: Context) -> None:
+    """AWSBackupServiceRolePolicyForRestores is detached from
+    AWSBackupDefaultServiceRole, the --iam-role-arn of the guide's restore commands.
+    Seen by recovery_path.service_role (critical)."""
+    ctx.sim.client("iam", "us-east-1").detach_role_policy(
+        RoleName=estate.BACKUP_ROLE, PolicyArn=estate.BACKUP_MANAGED_POLICIES[1]
+    )
+
+
+@fault("backup-role-deleted")
+def _backup_role_deleted(ctx: Context) -> None:
+    """AWSBackupDefaultServiceRole is deleted (its policies detached first, as IAM
+    requires): neither the plan's selection nor a restore can run. Seen by
+    recovery_path.service_role (critical)."""
+    iam = ctx.sim.client("iam", "us-east-1")
+    for attached in iam.list_attached_role_policies(RoleName=estate.BACKUP_ROLE)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=estate.BACKUP_ROLE, PolicyArn=attached["PolicyArn"])
+    iam.delete_role(RoleName=estate.BACKUP_ROLE)
+
+
+@fault("dr-vault-denies-copies")
+def _dr_vault_denies_copies(ctx: Context) -> None:
+    """eks-mnemonica-prod-vault-dr (eu-west-3) gets an access policy denying
+    backup:CopyIntoBackupVault to every principal: the plan's DR copies fail. Seen by
+    recovery_path.copy (critical)."""
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyCopies",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "backup:CopyIntoBackupVault",
+                "Resource": "*",
+            }
+        ],
+    }
+    ctx.sim.client("backup", DR).put_backup_vault_access_policy(
+        BackupVaultName=estate.DR_VAULT, Policy=json.dumps(policy)
+    )
+
+
+@fault("dr-db-subnet-group-deleted")
+def _dr_db_subnet_group_deleted(ctx: Context) -> None:
+    """The DB subnet group eks-mnemonica-prod-db-subnets is deleted in eu-west-3:
+    Scenario 3's restore of eks-mnemonica-prod-dr has no network to land in. Seen by
+    recovery_path.dr_landing_zone (critical)."""
+    ctx.sim.client("rds", DR).delete_db_subnet_group(DBSubnetGroupName=estate.DB_SUBNET_GROUP)
+
+
 # ------------------------------------------------------------------------ API
 
 

@@ -509,6 +509,30 @@ def test_target_iam_and_sts(target: Simulator) -> None:
     assert target.client("sts").get_caller_identity()["Account"] == ACCOUNT
 
 
+def test_target_recovery_path(target: Simulator) -> None:
+    for region, vault in (("eu-west-1", estate.VAULT), ("eu-west-3", estate.DR_VAULT)):
+        key = _vault_key(target, region, vault)
+        assert key["KeyState"] == "Enabled" and key["KeyManager"] == "CUSTOMER" and key["Arn"].split(":")[3] == region
+        policy = json.loads(_vault_key_policy(target, region, vault))
+        grant = [st for st in policy["Statement"] if st["Principal"] == {"AWS": estate.BACKUP_ROLE_ARN}]
+        assert grant and grant[0]["Action"] == estate.VAULT_KEY_ACTIONS
+        assert _access_policy(target, region, vault) is None
+    role = _backup_role(target)
+    assert role is not None and role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "backup.amazonaws.com"}
+    assert sorted(p["PolicyArn"] for p in _attached(target)) == sorted(estate.BACKUP_MANAGED_POLICIES)
+    db = _db(target)
+    assert db["DBSubnetGroup"]["DBSubnetGroupName"] == estate.DB_SUBNET_GROUP
+    assert db["DBParameterGroups"][0]["DBParameterGroupName"] == estate.DB_PARAMETER_GROUP
+    assert db["OptionGroupMemberships"][0]["OptionGroupName"] == estate.DB_OPTION_GROUP
+    assert db["BackupRetentionPeriod"] == 35 and db["PreferredBackupWindow"] == "22:00-00:00"
+    dr = target.client("rds", "eu-west-3")
+    assert [g["DBSubnetGroupName"] for g in dr.describe_db_subnet_groups()["DBSubnetGroups"]] == [estate.DB_SUBNET_GROUP]
+    groups = dr.describe_db_parameter_groups(DBParameterGroupName=estate.DB_PARAMETER_GROUP)["DBParameterGroups"]
+    assert groups[0]["DBParameterGroupFamily"] == estate.DB_PARAMETER_FAMILY
+    options = dr.describe_option_groups(OptionGroupName=estate.DB_OPTION_GROUP)["OptionGroupsList"]
+    assert options[0]["MajorEngineVersion"] == "16"
+
+
 # ------------------------------------------------------------ current estate
 
 
@@ -701,7 +725,55 @@ FAULT_VISIBLE: dict[str, Callable[[Simulator], bool]] = {
         for st in s.client("iam", "us-east-1").get_role_policy(RoleName=estate.APP_ROLE, PolicyName=estate.APP_POLICY)["PolicyDocument"]["Statement"]
     ),
     "wrong-account": lambda s: s.client("sts").get_caller_identity()["Account"] == faults.OTHER_ACCOUNT,
+    "vault-key-policy-drops-backup-role": lambda s: estate.BACKUP_ROLE_ARN
+    not in _vault_key_policy(s, "eu-west-1", estate.VAULT),
+    "vault-key-disabled": lambda s: _vault_key(s, "eu-west-1", estate.VAULT)["KeyState"] == "Disabled",
+    "dr-vault-key-pending-deletion": lambda s: _vault_key(s, "eu-west-3", estate.DR_VAULT)["KeyState"] == "PendingDeletion"
+    and dt.timedelta(days=6) < _vault_key(s, "eu-west-3", estate.DR_VAULT)["DeletionDate"] - now() <= dt.timedelta(days=7),
+    "backup-role-trust-changed": lambda s: _backup_role(s) is not None
+    and _backup_role(s)["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"},
+    "restore-policy-detached": lambda s: _backup_role(s) is not None
+    and [p["PolicyName"] for p in _attached(s)] == ["AWSBackupServiceRolePolicyForBackup"],
+    "backup-role-deleted": lambda s: _backup_role(s) is None,
+    "dr-vault-denies-copies": lambda s: _access_policy(s, "eu-west-3", estate.DR_VAULT) is not None
+    and '"Deny"' in _access_policy(s, "eu-west-3", estate.DR_VAULT),
+    "dr-db-subnet-group-deleted": lambda s: not s.client("rds", "eu-west-3").describe_db_subnet_groups()["DBSubnetGroups"],
 }
+
+
+def _sim(sim: Simulator) -> estate.Sim:
+    return estate.Sim(sim.endpoint, sim.info["access_key_id"], sim.info["secret_access_key"])
+
+
+def _vault_key(sim: Simulator, region: str, vault: str) -> dict[str, Any]:
+    return sim.client("kms", region).describe_key(KeyId=estate.vault_key_arn(_sim(sim), region, vault))["KeyMetadata"]
+
+
+def _vault_key_policy(sim: Simulator, region: str, vault: str) -> str:
+    arn = estate.vault_key_arn(_sim(sim), region, vault)
+    return sim.client("kms", region).get_key_policy(KeyId=arn, PolicyName="default")["Policy"]
+
+
+def _backup_role(sim: Simulator) -> dict[str, Any] | None:
+    try:
+        return sim.client("iam", "us-east-1").get_role(RoleName=estate.BACKUP_ROLE)["Role"]
+    except ClientError as err:
+        if err.response["Error"]["Code"] == "NoSuchEntity":
+            return None
+        raise
+
+
+def _attached(sim: Simulator) -> list[dict[str, Any]]:
+    return sim.client("iam", "us-east-1").list_attached_role_policies(RoleName=estate.BACKUP_ROLE)["AttachedPolicies"]
+
+
+def _access_policy(sim: Simulator, region: str, vault: str) -> str | None:
+    try:
+        return sim.client("backup", region).get_backup_vault_access_policy(BackupVaultName=vault)["Policy"]
+    except ClientError as err:
+        if err.response["Error"]["Code"] == "ResourceNotFoundException":
+            return None
+        raise
 
 
 def test_every_fault_has_a_check() -> None:
