@@ -1,8 +1,9 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// One shared setting for every target: the import table in docs/architecture.md is
-// compiler-checked because each file must import what it uses.
+// One shared setting for every target. The import table is the README's "Modules" section;
+// scripts/check-imports.py holds every target to it (each file imports what it uses, and each
+// target declares exactly what its files import).
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("ExistentialAny"),
