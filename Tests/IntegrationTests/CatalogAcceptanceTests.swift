@@ -101,6 +101,8 @@ import Testing
         var name: String
         /// "check resource" → the state it must change to; nothing else may change.
         var changes: [String: CheckState]
+        /// Every other check turns UNKNOWN (a fault that invalidates all other evidence).
+        var everythingElseUnknown = false
         var testDescription: String { name }
     }
 
@@ -117,7 +119,8 @@ import Testing
         Fault(name: "retention-7d", changes: ["rds.backup_retention eks-mnemonica-prod": .critical]),
         Fault(name: "backup-window-moved", changes: ["rds.backup_window eks-mnemonica-prod": .warning]),
         Fault(name: "role-missing-deny-delete-version", changes: ["iam.app_role eks-mnemonica-prod-s3-role": .critical]),
-        Fault(name: "wrong-account", changes: ["account.identity account": .critical]),
+        // One page, not thirty: every other check is "not evaluated" (UNKNOWN).
+        Fault(name: "wrong-account", changes: ["account.identity account": .critical], everythingElseUnknown: true),
         Fault(name: "copy-action-missing", changes: ["backup.plan eks-mnemonica-6h-snapshots-180d": .critical]),
         Fault(name: "backup-plan-daily", changes: ["backup.plan eks-mnemonica-6h-snapshots-180d": .critical]),
         Fault(name: "backup-selection-missing", changes: ["backup.selection eks-mnemonica-prod": .critical]),
@@ -148,6 +151,35 @@ import Testing
         let after = try await Self.states(simulator)
         var changed: [String: CheckState] = [:]
         for (key, state) in after where baseline[key] != state { changed[key] = state }
-        #expect(changed == fault.changes)
+        if fault.everythingElseUnknown {
+            #expect(Set(after.keys) == Set(baseline.keys))
+            for (key, state) in fault.changes { #expect(changed[key] == state, "\(key)") }
+            let others = after.filter { fault.changes[$0.key] == nil }
+            #expect(!others.isEmpty)
+            #expect(others.filter { $0.value != .unknown }.isEmpty, "evaluated despite the wrong account")
+        } else {
+            #expect(changed == fault.changes)
+        }
+    }
+
+    @Test func wrongAccountPagesOnlyTheIdentity() async throws {
+        let simulator = try await AWSSimulator.start(state: .target, faults: ["wrong-account"])
+        defer { Task { await simulator.stop() } }
+        let config = try Config.load(path: repoConfig)
+        let options = RuntimeOptions(
+            dbPath: temporaryDirectory().appendingPathComponent("w.sqlite").path, environment: simulator.environment)
+        let runtime = try Runtime.build(config: config, options: options)
+        defer { Task { await runtime.shutdown() } }
+        let findings = try await runtime.runCycle().findings
+        #expect(findings.filter { $0.state == .critical }.map(\.check) == ["account.identity"])
+        let others = findings.filter { $0.check != "account.identity" }
+        #expect(others.count > 20)
+        for finding in others {
+            #expect(finding.state == .unknown)
+            #expect(
+                finding.message.hasSuffix(
+                    "not evaluated: credentials resolve to account 111122223333, expected 828879644785"),
+                "\(finding.message)")
+        }
     }
 }
