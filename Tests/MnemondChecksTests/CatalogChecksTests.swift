@@ -191,6 +191,14 @@ private func evaluate(_ id: CheckID, _ policy: Policy, _ observations: Observati
         #expect(S3BucketChecks.encryptionFinding(Self.source, found: found).state == state)
     }
 
+    @Test func encryptionFindingCitesTheStepThatStatesIt() {
+        var vault = Self.source
+        vault.encryption = EncryptionPromise(algorithm: "AES256", bucketKey: true, guide: "Step 2A.1")
+        let finding = S3BucketChecks.encryptionFinding(vault, found: nil)
+        #expect(finding.guide == "Step 2A.1")
+        #expect(finding.message.hasSuffix("guide requires AES256 with bucket key (Step 2A.1)"))
+    }
+
     func observation(_ lifecycle: [LifecycleRule], lock: ObjectLockSettings? = nil, bucket: BucketPolicy) -> Observations {
         Observations(
             collectedAt: now,
