@@ -443,6 +443,9 @@ def test_target_alerting(target: Simulator) -> None:
     assert region == "eu-north-1" and anomaly["ThresholdMetricId"] == "ad1"
     assert anomaly["AlarmActions"] == [estate.topic_arn("eu-north-1")]
     assert alarms["mnemonica-media-replica-object-count-anomaly"][0] == "eu-west-3"
+    # Guide Step 8.2 grants EventBridge publish on the eu-west-1 topic only.
+    assert _events_may_publish(target, "eu-west-1")
+    assert not _events_may_publish(target, "eu-west-3")
 
 
 def metric_values(sim: Simulator, region: str, name: str, dims: list[dict[str, str]], stat: str, period: int, since: dt.timedelta) -> list[float]:
@@ -652,6 +655,14 @@ def _replica_count_dropped(sim: Simulator) -> bool:
     return points[-1]["Average"] <= 0.75 * points[-2]["Average"]
 
 
+def _events_may_publish(sim: Simulator, region: str) -> bool:
+    attrs = sim.client("sns", region).get_topic_attributes(TopicArn=estate.topic_arn(region))["Attributes"]
+    return any(
+        s["Effect"] == "Allow" and (s.get("Principal") or {}).get("Service") == "events.amazonaws.com"
+        for s in json.loads(attrs["Policy"])["Statement"]
+    )
+
+
 HOURS_14 = dt.timedelta(hours=14)
 
 # fault name -> "is the fault visible?"; each must be False before and True after.
@@ -701,6 +712,7 @@ FAULT_VISIBLE: dict[str, Callable[[Simulator], bool]] = {
         for st in s.client("iam", "us-east-1").get_role_policy(RoleName=estate.APP_ROLE, PolicyName=estate.APP_POLICY)["PolicyDocument"]["Statement"]
     ),
     "wrong-account": lambda s: s.client("sts").get_caller_identity()["Account"] == faults.OTHER_ACCOUNT,
+    "topic-policy-events-dropped": lambda s: not _events_may_publish(s, "eu-west-1"),
 }
 
 
