@@ -27,18 +27,29 @@ import Testing
         states.filter { $0.value != .ok }
     }
 
-    @Test func targetStateIsCleanExceptTheAcceptedObjectLockRisk() async throws {
+    /// Clean except the accepted Object Lock risk and the guide's own gap: Step 8.2 never gives the
+    /// DR topic the policy that lets EventBridge publish (see `guideTargetDRTopicPolicyGap`).
+    @Test func targetStateIsCleanExceptTheAcceptedObjectLockRiskAndTheGuidesDRTopicPolicy() async throws {
         let simulator = try await AWSSimulator.shared(.target)
         let dir = temporaryDirectory()
         let result = try CLI.run(
             ["check", "--once", "--json", "--config", repoConfig, "--db", dir.appendingPathComponent("t.sqlite").path],
             environment: simulator.environment)
-        #expect(result.status == 0, "stdout: \(result.stdout)\nstderr: \(result.stderr)")
+        #expect(result.status == 2, "stdout: \(result.stdout)\nstderr: \(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let findings = document["findings"] as! [[String: Any]]
         let notOK = findings.filter { $0["state"] as? String != "OK" }
-        #expect(Set(notOK.map { "\($0["check"]!) \($0["resource"]!)" }) == ["s3.object_lock mne-media-replica", "s3.object_lock mne-vault-replica"])
-        #expect(notOK.allSatisfy { ($0["accepted_risk"] as? [String: Any])?["reason"] is String })
+        #expect(
+            Set(notOK.map { "\($0["check"]!) \($0["resource"]!)" })
+                == ["s3.object_lock mne-media-replica", "s3.object_lock mne-vault-replica", guideTargetDRTopicPolicyGap])
+        let accepted = notOK.filter { "\($0["check"]!) \($0["resource"]!)" != guideTargetDRTopicPolicyGap }
+        #expect(accepted.allSatisfy { ($0["accepted_risk"] as? [String: Any])?["reason"] is String })
+        let gap = try #require(notOK.first { "\($0["check"]!) \($0["resource"]!)" == guideTargetDRTopicPolicyGap })
+        #expect(gap["state"] as? String == "CRITICAL")
+        #expect(
+            (gap["message"] as? String)?.contains(
+                "topic mnemonica-backup-alerts-dr's policy does not allow events.amazonaws.com to sns:Publish") == true,
+            "\(gap)")
     }
 
     /// The current plan backs up daily at 05:00 UTC, so whether its newest job is older than the
@@ -141,6 +152,9 @@ import Testing
         Fault(name: "eventbridge-disabled", changes: ["alerting.eventbridge mnemonica-backup-job-failures (eu-west-1)": .critical]),
         Fault(name: "alarm-missing", changes: ["alerting.alarms mnemonica-vault-replication-failures": .critical]),
         Fault(name: "alarm-in-alarm", changes: ["alerting.alarms mnemonica-media-replication-lag": .critical]),
+        Fault(
+            name: "topic-policy-events-dropped",
+            changes: ["alerting.eventbridge mnemonica-backup-job-failures (eu-west-1)": .critical]),
     ]
 
     @Test(arguments: faults)

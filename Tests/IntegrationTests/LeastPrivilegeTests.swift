@@ -56,7 +56,10 @@ import Testing
         let ok = try CLI.run(
             ["check", "--once", "--config", repoConfig, "--db", dir.appendingPathComponent("a.sqlite").path],
             environment: env)
-        #expect(ok.status == 0, "stdout: \(ok.stdout) stderr: \(ok.stderr)")
+        // Every call allowed: nothing UNKNOWN; the one critical is the guide's DR topic policy.
+        #expect(ok.status == 2, "stdout: \(ok.stdout) stderr: \(ok.stderr)")
+        #expect(ok.stdout.split(separator: "\n").last?.hasPrefix("CRITICAL: 1 critical, ") == true, "\(ok.stdout)")
+        #expect(!ok.stdout.contains("UNKNOWN"), "\(ok.stdout)")
 
         let narrowed = policy.replacingOccurrences(of: "\"s3:GetLifecycleConfiguration\",", with: "")
         let (key2, secret2) = try user("mnemond-narrow", policy: narrowed, on: simulator)

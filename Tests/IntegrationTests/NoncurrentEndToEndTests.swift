@@ -45,16 +45,18 @@ import Testing
         #expect(rows.allSatisfy { $0["since"] is String && $0["last_evaluated"] is String })
     }
 
-    @Test func targetStateIsAllOK() async throws {
+    /// All OK but the guide's own gap (`guideTargetDRTopicPolicyGap`): one critical.
+    @Test func targetStateIsAllOKButTheGuidesDRTopicPolicy() async throws {
         let simulator = try await AWSSimulator.shared(.target)
         let dir = temporaryDirectory()
         let db = dir.appendingPathComponent("mnemond.sqlite").path
         let result = try CLI.run(
             ["check", "--once", "--config", repoConfig, "--db", db], environment: simulator.environment)
-        #expect(result.status == 0, "stdout: \(result.stdout) stderr: \(result.stderr)")
-        #expect(result.stdout.split(separator: "\n").last?.hasPrefix("OK: ") == true)
+        #expect(result.status == 2, "stdout: \(result.stdout) stderr: \(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").last?.hasPrefix("CRITICAL: 1 critical, ") == true)
+        #expect(!result.stdout.contains("WARNING") && !result.stdout.contains("UNKNOWN"), "\(result.stdout)")
         let status = try CLI.run(["status", "--db", db])
-        #expect(status.status == 0)
+        #expect(status.status == 2)
     }
 
     @Test func sinceHoldsWhileTheStateHoldsAndRestartsWhenItChanges() async throws {
