@@ -162,7 +162,7 @@ import Testing
     @Test func configErrorsExit78NamingFileLineAndKey() throws {
         let dir = temporaryDirectory()
         var text = try String(contentsOfFile: repoConfig, encoding: .utf8)
-        text = text.replacingOccurrences(of: "noncurrent_days: 180       # Phase 2B", with: "noncurent_days: 180")
+        text = text.replacingOccurrences(of: "noncurrent_days: 180       # Step 2B.3", with: "noncurent_days: 180")
         let config = try writeConfig(text, in: dir)
         let line = text.components(separatedBy: "\n").firstIndex { $0.contains("noncurent_days: 180") }! + 1
         let result = try CLI.run(["check", "--once", "--config", config, "--db", dir.appendingPathComponent("x").path])
