@@ -19,7 +19,8 @@ import Testing
         defer { Task { await runtime.shutdown() } }
         let outcome = try await runtime.runCycle()
         var states: [String: CheckState] = [:]
-        for f in outcome.findings { states["\(f.check) \(f.resource)"] = f.acceptedRisk == nil ? f.state : .ok }
+        // An accepted risk waives a failing state, never an UNKNOWN one (nothing was evaluated).
+        for f in outcome.findings { states["\(f.check) \(f.resource)"] = f.effectiveState }
         return states
     }
 
