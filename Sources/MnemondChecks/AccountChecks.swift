@@ -27,4 +27,11 @@ public enum AccountChecks {
             ]
         }
     }
+
+    /// The account the credentials resolve to when it is not the guide's; nil when it is, or when
+    /// the identity is unknown (then the other checks still say what they saw).
+    public static func foreignAccount(_ policy: Policy, _ observations: Observations) -> String? {
+        guard let identity = observations.identity?.value, identity.account != policy.accountID else { return nil }
+        return identity.account
+    }
 }

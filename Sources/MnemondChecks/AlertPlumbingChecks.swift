@@ -116,7 +116,9 @@ public enum AlertPlumbingChecks {
             let home = S3Metrics.region(metric: promise.metric, dimensions: promise.dimensions, buckets: policy.buckets)
             if let alarm = matches.first(where: { $0.region == home?.region }) ?? matches.first {
                 let others = matches.filter { $0.region != alarm.region }.map(\.region)
-                return alarmFinding(promise, found: alarm, also: others, buckets: policy.buckets, now: now)
+                return alarmFinding(
+                    promise, found: alarm, also: others, buckets: policy.buckets, now: now,
+                    topics: observations.monitoring?.topics ?? [:])
             }
             // Not found anywhere we could see: only a verdict if every region answered.
             if let failed = observed.sorted(by: { $0.key < $1.key }).first(where: { $0.value.value == nil }),
@@ -137,7 +139,7 @@ public enum AlertPlumbingChecks {
     /// configured, a copy in a second region.
     public static func alarmFinding(
         _ promise: AlarmPromise, found: AlarmObservation?, searched: [String] = [], also: [String] = [],
-        buckets: [BucketPolicy], now: Date
+        buckets: [BucketPolicy], now: Date, topics: [String: Observed<TopicObservation>] = [:]
     ) -> Finding {
         let published = S3Metrics.region(metric: promise.metric, dimensions: promise.dimensions, buckets: buckets)
         let home = published?.region ?? promise.region
@@ -207,6 +209,17 @@ public enum AlertPlumbingChecks {
                     .warning,
                     "notifies \(snsActions.map(topicName).joined(separator: ", ")); config expects \(topicName(topic))"
                 ))
+        }
+        // 3b. May it publish there? A topic policy that lets no CloudWatch alarm publish drops it.
+        for topicARN in snsActions {
+            let account = accountOf(arn: topicARN) ?? ""
+            if let issue = publishIssue(
+                topics[topicARN], topicARN: topicARN, publisher: .cloudWatch,
+                sourceARN: "arn:aws:cloudwatch:\(alarm.region):\(account):alarm:\(alarm.name)", account: account,
+                consequence: "the alarm fires into the void")
+            {
+                issues.append(issue)
+            }
         }
         // 4. What does it say now?
         switch alarm.state {
@@ -326,7 +339,7 @@ public enum AlertPlumbingChecks {
             switch observed {
             case .unavailable(let reason):
                 return Catalog.unknown("alerting.eventbridge", resource: resource, reason, guide: "Phase 8")
-            case .value(let rule): return ruleFinding(promise, found: rule)
+            case .value(let rule): return ruleFinding(promise, found: rule, topics: observations.monitoring?.topics ?? [:])
             }
         }
     }
@@ -334,7 +347,12 @@ public enum AlertPlumbingChecks {
     /// Severity: missing, not ENABLED, or without an SNS target → critical (backup failures go
     /// unannounced); an SNS target other than the configured topic, or a pattern that does not
     /// select AWS Backup events → warning.
-    public static func ruleFinding(_ promise: EventRulePromise, found: EventRuleObservation) -> Finding {
+    /// A target topic whose policy does not let `events.amazonaws.com` publish is critical: the
+    /// rule matches, EventBridge's delivery is refused, and nobody hears of the failure (guide
+    /// Step 8.2 grants it on the eu-west-1 topic only).
+    public static func ruleFinding(
+        _ promise: EventRulePromise, found: EventRuleObservation, topics: [String: Observed<TopicObservation>] = [:]
+    ) -> Finding {
         let resource = "\(promise.name) (\(promise.region))"
         let runbook =
             "aws events put-rule --name \(promise.name) --event-pattern file://configs/monitoring-backup-failure-pattern.json --state ENABLED --region \(promise.region); aws events put-targets --rule \(promise.name) --targets Id=1,Arn=\(promise.topicARN) --region \(promise.region) (Phase 8.2)"
@@ -376,10 +394,161 @@ public enum AlertPlumbingChecks {
             issues.append(
                 (.warning, "event pattern does not select source aws.backup — it will not see backup job failures"))
         }
+        for topicARN in sns {
+            let account = accountOf(arn: topicARN) ?? ""
+            let ruleARN = "arn:aws:events:\(promise.region):\(account):rule/\(promise.name)"
+            if let issue = publishIssue(
+                topics[topicARN], topicARN: topicARN, publisher: .eventBridge, sourceARN: ruleARN, account: account,
+                consequence: "AWS Backup failures in \(promise.region) reach nobody")
+            {
+                issues.append(issue)
+            }
+        }
         guard !issues.isEmpty else { return finding(.ok, summary, found: summary) }
         let worst = CheckState.worst(issues.map(\.0))
         let ordered = issues.filter { $0.0 == worst } + issues.filter { $0.0 != worst }
         return finding(worst, ordered.map(\.1).joined(separator: "; "), found: summary)
+    }
+
+    // MARK: topic policy
+
+    /// Who publishes to an alert topic, as SNS sees the request.
+    public enum Publisher: Sendable {
+        /// An EventBridge rule target: principal `events.amazonaws.com`, aws:SourceArn the rule.
+        case eventBridge
+        /// A CloudWatch alarm action: principal `cloudwatch.amazonaws.com`, published on behalf of
+        /// the alarm's account (which the default topic policy's AWS:SourceOwner condition admits).
+        case cloudWatch
+
+        public var principal: String {
+            switch self {
+            case .eventBridge: "events.amazonaws.com"
+            case .cloudWatch: "cloudwatch.amazonaws.com"
+            }
+        }
+    }
+
+    /// The issue when the observed topic's policy does not allow `publisher` to sns:Publish; nil
+    /// when it does, or when the topic or its policy was not observed (alerting.sns speaks for
+    /// the topic itself).
+    static func publishIssue(
+        _ observed: Observed<TopicObservation>?, topicARN: String, publisher: Publisher, sourceARN: String,
+        account: String, consequence: String
+    ) -> (CheckState, String)? {
+        guard case .value(let topic)? = observed, topic.exists, let policy = topic.policy else { return nil }
+        let name = topicName(topicARN)
+        switch mayPublish(policy, publisher: publisher, sourceARN: sourceARN, account: account) {
+        case .allowed: return nil
+        case .denied(let why):
+            return (
+                .critical,
+                "topic \(name)'s policy does not allow \(publisher.principal) to sns:Publish (\(why)) — \(consequence); guide Step 8.2 grants it with aws sns set-topic-attributes --attribute-name Policy"
+            )
+        case .undetermined(let why):
+            return (
+                .warning,
+                "cannot tell whether topic \(name)'s policy lets \(publisher.principal) publish (\(why))"
+            )
+        }
+    }
+
+    public enum PublishVerdict: Sendable, Equatable {
+        case allowed
+        /// Why not, printable: "no statement allows it", "denied by statement X".
+        case denied(String)
+        /// A condition mnemond cannot evaluate decides it.
+        case undetermined(String)
+    }
+
+    /// IAM's evaluation for one request, over the statements mnemond can read: an explicit Deny
+    /// wins, otherwise an Allow is needed. The request context: the publisher's service principal,
+    /// aws:SourceArn (the rule or alarm), aws:SourceAccount; AWS:SourceOwner only for CloudWatch,
+    /// which publishes as the alarm's owner.
+    public static func mayPublish(
+        _ statements: [TopicPolicyStatement], publisher: Publisher, sourceARN: String, account: String
+    ) -> PublishVerdict {
+        var context = ["aws:sourcearn": sourceARN, "aws:sourceaccount": account]
+        if publisher == .cloudWatch { context["aws:sourceowner"] = account }
+        func applies(_ s: TopicPolicyStatement) -> Bool? {
+            let principal =
+                s.anyPrincipal || s.services.contains(publisher.principal)
+                || (publisher == .cloudWatch
+                    && s.awsPrincipals.contains { $0 == account || $0 == "arn:aws:iam::\(account):root" })
+            let action = s.actions.contains { ["sns:publish", "sns:*", "*"].contains($0.lowercased()) }
+            guard principal, action else { return false }
+            var verdict: Bool? = true
+            for condition in s.conditions {
+                switch conditionHolds(condition, context: context) {
+                case false?: return false
+                case nil: verdict = nil
+                case true?: break
+                }
+            }
+            return verdict
+        }
+        var undetermined: String?
+        for s in statements where s.effect == "Deny" {
+            switch applies(s) {
+            case true?: return .denied("denied by statement \(s.sid ?? "without Sid")")
+            case nil: undetermined = "statement \(s.sid ?? "without Sid") has a condition mnemond cannot evaluate"
+            case false?: break
+            }
+        }
+        for s in statements where s.effect == "Allow" {
+            switch applies(s) {
+            case true?: return undetermined.map(PublishVerdict.undetermined) ?? .allowed
+            case nil: undetermined = "statement \(s.sid ?? "without Sid") has a condition mnemond cannot evaluate"
+            case false?: break
+            }
+        }
+        if let undetermined { return .undetermined(undetermined) }
+        return .denied("no statement allows it")
+    }
+
+    /// String and ARN operators on the request's keys. nil: an operator or key mnemond does not
+    /// evaluate. A key absent from the request fails the condition (unless `…IfExists`).
+    static func conditionHolds(_ condition: TopicPolicyStatement.Condition, context: [String: String]) -> Bool? {
+        var op = condition.operator
+        let ifExists = op.hasSuffix("IfExists")
+        if ifExists { op = String(op.dropLast("IfExists".count)) }
+        let key = condition.key.lowercased()
+        guard ["aws:sourcearn", "aws:sourceaccount", "aws:sourceowner"].contains(key) else { return nil }
+        guard let value = context[key] else { return ifExists }
+        switch op {
+        case "StringEquals", "ArnEquals": return condition.values.contains(value)
+        case "StringEqualsIgnoreCase": return condition.values.contains { $0.lowercased() == value.lowercased() }
+        case "StringLike", "ArnLike": return condition.values.contains { wildcard($0, matches: value) }
+        case "StringNotEquals", "ArnNotEquals": return !condition.values.contains(value)
+        case "StringNotLike", "ArnNotLike": return !condition.values.contains { wildcard($0, matches: value) }
+        default: return nil
+        }
+    }
+
+    /// IAM's `*` (any run) and `?` (one character) wildcards.
+    static func wildcard(_ pattern: String, matches text: String) -> Bool {
+        let p = Array(pattern)
+        let t = Array(text)
+        var memo: [Int: Bool] = [:]
+        func match(_ i: Int, _ j: Int) -> Bool {
+            let key = i * (t.count + 1) + j
+            if let known = memo[key] { return known }
+            let result: Bool
+            if i == p.count {
+                result = j == t.count
+            } else if p[i] == "*" {
+                result = match(i + 1, j) || (j < t.count && match(i, j + 1))
+            } else {
+                result = j < t.count && (p[i] == "?" || p[i] == t[j]) && match(i + 1, j + 1)
+            }
+            memo[key] = result
+            return result
+        }
+        return match(0, 0)
+    }
+
+    static func accountOf(arn: String) -> String? {
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        return parts.count >= 6 && !parts[4].isEmpty ? String(parts[4]) : nil
     }
 
     // MARK: helpers

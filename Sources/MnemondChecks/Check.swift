@@ -100,17 +100,35 @@ public enum Catalog {
 
     /// Runs every check and attaches accepted risks from the policy. Findings come back ordered by
     /// check ID, then resource, so output and stored rows are stable.
+    ///
+    /// Credentials of another account make every other observation describe the wrong estate:
+    /// then only `account.identity` judges, and every other finding is UNKNOWN "not evaluated",
+    /// so a wrong profile pages once, not once per check.
     public static func evaluate(
         _ policy: Policy, _ observations: Observations, _ history: History = History(), now: Date
     ) -> [Finding] {
-        all.flatMap { check in
+        let wrongAccount = AccountChecks.foreignAccount(policy, observations)
+        return all.flatMap { check in
             check.evaluate(policy, observations, history, now).map { finding in
                 var finding = finding
+                if let wrongAccount, finding.check != AccountChecks.identity.id {
+                    finding = notEvaluated(finding, account: wrongAccount, expected: policy.accountID)
+                }
                 finding.acceptedRisk = policy.acceptedRisk(for: finding.check, resource: finding.resource, at: now)
                 return finding
             }
         }
         .sorted { ($0.check, $0.resource) < ($1.check, $1.resource) }
+    }
+
+    /// The finding a check would have made, withheld: its evidence came from another account.
+    static func notEvaluated(_ finding: Finding, account: String, expected: String) -> Finding {
+        Finding(
+            check: finding.check, resource: finding.resource, state: .unknown,
+            message:
+                "\(finding.resource): not evaluated: credentials resolve to account \(account), expected \(expected)",
+            expected: finding.expected, found: nil, guide: "Prerequisites",
+            runbook: "Fix the credentials first (account.identity); this check runs again on the next cycle")
     }
 
     /// The finding for evidence that could not be collected: UNKNOWN, naming the API action and code.

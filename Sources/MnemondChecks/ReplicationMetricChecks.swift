@@ -229,20 +229,24 @@ public enum ReplicationMetricChecks {
                 sourcePoints = p
             }
             return objectCountFinding(
-                replica, points: points, source: source?.name, sourcePoints: sourcePoints, settings: settings, now: now)
+                replica, points: points, source: source?.name, sourcePoints: sourcePoints, settings: settings, now: now,
+                bytes: S3Metrics.dailyBytes(observations.monitoring, bucket: replica),
+                sourceBytes: source.map { S3Metrics.dailyBytes(observations.monitoring, bucket: $0) } ?? [])
         }
     }
 
     /// Severity: the newest daily count below median − k·MAD (scaled, with a floor of 0.5 % of the
     /// median) of the preceding window → critical (objects vanished from the DR copy); the newest
     /// count more than 3 days late (beyond the day S3 needs to publish it) → warning (the check is
-    /// blind); the replica trailing its source by more than `replicaLagFraction` → warning.
+    /// blind); the replica trailing its source by more than `replicaLagFraction` → one warning that
+    /// says why while the gap holds steady, critical once the gap grows over the window (see
+    /// `replicaGapIssue`). `expected` is what the worst issue was judged against.
     public static func objectCountFinding(
         _ replica: BucketPolicy, points: [MetricSeries.Point], source: String?, sourcePoints: [MetricSeries.Point],
-        settings: MonitoringPolicy, now: Date
+        settings: MonitoringPolicy, now: Date, bytes: [MetricSeries.Point] = [], sourceBytes: [MetricSeries.Point] = []
     ) -> Finding {
         let daily = S3Metrics.byDay(points)
-        var issues: [(CheckState, String)] = []
+        var issues: [(state: CheckState, text: String, expected: String?)] = []
         var expected = "no drop"
         var found = "no data"
         func finding(_ state: CheckState, _ text: String) -> Finding {
@@ -267,7 +271,8 @@ public enum ReplicationMetricChecks {
             issues.append(
                 (
                     .warning,
-                    "newest NumberOfObjects datapoint is for \(S3Metrics.day(newest.time)) (\(Int(lateDays.rounded(.down))) d late; S3 storage metrics are daily and normally 1–3 d late) — drops cannot be seen"
+                    "newest NumberOfObjects datapoint is for \(S3Metrics.day(newest.time)) (\(Int(lateDays.rounded(.down))) d late; S3 storage metrics are daily and normally 1–3 d late) — drops cannot be seen",
+                    nil
                 ))
         }
         let windowStart = newest.time.addingTimeInterval(-Double(settings.objectCountWindowDays) * 86400)
@@ -280,21 +285,17 @@ public enum ReplicationMetricChecks {
                 issues.append(
                     (
                         .critical,
-                        "NumberOfObjects fell to \(S3Metrics.count(newest.value)) on \(S3Metrics.day(newest.time)) (\(S3Metrics.change(change)) vs the \(baseline.count)-day median \(S3Metrics.count(band.median))), below the robust band's floor \(S3Metrics.count(band.floor)); guide requires the replica's count never to drop unexpectedly (Phase 8.4)"
+                        "NumberOfObjects fell to \(S3Metrics.count(newest.value)) on \(S3Metrics.day(newest.time)) (\(S3Metrics.change(change)) vs the \(baseline.count)-day median \(S3Metrics.count(band.median))), below the robust band's floor \(S3Metrics.count(band.floor)); guide requires the replica's count never to drop unexpectedly (Phase 8.4)",
+                        expected
                     ))
             }
         }
-        if let source, let sourceSameDay = S3Metrics.byDay(sourcePoints).last(where: { $0.time == newest.time }),
-            sourceSameDay.value > 0
+        if let source,
+            let gap = replicaGapIssue(
+                daily, source: source, sourceDaily: S3Metrics.byDay(sourcePoints), settings: settings, bytes: bytes,
+                sourceBytes: sourceBytes)
         {
-            let behind = (sourceSameDay.value - newest.value) / sourceSameDay.value
-            if behind > settings.replicaLagFraction {
-                issues.append(
-                    (
-                        .warning,
-                        "holds \(S3Metrics.count(newest.value)) objects on \(S3Metrics.day(newest.time)), \(S3Metrics.percent(behind * 100)) behind \(source)'s \(S3Metrics.count(sourceSameDay.value)) (allowed \(S3Metrics.percent(settings.replicaLagFraction * 100)); Phase 3)"
-                    ))
-            }
+            issues.append(gap)
         }
         guard !issues.isEmpty else {
             let note = baseline.count >= 5 ? "" : " (only \(baseline.count) days of history: no band yet)"
@@ -303,9 +304,57 @@ public enum ReplicationMetricChecks {
                 "\(S3Metrics.count(newest.value)) objects on \(S3Metrics.day(newest.time)), within the \(baseline.count)-day band\(note)"
             )
         }
-        let state = CheckState.worst(issues.map(\.0))
-        let ordered = issues.filter { $0.0 == state } + issues.filter { $0.0 != state }
-        return finding(state, ordered.map(\.1).joined(separator: "; "))
+        let state = CheckState.worst(issues.map(\.state))
+        let ordered = issues.filter { $0.state == state } + issues.filter { $0.state != state }
+        if let judged = ordered.first?.expected { expected = judged }
+        return finding(state, ordered.map(\.text).joined(separator: "; "))
+    }
+
+    /// A replica behind its source by more than `replicaLagFraction` on its newest day. A gap that
+    /// holds steady over the window is one warning that says the likely cause — objects written
+    /// before the replication rule existed are never copied by CRR (S3 copies only new writes;
+    /// S3 Batch Replication copies existing objects) — with the gap in objects and bytes. The gap
+    /// pages (critical) only when it grows: the newest day's gap exceeds the median gap of the
+    /// window's earlier days by more than one percentage point of the source.
+    static func replicaGapIssue(
+        _ daily: [MetricSeries.Point], source: String, sourceDaily: [MetricSeries.Point], settings: MonitoringPolicy,
+        bytes: [MetricSeries.Point], sourceBytes: [MetricSeries.Point]
+    ) -> (state: CheckState, text: String, expected: String?)? {
+        let sourceByTime = Dictionary(sourceDaily.map { ($0.time, $0.value) }, uniquingKeysWith: { _, last in last })
+        // (day, fraction behind, replica, source) for each day both buckets have, oldest first.
+        let gaps = daily.compactMap { point -> (time: Date, behind: Double, replica: Double, source: Double)? in
+            guard let s = sourceByTime[point.time], s > 0 else { return nil }
+            return (point.time, (s - point.value) / s, point.value, s)
+        }
+        guard let newest = gaps.last, newest.behind > settings.replicaLagFraction else { return nil }
+        let limit = S3Metrics.percent(settings.replicaLagFraction * 100)
+        let expected = "≤ \(limit) behind \(source)"
+        let windowStart = newest.time.addingTimeInterval(-Double(settings.objectCountWindowDays) * 86400)
+        let earlier = gaps.dropLast().filter { $0.time >= windowStart }.map(\.behind)
+        let missing = newest.source - newest.replica
+        var gapText = "\(S3Metrics.count(missing)) objects"
+        let replicaBytes = bytes.first { $0.time == newest.time }?.value
+        let sourceBytesSameDay = sourceBytes.first { $0.time == newest.time }?.value
+        if let replicaBytes, let sourceBytesSameDay {
+            gapText += " and \(S3Metrics.bytes(max(0, sourceBytesSameDay - replicaBytes)))"
+        }
+        let head =
+            "holds \(S3Metrics.count(newest.replica)) objects on \(S3Metrics.day(newest.time)), \(S3Metrics.percent(newest.behind * 100)) behind \(source)'s \(S3Metrics.count(newest.source)) (allowed \(limit); Phase 3): \(gapText) missing"
+        let baseline = earlier.isEmpty ? nil : S3Metrics.median(earlier)
+        if let baseline, newest.behind - baseline > 0.01 {
+            return (
+                .critical,
+                "\(head); the gap grew from \(S3Metrics.percent(baseline * 100)) (median of the \(earlier.count) earlier days) — replication is falling behind; guide requires replication within minutes (Phase 3)",
+                expected
+            )
+        }
+        let steady =
+            earlier.isEmpty ? "" : "; the gap has held steady over \(earlier.count + 1) days"
+        return (
+            .warning,
+            "\(head)\(steady) — likely objects that predate the replication rule: CRR never copies them; S3 Batch Replication copies existing objects (aws s3control create-job … --operation '{\"S3ReplicateObject\":{}}')",
+            expected
+        )
     }
 
     /// Sources with a replication promise.
@@ -401,6 +450,20 @@ enum S3Metrics {
                 }?.points ?? []
         }
         return .points(byDay(stored + observed))
+    }
+
+    /// A bucket's daily BucketSizeBytes summed over its storage types, without the per-object
+    /// overhead types (Deep Archive's 40 KB an object is metadata, not object data), oldest first.
+    static func dailyBytes(_ monitoring: MonitoringObservation?, bucket: BucketPolicy) -> [MetricSeries.Point] {
+        guard case .value(let all)? = monitoring?.metrics[bucket.region] else { return [] }
+        var totals: [Date: Double] = [:]
+        for series in all
+        where series.metric == "BucketSizeBytes" && series.dimensions["BucketName"] == bucket.name
+            && !(series.dimensions["StorageType"] ?? "").contains("Overhead")
+        {
+            for point in byDay(series.points) { totals[point.time, default: 0] += point.value }
+        }
+        return totals.sorted { $0.key < $1.key }.map { MetricSeries.Point(time: $0.key, value: $0.value) }
     }
 
     /// One value per UTC day (stamped at its midnight), oldest first; later entries win.

@@ -48,8 +48,9 @@ public enum S3BucketChecks {
         }
     }
 
-    /// Phase 2A/2B: default encryption SSE AES256 with bucket key. Missing or different
-    /// encryption is a compliance deviation, not a recoverability loss (warning).
+    /// Steps 2A.1/2B.1: the vault buckets' default encryption is SSE AES256 with bucket key (the
+    /// guide states it for no other bucket). Missing or different encryption is a compliance
+    /// deviation, not a recoverability loss (warning). Findings cite the promise's own `guide`.
     public static let encryption = Check(
         id: "s3.encryption", promise: "Default encryption as the guide states (AES256 with bucket key)",
         recoveryWindow: .bucketVersions
@@ -66,12 +67,13 @@ public enum S3BucketChecks {
         let wantText = want.algorithm + (want.bucketKey ? " with bucket key" : "")
         let foundText = found.map { $0.algorithm + ($0.bucketKeyEnabled ? " with bucket key" : "") } ?? "none"
         let ok = found.map { $0.algorithm == want.algorithm && (!want.bucketKey || $0.bucketKeyEnabled) } ?? false
+        let guide = want.guide ?? bucket.guide
         return Finding(
             check: "s3.encryption", resource: bucket.name, state: ok ? .ok : .warning,
             message: ok
                 ? "\(bucket.name): default encryption \(foundText)"
-                : "\(bucket.name): default encryption is \(foundText); guide requires \(wantText) (\(bucket.guide))",
-            expected: wantText, found: foundText, guide: bucket.guide,
+                : "\(bucket.name): default encryption is \(foundText); guide requires \(wantText) (\(guide))",
+            expected: wantText, found: foundText, guide: guide,
             runbook: ok
                 ? nil
                 : "aws s3api put-bucket-encryption --bucket \(bucket.name) --region \(bucket.region) --server-side-encryption-configuration '{\"Rules\":[{\"ApplyServerSideEncryptionByDefault\":{\"SSEAlgorithm\":\"\(want.algorithm)\"},\"BucketKeyEnabled\":\(want.bucketKey)}]}'"

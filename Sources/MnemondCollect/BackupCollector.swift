@@ -121,26 +121,29 @@ public struct BackupCollector: Sendable {
         guard let id = answer.string("BackupPlanId"), let document = answer.record("BackupPlan") else {
             throw malformed("GetBackupPlan", region: region, "answer lacks BackupPlanId or BackupPlan")
         }
-        let rules = document.records("Rules").map { rule in
+        // An absent DeleteAfterDays means "kept forever" (an answer); one that is not an integer
+        // (1e300, "180") is unreadable and makes the plan UNKNOWN, not "never deleted".
+        let rules = try document.readRecords("Rules", in: "BackupPlan").map { rule throws(UnreadableField) in
             BackupRule(
                 name: rule.string("RuleName") ?? "",
                 schedule: rule.string("ScheduleExpression"),
                 targetVault: rule.string("TargetBackupVaultName") ?? "",
-                deleteAfterDays: rule.record("Lifecycle")?.int("DeleteAfterDays"),
-                continuousBackup: rule.bool("EnableContinuousBackup") ?? false,
-                copyActions: rule.records("CopyActions").map { action in
+                deleteAfterDays: try rule.record("Lifecycle")?.readInt("DeleteAfterDays", in: "Rules.Lifecycle"),
+                continuousBackup: try rule.readBool("EnableContinuousBackup", in: "Rules") ?? false,
+                copyActions: try rule.readRecords("CopyActions", in: "Rules").map { action throws(UnreadableField) in
                     BackupRule.CopyAction(
                         destinationVaultARN: action.string("DestinationBackupVaultArn") ?? "",
-                        deleteAfterDays: action.record("Lifecycle")?.int("DeleteAfterDays"))
+                        deleteAfterDays: try action.record("Lifecycle")?.readInt(
+                            "DeleteAfterDays", in: "CopyActions.Lifecycle"))
                 })
         }
         return BackupPlan(
             id: id, name: document.string("BackupPlanName") ?? "", rules: rules,
-            selections: selections.map { answer in
+            selections: try selections.map { answer throws(UnreadableField) in
                 let selection = answer.record("BackupSelection")
                 return BackupSelection(
                     name: selection?.string("SelectionName") ?? answer.string("SelectionId") ?? "",
-                    resources: selection?.strings("Resources") ?? [])
+                    resources: try selection?.readStrings("Resources", in: "BackupSelection") ?? [])
             })
     }
 

@@ -22,7 +22,11 @@ public struct CollectorReport: Sendable, Equatable {
 extension Unavailable {
     /// Translates any failure of a call into evidence that the call failed.
     init(_ error: any Error, action: String, resource: String?, region: String?) {
-        if let aws = error as? AWSError {
+        if let unreadable = error as? UnreadableField {
+            self.init(
+                action: action, resource: resource, region: region, code: "InvalidResponse",
+                message: unreadable.description)
+        } else if let aws = error as? AWSError {
             self.init(
                 action: aws.qualifiedAction, resource: aws.resource ?? resource, region: aws.region, code: aws.code,
                 message: aws.message + (aws.status.map { " (HTTP \($0))" } ?? ""))

@@ -50,26 +50,45 @@ public struct IAMCollector: Sendable {
     }
 
     /// A policy document's statements, with IAM's "string or list" fields normalised to lists.
+    /// A statement that cannot be read (no Effect, an Action that is neither a string nor a list of
+    /// strings) is an unreadable answer, never silently dropped: a dropped Deny would read as
+    /// "the guide's Deny is missing".
     static func statements(_ json: String) throws -> [PolicyStatement] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
             throw PolicyDocumentError(description: "policy document is not a JSON object")
         }
         let raw: [[String: Any]]
-        if let list = object["Statement"] as? [[String: Any]] {
-            raw = list
-        } else if let single = object["Statement"] as? [String: Any] {
-            raw = [single]
-        } else {
-            raw = []
+        switch object["Statement"] {
+        case nil: raw = []
+        case let single as [String: Any]: raw = [single]
+        case let list as [Any]:
+            raw = try list.enumerated().map { index, item in
+                guard let statement = item as? [String: Any] else {
+                    throw UnreadableField("Statement[\(index)]", "\(item)")
+                }
+                return statement
+            }
+        case let other?: throw UnreadableField("Statement", "\(other)")
         }
-        func list(_ value: Any?) -> [String] {
-            if let s = value as? String { return [s] }
-            return (value as? [String]) ?? []
-        }
-        return raw.map { s in
-            PolicyStatement(
-                sid: s["Sid"] as? String, effect: (s["Effect"] as? String) ?? "", actions: list(s["Action"]),
-                notActions: list(s["NotAction"]), resources: list(s["Resource"]), notResources: list(s["NotResource"]),
+        return try raw.enumerated().map { index, s in
+            func list(_ key: String) throws(UnreadableField) -> [String] {
+                switch s[key] {
+                case nil: return []
+                case let one as String: return [one]
+                case let many as [Any]:
+                    return try many.map { item throws(UnreadableField) in
+                        guard let text = item as? String else { throw UnreadableField("Statement[\(index)].\(key)", "\(item)") }
+                        return text
+                    }
+                case let other?: throw UnreadableField("Statement[\(index)].\(key)", "\(other)")
+                }
+            }
+            guard let effect = s["Effect"] as? String, ["Allow", "Deny"].contains(effect) else {
+                throw UnreadableField("Statement[\(index)].Effect", "\(s["Effect"] ?? "(absent)")")
+            }
+            return PolicyStatement(
+                sid: s["Sid"] as? String, effect: effect, actions: try list("Action"),
+                notActions: try list("NotAction"), resources: try list("Resource"), notResources: try list("NotResource"),
                 hasCondition: s["Condition"] != nil)
         }
     }

@@ -291,7 +291,7 @@ public struct MonitoringCollector: Sendable {
                 group.addTask {
                     let observed = await observe("cloudwatch:DescribeAlarms", resource: nil, region: region) {
                         try await cloudwatch.describeAlarms(names: names, region: region).map {
-                            Self.alarm($0, region: region)
+                            xml throws(UnreadableField) in try Self.alarm(xml, region: region)
                         }
                     }
                     return (region, observed)
@@ -342,11 +342,13 @@ public struct MonitoringCollector: Sendable {
 
     func topic(_ arn: String) async -> Observed<TopicObservation> {
         await observe("sns:GetTopicAttributes", resource: arn, region: SNS.region(ofTopic: arn)) {
-            guard try await sns.getTopicAttributes(topicARN: arn) != nil else {
+            guard let attributes = try await sns.getTopicAttributes(topicARN: arn) else {
                 return TopicObservation(arn: arn, exists: false, subscriptions: [])
             }
+            let policy = try attributes["Policy"].map { text throws(UnreadableField) in try Self.topicPolicy(text) }
             let subscriptions = try await sns.listSubscriptionsByTopic(topicARN: arn)
-            return TopicObservation(arn: arn, exists: true, subscriptions: subscriptions.map(Self.subscription))
+            return TopicObservation(
+                arn: arn, exists: true, subscriptions: subscriptions.map(Self.subscription), policy: policy)
         }
     }
 
@@ -360,6 +362,68 @@ public struct MonitoringCollector: Sendable {
             return EventRuleObservation(
                 name: name, region: region, exists: true, state: rule.state, eventPattern: rule.eventPattern,
                 targetARNs: targets.map(\.arn))
+        }
+    }
+
+    /// The topic's `Policy` attribute (a JSON policy document) → statements. A document or a
+    /// statement that cannot be read is unreadable, never "nobody may publish".
+    static func topicPolicy(_ json: String) throws(UnreadableField) -> [TopicPolicyStatement] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)), let document = object as? [String: Any]
+        else { throw UnreadableField("Policy", json) }
+        let raw: [Any]
+        switch document["Statement"] {
+        case nil: raw = []
+        case let single as [String: Any]: raw = [single]
+        case let list as [Any]: raw = list
+        case let other?: throw UnreadableField("Policy.Statement", "\(other)")
+        }
+        func strings(_ value: Any?, _ field: String) throws(UnreadableField) -> [String] {
+            switch value {
+            case nil: return []
+            case let one as String: return [one]
+            case let many as [Any]:
+                return try many.map { item throws(UnreadableField) in
+                    guard let text = item as? String else { throw UnreadableField(field, "\(item)") }
+                    return text
+                }
+            case let other?: throw UnreadableField(field, "\(other)")
+            }
+        }
+        return try raw.enumerated().map { index, item throws(UnreadableField) in
+            let field = "Policy.Statement[\(index)]"
+            guard let s = item as? [String: Any] else { throw UnreadableField(field, "\(item)") }
+            guard let effect = s["Effect"] as? String, ["Allow", "Deny"].contains(effect) else {
+                throw UnreadableField("\(field).Effect", "\(s["Effect"] ?? "(absent)")")
+            }
+            var any = false
+            var services: [String] = []
+            var aws: [String] = []
+            switch s["Principal"] {
+            case let star as String where star == "*": any = true
+            case let map as [String: Any]:
+                services = try strings(map["Service"], "\(field).Principal.Service")
+                aws = try strings(map["AWS"], "\(field).Principal.AWS")
+                any = aws.contains("*")
+                aws.removeAll { $0 == "*" }
+            case nil: break
+            case let other?: throw UnreadableField("\(field).Principal", "\(other)")
+            }
+            var conditions: [TopicPolicyStatement.Condition] = []
+            if let raw = s["Condition"] {
+                guard let operators = raw as? [String: Any] else { throw UnreadableField("\(field).Condition", "\(raw)") }
+                for (op, entries) in operators.sorted(by: { $0.key < $1.key }) {
+                    guard let entries = entries as? [String: Any] else {
+                        throw UnreadableField("\(field).Condition.\(op)", "\(entries)")
+                    }
+                    for (key, values) in entries.sorted(by: { $0.key < $1.key }) {
+                        conditions.append(
+                            .init(operator: op, key: key, values: try strings(values, "\(field).Condition.\(op).\(key)")))
+                    }
+                }
+            }
+            return TopicPolicyStatement(
+                sid: s["Sid"] as? String, effect: effect, anyPrincipal: any, services: services, awsPrincipals: aws,
+                actions: try strings(s["Action"], "\(field).Action"), conditions: conditions)
         }
     }
 
@@ -383,7 +447,9 @@ public struct MonitoringCollector: Sendable {
     /// One `MetricAlarms` member → observation. A metric-math alarm (the guide's anomaly-detection
     /// alarms) has no top-level metric: its first `MetricStat` is the metric it watches, and its
     /// threshold is a band (ThresholdMetricId), not a number.
-    static func alarm(_ xml: XMLTree, region: String) -> AlarmObservation {
+    /// A number or timestamp that is present but unreadable throws: a threshold read as "none"
+    /// would be reported as "has no static threshold".
+    static func alarm(_ xml: XMLTree, region: String) throws(UnreadableField) -> AlarmObservation {
         func dimensions(_ node: XMLTree?) -> [String: String] {
             var out: [String: String] = [:]
             for member in node?["Dimensions"]?.all("member") ?? [] {
@@ -395,7 +461,7 @@ public struct MonitoringCollector: Sendable {
         var namespace = xml.string("Namespace")
         var dims = dimensions(xml)
         var statistic = xml.string("Statistic") ?? xml.string("ExtendedStatistic")
-        var period = xml.int("Period")
+        var period = try xml.readInt("Period")
         if metric == nil,
             let stat = xml["Metrics"]?.all("member").compactMap({ $0["MetricStat"] }).first
         {
@@ -403,14 +469,14 @@ public struct MonitoringCollector: Sendable {
             namespace = stat.string("Metric", "Namespace")
             dims = dimensions(stat["Metric"])
             statistic = stat.string("Stat")
-            period = stat.int("Period")
+            period = try stat.readInt("Period")
         }
         return AlarmObservation(
             name: xml.string("AlarmName") ?? "", region: region, state: xml.string("StateValue") ?? "",
-            stateUpdatedAt: xml.string("StateUpdatedTimestamp").flatMap(ISO8601.parse), metric: metric,
+            stateUpdatedAt: try xml.readDate("StateUpdatedTimestamp"), metric: metric,
             namespace: namespace, dimensions: dims, statistic: statistic, periodSeconds: period,
-            threshold: xml.string("Threshold").flatMap(Double.init), comparison: xml.string("ComparisonOperator"),
-            evaluationPeriods: xml.int("EvaluationPeriods"),
+            threshold: try xml.readDouble("Threshold"), comparison: xml.string("ComparisonOperator"),
+            evaluationPeriods: try xml.readInt("EvaluationPeriods"),
             actions: (xml["AlarmActions"]?.all("member") ?? []).map(\.text))
     }
 }

@@ -25,7 +25,7 @@ public struct RDSCollector: Sendable {
             instances[policy.identifier] = await observe(
                 "rds:DescribeDBInstances", resource: policy.identifier, region: policy.region
             ) {
-                Self.instance(try await rds.describeDBInstance(identifier: policy.identifier, region: policy.region), region: policy.region)
+                try Self.instance(try await rds.describeDBInstance(identifier: policy.identifier, region: policy.region), region: policy.region)
             }
         }
         let finished = now()
@@ -48,12 +48,18 @@ public struct RDSCollector: Sendable {
             instances: instances, samples: samples, success: instances.values.allSatisfy { $0.value != nil })
     }
 
-    static func instance(_ xml: XMLTree, region: String) -> RDSInstanceObservation {
-        RDSInstanceObservation(
+    /// `<DBInstance>` → observation. An absent LatestRestorableTime is an answer (PITR is not
+    /// possible); an unparsable one, or a BackupRetentionPeriod that is absent or not a number,
+    /// is not: it throws, and the checks depending on it are UNKNOWN instead of a false CRITICAL.
+    static func instance(_ xml: XMLTree, region: String) throws(UnreadableField) -> RDSInstanceObservation {
+        guard let retention = try xml.readInt("BackupRetentionPeriod") else {
+            throw UnreadableField("BackupRetentionPeriod", "(absent)")
+        }
+        return RDSInstanceObservation(
             identifier: xml.string("DBInstanceIdentifier") ?? "", region: region, engine: xml.string("Engine") ?? "",
-            status: xml.string("DBInstanceStatus") ?? "", backupRetentionDays: xml.int("BackupRetentionPeriod") ?? 0,
+            status: xml.string("DBInstanceStatus") ?? "", backupRetentionDays: retention,
             preferredBackupWindow: xml.string("PreferredBackupWindow"),
-            latestRestorableTime: xml.string("LatestRestorableTime").flatMap(ISO8601.parse))
+            latestRestorableTime: try xml.readDate("LatestRestorableTime"))
     }
 }
 

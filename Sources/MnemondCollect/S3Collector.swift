@@ -39,23 +39,29 @@ public struct S3Collector: Sendable {
 
     func collect(_ bucket: BucketPolicy) async -> BucketObservation {
         async let versioning = observe("s3:GetBucketVersioning", resource: bucket.name, region: bucket.region) {
-            Self.versioning(try await s3.getBucketVersioning(bucket: bucket.name, region: bucket.region))
+            try Self.versioning(try await s3.getBucketVersioning(bucket: bucket.name, region: bucket.region))
         }
         async let lifecycle = observe("s3:GetBucketLifecycleConfiguration", resource: bucket.name, region: bucket.region) {
             try await s3.getBucketLifecycleConfiguration(bucket: bucket.name, region: bucket.region)
-                .map(Self.lifecycleRules) ?? []
+                .map { root throws(UnreadableField) in try Self.lifecycleRules(root) } ?? []
         }
         async let location = observe("s3:GetBucketLocation", resource: bucket.name, region: bucket.region) {
             try await s3.getBucketLocation(bucket: bucket.name, region: bucket.region)
         }
         async let encryption = observe("s3:GetBucketEncryption", resource: bucket.name, region: bucket.region) {
-            try await s3.getBucketEncryption(bucket: bucket.name, region: bucket.region).flatMap(Self.encryption)
+            try await s3.getBucketEncryption(bucket: bucket.name, region: bucket.region).flatMap {
+                root throws(UnreadableField) in try Self.encryption(root)
+            }
         }
         async let objectLock = observe("s3:GetObjectLockConfiguration", resource: bucket.name, region: bucket.region) {
-            try await s3.getObjectLockConfiguration(bucket: bucket.name, region: bucket.region).map(Self.objectLock)
+            try await s3.getObjectLockConfiguration(bucket: bucket.name, region: bucket.region).map {
+                root throws(UnreadableField) in try Self.objectLock(root)
+            }
         }
         async let replication = observe("s3:GetBucketReplication", resource: bucket.name, region: bucket.region) {
-            try await s3.getBucketReplication(bucket: bucket.name, region: bucket.region).map(Self.replication)
+            try await s3.getBucketReplication(bucket: bucket.name, region: bucket.region).map {
+                root throws(UnreadableField) in try Self.replication(root)
+            }
         }
         return BucketObservation(
             bucket: bucket.name, region: bucket.region, versioning: await versioning, lifecycle: await lifecycle,
@@ -64,43 +70,51 @@ public struct S3Collector: Sendable {
     }
 
     /// The default rule of `<ServerSideEncryptionConfiguration>`.
-    static func encryption(_ root: XMLTree) -> BucketEncryption? {
+    static func encryption(_ root: XMLTree) throws(UnreadableField) -> BucketEncryption? {
         guard let rule = root.all("Rule").first, let algorithm = rule.string("ApplyServerSideEncryptionByDefault", "SSEAlgorithm")
         else { return nil }
         return BucketEncryption(
-            algorithm: algorithm, bucketKeyEnabled: rule.string("BucketKeyEnabled") == "true",
+            algorithm: algorithm, bucketKeyEnabled: try rule.readBool("BucketKeyEnabled") ?? false,
             kmsKeyID: rule.string("ApplyServerSideEncryptionByDefault", "KMSMasterKeyID"))
     }
 
-    static func objectLock(_ root: XMLTree) -> ObjectLockSettings {
+    static func objectLock(_ root: XMLTree) throws(UnreadableField) -> ObjectLockSettings {
         ObjectLockSettings(
-            enabled: root.string("ObjectLockEnabled") == "Enabled",
-            mode: root.string("Rule", "DefaultRetention", "Mode"), days: root.int("Rule", "DefaultRetention", "Days"),
-            years: root.int("Rule", "DefaultRetention", "Years"))
+            enabled: try root.readOneOf(["Enabled"], "ObjectLockEnabled") == "Enabled",
+            mode: try root.readOneOf(["GOVERNANCE", "COMPLIANCE"], "Rule", "DefaultRetention", "Mode"),
+            days: try root.readInt("Rule", "DefaultRetention", "Days"),
+            years: try root.readInt("Rule", "DefaultRetention", "Years"))
     }
+
+    static let statuses: Set<String> = ["Enabled", "Disabled"]
 
     /// `<ReplicationConfiguration>`: the destination is an ARN (`arn:aws:s3:::bucket`); the rule's
     /// prefix may be legacy top-level or in `Filter`.
-    static func replication(_ root: XMLTree) -> ReplicationConfiguration {
+    static func replication(_ root: XMLTree) throws(UnreadableField) -> ReplicationConfiguration {
         ReplicationConfiguration(
             role: root.string("Role") ?? "",
-            rules: root.all("Rule").map { rule in
+            rules: try root.all("Rule").map { rule throws(UnreadableField) in
                 let destinationARN = rule.string("Destination", "Bucket") ?? ""
                 let prefix = rule.string("Filter", "Prefix") ?? rule.string("Filter", "And", "Prefix") ?? rule.string("Prefix") ?? ""
                 return ReplicationRule(
-                    id: rule.string("ID"), enabled: rule.string("Status") == "Enabled", priority: rule.int("Priority"),
+                    id: rule.string("ID"), enabled: try rule.readOneOf(statuses, "Status") == "Enabled",
+                    priority: try rule.readInt("Priority"),
                     prefix: prefix,
                     destinationBucket: destinationARN.hasPrefix("arn:aws:s3:::")
                         ? String(destinationARN.dropFirst("arn:aws:s3:::".count)) : destinationARN,
                     storageClass: rule.string("Destination", "StorageClass"),
-                    deleteMarkerReplication: rule.string("DeleteMarkerReplication", "Status") == "Enabled",
-                    metricsEnabled: rule.string("Destination", "Metrics", "Status") == "Enabled",
-                    replicationTimeEnabled: rule.string("Destination", "ReplicationTime", "Status") == "Enabled")
+                    deleteMarkerReplication: try rule.readOneOf(statuses, "DeleteMarkerReplication", "Status")
+                        == "Enabled",
+                    metricsEnabled: try rule.readOneOf(statuses, "Destination", "Metrics", "Status") == "Enabled",
+                    replicationTimeEnabled: try rule.readOneOf(statuses, "Destination", "ReplicationTime", "Status")
+                        == "Enabled")
             })
     }
 
-    static func versioning(_ root: XMLTree) -> VersioningStatus {
-        switch root.string("Status") {
+    /// No `Status`: versioning was never enabled (an answer); any value but Enabled/Suspended is
+    /// unreadable, not "never enabled".
+    static func versioning(_ root: XMLTree) throws(UnreadableField) -> VersioningStatus {
+        switch try root.readOneOf(["Enabled", "Suspended"], "Status") {
         case "Enabled": .enabled
         case "Suspended": .suspended
         default: .never
@@ -109,8 +123,8 @@ public struct S3Collector: Sendable {
 
     /// S3's lifecycle XML → rules. Handles both the legacy top-level `Prefix` and `Filter`
     /// (with `Prefix`, `Tag`, `And`, object-size bounds).
-    static func lifecycleRules(_ root: XMLTree) -> [LifecycleRule] {
-        root.all("Rule").map { rule in
+    static func lifecycleRules(_ root: XMLTree) throws(UnreadableField) -> [LifecycleRule] {
+        try root.all("Rule").map { rule throws(UnreadableField) in
             var prefix = rule.string("Prefix") ?? ""
             var narrowing = false
             if let filter = rule["Filter"] {
@@ -125,17 +139,18 @@ public struct S3Collector: Sendable {
             }
             return LifecycleRule(
                 id: rule.string("ID"),
-                enabled: rule.string("Status") == "Enabled",
+                enabled: try rule.readOneOf(statuses, "Status") == "Enabled",
                 prefix: prefix,
                 hasNarrowingFilter: narrowing,
-                expirationDays: rule.int("Expiration", "Days"),
+                expirationDays: try rule.readInt("Expiration", "Days"),
                 expirationDate: rule.string("Expiration", "Date"),
-                noncurrentExpirationDays: rule.int("NoncurrentVersionExpiration", "NoncurrentDays"),
-                newerNoncurrentVersions: rule.int("NoncurrentVersionExpiration", "NewerNoncurrentVersions"),
-                transitions: rule.all("Transition").map {
-                    LifecycleRule.Transition(days: $0.int("Days"), storageClass: $0.string("StorageClass") ?? "")
+                noncurrentExpirationDays: try rule.readInt("NoncurrentVersionExpiration", "NoncurrentDays"),
+                newerNoncurrentVersions: try rule.readInt("NoncurrentVersionExpiration", "NewerNoncurrentVersions"),
+                transitions: try rule.all("Transition").map { transition throws(UnreadableField) in
+                    LifecycleRule.Transition(
+                        days: try transition.readInt("Days"), storageClass: transition.string("StorageClass") ?? "")
                 },
-                abortIncompleteMultipartDays: rule.int("AbortIncompleteMultipartUpload", "DaysAfterInitiation"))
+                abortIncompleteMultipartDays: try rule.readInt("AbortIncompleteMultipartUpload", "DaysAfterInitiation"))
         }
     }
 }

@@ -13,10 +13,10 @@ extension Config {
         bucket.intelligentTieringDay0 = try m.optionalBool("intelligent_tiering_day0") ?? false
         bucket.abortMultipartDays = try m.optionalInt("abort_multipart_days", range: 1...36500)
         if let node = m.value("encryption") {
-            let e = try reader.mapping(node, at: "\(path).encryption", allowed: ["algorithm", "bucket_key"])
+            let e = try reader.mapping(node, at: "\(path).encryption", allowed: ["algorithm", "bucket_key", "guide"])
             bucket.encryption = EncryptionPromise(
                 algorithm: try reader.oneOf(try e.required("algorithm"), at: "\(path).encryption.algorithm", ["AES256", "aws:kms", "aws:kms:dsse"]),
-                bucketKey: try e.optionalBool("bucket_key") ?? false)
+                bucketKey: try e.optionalBool("bucket_key") ?? false, guide: try e.optionalString("guide"))
         }
         if let node = m.value("object_lock") {
             let o = try reader.mapping(node, at: "\(path).object_lock", allowed: ["mode", "days"])

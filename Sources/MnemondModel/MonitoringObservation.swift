@@ -95,6 +95,9 @@ public struct TopicObservation: Sendable, Codable, Equatable {
     /// False when GetTopicAttributes answered NotFound.
     public var exists: Bool
     public var subscriptions: [Subscription]
+    /// The topic's access policy (GetTopicAttributes `Policy`), statement by statement; nil when
+    /// the answer carried none. Who may publish decides whether alarms and rules reach the topic.
+    public var policy: [TopicPolicyStatement]?
 
     public struct Subscription: Sendable, Codable, Equatable {
         /// `email`, `https`, `sqs`, …
@@ -109,10 +112,52 @@ public struct TopicObservation: Sendable, Codable, Equatable {
         }
     }
 
-    public init(arn: String, exists: Bool, subscriptions: [Subscription]) {
+    public init(arn: String, exists: Bool, subscriptions: [Subscription], policy: [TopicPolicyStatement]? = nil) {
         self.arn = arn
         self.exists = exists
         self.subscriptions = subscriptions
+        self.policy = policy
+    }
+}
+
+/// One statement of an SNS topic policy, normalised: single strings become one-element lists.
+public struct TopicPolicyStatement: Sendable, Codable, Equatable {
+    public var sid: String?
+    /// `Allow` or `Deny`.
+    public var effect: String
+    /// `Principal: "*"` or `{"AWS": "*"}`: anyone (conditions permitting).
+    public var anyPrincipal: Bool
+    /// `Principal.Service` (`events.amazonaws.com`).
+    public var services: [String]
+    /// `Principal.AWS` other than `*` (account IDs, account root or IAM ARNs).
+    public var awsPrincipals: [String]
+    /// `SNS:Publish`, `sns:*`, `*` — as written (IAM action names are case-insensitive).
+    public var actions: [String]
+    public var conditions: [Condition]
+
+    /// One `Condition` entry: operator, key, values (`StringEquals`, `AWS:SourceOwner`, [account]).
+    public struct Condition: Sendable, Codable, Equatable {
+        public var `operator`: String
+        public var key: String
+        public var values: [String]
+        public init(operator: String, key: String, values: [String]) {
+            self.operator = `operator`
+            self.key = key
+            self.values = values
+        }
+    }
+
+    public init(
+        sid: String? = nil, effect: String, anyPrincipal: Bool = false, services: [String] = [],
+        awsPrincipals: [String] = [], actions: [String], conditions: [Condition] = []
+    ) {
+        self.sid = sid
+        self.effect = effect
+        self.anyPrincipal = anyPrincipal
+        self.services = services
+        self.awsPrincipals = awsPrincipals
+        self.actions = actions
+        self.conditions = conditions
     }
 }
 

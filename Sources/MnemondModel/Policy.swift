@@ -84,9 +84,12 @@ public struct BucketPolicy: Sendable, Equatable {
 public struct EncryptionPromise: Sendable, Equatable {
     public var algorithm: String
     public var bucketKey: Bool
-    public init(algorithm: String, bucketKey: Bool) {
+    /// Where the guide states this encryption (`Step 2A.1`); nil: the bucket's `guide`.
+    public var guide: String?
+    public init(algorithm: String, bucketKey: Bool, guide: String? = nil) {
         self.algorithm = algorithm
         self.bucketKey = bucketKey
+        self.guide = guide
     }
 }
 

@@ -41,6 +41,16 @@ final class AlertingFixture: Sendable {
             sns.subscribe(TopicArn=sys.argv[4], Protocol="sqs", Endpoint=arn)
             print(queue)
             """, simulator: simulator, arguments: [topicArn])
+        // The alerting tests start from an estate without findings: give the DR topic the policy
+        // guide Step 8.2 sets only on the eu-west-1 topic (see `guideTargetDRTopicPolicyGap`).
+        _ = try boto(
+            """
+            sns = client("sns", "eu-west-3"); arn = sys.argv[4].replace("eu-west-1", "eu-west-3") + "-dr"
+            policy = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
+            policy["Statement"].append({"Sid": "AllowEventBridgePublish", "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish", "Resource": arn})
+            sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(policy))
+            """, simulator: simulator, arguments: [topicArn])
         let fixture = AlertingFixture(
             simulator: simulator, slack: slack, directory: temporaryDirectory(),
             queueURL: created.trimmingCharacters(in: .whitespacesAndNewlines))

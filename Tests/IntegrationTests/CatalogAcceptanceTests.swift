@@ -20,7 +20,8 @@ import Testing
         defer { Task { await runtime.shutdown() } }
         let outcome = try await runtime.runCycle()
         var states: [String: CheckState] = [:]
-        for f in outcome.findings { states["\(f.check) \(f.resource)"] = f.acceptedRisk == nil ? f.state : .ok }
+        // An accepted risk waives a failing state, never an UNKNOWN one (nothing was evaluated).
+        for f in outcome.findings { states["\(f.check) \(f.resource)"] = f.effectiveState }
         return states
     }
 
@@ -28,18 +29,29 @@ import Testing
         states.filter { $0.value != .ok }
     }
 
-    @Test func targetStateIsCleanExceptTheAcceptedObjectLockRisk() async throws {
+    /// Clean except the accepted Object Lock risk and the guide's own gap: Step 8.2 never gives the
+    /// DR topic the policy that lets EventBridge publish (see `guideTargetDRTopicPolicyGap`).
+    @Test func targetStateIsCleanExceptTheAcceptedObjectLockRiskAndTheGuidesDRTopicPolicy() async throws {
         let simulator = try await AWSSimulator.shared(.target)
         let dir = temporaryDirectory()
         let result = try CLI.run(
             ["check", "--once", "--json", "--config", repoConfig, "--db", dir.appendingPathComponent("t.sqlite").path],
             environment: simulator.environment)
-        #expect(result.status == 0, "stdout: \(result.stdout)\nstderr: \(result.stderr)")
+        #expect(result.status == 2, "stdout: \(result.stdout)\nstderr: \(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let findings = document["findings"] as! [[String: Any]]
         let notOK = findings.filter { $0["state"] as? String != "OK" }
-        #expect(Set(notOK.map { "\($0["check"]!) \($0["resource"]!)" }) == ["s3.object_lock mne-media-replica", "s3.object_lock mne-vault-replica"])
-        #expect(notOK.allSatisfy { ($0["accepted_risk"] as? [String: Any])?["reason"] is String })
+        #expect(
+            Set(notOK.map { "\($0["check"]!) \($0["resource"]!)" })
+                == ["s3.object_lock mne-media-replica", "s3.object_lock mne-vault-replica", guideTargetDRTopicPolicyGap])
+        let accepted = notOK.filter { "\($0["check"]!) \($0["resource"]!)" != guideTargetDRTopicPolicyGap }
+        #expect(accepted.allSatisfy { ($0["accepted_risk"] as? [String: Any])?["reason"] is String })
+        let gap = try #require(notOK.first { "\($0["check"]!) \($0["resource"]!)" == guideTargetDRTopicPolicyGap })
+        #expect(gap["state"] as? String == "CRITICAL")
+        #expect(
+            (gap["message"] as? String)?.contains(
+                "topic mnemonica-backup-alerts-dr's policy does not allow events.amazonaws.com to sns:Publish") == true,
+            "\(gap)")
     }
 
     /// The current plan backs up daily at 05:00 UTC, so whether its newest job is older than the
@@ -109,6 +121,8 @@ import Testing
         var name: String
         /// "check resource" → the state it must change to; nothing else may change.
         var changes: [String: CheckState]
+        /// Every other check turns UNKNOWN (a fault that invalidates all other evidence).
+        var everythingElseUnknown = false
         var testDescription: String { name }
     }
 
@@ -125,7 +139,8 @@ import Testing
         Fault(name: "retention-7d", changes: ["rds.backup_retention eks-mnemonica-prod": .critical]),
         Fault(name: "backup-window-moved", changes: ["rds.backup_window eks-mnemonica-prod": .warning]),
         Fault(name: "role-missing-deny-delete-version", changes: ["iam.app_role eks-mnemonica-prod-s3-role": .critical]),
-        Fault(name: "wrong-account", changes: ["account.identity account": .critical]),
+        // One page, not thirty: every other check is "not evaluated" (UNKNOWN).
+        Fault(name: "wrong-account", changes: ["account.identity account": .critical], everythingElseUnknown: true),
         Fault(name: "copy-action-missing", changes: ["backup.plan eks-mnemonica-6h-snapshots-180d": .critical]),
         Fault(name: "backup-plan-daily", changes: ["backup.plan eks-mnemonica-6h-snapshots-180d": .critical]),
         Fault(name: "backup-selection-missing", changes: ["backup.selection eks-mnemonica-prod": .critical]),
@@ -156,6 +171,9 @@ import Testing
         Fault(
             name: "dr-db-subnet-group-deleted",
             changes: ["recovery_path.dr_landing_zone eks-mnemonica-prod-dr (eu-west-3)": .critical]),
+        Fault(
+            name: "topic-policy-events-dropped",
+            changes: ["alerting.eventbridge mnemonica-backup-job-failures (eu-west-1)": .critical]),
     ]
 
     @Test(arguments: faults)
@@ -166,6 +184,35 @@ import Testing
         let after = try await Self.states(simulator)
         var changed: [String: CheckState] = [:]
         for (key, state) in after where baseline[key] != state { changed[key] = state }
-        #expect(changed == fault.changes)
+        if fault.everythingElseUnknown {
+            #expect(Set(after.keys) == Set(baseline.keys))
+            for (key, state) in fault.changes { #expect(changed[key] == state, "\(key)") }
+            let others = after.filter { fault.changes[$0.key] == nil }
+            #expect(!others.isEmpty)
+            #expect(others.filter { $0.value != .unknown }.isEmpty, "evaluated despite the wrong account")
+        } else {
+            #expect(changed == fault.changes)
+        }
+    }
+
+    @Test func wrongAccountPagesOnlyTheIdentity() async throws {
+        let simulator = try await AWSSimulator.start(state: .target, faults: ["wrong-account"])
+        defer { Task { await simulator.stop() } }
+        let config = try Config.load(path: repoConfig)
+        let options = RuntimeOptions(
+            dbPath: temporaryDirectory().appendingPathComponent("w.sqlite").path, environment: simulator.environment)
+        let runtime = try Runtime.build(config: config, options: options)
+        defer { Task { await runtime.shutdown() } }
+        let findings = try await runtime.runCycle().findings
+        #expect(findings.filter { $0.state == .critical }.map(\.check) == ["account.identity"])
+        let others = findings.filter { $0.check != "account.identity" }
+        #expect(others.count > 20)
+        for finding in others {
+            #expect(finding.state == .unknown)
+            #expect(
+                finding.message.hasSuffix(
+                    "not evaluated: credentials resolve to account 111122223333, expected 828879644785"),
+                "\(finding.message)")
+        }
     }
 }

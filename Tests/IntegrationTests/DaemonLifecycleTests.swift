@@ -76,7 +76,7 @@ func daemonConfig(drainSeconds: Int = 10, extra: String = "") throws -> String {
         // SIGHUP with a broken config: RELOADING=1 with MONOTONIC_USEC, rejected and logged with
         // its location, READY=1 again, and the old config keeps running.
         let good = try String(contentsOfFile: config, encoding: .utf8)
-        try good.replacingOccurrences(of: "noncurrent_days: 180       # Phase 2B", with: "noncurent_days: 180")
+        try good.replacingOccurrences(of: "noncurrent_days: 180       # Step 2B.3", with: "noncurent_days: 180")
             .write(toFile: config, atomically: true, encoding: .utf8)
         let beforeRejected = socket.assignments.count
         daemon.signal(SIGHUP)

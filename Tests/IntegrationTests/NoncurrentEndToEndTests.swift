@@ -46,16 +46,18 @@ import Testing
         #expect(rows.allSatisfy { $0["since"] is String && $0["last_evaluated"] is String })
     }
 
-    @Test func targetStateIsAllOK() async throws {
+    /// All OK but the guide's own gap (`guideTargetDRTopicPolicyGap`): one critical.
+    @Test func targetStateIsAllOKButTheGuidesDRTopicPolicy() async throws {
         let simulator = try await AWSSimulator.shared(.target)
         let dir = temporaryDirectory()
         let db = dir.appendingPathComponent("mnemond.sqlite").path
         let result = try CLI.run(
             ["check", "--once", "--config", repoConfig, "--db", db], environment: simulator.environment)
-        #expect(result.status == 0, "stdout: \(result.stdout) stderr: \(result.stderr)")
-        #expect(result.stdout.split(separator: "\n").last?.hasPrefix("OK: ") == true)
+        #expect(result.status == 2, "stdout: \(result.stdout) stderr: \(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").last?.hasPrefix("CRITICAL: 1 critical, ") == true)
+        #expect(!result.stdout.contains("WARNING") && !result.stdout.contains("UNKNOWN"), "\(result.stdout)")
         let status = try CLI.run(["status", "--db", db])
-        #expect(status.status == 0)
+        #expect(status.status == 2)
     }
 
     @Test func sinceHoldsWhileTheStateHoldsAndRestartsWhenItChanges() async throws {
@@ -161,7 +163,7 @@ import Testing
     @Test func configErrorsExit78NamingFileLineAndKey() throws {
         let dir = temporaryDirectory()
         var text = try String(contentsOfFile: repoConfig, encoding: .utf8)
-        text = text.replacingOccurrences(of: "noncurrent_days: 180       # Phase 2B", with: "noncurent_days: 180")
+        text = text.replacingOccurrences(of: "noncurrent_days: 180       # Step 2B.3", with: "noncurent_days: 180")
         let config = try writeConfig(text, in: dir)
         let line = text.components(separatedBy: "\n").firstIndex { $0.contains("noncurent_days: 180") }! + 1
         let result = try CLI.run(["check", "--once", "--config", config, "--db", dir.appendingPathComponent("x").path])

@@ -60,3 +60,10 @@ func writeConfig(_ text: String, in directory: URL) throws -> String {
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     return path
 }
+
+/// The one finding the guide's own target estate carries. Guide Step 8.2 grants EventBridge
+/// permission to publish ("aws sns set-topic-attributes … --attribute-name Policy") on the
+/// eu-west-1 topic only; "Repeat for DR region (eu-west-3)" creates the DR rule, topic and target
+/// but sets no policy, so SNS refuses the DR rule's deliveries: AWS Backup failures in eu-west-3
+/// reach nobody. The simulator seeds the estate as the guide says, and mnemond says so.
+let guideTargetDRTopicPolicyGap = "alerting.eventbridge mnemonica-backup-job-failures-dr (eu-west-3)"

@@ -191,6 +191,14 @@ private func evaluate(_ id: CheckID, _ policy: Policy, _ observations: Observati
         #expect(S3BucketChecks.encryptionFinding(Self.source, found: found).state == state)
     }
 
+    @Test func encryptionFindingCitesTheStepThatStatesIt() {
+        var vault = Self.source
+        vault.encryption = EncryptionPromise(algorithm: "AES256", bucketKey: true, guide: "Step 2A.1")
+        let finding = S3BucketChecks.encryptionFinding(vault, found: nil)
+        #expect(finding.guide == "Step 2A.1")
+        #expect(finding.message.hasSuffix("guide requires AES256 with bucket key (Step 2A.1)"))
+    }
+
     func observation(_ lifecycle: [LifecycleRule], lock: ObjectLockSettings? = nil, bucket: BucketPolicy) -> Observations {
         Observations(
             collectedAt: now,
@@ -240,5 +248,35 @@ private func evaluate(_ id: CheckID, _ policy: Policy, _ observations: Observati
         var obs = observation([], bucket: Self.replica)
         obs.buckets[0].location = .value("eu-west-1")
         #expect(evaluate("s3.region", policy, obs).first?.state == .critical)
+    }
+}
+
+@Suite struct WrongAccountTests {
+    /// A retention of 7 d would be CRITICAL — but the answer came from another account.
+    static let policy = Policy(accountID: "828879644785", buckets: [], rds: [rdsPolicy])
+
+    static func observations(account: String) -> Observations {
+        Observations(
+            collectedAt: now, identity: .value(CallerIdentity(account: account, arn: "arn:aws:iam::\(account):user/x")),
+            rds: ["eks-mnemonica-prod": .value(instance(retention: 7, lag: nil))])
+    }
+
+    @Test func wrongAccountPagesOnceAndEveryOtherCheckIsNotEvaluated() {
+        let findings = Catalog.evaluate(Self.policy, Self.observations(account: "111122223333"), now: now)
+        #expect(findings.filter { $0.state == .critical }.map(\.check) == ["account.identity"])
+        let others = findings.filter { $0.check != "account.identity" }
+        #expect(others.count == 3)
+        for finding in others {
+            #expect(finding.state == .unknown)
+            #expect(
+                finding.message
+                    == "eks-mnemonica-prod: not evaluated: credentials resolve to account 111122223333, expected 828879644785")
+        }
+    }
+
+    @Test func rightAccountEvaluatesEveryCheck() {
+        let findings = Catalog.evaluate(Self.policy, Self.observations(account: "828879644785"), now: now)
+        #expect(findings.first { $0.check == "rds.backup_retention" }?.state == .critical)
+        #expect(findings.first { $0.check == "account.identity" }?.state == .ok)
     }
 }

@@ -662,3 +662,147 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
         #expect(findings.isEmpty)
     }
 }
+
+/// Guide "Current Metrics": media 155 TB, replica 92.3 TB. A replica that holds fewer objects than
+/// its source says why, and pages only when the gap grows.
+@Suite struct ReplicaGapTests {
+    static let source = growing(from: 4_789_540, by: 1_200, days: 20)
+    /// 62.5 % of the source every day: a steady 37.5 % gap.
+    static let steadyReplica = source.map { ($0 * 0.625).rounded() }
+    static func finding(replica: [Double], bytes: [Double] = [], sourceBytes: [Double] = []) -> Finding {
+        ReplicationMetricChecks.objectCountFinding(
+            mediaReplica, points: daily(replica), source: "mne-media-prod", sourcePoints: daily(source),
+            settings: monitoringPolicy, now: now, bytes: daily(bytes), sourceBytes: daily(sourceBytes))
+    }
+
+    @Test func aSteadyGapIsOneWarningThatExplainsObjectsPredatingTheRule() {
+        let tb = 1e12
+        let finding = Self.finding(
+            replica: Self.steadyReplica, bytes: Array(repeating: 92.3 * tb, count: 20),
+            sourceBytes: Array(repeating: 155 * tb, count: 20))
+        #expect(finding.state == .warning, "\(finding.message)")
+        #expect(finding.expected == "≤ 5.0 % behind mne-media-prod")
+        #expect(
+            finding.message
+                == "mne-media-replica: holds 3,007,713 objects on 2026-11-19, 37.5 % behind mne-media-prod's 4,812,340 (allowed 5.0 %; Phase 3): 1,804,627 objects and 57.0 TiB missing; the gap has held steady over 15 days — likely objects that predate the replication rule: CRR never copies them; S3 Batch Replication copies existing objects (aws s3control create-job … --operation '{\"S3ReplicateObject\":{}}')"
+        )
+    }
+
+    @Test func aGrowingGapPages() {
+        // The replica stops receiving objects five days ago while the source keeps growing by 2 %/day.
+        let source = Self.source
+        var replica = Self.steadyReplica
+        for day in 15..<20 { replica[day] = replica[14] * (1 - 0.04 * Double(day - 14)) }
+        let finding = ReplicationMetricChecks.objectCountFinding(
+            mediaReplica, points: daily(replica), source: "mne-media-prod", sourcePoints: daily(source),
+            settings: monitoringPolicy, now: now)
+        #expect(finding.state == .critical, "\(finding.message)")
+        #expect(finding.message.contains("the gap grew from 37.5 %"), "\(finding.message)")
+    }
+
+    @Test func aGapWithinTheLimitIsOK() {
+        let finding = Self.finding(replica: Self.source.map { ($0 * 0.97).rounded() })
+        #expect(finding.state == .ok, "\(finding.message)")
+    }
+}
+
+// MARK: - topic policy (who may publish)
+
+/// Guide Step 8.2 grants EventBridge publish on the eu-west-1 topic only; the DR topic keeps the
+/// default policy, which admits the owning account (CloudWatch alarms) but not EventBridge.
+@Suite struct TopicPolicyTests {
+    static let account = "828879644785"
+    /// The policy SNS gives a new topic (as AWS and moto create it).
+    static let defaultPolicy = [
+        TopicPolicyStatement(
+            sid: "__default_statement_ID", effect: "Allow", anyPrincipal: true,
+            actions: ["SNS:GetTopicAttributes", "SNS:Subscribe", "SNS:Publish"],
+            conditions: [.init(operator: "StringEquals", key: "AWS:SourceOwner", values: [account])])
+    ]
+    /// Step 8.2's grant.
+    static let eventsAllowed = [
+        TopicPolicyStatement(
+            sid: "AllowEventBridgePublish", effect: "Allow", services: ["events.amazonaws.com"],
+            actions: ["sns:Publish"])
+    ]
+    static let drRule = EventRulePromise(name: "mnemonica-backup-job-failures-dr", region: "eu-west-3", topicARN: drTopic)
+
+    static func drRuleFinding(policy: [TopicPolicyStatement]) -> Finding {
+        AlertPlumbingChecks.ruleFinding(
+            drRule,
+            found: EventRuleObservation(
+                name: drRule.name, region: "eu-west-3", exists: true, state: "ENABLED",
+                eventPattern: MonitoringEventBridgeTests.pattern, targetARNs: [drTopic]),
+            topics: [drTopic: .value(TopicObservation(arn: drTopic, exists: true, subscriptions: [], policy: policy))])
+    }
+
+    @Test func aRuleWhoseTopicLetsNoEventBridgePublishIsCritical() {
+        let finding = Self.drRuleFinding(policy: Self.defaultPolicy)
+        #expect(finding.state == .critical)
+        #expect(
+            finding.message
+                == "mnemonica-backup-job-failures-dr (eu-west-3): topic mnemonica-backup-alerts-dr's policy does not allow events.amazonaws.com to sns:Publish (no statement allows it) — AWS Backup failures in eu-west-3 reach nobody; guide Step 8.2 grants it with aws sns set-topic-attributes --attribute-name Policy"
+        )
+    }
+
+    @Test func aRuleWhoseTopicGrantsEventBridgeIsOK() {
+        #expect(Self.drRuleFinding(policy: Self.defaultPolicy + Self.eventsAllowed).state == .ok)
+    }
+
+    struct Row: Sendable, CustomTestStringConvertible {
+        var name: String
+        var policy: [TopicPolicyStatement]
+        var publisher: AlertPlumbingChecks.Publisher
+        var verdict: AlertPlumbingChecks.PublishVerdict
+        var testDescription: String { name }
+    }
+
+    static let rows: [Row] = [
+        Row(name: "default policy admits alarms", policy: defaultPolicy, publisher: .cloudWatch, verdict: .allowed),
+        Row(
+            name: "default policy refuses EventBridge", policy: defaultPolicy, publisher: .eventBridge,
+            verdict: .denied("no statement allows it")),
+        Row(name: "service grant admits EventBridge", policy: eventsAllowed, publisher: .eventBridge, verdict: .allowed),
+        Row(
+            name: "a grant for another rule refuses this one",
+            policy: [
+                TopicPolicyStatement(
+                    effect: "Allow", services: ["events.amazonaws.com"], actions: ["sns:Publish"],
+                    conditions: [
+                        .init(operator: "ArnEquals", key: "aws:SourceArn", values: ["arn:aws:events:eu-west-3:\(account):rule/other"])
+                    ])
+            ], publisher: .eventBridge, verdict: .denied("no statement allows it")),
+        Row(
+            name: "a wildcard rule ARN admits it",
+            policy: [
+                TopicPolicyStatement(
+                    effect: "Allow", services: ["events.amazonaws.com"], actions: ["sns:*"],
+                    conditions: [
+                        .init(operator: "ArnLike", key: "aws:SourceArn", values: ["arn:aws:events:*:\(account):rule/mnemonica-*"])
+                    ])
+            ], publisher: .eventBridge, verdict: .allowed),
+        Row(
+            name: "an explicit deny wins", policy: eventsAllowed + [
+                TopicPolicyStatement(sid: "NoEvents", effect: "Deny", services: ["events.amazonaws.com"], actions: ["*"])
+            ], publisher: .eventBridge, verdict: .denied("denied by statement NoEvents")),
+        Row(
+            name: "an unknown condition is undetermined, not a page",
+            policy: [
+                TopicPolicyStatement(
+                    sid: "Org", effect: "Allow", anyPrincipal: true, actions: ["sns:Publish"],
+                    conditions: [.init(operator: "StringEquals", key: "aws:PrincipalOrgID", values: ["o-1"])])
+            ], publisher: .eventBridge,
+            verdict: .undetermined("statement Org has a condition mnemond cannot evaluate")),
+    ]
+
+    @Test(arguments: rows)
+    func whoMayPublish(_ row: Row) {
+        let source =
+            row.publisher == .eventBridge
+            ? "arn:aws:events:eu-west-3:\(Self.account):rule/mnemonica-backup-job-failures-dr"
+            : "arn:aws:cloudwatch:eu-west-3:\(Self.account):alarm:mnemonica-media-replication-lag"
+        #expect(
+            AlertPlumbingChecks.mayPublish(row.policy, publisher: row.publisher, sourceARN: source, account: Self.account)
+                == row.verdict)
+    }
+}

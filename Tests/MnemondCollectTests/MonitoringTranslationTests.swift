@@ -192,7 +192,7 @@ import Testing
             <ComparisonOperator>GreaterThanThreshold</ComparisonOperator><TreatMissingData>notBreaching</TreatMissingData>
             <Metrics/></member>
             """
-        let alarm = MonitoringCollector.alarm(try XMLTree.parse(Data(xml.utf8)), region: "eu-west-3")
+        let alarm = try MonitoringCollector.alarm(try XMLTree.parse(Data(xml.utf8)), region: "eu-west-3")
         #expect(
             alarm
                 == AlarmObservation(
@@ -221,7 +221,7 @@ import Testing
             <member><Id>ad1</Id><Expression>ANOMALY_DETECTION_BAND(m1, 2)</Expression><ReturnData>true</ReturnData></member>
             </Metrics><ThresholdMetricId>ad1</ThresholdMetricId></member>
             """
-        let alarm = MonitoringCollector.alarm(try XMLTree.parse(Data(xml.utf8)), region: "eu-west-1")
+        let alarm = try MonitoringCollector.alarm(try XMLTree.parse(Data(xml.utf8)), region: "eu-west-1")
         #expect(alarm.metric == "NumberOfObjects")
         #expect(alarm.dimensions == ["BucketName": "mne-media-replica", "StorageType": "AllStorageTypes"])
         #expect(alarm.periodSeconds == 86400)
@@ -265,7 +265,7 @@ import Testing
         #expect(MonitoringCollector.redactedEndpoint(endpoint, protocol: proto) == expected)
     }
 
-    @Test func eventBridgeAnswersAreRead() {
+    @Test func eventBridgeAnswersAreRead() throws {
         let rule = EventBridge.rule(
             [
                 "Name": "mnemonica-backup-job-failures", "State": "DISABLED",
@@ -274,9 +274,9 @@ import Testing
             ], name: "mnemonica-backup-job-failures")
         #expect(rule.state == "DISABLED")
         #expect(rule.eventPattern == #"{"source":["aws.backup"]}"#)
-        let targets = EventBridge.targets([
-            "Targets": [["Id": "1", "Arn": "arn:aws:sns:eu-west-1:828879644785:mnemonica-backup-alerts"]]
-        ])
+        let targets = try EventBridge.targets(
+            ["Targets": [["Id": "1", "Arn": "arn:aws:sns:eu-west-1:828879644785:mnemonica-backup-alerts"]]],
+            operation: JSONProtocol.operation(.eventbridge, action: "ListTargetsByRule", input: [:]), region: "eu-west-1")
         #expect(targets == [.init(id: "1", arn: "arn:aws:sns:eu-west-1:828879644785:mnemonica-backup-alerts")])
     }
 
@@ -295,5 +295,34 @@ import Testing
             MonitoringCollector.alarmRegions(policy) == [
                 "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-3", "us-east-1",
             ])
+    }
+}
+
+@Suite struct TopicPolicyTranslationTests {
+    @Test func theDefaultTopicPolicyIsReadStatementByStatement() throws {
+        let json = """
+            {"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{"Effect":"Allow","Sid":"__default_statement_ID",
+             "Principal":{"AWS":"*"},"Action":["SNS:Publish","SNS:Subscribe"],"Resource":"arn:aws:sns:eu-west-3:828879644785:t",
+             "Condition":{"StringEquals":{"AWS:SourceOwner":"828879644785"}}},
+             {"Sid":"AllowEventBridgePublish","Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"sns:Publish","Resource":"*"}]}
+            """
+        let statements = try MonitoringCollector.topicPolicy(json)
+        #expect(
+            statements == [
+                TopicPolicyStatement(
+                    sid: "__default_statement_ID", effect: "Allow", anyPrincipal: true,
+                    actions: ["SNS:Publish", "SNS:Subscribe"],
+                    conditions: [.init(operator: "StringEquals", key: "AWS:SourceOwner", values: ["828879644785"])]),
+                TopicPolicyStatement(
+                    sid: "AllowEventBridgePublish", effect: "Allow", services: ["events.amazonaws.com"],
+                    actions: ["sns:Publish"]),
+            ])
+    }
+
+    @Test func anUnreadableTopicPolicyIsInvalidNotEmpty() {
+        #expect(throws: UnreadableField("Policy", "not json")) { try MonitoringCollector.topicPolicy("not json") }
+        #expect(throws: UnreadableField("Policy.Statement[0].Principal.Service", "7")) {
+            try MonitoringCollector.topicPolicy(#"{"Statement":[{"Effect":"Allow","Principal":{"Service":7}}]}"#)
+        }
     }
 }

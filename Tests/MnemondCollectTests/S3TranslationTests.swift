@@ -26,7 +26,7 @@ import Testing
               </Rule>
             </LifecycleConfiguration>
             """
-        let rules = S3Collector.lifecycleRules(try XMLTree.parse(Data(xml.utf8)))
+        let rules = try S3Collector.lifecycleRules(try XMLTree.parse(Data(xml.utf8)))
         #expect(rules.count == 3)
         #expect(
             rules[0]
@@ -50,7 +50,7 @@ import Testing
         ("<VersioningConfiguration/>", .never),
     ])
     func versioningStatus(xml: String, status: VersioningStatus) throws {
-        #expect(S3Collector.versioning(try XMLTree.parse(Data(xml.utf8))) == status)
+        #expect(try S3Collector.versioning(try XMLTree.parse(Data(xml.utf8))) == status)
     }
 
     @Test func anAWSErrorBecomesUnavailableWithActionAndCode() {

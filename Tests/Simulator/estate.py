@@ -791,6 +791,15 @@ def _topic_policy(arn: str) -> str:
     )
 
 
+# Guide Step 8.2 sets the topic policy that lets EventBridge publish ("Grant EventBridge
+# permission to publish to SNS": aws sns set-topic-attributes … --attribute-name Policy) on
+# mnemonica-backup-alerts in eu-west-1 only. "Repeat for DR region (eu-west-3)" creates the DR
+# rule, topic, subscription and target but no policy: the DR topic keeps the default policy
+# (the owning account may publish, EventBridge may not). The target estate follows the guide
+# to the letter, so the DR rule's failures reach nobody — mnemond's finding, not a seeding gap.
+GUIDE_TOPIC_POLICY_REGIONS = (PRIMARY,)
+
+
 def replication_alarms() -> list[dict[str, Any]]:
     alarms = []
     for pair in REPLICATION:
@@ -888,7 +897,8 @@ def seed_alerting(sim: Sim) -> None:
     for region in TOPICS:
         sns = sim.client("sns", region)
         arn = sns.create_topic(Name=TOPICS[region])["TopicArn"]
-        sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=_topic_policy(arn))
+        if region in GUIDE_TOPIC_POLICY_REGIONS:
+            sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=_topic_policy(arn))
         sns.subscribe(TopicArn=arn, Protocol="email", Endpoint=EMAIL)
         sns.subscribe(TopicArn=arn, Protocol="https", Endpoint=WEBHOOK)
     for region, name in EVENT_RULES.items():

@@ -565,6 +565,21 @@ def _dr_db_subnet_group_deleted(ctx: Context) -> None:
     Scenario 3's restore of eks-mnemonica-prod-dr has no network to land in. Seen by
     recovery_path.dr_landing_zone (critical)."""
     ctx.sim.client("rds", DR).delete_db_subnet_group(DBSubnetGroupName=estate.DB_SUBNET_GROUP)
+# ------------------------------------------------------------- topic policy
+
+
+@fault("topic-policy-events-dropped")
+def _topic_policy_events_dropped(ctx: Context) -> None:
+    """The policy of mnemonica-backup-alerts (eu-west-1) lost its statement for
+    events.amazonaws.com: EventBridge can no longer publish AWS Backup failures to it
+    (CloudWatch alarms still can). Seen by the EventBridge rule check (topic policy)."""
+    arn = estate.topic_arn(PRIMARY)
+    sns = ctx.sim.client("sns", PRIMARY)
+    policy = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
+    policy["Statement"] = [
+        s for s in policy["Statement"] if (s.get("Principal") or {}).get("Service") != "events.amazonaws.com"
+    ]
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(policy))
 
 
 # ------------------------------------------------------------------------ API

@@ -443,6 +443,9 @@ def test_target_alerting(target: Simulator) -> None:
     assert region == "eu-north-1" and anomaly["ThresholdMetricId"] == "ad1"
     assert anomaly["AlarmActions"] == [estate.topic_arn("eu-north-1")]
     assert alarms["mnemonica-media-replica-object-count-anomaly"][0] == "eu-west-3"
+    # Guide Step 8.2 grants EventBridge publish on the eu-west-1 topic only.
+    assert _events_may_publish(target, "eu-west-1")
+    assert not _events_may_publish(target, "eu-west-3")
 
 
 def metric_values(sim: Simulator, region: str, name: str, dims: list[dict[str, str]], stat: str, period: int, since: dt.timedelta) -> list[float]:
@@ -676,6 +679,14 @@ def _replica_count_dropped(sim: Simulator) -> bool:
     return points[-1]["Average"] <= 0.75 * points[-2]["Average"]
 
 
+def _events_may_publish(sim: Simulator, region: str) -> bool:
+    attrs = sim.client("sns", region).get_topic_attributes(TopicArn=estate.topic_arn(region))["Attributes"]
+    return any(
+        s["Effect"] == "Allow" and (s.get("Principal") or {}).get("Service") == "events.amazonaws.com"
+        for s in json.loads(attrs["Policy"])["Statement"]
+    )
+
+
 HOURS_14 = dt.timedelta(hours=14)
 
 # fault name -> "is the fault visible?"; each must be False before and True after.
@@ -738,6 +749,7 @@ FAULT_VISIBLE: dict[str, Callable[[Simulator], bool]] = {
     "dr-vault-denies-copies": lambda s: _access_policy(s, "eu-west-3", estate.DR_VAULT) is not None
     and '"Deny"' in _access_policy(s, "eu-west-3", estate.DR_VAULT),
     "dr-db-subnet-group-deleted": lambda s: not s.client("rds", "eu-west-3").describe_db_subnet_groups()["DBSubnetGroups"],
+    "topic-policy-events-dropped": lambda s: not _events_may_publish(s, "eu-west-1"),
 }
 
 

@@ -53,7 +53,7 @@ public struct EventBridge: Sendable {
             let op = JSONProtocol.operation(.eventbridge, action: "ListTargetsByRule", input: input, resource: rule)
             let response = try await client.send(op, region: region)
             let json = try AWSDecoding.json(response.body, operation: op, region: region)
-            return (Self.targets(json), json["NextToken"] as? String)
+            return (try Self.targets(json, operation: op, region: region), json["NextToken"] as? String)
         }
     }
 
@@ -63,9 +63,18 @@ public struct EventBridge: Sendable {
             eventPattern: json["EventPattern"] as? String, description: json["Description"] as? String)
     }
 
-    static func targets(_ json: [String: Any]) -> [Target] {
-        (json["Targets"] as? [[String: Any]] ?? []).map {
-            Target(id: $0["Id"] as? String ?? "", arn: $0["Arn"] as? String ?? "")
+    /// No `Targets`: the rule has none (an answer). A list or target that cannot be read is an
+    /// InvalidResponse, never "no SNS target".
+    static func targets(_ json: [String: Any], operation: AWSOperation, region: String) throws -> [Target] {
+        guard let raw = json["Targets"], !(raw is NSNull) else { return [] }
+        guard let list = raw as? [Any] else {
+            throw AWSDecoding.invalid("Targets", "\(raw)", operation: operation, region: region)
+        }
+        return try list.enumerated().map { index, item in
+            guard let target = item as? [String: Any], let arn = target["Arn"] as? String else {
+                throw AWSDecoding.invalid("Targets[\(index)]", "\(item)", operation: operation, region: region)
+            }
+            return Target(id: target["Id"] as? String ?? "", arn: arn)
         }
     }
 }
