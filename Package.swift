@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "MnemondCommands",
             dependencies: [
-                "MnemondModel", "MnemondConfig", "MnemondChecks", "MnemondStore", "MnemondNotify", "MnemondReport",
+                "MnemondModel", "MnemondConfig", "MnemondChecks", "MnemondStore", "MnemondNotify", "MnemondReport", log,
             ],
             swiftSettings: swiftSettings
         ),
@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(
             name: "MnemondConfigTests", dependencies: ["MnemondConfig", "MnemondModel", "MnemondChecks"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "MnemondCommandsTests", dependencies: ["MnemondCommands", "MnemondStore"],
+            name: "MnemondCommandsTests", dependencies: ["MnemondCommands", "MnemondStore", "MnemondModel", "MnemondTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "MnemondStoreTests", dependencies: ["MnemondStore", "MnemondModel", "MnemondTestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,11 +1,11 @@
 import Foundation
-import MnemondDaemon
+import MnemondCommands
 import MnemondModel
 import MnemondTestSupport
 import Testing
 
 /// The textfile node_exporter serves: exposition format, escapes, and an atomic replace.
-@Suite struct DaemonPrometheusTextfileTests {
+@Suite struct PrometheusTextfileTests {
     static let t0 = Date(timeIntervalSince1970: 1_790_000_000)
 
     @Test func stateGaugesAcceptedRisksAndTheNewestOfEachSeries() {
