@@ -78,6 +78,7 @@ public enum Catalog {
         + IAMChecks.all
         + ReplicationMetricChecks.all
         + AlertPlumbingChecks.all
+        + RecoverabilityLedger.all
 
     public static func check(_ id: CheckID) -> Check? { all.first { $0.id == id } }
 

@@ -81,7 +81,8 @@ public struct BackupCollector: Sendable {
         let observation = BackupObservation(
             plans: await plans, jobs: await jobs, copyJobs: await copyJobs,
             recoveryPoints: [policy.vault: await primaryPoints, policy.drVault: await drPoints],
-            restoreJobs: [policy.region: await primaryRestores, policy.drRegion: await drRestores])
+            restoreJobs: [policy.region: await primaryRestores, policy.drRegion: await drRestores],
+            primaryVault: policy.vault, drVault: policy.drVault, resourceARN: arn)
         let finished = now()
         let success =
             observation.plans.value != nil && observation.jobs.value != nil && observation.copyJobs.value != nil
@@ -132,7 +133,10 @@ public struct BackupCollector: Sendable {
                     BackupRule.CopyAction(
                         destinationVaultARN: action.string("DestinationBackupVaultArn") ?? "",
                         deleteAfterDays: action.record("Lifecycle")?.int("DeleteAfterDays"))
-                })
+                },
+                startWindowMinutes: rule.int("StartWindowMinutes"),
+                completionWindowMinutes: rule.int("CompletionWindowMinutes"),
+                scheduleTimeZone: rule.string("ScheduleExpressionTimezone"))
         }
         return BackupPlan(
             id: id, name: document.string("BackupPlanName") ?? "", rules: rules,
@@ -170,7 +174,9 @@ public struct BackupCollector: Sendable {
             return CopyJob(
                 id: id, state: state, resourceARN: job.string("ResourceArn") ?? "",
                 destinationVaultARN: job.string("DestinationBackupVaultArn") ?? "", createdAt: created,
-                completedAt: job.date("CompletionDate"), statusMessage: job.string("StatusMessage"))
+                completedAt: job.date("CompletionDate"), statusMessage: job.string("StatusMessage"),
+                sourceRecoveryPointARN: job.string("SourceRecoveryPointArn"),
+                destinationRecoveryPointARN: job.string("DestinationRecoveryPointArn"))
         }
     }
 
@@ -184,7 +190,8 @@ public struct BackupCollector: Sendable {
             return RecoveryPoint(
                 arn: arn, vault: point.string("BackupVaultName") ?? vault,
                 resourceARN: point.string("ResourceArn") ?? "",
-                createdAt: created, status: point.string("Status") ?? "")
+                createdAt: created, status: point.string("Status") ?? "", completedAt: point.date("CompletionDate"),
+                deleteAt: point.record("CalculatedLifecycle")?.date("DeleteAt"))
         }
     }
 
