@@ -571,6 +571,8 @@ def _primary_gap_13h_90d(ctx: Context) -> None:
         for key in ("CreationDate", "InitiationDate", "CompletionDate"):
             if point.get(key):
                 point[key] = point[key] + dt.timedelta(hours=1)
+        # A late run is still kept its full 180 days.
+        point["CalculatedLifecycle"]["DeleteAt"] = point["CalculatedLifecycle"]["DeleteAt"] + dt.timedelta(hours=1)
     ctx.sim.control("/_sim/backup/recovery-points", {"region": PRIMARY, "recovery_points": late})
 
 
