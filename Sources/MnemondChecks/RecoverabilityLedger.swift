@@ -71,7 +71,8 @@ public enum RecoverabilityLedger {
     /// paused account make no failed jobs, so nothing else notices).
     public static let absence = Check(
         id: "backup.absence",
-        promise: "Every scheduled run of the backup rule leaves a recovery point or job within its start window + grace",
+        promise:
+            "Every scheduled run of the backup rule leaves a recovery point or job within its start window + grace",
         recoveryWindow: .snapshots
     ) { policy, observations, _, now in
         BackupChecks.evidence(
@@ -131,7 +132,8 @@ public enum RecoverabilityLedger {
     public static func windows(_ backup: BackupPolicy, plans: [BackupPlan]?) -> PlanWindows {
         let rule = plans?.first { $0.name == backup.planName }?.rules.first { $0.name == backup.ruleName }
         let text = rule?.schedule ?? backup.schedule
-        let zone = rule?.scheduleTimeZone.flatMap { TimeZone(identifier: $0 == "Etc/UTC" ? "UTC" : $0) } ?? BackupSchedule.utc
+        let zone =
+            rule?.scheduleTimeZone.flatMap { TimeZone(identifier: $0 == "Etc/UTC" ? "UTC" : $0) } ?? BackupSchedule.utc
         if let rule {
             return PlanWindows(
                 schedule: try? BackupSchedule.parse(text), scheduleText: text, timeZone: zone,
@@ -304,6 +306,11 @@ public enum RecoverabilityLedger {
 
     static func limitText(_ backup: BackupPolicy, _ w: PlanWindows, copyGrace: Bool) -> String {
         let limit = copyGrace ? drLimitSeconds(backup, w) : primaryLimitSeconds(backup, w)
+        return "limit \(BackupChecks.age(limit)) with the plan's " + windowsText(backup, w, copyGrace: copyGrace)
+    }
+
+    /// `start window 1 h, completion window 6 h, copy grace 60 min`.
+    static func windowsText(_ backup: BackupPolicy, _ w: PlanWindows, copyGrace: Bool) -> String {
         var parts: [String] = []
         if w.observed {
             parts.append("start window \(BackupChecks.age(w.startWindowSeconds))")
@@ -312,7 +319,7 @@ public enum RecoverabilityLedger {
             parts.append("\(backup.graceHours) h grace (rule not observed)")
         }
         if copyGrace { parts.append("copy grace \(backup.copyGraceMinutes) min") }
-        return "limit \(BackupChecks.age(limit)) with the plan's " + parts.joined(separator: ", ")
+        return parts.joined(separator: ", ")
     }
 
     /// Scenario 2: the age of the newest COMPLETED recovery point in the primary vault. Critical
@@ -411,7 +418,7 @@ public enum RecoverabilityLedger {
         if s3 > promise {
             text =
                 "design: the guide promises RPO ≤ \(backup.intervalHours) h for Scenarios 2 and 3, but its own plan "
-                + "(\(w.scheduleText), \(limitText(backup, w, copyGrace: true).replacingOccurrences(of: "limit \(BackupChecks.age(s3)) with the plan's ", with: ""))) "
+                + "(\(w.scheduleText), \(windowsText(backup, w, copyGrace: true))) "
                 + "lets the newest restorable point reach \(BackupChecks.age(s2)) in \(backup.vault) and "
                 + "\(BackupChecks.age(s3)) in \(backup.drVault) before the next one lands — the promise cannot hold at "
                 + "every moment; recovery.rpo alerts past those limits and always shows the measured value"
@@ -452,7 +459,8 @@ public enum RecoverabilityLedger {
         let name = BackupChecks.resourceName(backup.resourceARN)
         let w = windows(backup, plans: observed.plans.value)
         let grace = TimeInterval(backup.graceHours * 3600)
-        let expected = "a recovery point every run of \(w.scheduleText) within its start window (+\(backup.graceHours) h)"
+        let expected =
+            "a recovery point every run of \(w.scheduleText) within its start window (+\(backup.graceHours) h)"
         func finding(_ state: CheckState, _ text: String, found: String) -> Finding {
             Finding(
                 check: "backup.absence", resource: name, state: state, message: "\(name): \(text)", expected: expected,
@@ -469,7 +477,8 @@ public enum RecoverabilityLedger {
         }
         var evidence: [Date] = []
         switch observed.jobs {
-        case .unavailable(let reason): return Catalog.unknown("backup.absence", resource: name, reason, guide: "Phase 6")
+        case .unavailable(let reason):
+            return Catalog.unknown("backup.absence", resource: name, reason, guide: "Phase 6")
         case .value(let jobs): evidence += jobs.filter { $0.resourceARN == backup.resourceARN }.map(\.createdAt)
         }
         if let points = observed.recoveryPoints[backup.vault]?.value {
@@ -554,10 +563,12 @@ public enum RecoverabilityLedger {
         case (.unavailable(let reason), _, _), (_, .unavailable(let reason), _), (_, _, .unavailable(let reason)):
             return Catalog.unknown("backup.dr_pairing", resource: vault, reason, guide: "Phase 6")
         }
-        let windowStart = now.addingTimeInterval(-TimeInterval(min(backup.retentionDays, backup.drRetentionDays)) * 86_400)
+        let windowStart = now.addingTimeInterval(
+            -TimeInterval(min(backup.retentionDays, backup.drRetentionDays)) * 86_400)
         let eligible = primary.filter {
             $0.resourceARN == backup.resourceARN && $0.status == "COMPLETED" && $0.createdAt >= windowStart
-                && ($0.completedAt ?? $0.createdAt).addingTimeInterval(TimeInterval(backup.copyGraceMinutes * 60)) <= now
+                && ($0.completedAt ?? $0.createdAt).addingTimeInterval(TimeInterval(backup.copyGraceMinutes * 60))
+                    <= now
         }.sorted { $0.createdAt > $1.createdAt }
         let missing = unpaired(
             primary: primary, dr: dr, copyJobs: jobs, resourceARN: backup.resourceARN,
@@ -565,8 +576,10 @@ public enum RecoverabilityLedger {
         if missing.isEmpty {
             return Finding(
                 check: "backup.dr_pairing", resource: vault, state: .ok,
-                message: "\(vault): all \(eligible.count) primary recovery points older than \(backup.copyGraceMinutes) min "
-                    + "have their copy in \(backup.drRegion)", expected: expected, found: "none unpaired", guide: "Phase 6")
+                message:
+                    "\(vault): all \(eligible.count) primary recovery points older than \(backup.copyGraceMinutes) min "
+                    + "have their copy in \(backup.drRegion)", expected: expected, found: "none unpaired",
+                guide: "Phase 6")
         }
         let missingARNs = Set(missing.map(\.point.arn))
         let stopped = eligible.count >= 2 && eligible.prefix(2).allSatisfy { missingARNs.contains($0.arn) }
@@ -584,7 +597,8 @@ public enum RecoverabilityLedger {
                 + listed.joined(separator: ", ") + more
                 + "; guide requires every point copied to \(vault) (\(backup.drRegion)) (Phase 6, Scenario 3)",
             expected: expected, found: "\(missing.count) unpaired", guide: "Phase 6",
-            runbook: "Guide Phase 6 Step 6.4 (Check DR region copy): aws backup list-copy-jobs --region \(backup.region) "
+            runbook:
+                "Guide Phase 6 Step 6.4 (Check DR region copy): aws backup list-copy-jobs --region \(backup.region) "
                 + "shows each copy's StatusMessage; aws backup start-copy-job --recovery-point-arn <arn> "
                 + "--source-backup-vault-name \(backup.vault) --destination-backup-vault-arn "
                 + "<\(vault) ARN> --region \(backup.region) copies a missed point")
@@ -649,7 +663,8 @@ public enum RecoverabilityLedger {
                     "if no backup succeeds from now on, Scenario 2 loses its last restorable point on "
                     + "\(BackupChecks.utc(last)) (in \(BackupChecks.age(remaining)))"
                 if failing && remaining <= horizon {
-                    parts.append((.critical, sentence + " and the newest backup job \(newestJob?.state ?? "is missing")"))
+                    parts.append(
+                        (.critical, sentence + " and the newest backup job \(newestJob?.state ?? "is missing")"))
                     found = "last point expires in \(BackupChecks.age(remaining))"
                 } else if parts.isEmpty {
                     parts.append((.ok, sentence))
@@ -663,7 +678,8 @@ public enum RecoverabilityLedger {
                 : shown.map(\.text).joined(separator: "; ")
             let requires =
                 state == .ok
-                ? "" : "; guide requires recovery points kept \(days(retentionDays)) (Phase 6 Lifecycle DeleteAfterDays)"
+                ? ""
+                : "; guide requires recovery points kept \(days(retentionDays)) (Phase 6 Lifecycle DeleteAfterDays)"
             return Finding(
                 check: "backup.retention_guard", resource: vault, state: state, message: "\(vault): \(body)\(requires)",
                 expected: expected, found: found, guide: "Phase 6",
@@ -672,7 +688,8 @@ public enum RecoverabilityLedger {
                     : "Guide Phase 6 Step 6.2/6.3: check the rule's Lifecycle (aws backup get-backup-plan); "
                         + "aws backup update-recovery-point-lifecycle --backup-vault-name \(vault) --recovery-point-arn "
                         + "<arn> --lifecycle DeleteAfterDays=\(retentionDays) --region \(region) restores a point's "
-                        + "retention; make a backup succeed (aws backup start-backup-job) before the last point expires")
+                        + "retention; make a backup succeed (aws backup start-backup-job) before the last point expires"
+            )
         }
     }
 

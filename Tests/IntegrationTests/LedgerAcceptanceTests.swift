@@ -28,8 +28,11 @@ import Testing
 
         func ledger() -> [String: Finding] {
             findings.filter { key, _ in
-                ["recovery.rpo ", "recovery.rpo_design ", "backup.absence ", "backup.dr_pairing ", "backup.retention_guard "]
-                    .contains { key.hasPrefix($0) }
+                [
+                    "recovery.rpo ", "recovery.rpo_design ", "backup.absence ", "backup.dr_pairing ",
+                    "backup.retention_guard ",
+                ]
+                .contains { key.hasPrefix($0) }
             }
         }
     }
@@ -38,7 +41,8 @@ import Testing
     static func cycle(_ simulator: AWSSimulator, now: Date) async throws -> Cycle {
         let dir = temporaryDirectory()
         let config = try Config.load(path: repoConfig)
-        var options = RuntimeOptions(dbPath: dir.appendingPathComponent("m.sqlite").path, environment: simulator.environment)
+        var options = RuntimeOptions(
+            dbPath: dir.appendingPathComponent("m.sqlite").path, environment: simulator.environment)
         options.now = { now }
         let runtime = try Runtime.build(config: config, options: options)
         defer { Task { await runtime.shutdown() } }
@@ -46,7 +50,9 @@ import Testing
         var findings: [String: Finding] = [:]
         for f in outcome.findings { findings["\(f.check) \(f.resource)"] = f }
         var rpo: [String: Double] = [:]
-        for sample in try await runtime.store.samples(series: "recovery_rpo_seconds", since: now.addingTimeInterval(-60)) {
+        for sample in try await runtime.store.samples(
+            series: "recovery_rpo_seconds", since: now.addingTimeInterval(-60))
+        {
             rpo[sample.labels["scenario"]!] = sample.value
         }
         return Cycle(findings: findings, rpo: rpo, apiCalls: outcome.apiCalls.values.reduce(0, +))
@@ -176,7 +182,8 @@ import Testing
         #expect(coverage?.state == .warning)
         #expect(
             coverage?.message.contains(
-                "1 gap longer than 6 h (+1 h grace) in the last 180 d — 2026-08-27 06:00 UTC → 2026-08-27 19:00 UTC (13 h)")
+                "1 gap longer than 6 h (+1 h grace) in the last 180 d — 2026-08-27 06:00 UTC → 2026-08-27 19:00 UTC (13 h)"
+            )
                 == true, "\(coverage?.message ?? "")")
         #expect(cycle.ledger().values.allSatisfy { $0.state == .ok })
     }

@@ -36,7 +36,8 @@ private struct Estate {
     var copies: [CopyJob] = []
     var jobs: [BackupJob] = []
 
-    init(newestHoursAgo: Double = 2, days: Double = 180, copiesStopHoursAgo: Double? = nil, deleteAfterDays: Int = 180) {
+    init(newestHoursAgo: Double = 2, days: Double = 180, copiesStopHoursAgo: Double? = nil, deleteAfterDays: Int = 180)
+    {
         for slot in stride(from: newestHoursAgo, through: days * 24 - 1, by: 6) {
             let created = hoursAgo(slot)
             let arn = "rp-\(Int(slot))"
@@ -89,14 +90,16 @@ private func evaluate(_ estate: Estate, at time: Date = now) -> [String: Finding
         #expect(
             findings["recovery.rpo scenario-2"]?.message
                 == "Scenario 2 — deleted file 35-180 d: RPO 2 h, promise ≤ 6 h (limit 13 h with the plan's start window "
-                + "1 h, completion window 6 h), newest recovery point of 2026-11-24 12:00 UTC in eks-mnemonica-prod-vault")
+                + "1 h, completion window 6 h), newest recovery point of 2026-11-24 12:00 UTC in eks-mnemonica-prod-vault"
+        )
         // Aged from the 12:00 primary point it copies (12:25), not from the copy itself.
         #expect(
             findings["recovery.rpo scenario-3"]?.message
                 == "Scenario 3 — region loss: RPO 2 h, promise ≤ 6 h (limit 14 h with the plan's start window 1 h, "
                 + "completion window 6 h, copy grace 60 min), newest DR copy of 2026-11-24 12:00 UTC in "
                 + "eks-mnemonica-prod-vault-dr")
-        let samples = RecoverabilityLedger.samples(Observations(collectedAt: now, backup: Estate().observation), at: now)
+        let samples = RecoverabilityLedger.samples(
+            Observations(collectedAt: now, backup: Estate().observation), at: now)
         #expect(samples.map(\.value) == [7200, 7200])
         #expect(samples.map { $0.labels["scenario"]! } == ["scenario-2", "scenario-3"])
         #expect(
@@ -110,7 +113,10 @@ private func evaluate(_ estate: Estate, at time: Date = now) -> [String: Finding
         #expect(design.count == 1)
         #expect(design.first?.state == .ok)
         #expect(design.first?.found == "worst 14 h")
-        #expect(design.first?.message.contains("lets the newest restorable point reach 13 h in eks-mnemonica-prod-vault and 14 h in eks-mnemonica-prod-vault-dr") == true)
+        #expect(
+            design.first?.message.contains(
+                "lets the newest restorable point reach 13 h in eks-mnemonica-prod-vault and 14 h in eks-mnemonica-prod-vault-dr"
+            ) == true)
     }
 
     /// Copies stopped 15 h ago (the 00:00, 06:00 and 12:00 points have none): Scenario 3 restores

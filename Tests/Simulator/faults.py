@@ -532,6 +532,7 @@ def _jobs_failing_179d(ctx: Context) -> None:
     since = ctx.now - dt.timedelta(days=179)
     _delete_activity_since(ctx, since)
     slots = [s for s in _slots_at_or_before(ctx.now, 179 * 4 + 1) if s > since]
+    creator = ctx.creator()  # two API calls: once, not per job
     jobs = [
         {
             "BackupVaultName": estate.VAULT,
@@ -544,7 +545,7 @@ def _jobs_failing_179d(ctx: Context) -> None:
             "StatusMessage": "Backup job failed because the DB instance was in an incompatible state.",
             "PercentDone": "0.0",
             "IamRoleArn": estate.BACKUP_ROLE_ARN,
-            "CreatedBy": ctx.creator(),
+            "CreatedBy": creator,
             "MessageCategory": "FAILURE",
         }
         for slot in slots
