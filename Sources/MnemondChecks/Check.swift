@@ -79,6 +79,7 @@ public enum Catalog {
         + ReplicationMetricChecks.all
         + AlertPlumbingChecks.all
         + RecoveryPathChecks.all
+        + RecoverabilityLedger.all
 
     public static func check(_ id: CheckID) -> Check? { all.first { $0.id == id } }
 

@@ -16,6 +16,10 @@ extension Catalog {
         ("s3.replica.object_count", [.storageMetrics]),
         ("rds", [.pitr]),
         ("backup", [.backupJobs]),
+        ("recovery_path", [.configuration]),
+        // Scenario 1 reads PITR and the sources' versioning; Scenarios 2 and 3 the recovery points.
+        ("recovery.rpo", [.pitr, .configuration, .backupJobs]),
+        ("recovery.rpo_design", [.backupJobs]),
     ]
 
     /// The families whose collection gives `check` new evidence; every family for a check no

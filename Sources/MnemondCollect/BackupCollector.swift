@@ -81,7 +81,8 @@ public struct BackupCollector: Sendable {
         let observation = BackupObservation(
             plans: await plans, jobs: await jobs, copyJobs: await copyJobs,
             recoveryPoints: [policy.vault: await primaryPoints, policy.drVault: await drPoints],
-            restoreJobs: [policy.region: await primaryRestores, policy.drRegion: await drRestores])
+            restoreJobs: [policy.region: await primaryRestores, policy.drRegion: await drRestores],
+            primaryVault: policy.vault, drVault: policy.drVault, resourceARN: arn)
         let finished = now()
         let success =
             observation.plans.value != nil && observation.jobs.value != nil && observation.copyJobs.value != nil
@@ -135,7 +136,10 @@ public struct BackupCollector: Sendable {
                         destinationVaultARN: action.string("DestinationBackupVaultArn") ?? "",
                         deleteAfterDays: try action.record("Lifecycle")?.readInt(
                             "DeleteAfterDays", in: "CopyActions.Lifecycle"))
-                })
+                },
+                startWindowMinutes: try rule.readInt("StartWindowMinutes", in: "Rules"),
+                completionWindowMinutes: try rule.readInt("CompletionWindowMinutes", in: "Rules"),
+                scheduleTimeZone: rule.string("ScheduleExpressionTimezone"))
         }
         return BackupPlan(
             id: id, name: document.string("BackupPlanName") ?? "", rules: rules,
@@ -173,7 +177,9 @@ public struct BackupCollector: Sendable {
             return CopyJob(
                 id: id, state: state, resourceARN: job.string("ResourceArn") ?? "",
                 destinationVaultARN: job.string("DestinationBackupVaultArn") ?? "", createdAt: created,
-                completedAt: job.date("CompletionDate"), statusMessage: job.string("StatusMessage"))
+                completedAt: job.date("CompletionDate"), statusMessage: job.string("StatusMessage"),
+                sourceRecoveryPointARN: job.string("SourceRecoveryPointArn"),
+                destinationRecoveryPointARN: job.string("DestinationRecoveryPointArn"))
         }
     }
 
@@ -187,7 +193,8 @@ public struct BackupCollector: Sendable {
             return RecoveryPoint(
                 arn: arn, vault: point.string("BackupVaultName") ?? vault,
                 resourceARN: point.string("ResourceArn") ?? "",
-                createdAt: created, status: point.string("Status") ?? "")
+                createdAt: created, status: point.string("Status") ?? "", completedAt: point.date("CompletionDate"),
+                deleteAt: point.record("CalculatedLifecycle")?.date("DeleteAt"))
         }
     }
 

@@ -26,6 +26,7 @@ extension Render {
         } else {
             lines.append("UNKNOWN — no cycle recorded yet: has `mnemond run` or `mnemond check` written to this store?")
         }
+        lines += ledgerLines(report.states)
         if let stale = report.staleSeconds {
             lines.append(
                 paint(

@@ -90,7 +90,8 @@ extension Config {
             node, at: "backup",
             allowed: [
                 "region", "plan", "rule", "schedule", "interval_hours", "grace_hours", "retention_days", "vault",
-                "resource_arn", "dr", "restore_test_days", "dr_restore_test_days",
+                "resource_arn", "dr", "restore_test_days", "dr_restore_test_days", "copy_grace_minutes",
+                "last_point_horizon_days",
             ])
         let drNode = try m.required("dr")
         let dr = try reader.mapping(drNode, at: "backup.dr", allowed: ["region", "vault", "retention_days"])
@@ -104,7 +105,11 @@ extension Config {
             drVault: try dr.string("vault"), drRetentionDays: try dr.int("retention_days", range: 1...36500),
             restoreTestDays: try m.optionalInt("restore_test_days", range: 1...3650) ?? BackupPolicy.defaultRestoreTestDays,
             drRestoreTestDays: try m.optionalInt("dr_restore_test_days", range: 1...3650)
-                ?? BackupPolicy.defaultDRRestoreTestDays)
+                ?? BackupPolicy.defaultDRRestoreTestDays,
+            copyGraceMinutes: try m.optionalInt("copy_grace_minutes", range: 0...10080)
+                ?? BackupPolicy.defaultCopyGraceMinutes,
+            lastPointHorizonDays: try m.optionalInt("last_point_horizon_days", range: 1...365)
+                ?? BackupPolicy.defaultLastPointHorizonDays)
     }
 
     static func parseMonitoring(_ node: Node, reader: YAMLReader) throws(ConfigError) -> MonitoringPolicy {

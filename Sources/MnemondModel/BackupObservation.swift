@@ -12,11 +12,20 @@ public struct BackupObservation: Sendable, Codable, Equatable {
     public var recoveryPoints: [String: Observed<[RecoveryPoint]>]
     /// Restore jobs per region.
     public var restoreJobs: [String: Observed<[RestoreJob]>]
+    /// Which vault was listed as the primary and which as the DR vault, and for which resource, so
+    /// derived samples (the ledger's RPO series) can be computed from the observation alone.
+    public var primaryVault: String?
+    public var drVault: String?
+    public var resourceARN: String?
 
     public init(
         plans: Observed<[BackupPlan]>, jobs: Observed<[BackupJob]>, copyJobs: Observed<[CopyJob]>,
-        recoveryPoints: [String: Observed<[RecoveryPoint]>], restoreJobs: [String: Observed<[RestoreJob]>]
+        recoveryPoints: [String: Observed<[RecoveryPoint]>], restoreJobs: [String: Observed<[RestoreJob]>],
+        primaryVault: String? = nil, drVault: String? = nil, resourceARN: String? = nil
     ) {
+        self.primaryVault = primaryVault
+        self.drVault = drVault
+        self.resourceARN = resourceARN
         self.plans = plans
         self.jobs = jobs
         self.copyJobs = copyJobs
@@ -45,6 +54,14 @@ public struct BackupRule: Sendable, Codable, Equatable {
     public var deleteAfterDays: Int?
     public var continuousBackup: Bool
     public var copyActions: [CopyAction]
+    /// StartWindowMinutes: a scheduled job that has not started this long after its slot is
+    /// cancelled (AWS default 480). nil when the answer did not carry it.
+    public var startWindowMinutes: Int?
+    /// CompletionWindowMinutes: a started job still running this long after its start is
+    /// cancelled (AWS default 10080).
+    public var completionWindowMinutes: Int?
+    /// ScheduleExpressionTimezone (IANA name; AWS default UTC).
+    public var scheduleTimeZone: String?
 
     public struct CopyAction: Sendable, Codable, Equatable {
         public var destinationVaultARN: String
@@ -57,7 +74,8 @@ public struct BackupRule: Sendable, Codable, Equatable {
 
     public init(
         name: String, schedule: String?, targetVault: String, deleteAfterDays: Int?, continuousBackup: Bool,
-        copyActions: [CopyAction]
+        copyActions: [CopyAction], startWindowMinutes: Int? = nil, completionWindowMinutes: Int? = nil,
+        scheduleTimeZone: String? = nil
     ) {
         self.name = name
         self.schedule = schedule
@@ -65,6 +83,9 @@ public struct BackupRule: Sendable, Codable, Equatable {
         self.deleteAfterDays = deleteAfterDays
         self.continuousBackup = continuousBackup
         self.copyActions = copyActions
+        self.startWindowMinutes = startWindowMinutes
+        self.completionWindowMinutes = completionWindowMinutes
+        self.scheduleTimeZone = scheduleTimeZone
     }
 }
 
@@ -108,10 +129,16 @@ public struct CopyJob: Sendable, Codable, Equatable {
     public var createdAt: Date
     public var completedAt: Date?
     public var statusMessage: String?
+    /// The primary recovery point copied, and the copy it made (the pairing of the ledger).
+    public var sourceRecoveryPointARN: String?
+    public var destinationRecoveryPointARN: String?
     public init(
         id: String, state: String, resourceARN: String, destinationVaultARN: String, createdAt: Date,
-        completedAt: Date?, statusMessage: String?
+        completedAt: Date?, statusMessage: String?, sourceRecoveryPointARN: String? = nil,
+        destinationRecoveryPointARN: String? = nil
     ) {
+        self.sourceRecoveryPointARN = sourceRecoveryPointARN
+        self.destinationRecoveryPointARN = destinationRecoveryPointARN
         self.id = id
         self.state = state
         self.resourceARN = resourceARN
@@ -129,7 +156,15 @@ public struct RecoveryPoint: Sendable, Codable, Equatable {
     public var createdAt: Date
     /// COMPLETED, PARTIAL, DELETING, EXPIRED.
     public var status: String
-    public init(arn: String, vault: String, resourceARN: String, createdAt: Date, status: String) {
+    public var completedAt: Date?
+    /// CalculatedLifecycle.DeleteAt: when AWS Backup deletes the point (nil: never).
+    public var deleteAt: Date?
+    public init(
+        arn: String, vault: String, resourceARN: String, createdAt: Date, status: String, completedAt: Date? = nil,
+        deleteAt: Date? = nil
+    ) {
+        self.completedAt = completedAt
+        self.deleteAt = deleteAt
         self.arn = arn
         self.vault = vault
         self.resourceARN = resourceARN

@@ -181,17 +181,30 @@ public struct BackupPolicy: Sendable, Equatable {
     /// Guide maintenance: a restore test monthly, a DR-region restore quarterly.
     public var restoreTestDays: Int
     public var drRestoreTestDays: Int
+    /// The recoverability ledger: how long after a primary recovery point completes its DR copy
+    /// may take before the point counts as unpaired, and is added to Scenario 3's RPO limit.
+    public var copyGraceMinutes: Int
+    /// The retention guard: "if no backup succeeds from now on, Scenario 2 loses its last
+    /// restorable point on <date>" is critical when that date is this close.
+    public var lastPointHorizonDays: Int
 
     public static let defaultGraceHours = 1
     public static let defaultRestoreTestDays = 30
     public static let defaultDRRestoreTestDays = 90
+    /// The simulated healthy copy lands 15–40 min after its source point completes; AWS gives no
+    /// bound, so an hour keeps a slow copy from paging while a stopped one does within a cycle.
+    public static let defaultCopyGraceMinutes = 60
+    public static let defaultLastPointHorizonDays = 7
 
     public init(
         region: String, planName: String, ruleName: String, schedule: String, intervalHours: Int, graceHours: Int,
         retentionDays: Int, vault: String, resourceARN: String, drRegion: String, drVault: String,
         drRetentionDays: Int, restoreTestDays: Int = defaultRestoreTestDays,
-        drRestoreTestDays: Int = defaultDRRestoreTestDays
+        drRestoreTestDays: Int = defaultDRRestoreTestDays, copyGraceMinutes: Int = defaultCopyGraceMinutes,
+        lastPointHorizonDays: Int = defaultLastPointHorizonDays
     ) {
+        self.copyGraceMinutes = copyGraceMinutes
+        self.lastPointHorizonDays = lastPointHorizonDays
         self.region = region
         self.planName = planName
         self.ruleName = ruleName

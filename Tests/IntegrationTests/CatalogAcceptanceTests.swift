@@ -96,6 +96,15 @@ import Testing
             "recovery_path.vault_key eks-mnemonica-prod-vault-dr": .critical,
             "recovery_path.copy eks-mnemonica-prod-vault-dr": .critical,
             "recovery_path.dr_landing_zone eks-mnemonica-prod-dr (eu-west-3)": .warning,
+            // The recoverability ledger: without the dedicated vaults Scenarios 2 and 3 have nothing to
+            // restore from, and no retention or DR pairing can hold; the daily 05:00 job leaves the
+            // promised 6-hourly runs empty (no job failed), which only the absence check sees.
+            "recovery.rpo scenario-2": .critical,
+            "recovery.rpo scenario-3": .critical,
+            "backup.retention_guard eks-mnemonica-prod-vault": .critical,
+            "backup.retention_guard eks-mnemonica-prod-vault-dr": .critical,
+            "backup.dr_pairing eks-mnemonica-prod-vault-dr": .critical,
+            "backup.absence eks-mnemonica-prod": .critical,
         ]
         if freshness != .ok { expected["backup.job_freshness eks-mnemonica-prod"] = freshness }
         #expect(problems["backup.job_freshness eks-mnemonica-prod"] == (freshness == .ok ? nil : freshness))
@@ -134,8 +143,14 @@ import Testing
         Fault(name: "replication-storage-standard", changes: ["s3.replication.config mne-media-prod": .warning]),
         Fault(name: "replication-delete-markers-off", changes: ["s3.replication.config mne-media-prod": .warning]),
         Fault(name: "replication-metrics-off", changes: ["s3.replication.config mne-vault-prod": .critical]),
-        Fault(name: "versioning-suspended", changes: ["s3.versioning mne-vault-prod": .critical]),
-        Fault(name: "pitr-stale-40m", changes: ["rds.pitr_lag eks-mnemonica-prod": .critical]),
+        // Scenario 1 of the ledger needs versioning on every source and a live PITR: the scenario
+        // view turns with the component check that says what to fix.
+        Fault(
+            name: "versioning-suspended",
+            changes: ["s3.versioning mne-vault-prod": .critical, "recovery.rpo scenario-1": .critical]),
+        Fault(
+            name: "pitr-stale-40m",
+            changes: ["rds.pitr_lag eks-mnemonica-prod": .critical, "recovery.rpo scenario-1": .critical]),
         Fault(name: "retention-7d", changes: ["rds.backup_retention eks-mnemonica-prod": .critical]),
         Fault(name: "backup-window-moved", changes: ["rds.backup_window eks-mnemonica-prod": .warning]),
         Fault(name: "role-missing-deny-delete-version", changes: ["iam.app_role eks-mnemonica-prod-s3-role": .critical]),
@@ -144,10 +159,23 @@ import Testing
         Fault(name: "copy-action-missing", changes: ["backup.plan eks-mnemonica-6h-snapshots-180d": .critical]),
         Fault(name: "backup-plan-daily", changes: ["backup.plan eks-mnemonica-6h-snapshots-180d": .critical]),
         Fault(name: "backup-selection-missing", changes: ["backup.selection eks-mnemonica-prod": .critical]),
-        Fault(name: "dr-vault-stale", changes: ["backup.copy eks-mnemonica-prod-vault-dr": .critical]),
+        // No copy for 14 h: Scenario 3's RPO passes its 14 h limit (measured from the copied point)
+        // and the newest primary points have no DR copy (pairing: copying has stopped).
+        Fault(
+            name: "dr-vault-stale",
+            changes: [
+                "backup.copy eks-mnemonica-prod-vault-dr": .critical, "recovery.rpo scenario-3": .critical,
+                "backup.dr_pairing eks-mnemonica-prod-vault-dr": .critical,
+            ]),
         Fault(
             name: "last-job-14h",
-            changes: ["backup.job_freshness eks-mnemonica-prod": .critical, "backup.copy eks-mnemonica-prod-vault-dr": .critical]),
+            changes: [
+                "backup.job_freshness eks-mnemonica-prod": .critical, "backup.copy eks-mnemonica-prod-vault-dr": .critical,
+                // Nothing newer than 14 h: both scenarios past their limits (13 h, 14 h), and at least two
+                // scheduled runs left nothing without a failed job (the absence check).
+                "recovery.rpo scenario-2": .critical, "recovery.rpo scenario-3": .critical,
+                "backup.absence eks-mnemonica-prod": .critical,
+            ]),
         Fault(name: "failed-backup-job", changes: ["backup.job_failures eks-mnemonica-prod": .warning]),
         Fault(name: "failed-copy-job", changes: ["backup.copy eks-mnemonica-prod-vault-dr": .warning]),
         Fault(name: "coverage-gap", changes: ["backup.coverage eks-mnemonica-prod-vault": .warning]),

@@ -50,7 +50,7 @@ import Testing
                                     destinationVaultARN:
                                         "arn:aws:backup:eu-west-3:828879644785:backup-vault:eks-mnemonica-prod-vault-dr",
                                     deleteAfterDays: 180)
-                            ])
+                            ], startWindowMinutes: 60, completionWindowMinutes: 360, scheduleTimeZone: "Etc/UTC")
                     ],
                     selections: [BackupSelection(name: "eks-mnemonica-prod-rds", resources: [Self.rdsARN])]))
     }
@@ -123,6 +123,8 @@ import Testing
               "SourceBackupVaultArn": "arn:aws:backup:eu-west-1:828879644785:backup-vault:eks-mnemonica-prod-vault",
               "DestinationBackupVaultArn": "arn:aws:backup:eu-west-3:828879644785:backup-vault:eks-mnemonica-prod-vault-dr",
               "ResourceArn": "arn:aws:rds:eu-west-1:828879644785:db:eks-mnemonica-prod",
+              "SourceRecoveryPointArn": "arn:aws:rds:eu-west-1:828879644785:snapshot:awsbackup:job-1",
+              "DestinationRecoveryPointArn": "arn:aws:rds:eu-west-3:828879644785:snapshot:awsbackup:copyjob-1",
               "CreationDate": 1795565829, "CompletionDate": 1795567389, "State": "COMPLETED", "ResourceType": "RDS"}]}
             """)
         #expect(
@@ -132,7 +134,9 @@ import Testing
                     destinationVaultARN:
                         "arn:aws:backup:eu-west-3:828879644785:backup-vault:eks-mnemonica-prod-vault-dr",
                     createdAt: Date(timeIntervalSince1970: 1_795_565_829),
-                    completedAt: Date(timeIntervalSince1970: 1_795_567_389), statusMessage: nil)
+                    completedAt: Date(timeIntervalSince1970: 1_795_567_389), statusMessage: nil,
+                    sourceRecoveryPointARN: "arn:aws:rds:eu-west-1:828879644785:snapshot:awsbackup:job-1",
+                    destinationRecoveryPointARN: "arn:aws:rds:eu-west-3:828879644785:snapshot:awsbackup:copyjob-1")
             ])
     }
 
@@ -157,7 +161,9 @@ import Testing
                         arn:
                             "arn:aws:rds:eu-west-3:828879644785:snapshot:awsbackup:copyjob-3558925c-901d-df5e-039c-ab4b321bdeba",
                         vault: "eks-mnemonica-prod-vault-dr", resourceARN: Self.rdsARN,
-                        createdAt: Date(timeIntervalSince1970: 1_795_565_829), status: "COMPLETED")
+                        createdAt: Date(timeIntervalSince1970: 1_795_565_829), status: "COMPLETED",
+                        completedAt: Date(timeIntervalSince1970: 1_795_567_389),
+                        deleteAt: Date(timeIntervalSince1970: 1_811_117_829))
                 ])
     }
 

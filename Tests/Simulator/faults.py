@@ -585,6 +585,108 @@ def _topic_policy_events_dropped(ctx: Context) -> None:
 # ------------------------------------------------------------------------ API
 
 
+# ------------------------------------------- recoverability ledger (issue 16)
+# Faults for the per-scenario RPO, absence, pairing and retention checks. They work
+# from the simulator's pinned clock (``--now``) so tests can assert exact values.
+
+
+def _slots_at_or_before(at: dt.datetime, count: int, every_hours: int = 6) -> list[dt.datetime]:
+    """The `count` newest instants of the 6-hourly schedule at or before `at`, newest first."""
+    t = at.replace(minute=0, second=0, microsecond=0)
+    t -= dt.timedelta(hours=t.hour % every_hours)
+    return [t - dt.timedelta(hours=every_hours * i) for i in range(count)]
+
+
+def _delete_activity_since(ctx: Context, since: dt.datetime) -> None:
+    """No backup job, copy job or recovery point (either vault) created after `since`."""
+    ctx.delete_history(PRIMARY, "jobs", created_after=since)
+    ctx.delete_history(PRIMARY, "copy-jobs", created_after=since)
+    ctx.delete_history(PRIMARY, "recovery-points", created_after=since)
+    ctx.delete_history(DR, "recovery-points", created_after=since)
+
+
+@fault("last-3-runs-missing")
+def _last_3_runs_missing(ctx: Context) -> None:
+    """The three newest scheduled runs (at or before now) left nothing: no job (not even
+    a FAILED one), no copy, no recovery point — as after a deleted selection or a paused
+    account. Seen by the schedule-aware absence check once each run's start window and
+    grace have passed."""
+    third = _slots_at_or_before(ctx.now, 3)[-1]
+    _delete_activity_since(ctx, third - dt.timedelta(minutes=1))
+
+
+@fault("points-expire-early")
+def _points_expire_early(ctx: Context) -> None:
+    """Three recovery points of the primary vault created about 20 days ago had their
+    lifecycle shortened to 35 days (UpdateRecoveryPointLifecycle), so AWS deletes them
+    long before the promised 180 days. Seen by the retention guard, which names them."""
+    backup = ctx.sim.client("backup", PRIMARY)
+    after = ctx.now - dt.timedelta(days=20, hours=18)
+    before = ctx.now - dt.timedelta(days=20)
+    points = backup.list_recovery_points_by_backup_vault(
+        BackupVaultName=estate.VAULT, ByCreatedAfter=after, ByCreatedBefore=before
+    )["RecoveryPoints"]
+    ctx.delete_history(PRIMARY, "recovery-points", vault=estate.VAULT, created_after=after, created_before=before)
+    for point in points:
+        point["Lifecycle"] = {"DeleteAfterDays": 35}
+        point["CalculatedLifecycle"] = {"DeleteAt": point["CreationDate"] + dt.timedelta(days=35)}
+    ctx.sim.control("/_sim/backup/recovery-points", {"region": PRIMARY, "recovery_points": points})
+
+
+@fault("jobs-failing-179d")
+def _jobs_failing_179d(ctx: Context) -> None:
+    """Every scheduled backup job of the last 179 days FAILED (no recovery point, no
+    copy): only the points of the retention window's first day remain, and the newest of
+    them expires within a day. Seen by the retention guard ("last restorable point
+    expires …", critical) besides the job and RPO checks."""
+    since = ctx.now - dt.timedelta(days=179)
+    _delete_activity_since(ctx, since)
+    slots = [s for s in _slots_at_or_before(ctx.now, 179 * 4 + 1) if s > since]
+    creator = ctx.creator()  # two API calls: once, not per job
+    jobs = [
+        {
+            "BackupVaultName": estate.VAULT,
+            "BackupVaultArn": estate.VAULT_ARN,
+            "ResourceArn": estate.RDS_ARN,
+            "ResourceType": "RDS",
+            "CreationDate": slot,
+            "CompletionDate": slot + dt.timedelta(minutes=3),
+            "State": "FAILED",
+            "StatusMessage": "Backup job failed because the DB instance was in an incompatible state.",
+            "PercentDone": "0.0",
+            "IamRoleArn": estate.BACKUP_ROLE_ARN,
+            "CreatedBy": creator,
+            "MessageCategory": "FAILURE",
+        }
+        for slot in slots
+        if slot + dt.timedelta(minutes=3) <= ctx.now
+    ]
+    ctx.sim.control("/_sim/backup/jobs", {"region": PRIMARY, "jobs": jobs})
+
+
+@fault("primary-gap-13h-90d")
+def _primary_gap_13h_90d(ctx: Context) -> None:
+    """About 90 days ago the primary vault holds no recovery point for 13 h: one
+    6-hourly point is gone and the run after it started an hour late. Seen by the
+    coverage check, which lists the gap with the points on either side."""
+    backup = ctx.sim.client("backup", PRIMARY)
+    first = _slots_at_or_before(ctx.now - dt.timedelta(days=90), 1)[0]
+    after = first - dt.timedelta(minutes=1)
+    before = first + dt.timedelta(hours=6, minutes=1)
+    points = backup.list_recovery_points_by_backup_vault(
+        BackupVaultName=estate.VAULT, ByCreatedAfter=after, ByCreatedBefore=before
+    )["RecoveryPoints"]
+    ctx.delete_history(PRIMARY, "recovery-points", vault=estate.VAULT, created_after=after, created_before=before)
+    late = [p for p in points if p["CreationDate"] >= first + dt.timedelta(hours=6)]
+    for point in late:
+        for key in ("CreationDate", "InitiationDate", "CompletionDate"):
+            if point.get(key):
+                point[key] = point[key] + dt.timedelta(hours=1)
+        # A late run is still kept its full 180 days.
+        point["CalculatedLifecycle"]["DeleteAt"] = point["CalculatedLifecycle"]["DeleteAt"] + dt.timedelta(hours=1)
+    ctx.sim.control("/_sim/backup/recovery-points", {"region": PRIMARY, "recovery_points": late})
+
+
 def describe(name: str) -> str:
     doc = (FAULTS[name].__doc__ or "").strip()
     return " ".join(doc.split())

@@ -789,11 +789,11 @@ def _access_policy(sim: Simulator, region: str, vault: str) -> str | None:
 
 
 def test_every_fault_has_a_check() -> None:
-    assert list(FAULT_VISIBLE) == list(faults.FAULTS)
+    assert list(FAULT_VISIBLE) + list(LEDGER_VISIBLE) == list(faults.FAULTS)
     assert all(faults.FAULTS[name].__doc__ for name in faults.FAULTS)
 
 
-@pytest.mark.parametrize("name", list(faults.FAULTS))
+@pytest.mark.parametrize("name", list(FAULT_VISIBLE))
 def test_fault(sims: dict[str, Simulator], name: str) -> None:
     # One simulator takes all faults in registration order: each is checked absent
     # before and present after, so no fault leans on one applied before it.
@@ -849,3 +849,53 @@ def test_control_api_errors(target: Simulator) -> None:
     with pytest.raises(RuntimeError, match="404"):
         control("/_sim/rds/latest-restorable-time", {"region": "eu-west-1", "db": "nope", "lag_seconds": 1})
     assert control("/_sim/health", method="GET")["ok"] is True
+
+
+# ------------------------------------------- recoverability ledger faults (issue 16)
+# These work from the pinned clock and change history that earlier faults of the shared
+# fault simulator already touch, so each gets a fresh simulator seeded at FIXED_NOW.
+
+FIXED = dt.datetime.fromisoformat(FIXED_NOW.replace("Z", "+00:00"))
+
+
+def _points(sim: Simulator, region: str = "eu-west-1", vault: str = estate.VAULT) -> list[dict[str, Any]]:
+    return all_pages(sim.client("backup", region), "list_recovery_points_by_backup_vault", "RecoveryPoints", BackupVaultName=vault)
+
+
+def _gaps(sim: Simulator) -> list[dt.timedelta]:
+    times = sorted(p["CreationDate"] for p in _points(sim))
+    return [b - a for a, b in zip(times, times[1:])]
+
+
+def _early(sim: Simulator) -> list[dict[str, Any]]:
+    return [p for p in _points(sim) if p["CalculatedLifecycle"]["DeleteAt"] - p["CreationDate"] < dt.timedelta(days=180)]
+
+
+def _failed_jobs(sim: Simulator) -> list[dict[str, Any]]:
+    return all_pages(sim.client("backup"), "list_backup_jobs", "BackupJobs", ByState="FAILED")
+
+
+LEDGER_VISIBLE: dict[str, Callable[[Simulator], bool]] = {
+    # 14:00: the runs of 12:00, 06:00 and 00:00 left nothing; the newest is 18:00 the day before.
+    "last-3-runs-missing": lambda s: max(p["CreationDate"] for p in _points(s)) == FIXED - dt.timedelta(hours=20)
+    and max(j["CreationDate"] for j in all_pages(s.client("backup"), "list_backup_jobs", "BackupJobs")) == FIXED - dt.timedelta(hours=20)
+    and _failed_jobs(s) == [],
+    "points-expire-early": lambda s: sorted(p["CreationDate"] for p in _early(s))
+    == [FIXED - dt.timedelta(days=20, hours=h) for h in (14, 8, 2)],
+    "jobs-failing-179d": lambda s: max(p["CreationDate"] for p in _points(s)) <= FIXED - dt.timedelta(days=179)
+    and len(_failed_jobs(s)) == 179 * 4,
+    "primary-gap-13h-90d": lambda s: max(_gaps(s)) == dt.timedelta(hours=13)
+    and sorted(_gaps(s)).count(dt.timedelta(hours=5)) == 1,
+}
+
+
+@pytest.mark.parametrize("name", list(LEDGER_VISIBLE))
+def test_ledger_fault(name: str) -> None:
+    sim = Simulator("--state", "target", "--now", FIXED_NOW)
+    try:
+        visible = LEDGER_VISIBLE[name]
+        assert not visible(sim), f"{name} visible before it was applied"
+        faults.apply(sim.endpoint, name)
+        assert visible(sim), f"{name} not visible after it was applied"
+    finally:
+        sim.stop()

@@ -1,0 +1,190 @@
+import Foundation
+import MnemondDaemon
+import MnemondModel
+import MnemondStore
+import MnemondTestSupport
+import Testing
+
+/// The recoverability ledger against the simulated estate, as a timeline: each case seeds the
+/// estate at a pinned instant (`--now`), applies one fault and runs cycles whose clock is injected,
+/// then asserts the exact findings and `recovery_rpo_seconds` values.
+@Suite(.serialized) struct LedgerAcceptanceTests {
+    static var utc: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }
+
+    static func at(_ day: Int, _ hour: Int, _ minute: Int = 0) -> Date {
+        utc.date(from: DateComponents(year: 2026, month: 11, day: day, hour: hour, minute: minute))!
+    }
+
+    struct Cycle {
+        /// "check resource" → finding.
+        var findings: [String: Finding]
+        /// `scenario-N` → recovery_rpo_seconds.
+        var rpo: [String: Double]
+        var apiCalls: Int
+
+        func ledger() -> [String: Finding] {
+            findings.filter { key, _ in
+                [
+                    "recovery.rpo ", "recovery.rpo_design ", "backup.absence ", "backup.dr_pairing ",
+                    "backup.retention_guard ",
+                ]
+                .contains { key.hasPrefix($0) }
+            }
+        }
+    }
+
+    /// One full cycle with the checks' clock at `now`, in a fresh store.
+    static func cycle(_ simulator: AWSSimulator, now: Date) async throws -> Cycle {
+        let dir = temporaryDirectory()
+        let config = try Config.load(path: repoConfig)
+        var options = RuntimeOptions(
+            dbPath: dir.appendingPathComponent("m.sqlite").path, environment: simulator.environment)
+        options.now = { now }
+        let runtime = try Runtime.build(config: config, options: options)
+        defer { Task { await runtime.shutdown() } }
+        let outcome = try await runtime.runCycle()
+        var findings: [String: Finding] = [:]
+        for f in outcome.findings { findings["\(f.check) \(f.resource)"] = f }
+        var rpo: [String: Double] = [:]
+        for sample in try await runtime.store.samples(
+            series: "recovery_rpo_seconds", since: now.addingTimeInterval(-60))
+        {
+            rpo[sample.labels["scenario"]!] = sample.value
+        }
+        return Cycle(findings: findings, rpo: rpo, apiCalls: outcome.apiCalls.values.reduce(0, +))
+    }
+
+    static let ledgerIDs = [
+        "recovery.rpo scenario-1", "recovery.rpo scenario-2", "recovery.rpo scenario-3",
+        "recovery.rpo_design eks-mnemonica-6h-snapshots-180d", "backup.absence eks-mnemonica-prod",
+        "backup.dr_pairing eks-mnemonica-prod-vault-dr", "backup.retention_guard eks-mnemonica-prod-vault",
+        "backup.retention_guard eks-mnemonica-prod-vault-dr",
+    ]
+
+    /// 14:00: the 12:00 run completed (~12:20) and its copy landed (~13:00); PITR trails 3 min.
+    @Test func theHealthyTargetIsWithinEveryPromiseWithNoFinding() async throws {
+        let now = Self.at(25, 14)
+        let simulator = try await AWSSimulator.start(state: .target, now: now)
+        defer { Task { await simulator.stop() } }
+        let cycle = try await Self.cycle(simulator, now: now)
+        let ledger = cycle.ledger()
+        #expect(Set(ledger.keys) == Set(Self.ledgerIDs))
+        #expect(ledger.values.allSatisfy { $0.state == .ok }, "\(ledger.values.filter { $0.state != .ok })")
+        #expect(cycle.rpo == ["scenario-1": 180, "scenario-2": 7200, "scenario-3": 7200])
+        #expect(
+            ledger["recovery.rpo scenario-3"]?.message
+                == "Scenario 3 — region loss: RPO 2 h, promise ≤ 6 h (limit 14 h with the plan's start window 1 h, "
+                + "completion window 6 h, copy grace 60 min), newest DR copy of 2026-11-25 12:00 UTC in "
+                + "eks-mnemonica-prod-vault-dr")
+        #expect(
+            ledger["backup.absence eks-mnemonica-prod"]?.message
+                == "eks-mnemonica-prod: every scheduled run left a recovery point; next recovery point due by "
+                + "2026-11-25 19:00 UTC (+1 h)")
+        #expect(ledger["recovery.rpo_design eks-mnemonica-6h-snapshots-180d"]?.found == "worst 14 h")
+    }
+
+    /// Copies stopped 14 h ago (00:00, 06:00 and 12:00 have no DR copy) while backups continue.
+    @Test func copiesStoppedFor14HoursBreachScenario3AndNotScenario2() async throws {
+        let now = Self.at(25, 14)
+        let simulator = try await AWSSimulator.start(state: .target, faults: ["dr-vault-stale"], now: now)
+        defer { Task { await simulator.stop() } }
+        let cycle = try await Self.cycle(simulator, now: now)
+        #expect(cycle.rpo["scenario-2"] == 7200)
+        #expect(cycle.rpo["scenario-3"] == 72_000)
+        #expect(cycle.findings["recovery.rpo scenario-2"]?.state == .ok)
+        let s3 = cycle.findings["recovery.rpo scenario-3"]
+        #expect(s3?.state == .critical)
+        #expect(
+            s3?.message
+                == "Scenario 3 — region loss: RPO 20 h, promise ≤ 6 h (limit 14 h with the plan's start window 1 h, "
+                + "completion window 6 h, copy grace 60 min), newest DR copy of 2026-11-24 18:00 UTC in "
+                + "eks-mnemonica-prod-vault-dr")
+        let pairing = cycle.findings["backup.dr_pairing eks-mnemonica-prod-vault-dr"]
+        #expect(pairing?.state == .critical)
+        #expect(
+            pairing?.message.hasPrefix(
+                "eks-mnemonica-prod-vault-dr: 3 primary recovery points of eks-mnemonica-prod-vault without a DR copy "
+                    + "after 60 min — 2026-11-25 12:00 UTC (no copy job), 2026-11-25 06:00 UTC (no copy job), "
+                    + "2026-11-25 00:00 UTC (no copy job)") == true, "\(pairing?.message ?? "")")
+    }
+
+    /// Seeded at 09:00 with the runs of 18:00, 00:00 and 06:00 leaving nothing (no FAILED job).
+    /// Inside the 18:00 run's start window + grace nothing is said; the first cycle after it the
+    /// absence is critical; at 09:00 it lists all three.
+    @Test func threeMissingRunsAreAnAbsenceOnlyAfterTheirDueTimeAndGrace() async throws {
+        let seeded = Self.at(25, 9)
+        let simulator = try await AWSSimulator.start(state: .target, faults: ["last-3-runs-missing"], now: seeded)
+        defer { Task { await simulator.stop() } }
+        let inside = try await Self.cycle(simulator, now: Self.at(24, 19, 55))
+        #expect(inside.findings["backup.absence eks-mnemonica-prod"]?.state == .ok)
+        let first = try await Self.cycle(simulator, now: Self.at(24, 20, 5))
+        #expect(first.findings["backup.absence eks-mnemonica-prod"]?.state == .critical)
+        #expect(first.findings["backup.absence eks-mnemonica-prod"]?.found == "1 missed")
+        let later = try await Self.cycle(simulator, now: seeded)
+        let absence = later.findings["backup.absence eks-mnemonica-prod"]
+        #expect(absence?.state == .critical)
+        #expect(
+            absence?.message
+                == "eks-mnemonica-prod: no recovery point or job for 3 scheduled runs of cron(0 */6 * * ? *) "
+                + "(2026-11-24 18:00 UTC, 2026-11-25 00:00 UTC, 2026-11-25 06:00 UTC) and no job failed; the last was "
+                + "due by 2026-11-25 07:00 UTC (+1 h); next recovery point due by 2026-11-25 13:00 UTC (+1 h)")
+        // The newest point is the run of 12:00 the day before.
+        #expect(later.rpo["scenario-2"] == Double(21 * 3600))
+    }
+
+    /// Three points of 2026-11-05 had their lifecycle cut to 35 days.
+    @Test func pointsExpiringBeforeTheirRetentionAreNamed() async throws {
+        let now = Self.at(25, 14)
+        let simulator = try await AWSSimulator.start(state: .target, faults: ["points-expire-early"], now: now)
+        defer { Task { await simulator.stop() } }
+        let cycle = try await Self.cycle(simulator, now: now)
+        let guardFinding = cycle.findings["backup.retention_guard eks-mnemonica-prod-vault"]
+        #expect(guardFinding?.state == .warning)
+        #expect(guardFinding?.found == "3 early")
+        let message = guardFinding?.message ?? ""
+        #expect(message.hasPrefix("eks-mnemonica-prod-vault: 3 recovery points expire before 180 d — arn:aws:rds:"))
+        for hour in ["00", "06", "12"] {
+            #expect(message.contains("(created 2026-11-05 \(hour):00 UTC, deleted 2026-12-10 \(hour):00 UTC)"))
+        }
+        #expect(cycle.findings["backup.retention_guard eks-mnemonica-prod-vault-dr"]?.state == .ok)
+    }
+
+    /// Every job of the last 179 days FAILED: the newest restorable point (2026-05-30 12:00) is
+    /// deleted by its 180-day lifecycle in 24 h.
+    @Test func failingFor179DaysTheLastRestorablePointExpiringIsCritical() async throws {
+        let now = Self.at(25, 12)
+        let simulator = try await AWSSimulator.start(state: .target, faults: ["jobs-failing-179d"], now: now)
+        defer { Task { await simulator.stop() } }
+        let cycle = try await Self.cycle(simulator, now: now)
+        let guardFinding = cycle.findings["backup.retention_guard eks-mnemonica-prod-vault"]
+        #expect(guardFinding?.state == .critical)
+        #expect(
+            guardFinding?.message.hasPrefix(
+                "eks-mnemonica-prod-vault: if no backup succeeds from now on, Scenario 2 loses its last restorable "
+                    + "point on 2026-11-26 12:00 UTC (in 24 h) and the newest backup job FAILED") == true,
+            "\(guardFinding?.message ?? "")")
+        #expect(guardFinding?.found == "last point expires in 24 h")
+        #expect(cycle.rpo["scenario-2"] == Double(179 * 86_400))
+        #expect(cycle.findings["backup.absence eks-mnemonica-prod"]?.state == .ok)
+    }
+
+    /// 90 days ago the 12:00 point is gone and the 18:00 run started an hour late.
+    @Test func aThirteenHourGapNinetyDaysAgoIsListedWithItsNeighbours() async throws {
+        let now = Self.at(25, 14)
+        let simulator = try await AWSSimulator.start(state: .target, faults: ["primary-gap-13h-90d"], now: now)
+        defer { Task { await simulator.stop() } }
+        let cycle = try await Self.cycle(simulator, now: now)
+        let coverage = cycle.findings["backup.coverage eks-mnemonica-prod-vault"]
+        #expect(coverage?.state == .warning)
+        #expect(
+            coverage?.message.contains(
+                "1 gap longer than 6 h (+1 h grace) in the last 180 d — 2026-08-27 06:00 UTC → 2026-08-27 19:00 UTC (13 h)"
+            )
+                == true, "\(coverage?.message ?? "")")
+        #expect(cycle.ledger().values.allSatisfy { $0.state == .ok })
+    }
+}
