@@ -1,4 +1,5 @@
 import Foundation
+import MnemondConfig
 import MnemondStore
 import MnemondTestSupport
 import Testing

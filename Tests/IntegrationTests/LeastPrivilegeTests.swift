@@ -1,4 +1,5 @@
 import Foundation
+import MnemondConfig
 import MnemondTestSupport
 import Testing
 

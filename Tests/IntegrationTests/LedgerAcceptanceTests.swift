@@ -1,4 +1,5 @@
 import Foundation
+import MnemondConfig
 import MnemondDaemon
 import MnemondModel
 import MnemondStore

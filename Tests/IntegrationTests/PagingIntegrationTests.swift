@@ -1,4 +1,5 @@
 import Foundation
+import MnemondConfig
 import MnemondAWS
 import MnemondCommands
 import MnemondDaemon

@@ -1,4 +1,5 @@
 import Foundation
+import MnemondConfig
 import MnemondReport
 import MnemondStore
 import MnemondTestSupport

@@ -1,4 +1,5 @@
 import Foundation
+import MnemondConfig
 import MnemondTestSupport
 
 /// Runs the built `mnemond` binary as a user would and captures everything it prints.
