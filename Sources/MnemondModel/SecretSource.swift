@@ -51,10 +51,12 @@ public enum SecretSource: Sendable, Equatable {
                 throw SecretSourceError(
                     message: "cannot read \(fileKey) \(path): \((error as NSError).localizedDescription)")
             }
-            var secret = text
-            if secret.hasSuffix("\n") { secret.removeLast() }
-            if secret.hasSuffix("\r") { secret.removeLast() }
-            return Secret(secret)
+            // Byte-wise: "\r\n" is one Character, so a Character-based suffix test never
+            // sees its "\n".
+            var bytes = Array(text.utf8)
+            if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+            return Secret(String(decoding: bytes, as: UTF8.self))
         }
     }
 

@@ -4,7 +4,10 @@ import MnemondModel
 
 extension SecretSource {
     /// Where the webhook URL comes from, for messages: `webhook_url_file /run/credentials/…`.
-    public var webhookSource: String { describe(fileKey: "webhook_url_file", environmentKey: "webhook_url_env") }
+    public var webhookSource: String {
+        if case .value = self { return "webhook URL" }
+        return describe(fileKey: "webhook_url_file", environmentKey: "webhook_url_env")
+    }
 
     /// The webhook URL, or an error naming the source (never the value).
     public func resolveWebhook() throws(DeliveryError) -> Secret<String> {

@@ -265,12 +265,13 @@ private func evaluate(_ id: CheckID, _ policy: Policy, _ observations: Observati
         let findings = Catalog.evaluate(Self.policy, Self.observations(account: "111122223333"), now: now)
         #expect(findings.filter { $0.state == .critical }.map(\.check) == ["account.identity"])
         let others = findings.filter { $0.check != "account.identity" }
-        #expect(others.count == 3)
+        // Three RDS checks on the instance and the ledger's Scenario 1 (PITR of that instance).
+        #expect(others.map(\.resource).sorted() == ["eks-mnemonica-prod", "eks-mnemonica-prod", "eks-mnemonica-prod", "scenario-1"])
         for finding in others {
             #expect(finding.state == .unknown)
             #expect(
                 finding.message
-                    == "eks-mnemonica-prod: not evaluated: credentials resolve to account 111122223333, expected 828879644785")
+                    == "\(finding.resource): not evaluated: credentials resolve to account 111122223333, expected 828879644785")
         }
     }
 
