@@ -142,7 +142,7 @@ extension BackupChecks {
                 expected: "≤ \(limit)", found: "none", guide: guide, runbook: runbook)
         }
         let ageSeconds = now.timeIntervalSince(newest.createdAt)
-        let found = age(ageSeconds)
+        let found = DurationText.human(ageSeconds)
         if ageSeconds > TimeInterval(backup.maxAgeSeconds) {
             return Finding(
                 check: "backup.job_freshness", resource: name, state: .critical,
@@ -214,7 +214,7 @@ extension BackupChecks {
                 .map(\.createdAt).max()
             if let newest {
                 let ageSeconds = now.timeIntervalSince(newest)
-                found = age(ageSeconds)
+                found = DurationText.human(ageSeconds)
                 if ageSeconds > TimeInterval(backup.maxAgeSeconds) {
                     note(
                         .critical,
@@ -300,7 +300,7 @@ extension BackupChecks {
         let tooLong = gaps.filter { $0.seconds > maxAge }
         var problems: [String] = []
         if !tooLong.isEmpty {
-            let listed = tooLong.prefix(5).map { "\(utc($0.start)) → \(utc($0.end)) (\(age($0.seconds)))" }
+            let listed = tooLong.prefix(5).map { "\(utc($0.start)) → \(utc($0.end)) (\(DurationText.human($0.seconds)))" }
             let more = tooLong.count > 5 ? " and \(tooLong.count - 5) more" : ""
             problems.append(
                 "\(tooLong.count) gap\(tooLong.count == 1 ? "" : "s") longer than \(limit) in the last "
@@ -309,14 +309,14 @@ extension BackupChecks {
         let reach = now.timeIntervalSince(oldest)
         if oldest > windowStart.addingTimeInterval(maxAge) {
             problems.append(
-                "oldest recovery point is \(age(reach)) old (\(utc(oldest))), short of the \(days(retentionDays)) window"
+                "oldest recovery point is \(DurationText.human(reach)) old (\(utc(oldest))), short of the \(days(retentionDays)) window"
             )
         }
-        let found = "largest gap \(age(largest)), oldest \(age(reach))"
+        let found = "largest gap \(DurationText.human(largest)), oldest \(DurationText.human(reach))"
         if problems.isEmpty {
             return finding(
                 .ok,
-                "\(times.count) recovery points cover the last \(days(retentionDays)); largest gap \(age(largest))",
+                "\(times.count) recovery points cover the last \(days(retentionDays)); largest gap \(DurationText.human(largest))",
                 found: found)
         }
         return finding(.warning, "\(problems.joined(separator: "; ")); \(requires)", found: found)
@@ -354,7 +354,7 @@ extension BackupChecks {
             return finding(.warning, "no COMPLETED restore job found\(note); guide requires \(what)", found: "none")
         }
         let ageSeconds = now.timeIntervalSince(newest)
-        let found = age(ageSeconds)
+        let found = DurationText.human(ageSeconds)
         if ageSeconds > TimeInterval(withinDays) * 86_400 {
             return finding(
                 .warning, "newest COMPLETED restore job is \(found) old (\(utc(newest))); guide requires \(what)",
@@ -443,16 +443,6 @@ extension BackupChecks {
             runbook:
                 "Guide Phase 6 (create the dedicated vaults): aws backup create-backup-vault --backup-vault-name \(vault) --region \(region)"
         )
-    }
-
-    /// `14 h 5 min`, `3 d 6 h`, `25 min`: ages always carry their units.
-    static func age(_ seconds: TimeInterval) -> String {
-        let total = max(0, Int(seconds))
-        let minutes = total / 60
-        if minutes < 60 { return "\(minutes) min" }
-        let hours = minutes / 60
-        if hours < 48 { return minutes % 60 == 0 ? "\(hours) h" : "\(hours) h \(minutes % 60) min" }
-        return hours % 24 == 0 ? "\(hours / 24) d" : "\(hours / 24) d \(hours % 24) h"
     }
 
     /// `2026-11-24 08:00 UTC`.

@@ -83,5 +83,5 @@ public enum MeasuredRPO {
         return Verdict(state: .ok, reason: "max \(seconds(max)) within the limits")
     }
 
-    static func seconds(_ value: Double) -> String { "\(Int(value.rounded())) s" }
+    static func seconds(_ value: Double) -> String { DurationText.measured(value) }
 }

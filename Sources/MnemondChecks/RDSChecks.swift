@@ -99,18 +99,14 @@ public enum RDSChecks {
         let lag = max(0, now.timeIntervalSince(latestRestorable))
         let state: CheckState =
             lag > Double(rds.pitrCriticalSeconds) ? .critical : (lag > Double(rds.pitrWarningSeconds) ? .warning : .ok)
-        let lagText = minutes(lag)
+        let lagText = DurationText.human(lag)
         return Finding(
             check: "rds.pitr_lag", resource: rds.identifier, state: state,
             message: state == .ok
                 ? "\(rds.identifier): PITR lag \(lagText)"
-                : "\(rds.identifier): PITR lag \(lagText) (LatestRestorableTime \(iso(latestRestorable))); limit \(minutes(Double(state == .critical ? rds.pitrCriticalSeconds : rds.pitrWarningSeconds))), guide promises RPO < 1 min (Phase 5)",
-            expected: "< \(minutes(Double(rds.pitrWarningSeconds)))", found: lagText, guide: "Phase 5",
+                : "\(rds.identifier): PITR lag \(lagText) (LatestRestorableTime \(iso(latestRestorable))); limit \(DurationText.human(Double(state == .critical ? rds.pitrCriticalSeconds : rds.pitrWarningSeconds))), guide promises RPO < 1 min (Phase 5)",
+            expected: "< \(DurationText.human(Double(rds.pitrWarningSeconds)))", found: lagText, guide: "Phase 5",
             runbook: state == .ok ? nil : runbook)
-    }
-
-    static func minutes(_ seconds: Double) -> String {
-        seconds < 60 ? "\(Int(seconds)) s" : "\(Int(seconds / 60)) min"
     }
 
     static func iso(_ date: Date) -> String {

@@ -306,15 +306,15 @@ public enum RecoverabilityLedger {
 
     static func limitText(_ backup: BackupPolicy, _ w: PlanWindows, copyGrace: Bool) -> String {
         let limit = copyGrace ? drLimitSeconds(backup, w) : primaryLimitSeconds(backup, w)
-        return "limit \(BackupChecks.age(limit)) with the plan's " + windowsText(backup, w, copyGrace: copyGrace)
+        return "limit \(DurationText.human(limit)) with the plan's " + windowsText(backup, w, copyGrace: copyGrace)
     }
 
     /// `start window 1 h, completion window 6 h, copy grace 60 min`.
     static func windowsText(_ backup: BackupPolicy, _ w: PlanWindows, copyGrace: Bool) -> String {
         var parts: [String] = []
         if w.observed {
-            parts.append("start window \(BackupChecks.age(w.startWindowSeconds))")
-            parts.append("completion window \(BackupChecks.age(w.completionWindowSeconds))")
+            parts.append("start window \(DurationText.human(w.startWindowSeconds))")
+            parts.append("completion window \(DurationText.human(w.completionWindowSeconds))")
         } else {
             parts.append("\(backup.graceHours) h grace (rule not observed)")
         }
@@ -355,9 +355,9 @@ public enum RecoverabilityLedger {
             let state: CheckState = value > limit ? .critical : .ok
             return finding(
                 .olderDeletion, state,
-                "RPO \(BackupChecks.age(value)), promise \(promise) (\(limitText(backup, w, copyGrace: false))), "
+                "RPO \(DurationText.human(value)), promise \(promise) (\(limitText(backup, w, copyGrace: false))), "
                     + "newest recovery point of \(BackupChecks.utc(newest.createdAt)) in \(backup.vault)",
-                expected: promise, found: BackupChecks.age(value), runbook: runbook)
+                expected: promise, found: DurationText.human(value), runbook: runbook)
         }
     }
 
@@ -403,9 +403,9 @@ public enum RecoverabilityLedger {
                 : "newest DR copy made \(BackupChecks.utc(copy.point.createdAt)) (source point unknown: copy time used)"
             return finding(
                 .regionLoss, state,
-                "RPO \(BackupChecks.age(value)), promise \(promise) (\(limitText(backup, w, copyGrace: true))), "
+                "RPO \(DurationText.human(value)), promise \(promise) (\(limitText(backup, w, copyGrace: true))), "
                     + "\(source) in \(backup.drVault)",
-                expected: promise, found: BackupChecks.age(value), runbook: runbook)
+                expected: promise, found: DurationText.human(value), runbook: runbook)
         }
     }
 
@@ -419,15 +419,15 @@ public enum RecoverabilityLedger {
             text =
                 "design: the guide promises RPO ≤ \(backup.intervalHours) h for Scenarios 2 and 3, but its own plan "
                 + "(\(w.scheduleText), \(windowsText(backup, w, copyGrace: true))) "
-                + "lets the newest restorable point reach \(BackupChecks.age(s2)) in \(backup.vault) and "
-                + "\(BackupChecks.age(s3)) in \(backup.drVault) before the next one lands — the promise cannot hold at "
+                + "lets the newest restorable point reach \(DurationText.human(s2)) in \(backup.vault) and "
+                + "\(DurationText.human(s3)) in \(backup.drVault) before the next one lands — the promise cannot hold at "
                 + "every moment; recovery.rpo alerts past those limits and always shows the measured value"
         } else {
             text = "design: the plan's schedule and windows keep the RPO within the promised \(backup.intervalHours) h"
         }
         return Finding(
             check: "recovery.rpo_design", resource: backup.planName, state: .ok, message: "\(backup.planName): \(text)",
-            expected: "≤ \(backup.intervalHours) h", found: "worst \(BackupChecks.age(s3))",
+            expected: "≤ \(backup.intervalHours) h", found: "worst \(DurationText.human(s3))",
             guide: "Phase 6 Backup Schedule; Recovery Procedures")
     }
 
@@ -661,11 +661,11 @@ public enum RecoverabilityLedger {
                 let remaining = last.timeIntervalSince(now)
                 let sentence =
                     "if no backup succeeds from now on, Scenario 2 loses its last restorable point on "
-                    + "\(BackupChecks.utc(last)) (in \(BackupChecks.age(remaining)))"
+                    + "\(BackupChecks.utc(last)) (in \(DurationText.human(remaining)))"
                 if failing && remaining <= horizon {
                     parts.append(
                         (.critical, sentence + " and the newest backup job \(newestJob?.state ?? "is missing")"))
-                    found = "last point expires in \(BackupChecks.age(remaining))"
+                    found = "last point expires in \(DurationText.human(remaining))"
                 } else if parts.isEmpty {
                     parts.append((.ok, sentence))
                 }
@@ -693,8 +693,6 @@ public enum RecoverabilityLedger {
         }
     }
 
-    /// `45 s`, `12 min`, `6 h 40 min`: the ledger shows seconds below a minute (PITR).
-    static func seconds(_ value: TimeInterval) -> String {
-        value < 60 ? "\(Int(value.rounded())) s" : BackupChecks.age(value)
-    }
+    /// `45 s`, `12 min`, `6 h 40 min`.
+    static func seconds(_ value: TimeInterval) -> String { DurationText.human(value) }
 }

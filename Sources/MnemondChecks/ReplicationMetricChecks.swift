@@ -524,11 +524,7 @@ enum S3Metrics {
     // Formatting: units always in the text.
 
     static func seconds(_ value: Double) -> String {
-        let s = Int(value.rounded())
-        if s < 120 { return "\(s) s" }
-        if s < 7200 { return "\(s) s (\(s / 60) min)" }
-        if s < 172_800 { return "\(s) s (\(String(format: "%.1f", value / 3600)) h)" }
-        return "\(s) s (\(String(format: "%.1f", value / 86400)) d)"
+        DurationText.measured(value)
     }
 
     static func bytes(_ value: Double) -> String {

@@ -95,7 +95,7 @@ public enum SilenceCommands {
         if let removed = s.removedAt {
             until = "removed \(Render.time(removed)) (was until \(Render.time(s.endsAt)))"
         } else if s.endsAt > now {
-            until = "until \(Render.time(s.endsAt)) (\(Render.duration(s.endsAt.timeIntervalSince(now))) left)"
+            until = "until \(Render.time(s.endsAt)) (\(DurationText.human(s.endsAt.timeIntervalSince(now))) left)"
         } else {
             until = "ended \(Render.time(s.endsAt))"
         }
@@ -137,7 +137,7 @@ public enum AlertingStatus {
         }
         if let oldest = outbox.oldestPending {
             lines.append(
-                "  oldest undelivered: queued \(Render.time(oldest)) (\(Render.duration(now.timeIntervalSince(oldest))) ago)"
+                "  oldest undelivered: queued \(Render.time(oldest)) (\(DurationText.human(now.timeIntervalSince(oldest))) ago)"
             )
         }
         if let oldest = outbox.oldestDeadLettered {

@@ -63,9 +63,12 @@ public enum HistoryRender {
             })
     }
 
-    /// A value in the series' unit: `_seconds` series as durations ("3 m"), others as numbers.
+    /// A value in the series' unit: `_seconds` series as durations ("1 min 59 s", "1.6 s"),
+    /// others as numbers.
     static func format(_ value: Double, series: String) -> String {
-        if series.hasSuffix("_seconds"), value >= 60 { return Render.duration(value) }
+        if series.hasSuffix("_seconds") {
+            return abs(value) >= 10 ? DurationText.human(value) : String(format: "%.3g s", value)
+        }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
         return String(format: "%.3g", value)
     }
@@ -122,19 +125,10 @@ public enum HistoryRender {
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    /// `7d`, `12h`, `30m`, `45s`, `2w` → a duration; nil for anything else.
+    /// `7d`, `12h`, `30m`, `45s`, `2w`, `1d12h` → a duration; nil for anything else.
     public static func parseSince(_ text: String) -> Duration? {
-        guard let unit = text.last, let count = Int(text.dropLast()), count > 0 else { return nil }
-        let seconds: Int
-        switch unit {
-        case "s": seconds = 1
-        case "m": seconds = 60
-        case "h": seconds = 3600
-        case "d": seconds = 86400
-        case "w": seconds = 7 * 86400
-        default: return nil
-        }
-        return .seconds(count * seconds)
+        guard let duration = DurationText.parse(text), duration > .zero else { return nil }
+        return duration
     }
 
     /// The error for a series the store does not have, with a hint.

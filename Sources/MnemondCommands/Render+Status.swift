@@ -22,7 +22,7 @@ extension Render {
             if accepted > 0 { parts.append("\(accepted) accepted") }
             lines.append(
                 "\(report.overall) — \(parts.isEmpty ? "no results" : parts.joined(separator: ", ")); "
-                    + "last cycle \(time(last.finishedAt)) (\(duration(now.timeIntervalSince(last.finishedAt))) ago)")
+                    + "last cycle \(time(last.finishedAt)) (\(DurationText.human(now.timeIntervalSince(last.finishedAt))) ago)")
         } else {
             lines.append("UNKNOWN — no cycle recorded yet: has `mnemond run` or `mnemond check` written to this store?")
         }
@@ -30,8 +30,8 @@ extension Render {
         if let stale = report.staleSeconds {
             lines.append(
                 paint(
-                    "STALE — nothing written for \(duration(stale)) (more than 3 × the shortest interval, "
-                        + "\(duration(Double(report.staleAfterSeconds)))): is `mnemond run` running? "
+                    "STALE — nothing written for \(DurationText.human(stale)) (more than 3 × the shortest interval, "
+                        + "\(DurationText.human(Double(report.staleAfterSeconds)))): is `mnemond run` running? "
                         + "The states below may no longer hold.", "33;1"))
         }
 
@@ -65,8 +65,8 @@ extension Render {
                         + [
                             state, cell(s.check.rawValue, widths.check), cell(s.resource, widths.resource),
                             cell(s.found ?? "-", widths.found), cell(s.expected ?? "-", widths.promised),
-                            cell("\(time(s.since)) (\(duration(now.timeIntervalSince(s.since))))", 31),
-                            "\(duration(now.timeIntervalSince(s.lastEvaluated))) ago",
+                            cell("\(time(s.since)) (\(DurationText.human(now.timeIntervalSince(s.since))))", 31),
+                            "\(DurationText.human(now.timeIntervalSince(s.lastEvaluated))) ago",
                         ].joined(separator: " "))
                 if s.effectiveState != .ok {
                     lines.append("      \(s.message)")
@@ -94,7 +94,7 @@ extension Render {
                 for silence in silences {
                     lines.append(
                         "  #\(silence.id) \(silence.check) \(silence.resource ?? "(every resource)") until "
-                            + "\(time(silence.endsAt)) (\(duration(silence.endsAt.timeIntervalSince(now))) left), "
+                            + "\(time(silence.endsAt)) (\(DurationText.human(silence.endsAt.timeIntervalSince(now))) left), "
                             + "by \(silence.createdBy): \(silence.reason)")
                 }
             }
@@ -120,13 +120,13 @@ extension Render {
                 if outbox.pending > 0 {
                     parts.append(
                         "\(outbox.pending) undelivered"
-                            + (outbox.oldestPending.map { " (oldest \(duration(now.timeIntervalSince($0))) ago)" } ?? "")
+                            + (outbox.oldestPending.map { " (oldest \(DurationText.human(now.timeIntervalSince($0))) ago)" } ?? "")
                     )
                 }
                 if outbox.deadLettered > 0 {
                     parts.append(
                         "\(outbox.deadLettered) dead-lettered"
-                            + (outbox.oldestDeadLettered.map { " (oldest \(duration(now.timeIntervalSince($0))) ago)" }
+                            + (outbox.oldestDeadLettered.map { " (oldest \(DurationText.human(now.timeIntervalSince($0))) ago)" }
                                 ?? ""))
                 }
                 var line = "Notifications: " + parts.joined(separator: ", ")
@@ -146,7 +146,7 @@ extension Render {
         var line =
             "\(r.phase.rawValue.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0)) "
             + "\(r.severity.description.padding(toLength: 8, withPad: " ", startingAt: 0)) \(r.check) \(r.resource) "
-            + "since \(time(since)) (\(duration(now.timeIntervalSince(since))))"
+            + "since \(time(since)) (\(DurationText.human(now.timeIntervalSince(since))))"
         if r.phase == .firing { line += ", episode \(r.episode)" }
         if let silence = r.silencedBy { line += ", silenced by #\(silence)" }
         return line
@@ -165,7 +165,7 @@ extension Render {
             }
             return text
         }
-        return "last notified \(time(entry.time)) (\(duration(now.timeIntervalSince(entry.time))) ago) as \(entry.kind)"
+        return "last notified \(time(entry.time)) (\(DurationText.human(now.timeIntervalSince(entry.time))) ago) as \(entry.kind)"
             + (channels.isEmpty ? "" : ": " + channels.joined(separator: ", "))
     }
 

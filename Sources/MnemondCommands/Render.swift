@@ -8,15 +8,6 @@ public enum Render {
         date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted))
     }
 
-    /// "3 h 10 m", "2 d 4 h", "45 s".
-    public static func duration(_ seconds: TimeInterval) -> String {
-        let s = Int(max(0, seconds))
-        if s < 60 { return "\(s) s" }
-        if s < 3600 { return "\(s / 60) m" }
-        if s < 86400 { return "\(s / 3600) h \(s % 3600 / 60) m" }
-        return "\(s / 86400) d \(s % 86400 / 3600) h"
-    }
-
     static func label(_ state: CheckState, accepted: Bool) -> String {
         accepted ? "ACCEPTED" : state.description
     }

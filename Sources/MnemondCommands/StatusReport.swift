@@ -113,7 +113,7 @@ public struct Headline: Sendable, Equatable {
             case .kept(let low, let high): span = "\(Int(low))-\(Int(high)) d kept"
             }
             func measured(_ label: String) -> String {
-                window.measuredSeconds.map { " (\(label) \(Render.duration($0)))" } ?? ""
+                window.measuredSeconds.map { " (\(label) \(DurationText.human($0)))" } ?? ""
             }
             let text: String
             switch window.kind {

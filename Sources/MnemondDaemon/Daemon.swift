@@ -326,17 +326,8 @@ public actor Daemon {
         for state in [CheckState.critical, .warning, .unknown] {
             if let n = counts[state] { parts.append("\(n) \(state.description.lowercased())") }
         }
-        if let next { parts.append("next in \(compact(next.timeIntervalSince(now)))") }
+        if let next { parts.append("next in \(DurationText.human(next.timeIntervalSince(now)))") }
         return parts.joined(separator: ", ")
-    }
-
-    /// "45s", "4m", "2h5m", "3d": short enough for `systemctl status`.
-    static func compact(_ seconds: TimeInterval) -> String {
-        let s = Int(max(0, seconds.rounded()))
-        if s < 60 { return "\(s)s" }
-        if s < 3600 { return "\(s / 60)m" }
-        if s < 86400 { return s % 3600 / 60 == 0 ? "\(s / 3600)h" : "\(s / 3600)h\(s % 3600 / 60)m" }
-        return "\(s / 86400)d"
     }
 }
 

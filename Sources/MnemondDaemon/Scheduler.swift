@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import MnemondCommands
+import MnemondModel
 
 #if canImport(Glibc)
     import Glibc
@@ -115,11 +116,11 @@ struct SchedulePlan<Job: Hashable & Comparable & Sendable>: Sendable, Equatable 
         var description: String {
             switch self {
             case .caughtUp(let job, let late, let missed):
-                "\(name(job)) was due \(Render.duration(late.seconds)) ago: runs once now, \(missed) missed runs are not replayed"
+                "\(name(job)) was due \(DurationText.human(late.seconds)) ago: runs once now, \(missed) missed runs are not replayed"
             case .stillRunning(let job, let since):
                 "\(name(job)) is due but still running since \(Render.time(since)): not started again"
             case .clockMovedBack(let job, let by):
-                "\(name(job)) was due \(Render.duration(by.seconds)) beyond its interval: the clock moved back, rescheduled"
+                "\(name(job)) was due \(DurationText.human(by.seconds)) beyond its interval: the clock moved back, rescheduled"
             }
         }
     }
@@ -210,12 +211,12 @@ struct SchedulePlan<Job: Hashable & Comparable & Sendable>: Sendable, Equatable 
             let slot = slots[job]!
             if let since = slot.runningSince, now.timeIntervalSince(since) > stallAfter.seconds {
                 return .unhealthy(
-                    "\(name(job)) has been running for \(Render.duration(now.timeIntervalSince(since))) "
-                        + "(stall limit \(Render.duration(stallAfter.seconds)))")
+                    "\(name(job)) has been running for \(DurationText.human(now.timeIntervalSince(since))) "
+                        + "(stall limit \(DurationText.human(stallAfter.seconds)))")
             }
             if slot.runningSince == nil, now.timeIntervalSince(slot.nextDue) > grace.seconds {
                 return .unhealthy(
-                    "\(name(job)) is \(Render.duration(now.timeIntervalSince(slot.nextDue))) overdue and not running")
+                    "\(name(job)) is \(DurationText.human(now.timeIntervalSince(slot.nextDue))) overdue and not running")
             }
         }
         if consecutiveFailures >= failureLimit {
@@ -413,7 +414,7 @@ public final class Scheduler<Job: Hashable & Comparable & Sendable>: @unchecked 
                 frozen.slots[job]!.nextDue = .distantFuture
             }
             if case .paused(let since) = state, now.timeIntervalSince(since) > stallAfter.seconds {
-                return .unhealthy("paused for \(Render.duration(now.timeIntervalSince(since)))")
+                return .unhealthy("paused for \(DurationText.human(now.timeIntervalSince(since)))")
             }
             return frozen.health(at: now, stallAfter: stallAfter)
         case .running:

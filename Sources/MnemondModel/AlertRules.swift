@@ -104,38 +104,3 @@ extension Duration {
         return TimeInterval(s) + TimeInterval(atto) / 1e18
     }
 }
-
-/// Durations as operators write them: `90s`, `30m`, `4h`, `1d`, `1h30m`.
-public enum DurationText {
-    public static func parse(_ text: String) -> Duration? {
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        var total: Int64 = 0
-        var digits = ""
-        var sawUnit = false
-        for c in text.trimmingCharacters(in: .whitespaces) {
-            if c.isASCII, c.isNumber {
-                digits.append(c)
-            } else if let unit = units[c], let n = Int64(digits) {
-                total += n * unit
-                digits = ""
-                sawUnit = true
-            } else {
-                return nil
-            }
-        }
-        guard digits.isEmpty, sawUnit else { return nil }
-        return .seconds(total)
-    }
-
-    /// `4h`, `1h30m`, `45s`, `2d` — the inverse of `parse`.
-    public static func format(_ duration: Duration) -> String {
-        var s = Int64(duration.seconds.rounded())
-        if s == 0 { return "0s" }
-        var text = ""
-        for (unit, size) in [("d", Int64(86400)), ("h", 3600), ("m", 60), ("s", 1)] where s >= size {
-            text += "\(s / size)\(unit)"
-            s %= size
-        }
-        return text
-    }
-}

@@ -114,7 +114,7 @@ public enum AlertStateMachine {
                 return Transition(
                     record: r,
                     reason:
-                        "held firing: flapped \(r.flips.count) times in the last \(DurationText.format(rules.flap.window)) (limit \(rules.flap.maxFlips))"
+                        "held firing: flapped \(r.flips.count) times in the last \(DurationText.human(rules.flap.window)) (limit \(rules.flap.maxFlips))"
                 )
             }
             r.phase = .inactive
@@ -122,7 +122,7 @@ public enum AlertStateMachine {
             r.heldFlapping = false
             r.flapAnnounced = false
             let firedFor =
-                r.firingSince.map { " after \(DurationText.format(.seconds(Int64(now.timeIntervalSince($0)))))" } ?? ""
+                r.firingSince.map { " after \(DurationText.human(now.timeIntervalSince($0)))" } ?? ""
             r.severity = .ok
             // Keep the last failing finding's words for the resolve message, but record what is found now.
             r.found = finding.found

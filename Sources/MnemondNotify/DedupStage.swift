@@ -66,14 +66,14 @@ public struct DedupStage: Sendable {
                 return (
                     decision(
                         .repeat,
-                        "still firing \(DurationText.format(.seconds(Int64(elapsed)))) after the last notification (repeat every \(DurationText.format(interval)))"
+                        "still firing \(DurationText.human(elapsed)) after the last notification (repeat every \(DurationText.human(interval)))"
                     ),
                     ""
                 )
             }
             return (
                 nil,
-                "notified \(DurationText.format(.seconds(Int64(elapsed)))) ago; repeats every \(DurationText.format(interval))"
+                "notified \(DurationText.human(elapsed)) ago; repeats every \(DurationText.human(interval))"
             )
         }
     }

@@ -59,7 +59,7 @@ public enum Grouping {
     public static func item(_ r: AlertRecord, _ decision: DedupStage.Decision, rules: AlertRules) -> AlertItem {
         let flapping =
             r.heldFlapping
-            ? "flapped \(r.flips.count) times in the last \(DurationText.format(rules.flap.window)) (limit \(rules.flap.maxFlips)) — held firing until it is stable"
+            ? "flapped \(r.flips.count) times in the last \(DurationText.human(rules.flap.window)) (limit \(rules.flap.maxFlips)) — held firing until it is stable"
             : nil
         return AlertItem(
             kind: decision.kind, check: r.check, resource: r.resource,

@@ -136,11 +136,8 @@ public enum TextRenderer {
         return formatter.string(from: date)
     }
 
-    /// `2h10m`, `3d4h`: how long between two instants.
+    /// `2 h 10 min`, `3 d 4 h`: how long between two instants.
     static func span(from start: Date, to end: Date) -> String {
-        let seconds = Int64(max(0, end.timeIntervalSince(start)))
-        if seconds >= 86400 { return DurationText.format(.seconds(seconds - seconds % 3600)) }
-        if seconds >= 3600 { return DurationText.format(.seconds(seconds - seconds % 60)) }
-        return DurationText.format(.seconds(seconds))
+        DurationText.human(end.timeIntervalSince(start))
     }
 }

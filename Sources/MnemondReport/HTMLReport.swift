@@ -330,7 +330,7 @@ public enum HTMLReport {
                 + cell(c.stateAtEnd.map { chip($0.description, $0) } ?? "—")
                 + cell(e(c.okFraction.map(ReportFormat.percent) ?? "—"), align: "right")
                 + cell(
-                    e(c.found ?? c.largestGapSeconds.map { "largest gap \(ReportFormat.duration($0))" } ?? "—")
+                    e(c.found ?? c.largestGapSeconds.map { "largest gap \(DurationText.human($0))" } ?? "—")
                         + small(c.promise))
                 + "</tr>"
         }

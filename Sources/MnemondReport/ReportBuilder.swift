@@ -181,13 +181,13 @@ struct Computation {
             }.filter { $0.seconds > 0 }.sorted { ($0.seconds, $1.name) > ($1.seconds, $0.name) }
             let named = culprits.prefix(2).map(\.name).joined(separator: ", ")
             let more = culprits.count > 2 ? " and \(culprits.count - 2) more" : ""
-            line = "Not recoverable as promised for \(ReportFormat.duration(criticalSeconds)) \(when) — \(named)\(more)"
+            line = "Not recoverable as promised for \(DurationText.human(criticalSeconds)) \(when) — \(named)\(more)"
         } else if unknownSeconds + unmonitored > 0 {
             var parts: [String] = []
-            if unmonitored > 0 { parts.append("mnemond not watching \(ReportFormat.duration(unmonitored))") }
-            if unknownSeconds > 0 { parts.append("UNKNOWN \(ReportFormat.duration(unknownSeconds))") }
+            if unmonitored > 0 { parts.append("mnemond not watching \(DurationText.human(unmonitored))") }
+            if unknownSeconds > 0 { parts.append("UNKNOWN \(DurationText.human(unknownSeconds))") }
             line =
-                "Recoverable whenever measured, blind for \(ReportFormat.duration(unknownSeconds + unmonitored)) (\(parts.joined(separator: ", ")))"
+                "Recoverable whenever measured, blind for \(DurationText.human(unknownSeconds + unmonitored)) (\(parts.joined(separator: ", ")))"
         } else {
             line = "Recoverable \(whole)"
         }
@@ -352,7 +352,7 @@ struct Computation {
             measure(
                 .pitr, subject: instance, measure: "now − LatestRestorableTime",
                 promise:
-                    "RPO < 1 min (Phase 5); RDS trails ~5 min, alert at \(ReportFormat.duration(warning)) / \(ReportFormat.duration(critical))",
+                    "RPO < 1 min (Phase 5); RDS trails ~5 min, alert at \(DurationText.human(warning)) / \(DurationText.human(critical))",
                 points: inWindow(history.points), limits: limits)
         }
         for history in series("backup_snapshot_rpo_seconds") {
@@ -362,7 +362,7 @@ struct Computation {
             measure(
                 .snapshot, subject: vault, measure: "largest gap between snapshots",
                 promise:
-                    "≤ \(ReportFormat.duration(interval)) (Phase 6 Backup Schedule), alert past \(ReportFormat.duration(limits.limitSeconds))",
+                    "≤ \(DurationText.human(interval)) (Phase 6 Backup Schedule), alert past \(DurationText.human(limits.limitSeconds))",
                 points: inWindow(history.points), limits: limits)
         }
         for history in series("s3_replication_latency_seconds") {
@@ -371,7 +371,7 @@ struct Computation {
             let limits = MeasuredRPO.limits(.replication(source: source), policy: policy)
             measure(
                 .replication, subject: "\(source) → \(destination)", measure: "replication latency",
-                promise: "< \(ReportFormat.duration(limits.limitSeconds)) (Phase 8 replication-lag alarm)",
+                promise: "< \(DurationText.human(limits.limitSeconds)) (Phase 8 replication-lag alarm)",
                 points: inWindow(history.points), limits: limits)
         }
         return lines

@@ -2,15 +2,6 @@ import Foundation
 
 /// How the report writes numbers and times: units always shown, times in the report's zone.
 public enum ReportFormat {
-    /// `3 h 10 m`, `45 s`, `2 d 4 h`, `12 m 5 s`.
-    public static func duration(_ seconds: TimeInterval) -> String {
-        let s = Int(max(0, seconds).rounded())
-        if s < 60 { return "\(s) s" }
-        if s < 600 { return s % 60 == 0 ? "\(s / 60) m" : "\(s / 60) m \(s % 60) s" }
-        if s < 3600 { return "\(s / 60) m" }
-        if s < 86400 { return s % 3600 / 60 == 0 ? "\(s / 3600) h" : "\(s / 3600) h \(s % 3600 / 60) m" }
-        return s % 86400 / 3600 == 0 ? "\(s / 86400) d" : "\(s / 86400) d \(s % 86400 / 3600) h"
-    }
 
     /// A fraction as a percentage: `100 %` only when it is exactly 1 (99.996 % shows as 99.99 %,
     /// never as a rounded-up 100 %), one decimal otherwise, two above 99.9 %.

@@ -54,7 +54,7 @@ public enum WeeklyReport {
         }
         return decision(
             true,
-            "catching up: the report scheduled \(at(slot)) was not sent (mnemond was not running then); sending the \(period.key) report \(ReportFormat.duration(late)) late"
+            "catching up: the report scheduled \(at(slot)) was not sent (mnemond was not running then); sending the \(period.key) report \(DurationText.human(late)) late"
         )
     }
 }

@@ -87,7 +87,7 @@ public enum TextReport {
             rows.append([
                 c.vault, c.stateAtEnd?.description ?? "—",
                 c.okFraction.map { "OK \(ReportFormat.percent($0)) of the period" } ?? "",
-                (c.found ?? c.largestGapSeconds.map { "largest gap \(ReportFormat.duration($0))" } ?? "")
+                (c.found ?? c.largestGapSeconds.map { "largest gap \(DurationText.human($0))" } ?? "")
                     + (promises.count > 1 ? "; promise: \(c.promise)" : ""),
             ])
         }
@@ -177,7 +177,7 @@ public enum TextReport {
         }
     }
 
-    static func seconds(_ value: Double?) -> String { value.map(ReportFormat.duration) ?? "—" }
+    static func seconds(_ value: Double?) -> String { value.map(DurationText.human) ?? "—" }
 
     /// A finding's message without its leading `resource: `, where the resource is shown already.
     static func withoutResource(_ message: String, _ resource: String) -> String {
@@ -187,11 +187,11 @@ public enum TextReport {
     static func when(_ incident: RecoveryReport.Incident, _ tz: TimeZone) -> String {
         let start = (incident.startedBefore ? "before " : "") + ReportFormat.dateTime(incident.start, tz)
         guard let end = incident.end else {
-            return "\(start) – ongoing (\(ReportFormat.duration(incident.durationSeconds)) in period)"
+            return "\(start) – ongoing (\(DurationText.human(incident.durationSeconds)) in period)"
         }
         let sameDay = ReportFormat.day(incident.start, tz) == ReportFormat.day(end, tz)
         let endText = sameDay ? ReportFormat.time(end, tz) : ReportFormat.dateTime(end, tz)
-        return "\(start) – \(endText) (\(ReportFormat.duration(incident.durationSeconds)))"
+        return "\(start) – \(endText) (\(DurationText.human(incident.durationSeconds)))"
     }
 
     static func monitoringLine(_ m: RecoveryReport.Monitoring, _ tz: TimeZone) -> String {
@@ -200,9 +200,9 @@ public enum TextReport {
                 "mnemond recorded \(ReportFormat.count(Double(m.cycles))) cycles (gaps not known: older than the store's detail window)"
         }
         var text = "mnemond recorded \(ReportFormat.count(Double(m.cycles))) cycles"
-        if m.gaps.isEmpty { return text + "; no gap longer than \(ReportFormat.duration(m.gapThresholdSeconds))" }
+        if m.gaps.isEmpty { return text + "; no gap longer than \(DurationText.human(m.gapThresholdSeconds))" }
         let longest = m.gaps.max { $0.seconds < $1.seconds }!
-        text += "; not watching for \(ReportFormat.duration(m.unmonitoredSeconds))"
+        text += "; not watching for \(DurationText.human(m.unmonitoredSeconds))"
         text +=
             m.gaps.count == 1
             ? " (\(ReportFormat.range(longest, tz)))"

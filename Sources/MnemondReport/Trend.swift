@@ -1,4 +1,5 @@
 import Foundation
+import MnemondModel
 
 /// This period against the previous one, on the few numbers that say whether things got better.
 enum Trend {
@@ -41,25 +42,25 @@ enum Trend {
         let points = { (a: Double, b: Double) in
             "\(arrow(a, b)) \(String(format: "%.2f", abs(a - b) * 100)) pt"
         }
-        let durationChange = { (a: Double, b: Double) in "\(arrow(a, b)) \(ReportFormat.duration(abs(a - b)))" }
+        let durationChange = { (a: Double, b: Double) in "\(arrow(a, b)) \(DurationText.human(abs(a - b)))" }
         add(
             "Time every check was OK", current.compliance, previous.compliance, lowerIsBetter: false,
             format: ReportFormat.percent, change: points)
         add(
             "Not recoverable (CRITICAL)", current.criticalSeconds, previous.criticalSeconds, lowerIsBetter: true,
-            format: ReportFormat.duration, change: durationChange)
+            format: DurationText.human, change: durationChange)
         add(
             "Incidents (warning or critical)", Double(current.incidents), Double(previous.incidents),
             lowerIsBetter: true, format: { String(Int($0)) }, change: { a, b in "\(arrow(a, b)) \(Int(abs(a - b)))" })
         add(
             "PITR lag p95 (worst instance)", current.pitrP95, previous.pitrP95, lowerIsBetter: true,
-            format: ReportFormat.duration, change: durationChange)
+            format: DurationText.human, change: durationChange)
         add(
             "Largest snapshot gap (worst vault)", current.snapshotMax, previous.snapshotMax, lowerIsBetter: true,
-            format: ReportFormat.duration, change: durationChange)
+            format: DurationText.human, change: durationChange)
         add(
             "Replication latency p95 (worst pair)", current.replicationP95, previous.replicationP95,
-            lowerIsBetter: true, format: ReportFormat.duration, change: durationChange)
+            lowerIsBetter: true, format: DurationText.human, change: durationChange)
         add(
             "Backup job success rate", current.successRate, previous.successRate, lowerIsBetter: false,
             format: ReportFormat.percent, change: points)

@@ -669,16 +669,6 @@ private func expect(_ c: BackupCase) {
 }
 
 @Suite struct BackupFormattingTests {
-    static let ages: [(Double, String)] = [
-        (0, "0 min"), (3540, "59 min"), (3600, "1 h"), (25140, "6 h 59 min"), (169_200, "47 h"), (259_200, "3 d"),
-        (280_800, "3 d 6 h"),
-    ]
-
-    @Test(arguments: ages)
-    func agesCarryTheirUnits(seconds: Double, text: String) {
-        #expect(BackupChecks.age(seconds) == text)
-    }
-
     @Test func datesAreUTC() {
         #expect(BackupChecks.utc(now) == "2026-11-24 14:00 UTC")
     }

@@ -432,7 +432,7 @@ struct AlarmCase: Sendable, CustomTestStringConvertible {
             name: "the guide's 900000 threshold is read as seconds", promise: lagAlarm,
             found: alarm(lagAlarm, region: "eu-west-3", threshold: 900_000), state: .critical,
             contains:
-                "threshold 900000 s (10.4 d): ReplicationLatency is in seconds, not milliseconds — it would fire only after a 900000 s (10.4 d) lag; the threshold should be 900 s (15 min)"
+                "threshold 900000 s (10 d 10 h): ReplicationLatency is in seconds, not milliseconds — it would fire only after a 900000 s (10 d 10 h) lag; the threshold should be 900 s (15 min)"
         ),
         AlarmCase(
             name: "the guide's anomaly alarm in eu-west-1 can never fire", promise: anomalyAlarm,
@@ -466,7 +466,7 @@ struct AlarmCase: Sendable, CustomTestStringConvertible {
                 lagAlarm, region: "eu-west-3", state: "INSUFFICIENT_DATA", since: now.addingTimeInterval(-86400)),
             state: .critical,
             contains:
-                "has been INSUFFICIENT_DATA since 2026-11-19 14:00 UTC (86400 s (24.0 h)), longer than its 300 s × 2 periods allow (1200 s (20 min)) — its metric never arrives"
+                "has been INSUFFICIENT_DATA since 2026-11-19 14:00 UTC (86400 s (1 d)), longer than its 300 s × 2 periods allow (1200 s (20 min)) — its metric never arrives"
         ),
         AlarmCase(
             name: "a daily alarm gets three days of lateness", promise: anomalyAlarm,

@@ -149,19 +149,19 @@ private func status(_ check: CheckID, _ resource: String, _ state: CheckState) -
         Row(
             name: "PITR within the policy's warning", kind: .pitr(instance: "eks-mnemonica-prod"), policy: estate,
             max: 290, p95: 200, limits: .init(limitSeconds: 300, warningSeconds: 300, criticalSeconds: 900),
-            state: .ok, reason: "max 290 s within the limits"),
+            state: .ok, reason: "max 290 s (4 min 50 s) within the limits"),
         Row(
             name: "PITR over the policy's warning", kind: .pitr(instance: "eks-mnemonica-prod"), policy: estate,
             max: 301, p95: 200, limits: .init(limitSeconds: 300, warningSeconds: 300, criticalSeconds: 900),
-            state: .warning, reason: "max 301 s over 300 s"),
+            state: .warning, reason: "max 301 s (5 min 1 s) over 300 s (5 min)"),
         Row(
             name: "PITR over the policy's critical", kind: .pitr(instance: "eks-mnemonica-prod"), policy: estate,
             max: 901, p95: 200, limits: .init(limitSeconds: 300, warningSeconds: 300, criticalSeconds: 900),
-            state: .critical, reason: "max 901 s over 900 s"),
+            state: .critical, reason: "max 901 s (15 min) over 900 s (15 min)"),
         Row(
             name: "PITR of an unknown instance: default 10 / 30 min", kind: .pitr(instance: "other"), policy: estate,
             max: 700, p95: 100, limits: .init(limitSeconds: 600, warningSeconds: 600, criticalSeconds: 1800),
-            state: .warning, reason: "max 700 s over 600 s"),
+            state: .warning, reason: "max 700 s (11 min) over 600 s (10 min)"),
         Row(
             name: "PITR without samples is unknown", kind: .pitr(instance: "eks-mnemonica-prod"), policy: nil,
             max: nil, p95: nil, limits: .init(limitSeconds: 600, warningSeconds: 600, criticalSeconds: 1800),
@@ -169,20 +169,20 @@ private func status(_ check: CheckID, _ resource: String, _ state: CheckState) -
         Row(
             name: "snapshot past interval + grace is critical", kind: .snapshot(vault: "vault"), policy: estate,
             max: 8 * 3600 + 1, p95: 3600, limits: .init(limitSeconds: 8 * 3600, criticalSeconds: 8 * 3600),
-            state: .critical, reason: "max 28801 s over 28800 s"),
+            state: .critical, reason: "max 28801 s (8 h) over 28800 s (8 h)"),
         Row(
             name: "snapshot without a policy: 7 h", kind: .snapshot(vault: "vault"), policy: nil,
             max: 7 * 3600, p95: 3600, limits: .init(limitSeconds: 7 * 3600, criticalSeconds: 7 * 3600),
-            state: .ok, reason: "max 25200 s within the limits"),
+            state: .ok, reason: "max 25200 s (7 h) within the limits"),
         Row(
             name: "replication spike warns", kind: .replication(source: "mne-media-prod"), policy: nil,
             max: 1000, p95: 100, limits: .init(limitSeconds: 900, warningSeconds: 900, p95CriticalSeconds: 900),
-            state: .warning, reason: "max 1000 s over 900 s"),
+            state: .warning, reason: "max 1000 s (16 min) over 900 s (15 min)"),
         Row(
             name: "replication mostly over the promise is critical", kind: .replication(source: "mne-media-prod"),
             policy: nil, max: 1000, p95: 950,
             limits: .init(limitSeconds: 900, warningSeconds: 900, p95CriticalSeconds: 900),
-            state: .critical, reason: "p95 950 s over 900 s"),
+            state: .critical, reason: "p95 950 s (15 min) over 900 s (15 min)"),
     ]
 
     @Test(arguments: rows) func verdict(_ row: Row) {

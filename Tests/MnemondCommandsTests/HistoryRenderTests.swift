@@ -73,7 +73,7 @@ import Testing
             lines[0]
                 == "rds_pitr_lag_seconds  instance=eks-mnemonica-prod  (4 samples, 2026-09-22T00:00:00Z → 2026-09-22T00:45:00Z)"
         )
-        #expect(lines[1] == "  min 2 m  median 2 m  p95 30 m  max 30 m  now 30 m")
+        #expect(lines[1] == "  min 2 min  median 2 min 30 s  p95 30 min  max 30 min  now 30 min")
         #expect(lines[2] == "  ▁▁▁█")
     }
 

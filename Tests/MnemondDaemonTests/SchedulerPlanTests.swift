@@ -75,7 +75,7 @@ import Testing
                 .caughtUp(.pitr, late: .seconds(7170), missed: 119),
             ])
         #expect(
-            run.notes[2].description == "pitr was due 1 h 59 m ago: runs once now, 119 missed runs are not replayed")
+            run.notes[2].description == "pitr was due 1 h 59 min ago: runs once now, 119 missed runs are not replayed")
         plan.finish(Set(run.jobs), failure: nil)
         #expect(plan.nextWake == wake + 60)
         #expect(plan.startDue(at: wake + 1, random: { 0.5 }).jobs.isEmpty)
@@ -119,10 +119,10 @@ import Testing
                 onlyPitr(&$0)
                 $0.slots[.pitr]!.runningSince = t0
             }, at: 901,
-            expected: .unhealthy("pitr has been running for 15 m (stall limit 15 m)")),
+            expected: .unhealthy("pitr has been running for 15 min (stall limit 15 min)")),
         HealthCase(
             name: "a timer that did not fire", setup: { _ in }, at: 60 + 61,
-            expected: .unhealthy("pitr is 1 m overdue and not running")),
+            expected: .unhealthy("pitr is 1 min 1 s overdue and not running")),
         HealthCase(
             name: "three failed runs in a row",
             setup: { plan in

@@ -85,15 +85,7 @@ import Testing
         }
         let findings =
             Array(repeating: finding(.ok), count: 42) + [finding(.critical), finding(.warning, accepted: true)]
-        #expect(Daemon.statusLine(findings, next: now + 240, now: now) == "43 ok, 1 critical, next in 4m")
+        #expect(Daemon.statusLine(findings, next: now + 240, now: now) == "43 ok, 1 critical, next in 4 min")
         #expect(Daemon.statusLine([], next: nil, now: now) == "0 ok")
-    }
-
-    @Test(
-        arguments: [
-            (0.4, "0s"), (45, "45s"), (240, "4m"), (7200, "2h"), (7500, "2h5m"), (3 * 86400 + 5, "3d"),
-        ] as [(Double, String)])
-    func compactDurations(_ seconds: Double, _ text: String) {
-        #expect(Daemon.compact(seconds) == text)
     }
 }

@@ -74,7 +74,7 @@ import Testing
               found:     15 d
               expected:  180 d
               guide:     Phase 2B
-              since:     2026-09-21T14:13:20Z (10m)
+              since:     2026-09-21T14:13:20Z (10 min)
               runbook:   Apply the guide's lifecycle for mne-vault-replica (Phase 2B): aws s3api put-bucket-lifecycle-configuration --bucket mne-vault-replica --region eu-north-1
               key:       mn-0123456789abcdef (episode 2)
 
@@ -84,7 +84,7 @@ import Testing
               expected:  180 d
               guide:     Phase 2B
               resolved:  2026-09-21T16:13:20Z
-              fired:     2026-09-21T14:18:20Z (lasted 1h55m)
+              fired:     2026-09-21T14:18:20Z (lasted 1 h 55 min)
               resolves:  mn-0123456789abcdef
               key:       mn-fedcba9876543210 (episode 2)
 
@@ -106,7 +106,7 @@ import Testing
         let text = String(decoding: data, as: UTF8.self)
         for needle in [
             ":red_circle: CRITICAL — s3.lifecycle.noncurrent on mne-vault-replica", "*Expected*\\n180 d",
-            "*Found*\\n15 d", "*Since*\\n2026-09-21T14:13:20Z (10m)", "*Guide*\\nPhase 2B",
+            "*Found*\\n15 d", "*Since*\\n2026-09-21T14:13:20Z (10 min)", "*Guide*\\nPhase 2B",
             "*Runbook*\\nApply the guide's lifecycle", "key `mn-0123456789abcdef` · episode 2",
         ] {
             #expect(text.contains(needle), "\(needle) missing in \(text)")
@@ -118,7 +118,7 @@ import Testing
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains(":white_check_mark: RESOLVED — s3.lifecycle.noncurrent on mne-vault-replica"))
         #expect(text.contains("resolves `mn-0123456789abcdef`"))
-        #expect(text.contains("*Fired*\\n2026-09-21T14:18:20Z (lasted 1h55m)"))
+        #expect(text.contains("*Fired*\\n2026-09-21T14:18:20Z (lasted 1 h 55 min)"))
         #expect(text.contains("\"color\":\"#2EB886\""))
         #expect(!text.contains("Runbook"))
     }

@@ -92,14 +92,6 @@ func iso(_ text: String) -> Date {
     }
 
     @Test(arguments: [
-        (0.0, "0 s"), (45.0, "45 s"), (125.0, "2 m 5 s"), (600.0, "10 m"), (3599.0, "59 m"), (11400.0, "3 h 10 m"),
-        (7200.0, "2 h"), (86400.0 + 4 * 3600, "1 d 4 h"), (7 * 86400.0, "7 d"),
-    ])
-    func durationsCarryTheirUnits(_ seconds: Double, _ text: String) {
-        #expect(ReportFormat.duration(seconds) == text)
-    }
-
-    @Test(arguments: [
         (512.0, "512 B"), (1536.0, "1.50 KiB"), (75_161_927_680.0, "70.0 GiB"), (1.2 * 1_099_511_627_776, "1.20 TiB"),
         (300 * 1_073_741_824.0, "300 GiB"),
     ])
