@@ -6,7 +6,7 @@ import MnemondModel
 public struct History: Sendable {
     public var samples: [Sample]
     public init(samples: [Sample] = []) { self.samples = samples }
-    public func series(_ name: String, labels: [String: String]) -> [Sample] {
+    public func series(_ name: Series, labels: [String: String]) -> [Sample] {
         samples.filter { $0.series == name && $0.labels == labels }.sorted { $0.time < $1.time }
     }
 }
@@ -57,10 +57,10 @@ public enum RecoveryWindow: Sendable, Equatable {
 
 /// A stored series a check reads, and how far back, derived from the policy.
 public struct SeriesQuery: Sendable {
-    public var series: String
+    public var series: Series
     public var lookBackSeconds: @Sendable (Policy) -> TimeInterval
 
-    public init(_ series: String, lookBackSeconds: @escaping @Sendable (Policy) -> TimeInterval) {
+    public init(_ series: Series, lookBackSeconds: @escaping @Sendable (Policy) -> TimeInterval) {
         self.series = series
         self.lookBackSeconds = lookBackSeconds
     }
@@ -85,8 +85,8 @@ public enum Catalog {
 
     /// The stored history the catalog needs for `policy`: each series once, with the longest
     /// look-back any check asks for, in seconds before now.
-    public static func historyNeeded(_ policy: Policy) -> [(series: String, lookBackSeconds: TimeInterval)] {
-        var longest: [String: TimeInterval] = [:]
+    public static func historyNeeded(_ policy: Policy) -> [(series: Series, lookBackSeconds: TimeInterval)] {
+        var longest: [Series: TimeInterval] = [:]
         for query in all.flatMap(\.history) {
             longest[query.series] = max(longest[query.series] ?? 0, query.lookBackSeconds(policy))
         }

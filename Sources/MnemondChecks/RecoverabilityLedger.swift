@@ -16,7 +16,7 @@ public enum RecoverabilityLedger {
     public static let all: [Check] = [rpo, rpoDesign, absence, drPairing, retentionGuard]
 
     /// The series of the ledger: seconds since the newest point the scenario could restore from.
-    public static let rpoSeries = "recovery_rpo_seconds"
+    public static let rpoSeries = Series.recoveryRPOSeconds
 
     public enum Scenario: Int, Sendable, CaseIterable {
         case recentDeletion = 1

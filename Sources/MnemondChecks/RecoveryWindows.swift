@@ -56,7 +56,7 @@ public enum RecoveryWindows {
         let windowOf = Dictionary(
             Catalog.all.compactMap { check in check.recoveryWindow.map { (check.id, $0) } },
             uniquingKeysWith: { first, _ in first })
-        func value(_ series: String, _ labels: [String: String]) -> Double? {
+        func value(_ series: Series, _ labels: [String: String]) -> Double? {
             latest.first { $0.series == series && $0.labels == labels }?.value
         }
         func worst(_ matching: (RecoveryWindow, CheckStatus) -> Bool) -> CheckState {
@@ -68,15 +68,15 @@ public enum RecoveryWindows {
         // PITR, per RDS instance (the guide has one).
         let instances =
             policy?.rds.map(\.identifier)
-            ?? Array(Set(latest.filter { $0.series.hasPrefix("rds_") }.compactMap { $0.labels["instance"] })).sorted()
+            ?? Array(Set(latest.filter { $0.series.name.hasPrefix("rds_") }.compactMap { $0.labels["instance"] })).sorted()
         for instance in instances {
             let window =
-                value("rds_backup_retention_days", ["instance": instance])
+                value(.rdsBackupRetentionDays, ["instance": instance])
                 ?? policy?.rds.first { $0.identifier == instance }.map { Double($0.retentionDays) }
             segments.append(
                 Segment(
                     kind: .pitr(instance: instance, named: instances.count > 1), span: .upTo(days: window),
-                    measuredSeconds: value("rds_pitr_lag_seconds", ["instance": instance]),
+                    measuredSeconds: value(.rdsPitrLagSeconds, ["instance": instance]),
                     state: worst { $0 == .pitr && $1.resource == instance }))
         }
 
@@ -85,17 +85,17 @@ public enum RecoveryWindows {
             segments.append(
                 Segment(
                     kind: .snapshots, span: .upTo(days: Double(backup.retentionDays)),
-                    measuredSeconds: value("backup_snapshot_rpo_seconds", ["vault": backup.vault]),
+                    measuredSeconds: value(.backupSnapshotRPOSeconds, ["vault": backup.vault]),
                     state: worst { window, _ in window == .snapshots }))
             segments.append(
                 Segment(
                     kind: .drCopies, span: .upTo(days: Double(backup.drRetentionDays)),
-                    measuredSeconds: value("backup_snapshot_rpo_seconds", ["vault": backup.drVault]),
+                    measuredSeconds: value(.backupSnapshotRPOSeconds, ["vault": backup.drVault]),
                     state: worst { window, _ in window == .drCopies }))
         }
 
         // S3 versions: the sources' noncurrent window and the replicas' (the DR copy).
-        let noncurrent = latest.filter { $0.series == "s3_lifecycle_noncurrent_days" }
+        let noncurrent = latest.filter { $0.series == .s3LifecycleNoncurrentDays }
         func window(_ buckets: [BucketPolicy]) -> Double? {
             let names = Set(buckets.map(\.name))
             let measured = noncurrent.filter { names.contains($0.labels["bucket"] ?? "") }.map(\.value)
@@ -116,7 +116,7 @@ public enum RecoveryWindows {
                 segments.append(
                     Segment(
                         kind: .replicas, span: .upTo(days: days),
-                        measuredSeconds: latest.filter { $0.series == "s3_replication_latency_seconds" }.map(\.value)
+                        measuredSeconds: latest.filter { $0.series == .s3ReplicationLatencySeconds }.map(\.value)
                             .max(),
                         state: worst {
                             $0 == .replication || ($0 == .bucketVersions && replicaNames.contains($1.resource))

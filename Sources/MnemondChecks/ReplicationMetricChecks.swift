@@ -209,7 +209,7 @@ public enum ReplicationMetricChecks {
         // The band looks back at stored daily counts beyond what one GetMetricData answer holds;
         // a week more than the band's window, as counts arrive 1–3 days late.
         history: [
-            SeriesQuery("s3_objects") { Double(($0.monitoring?.objectCountWindowDays ?? 14) + 7) * 86400 }
+            SeriesQuery(.s3Objects) { Double(($0.monitoring?.objectCountWindowDays ?? 14) + 7) * 86400 }
         ]
     ) { policy, observations, history, now in
         let settings = policy.monitoring ?? MonitoringPolicy(topics: [], alarms: [], eventRules: [])
@@ -433,7 +433,7 @@ enum S3Metrics {
     /// (`s3_objects{bucket}`); the observation wins for a day both have. With the observation
     /// unavailable, history alone still judges.
     static func dailyCounts(_ monitoring: MonitoringObservation?, bucket: BucketPolicy, history: History) -> Daily {
-        let stored = history.series("s3_objects", labels: ["bucket": bucket.name]).map {
+        let stored = history.series(.s3Objects, labels: ["bucket": bucket.name]).map {
             MetricSeries.Point(time: $0.time, value: $0.value)
         }
         var observed: [MetricSeries.Point] = []

@@ -39,7 +39,7 @@ public enum S3LifecycleChecks {
                 return nil
             }
             return Sample(
-                series: "s3_lifecycle_noncurrent_days", labels: ["bucket": bucket.bucket], time: time,
+                series: .s3LifecycleNoncurrentDays, labels: ["bucket": bucket.bucket], time: time,
                 value: Double(days))
         }
     }

@@ -229,25 +229,25 @@ public struct BackupCollector: Sendable {
             if let newest = times.last {
                 samples.append(
                     Sample(
-                        series: "backup_snapshot_rpo_seconds", labels: ["vault": vault], time: time,
+                        series: .backupSnapshotRPOSeconds, labels: ["vault": vault], time: time,
                         value: time.timeIntervalSince(newest)))
             }
             if times.count >= 2 {
                 let gap = zip(times, times.dropFirst()).map { $1.timeIntervalSince($0) }.max() ?? 0
                 samples.append(
-                    Sample(series: "backup_largest_gap_seconds", labels: ["vault": vault], time: time, value: gap))
+                    Sample(series: .backupLargestGapSeconds, labels: ["vault": vault], time: time, value: gap))
             }
         }
         if let jobs = observation.jobs.value {
             let mine = jobs.filter { $0.resourceARN == resourceARN }
             if let newest = mine.filter({ $0.state == "COMPLETED" }).map(\.createdAt).max() {
                 samples.append(
-                    Sample(series: "backup_newest_job_age_seconds", time: time, value: time.timeIntervalSince(newest)))
+                    Sample(series: .backupNewestJobAgeSeconds, time: time, value: time.timeIntervalSince(newest)))
             }
             let counts = Dictionary(grouping: mine, by: \.state).mapValues(\.count)
             for (state, count) in counts.sorted(by: { $0.key < $1.key }) {
                 samples.append(
-                    Sample(series: "backup_jobs", labels: ["state": state], time: time, value: Double(count)))
+                    Sample(series: .backupJobs, labels: ["state": state], time: time, value: Double(count)))
             }
         }
         return samples

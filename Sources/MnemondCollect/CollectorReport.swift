@@ -11,9 +11,9 @@ public struct CollectorReport: Sendable, Equatable {
 
     public func samples(at time: Date) -> [Sample] {
         [
-            Sample(series: "collector_success", labels: ["collector": collector], time: time, value: success ? 1 : 0),
+            Sample(series: .collectorSuccess, labels: ["collector": collector], time: time, value: success ? 1 : 0),
             Sample(
-                series: "collector_duration_seconds", labels: ["collector": collector], time: time,
+                series: .collectorDurationSeconds, labels: ["collector": collector], time: time,
                 value: durationSeconds),
         ]
     }

@@ -61,7 +61,7 @@ public struct MonitoringCollector: Sendable {
         for (region, regionPlan) in plan.regions.sorted(by: { $0.key < $1.key }) {
             samples.append(
                 Sample(
-                    series: "cloudwatch_metrics_requested", labels: ["region": region], time: finished,
+                    series: .cloudWatchMetricsRequested, labels: ["region": region], time: finished,
                     value: Double(regionPlan.count)))
             switch answers[region] {
             case .value(let data):
@@ -70,14 +70,14 @@ public struct MonitoringCollector: Sendable {
                 samples += Self.samples(series)
                 samples.append(
                     Sample(
-                        series: "cloudwatch_getmetricdata_calls", labels: ["region": region], time: finished,
+                        series: .cloudWatchGetMetricDataCalls, labels: ["region": region], time: finished,
                         value: Double(data.calls)))
             case .unavailable(let reason):
                 monitoring.metrics[region] = .unavailable(reason)
                 // A failed call still counts against the budget (and the bill).
                 samples.append(
                     Sample(
-                        series: "cloudwatch_getmetricdata_calls", labels: ["region": region], time: finished, value: 1))
+                        series: .cloudWatchGetMetricDataCalls, labels: ["region": region], time: finished, value: 1))
             case nil:
                 break
             }
@@ -137,7 +137,7 @@ public struct MonitoringCollector: Sendable {
     struct PlannedQuery: Sendable, Equatable {
         var query: CloudWatch.MetricQuery
         /// Sample series and labels for the datapoints.
-        var series: String
+        var series: Series
         var labels: [String: String]
     }
 
@@ -164,7 +164,7 @@ public struct MonitoringCollector: Sendable {
         var regions: [String: [PlannedQuery]] = [:]
         func add(
             _ region: String, metric: String, dimensions: [CloudWatch.Dimension], period: Int, stat: String,
-            series: String, labels: [String: String]
+            series: Series, labels: [String: String]
         ) {
             var list = regions[region, default: []]
             // Ids must start with a lower-case letter; the index keeps them unique per call.
@@ -200,13 +200,13 @@ public struct MonitoringCollector: Sendable {
                 add(
                     bucket.region, metric: "NumberOfObjects",
                     dimensions: [.init("BucketName", bucket.name), .init("StorageType", "AllStorageTypes")],
-                    period: storagePeriodSeconds, stat: "Average", series: "s3_objects", labels: ["bucket": bucket.name]
+                    period: storagePeriodSeconds, stat: "Average", series: .s3Objects, labels: ["bucket": bucket.name]
                 )
                 for type in storageTypes {
                     add(
                         bucket.region, metric: "BucketSizeBytes",
                         dimensions: [.init("BucketName", bucket.name), .init("StorageType", type)],
-                        period: storagePeriodSeconds, stat: "Average", series: "s3_bucket_bytes",
+                        period: storagePeriodSeconds, stat: "Average", series: .s3BucketBytes,
                         labels: ["bucket": bucket.name, "storage_type": type])
                 }
             }
@@ -216,11 +216,11 @@ public struct MonitoringCollector: Sendable {
             replicationStart: replicationStart, regions: regions)
     }
 
-    static let replicationSeries: [String: String] = [
-        "ReplicationLatency": "s3_replication_latency_seconds",
-        "OperationsFailedReplication": "s3_replication_failed_operations",
-        "OperationsPendingReplication": "s3_replication_pending_operations",
-        "BytesPendingReplication": "s3_replication_pending_bytes",
+    static let replicationSeries: [String: Series] = [
+        "ReplicationLatency": .s3ReplicationLatencySeconds,
+        "OperationsFailedReplication": .s3ReplicationFailedOperations,
+        "OperationsPendingReplication": .s3ReplicationPendingOperations,
+        "BytesPendingReplication": .s3ReplicationPendingBytes,
     ]
 
     /// Answers → series, in plan order. BucketSizeBytes of storage types the bucket does not use
@@ -253,13 +253,13 @@ public struct MonitoringCollector: Sendable {
     static func samples(_ series: [MetricSeries]) -> [Sample] {
         series.flatMap { one -> [Sample] in
             let labels: [String: String]
-            let name: String
+            let name: Series
             switch one.metric {
             case "NumberOfObjects":
-                name = "s3_objects"
+                name = .s3Objects
                 labels = ["bucket": one.dimensions["BucketName"] ?? ""]
             case "BucketSizeBytes":
-                name = "s3_bucket_bytes"
+                name = .s3BucketBytes
                 labels = [
                     "bucket": one.dimensions["BucketName"] ?? "", "storage_type": one.dimensions["StorageType"] ?? "",
                 ]

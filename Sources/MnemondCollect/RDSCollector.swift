@@ -36,12 +36,12 @@ public struct RDSCollector: Sendable {
                 // The measured RPO of PITR: how far back the newest restorable second lies.
                 samples.append(
                     Sample(
-                        series: "rds_pitr_lag_seconds", labels: ["instance": identifier], time: finished,
+                        series: .rdsPitrLagSeconds, labels: ["instance": identifier], time: finished,
                         value: max(0, finished.timeIntervalSince(restorable))))
             }
             samples.append(
                 Sample(
-                    series: "rds_backup_retention_days", labels: ["instance": identifier], time: finished,
+                    series: .rdsBackupRetentionDays, labels: ["instance": identifier], time: finished,
                     value: Double(instance.backupRetentionDays)))
         }
         return Result(

@@ -1,4 +1,5 @@
 import Foundation
+import MnemondModel
 import MnemondStore
 
 /// `mnemond history SERIES`: a measured series over time from the store, read-only.
@@ -21,8 +22,8 @@ public enum HistoryCommand {
         let known: [String]
         do {
             let store = try Store.openReadOnly(path: storePath)
-            histories = try await store.history(series: series, resource: resource, since: from, until: now)
-            known = histories.isEmpty ? try await store.seriesNames() : []
+            histories = try await store.history(series: Series(series), resource: resource, since: from, until: now)
+            known = histories.isEmpty ? try await store.seriesNames().map(\.name) : []
         } catch {
             throw CommandFailure("\(error)", status: ExitStatus.store)
         }

@@ -65,8 +65,8 @@ public enum HistoryRender {
 
     /// A value in the series' unit: `_seconds` series as durations ("1 min 59 s", "1.6 s"),
     /// others as numbers.
-    static func format(_ value: Double, series: String) -> String {
-        if series.hasSuffix("_seconds") {
+    static func format(_ value: Double, series: Series) -> String {
+        if series.name.hasSuffix("_seconds") {
             return abs(value) >= 10 ? DurationText.human(value) : String(format: "%.3g s", value)
         }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
@@ -108,7 +108,7 @@ public enum HistoryRender {
             for p in history.points {
                 lines.append(
                     [
-                        Render.time(p.time), quote(history.series), labels, number(p.mean), number(p.min),
+                        Render.time(p.time), quote(history.series.name), labels, number(p.mean), number(p.min),
                         number(p.max), String(p.count), p.rolledUp ? "true" : "false",
                     ].joined(separator: ","))
             }

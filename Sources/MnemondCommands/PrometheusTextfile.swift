@@ -52,9 +52,9 @@ public enum PrometheusTextfile {
     }
 
     /// `mnemond_` + the series name with anything outside `[a-zA-Z0-9_:]` replaced by `_`.
-    static func metricName(_ series: String) -> String {
+    static func metricName(_ series: Series) -> String {
         "mnemond_"
-            + String(series.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ":") ? $0 : "_" })
+            + String(series.name.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ":") ? $0 : "_" })
     }
 
     static func labelName(_ name: String) -> String {

@@ -122,11 +122,11 @@ public final class Runtime: Sendable {
         var samples = run.samples + measured
         samples.append(
             Sample(
-                series: "cycle_duration_seconds",
+                series: .cycleDurationSeconds,
                 labels: ["families": families.sorted().map(\.rawValue).joined(separator: "+")], time: finished,
                 value: finished.timeIntervalSince(started)))
         for (service, count) in calls {
-            samples.append(Sample(series: "aws_api_calls", labels: ["service": service], time: finished, value: Double(count)))
+            samples.append(Sample(series: .awsAPICalls, labels: ["service": service], time: finished, value: Double(count)))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -3,12 +3,12 @@ import Foundation
 /// One measurement: a named series with labels, a time and a value. The unit is part of the
 /// series name (`rds_pitr_lag_seconds`, `s3_lifecycle_noncurrent_days`), never implied.
 public struct Sample: Sendable, Codable, Equatable {
-    public var series: String
+    public var series: Series
     public var labels: [String: String]
     public var time: Date
     public var value: Double
 
-    public init(series: String, labels: [String: String] = [:], time: Date, value: Double) {
+    public init(series: Series, labels: [String: String] = [:], time: Date, value: Double) {
         self.series = series
         self.labels = labels
         self.time = time

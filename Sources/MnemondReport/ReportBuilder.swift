@@ -37,15 +37,15 @@ public enum ReportBuilder {
     /// The series the report reads, each with how far before the period it looks (the point
     /// before the period tells where a count or an age stood when the period began; S3 storage is
     /// daily and published 1–3 days late).
-    static let seriesRead: [(name: String, lookback: TimeInterval)] = [
-        ("rds_pitr_lag_seconds", 0),
-        ("backup_snapshot_rpo_seconds", 86400),
-        ("backup_largest_gap_seconds", 0),
-        ("backup_newest_job_age_seconds", 86400),
-        ("backup_jobs", 86400),
-        ("s3_replication_latency_seconds", 0),
-        ("s3_bucket_bytes", 8 * 86400),
-        ("s3_objects", 8 * 86400),
+    static let seriesRead: [(name: Series, lookback: TimeInterval)] = [
+        (.rdsPitrLagSeconds, 0),
+        (.backupSnapshotRPOSeconds, 86400),
+        (.backupLargestGapSeconds, 0),
+        (.backupNewestJobAgeSeconds, 86400),
+        (.backupJobs, 86400),
+        (.s3ReplicationLatencySeconds, 0),
+        (.s3BucketBytes, 8 * 86400),
+        (.s3Objects, 8 * 86400),
     ]
 
     /// States of a job that ended without a usable recovery point (as `backup.job_failures`).
@@ -116,7 +116,7 @@ struct Computation {
         return gaps.compactMap { $0.clipped(to: window) }
     }
 
-    func series(_ name: String) -> [SeriesHistory] { snapshot.series.filter { $0.series == name } }
+    func series(_ name: Series) -> [SeriesHistory] { snapshot.series.filter { $0.series == name } }
 
     func inWindow(_ points: [HistoryPoint]) -> [HistoryPoint] {
         points.filter { $0.time >= window.start && $0.time < window.end }
@@ -344,7 +344,7 @@ struct Computation {
                     sparkline: Measures.slots(points, window: window, count: context.sparklineSlots)))
         }
         let policy = context.policy
-        for history in series("rds_pitr_lag_seconds") {
+        for history in series(.rdsPitrLagSeconds) {
             let instance = history.labels["instance"] ?? "?"
             let limits = MeasuredRPO.limits(.pitr(instance: instance), policy: policy)
             let warning = limits.warningSeconds ?? limits.limitSeconds
@@ -355,7 +355,7 @@ struct Computation {
                     "RPO < 1 min (Phase 5); RDS trails ~5 min, alert at \(DurationText.human(warning)) / \(DurationText.human(critical))",
                 points: inWindow(history.points), limits: limits)
         }
-        for history in series("backup_snapshot_rpo_seconds") {
+        for history in series(.backupSnapshotRPOSeconds) {
             let vault = history.labels["vault"] ?? "?"
             let interval = MeasuredRPO.snapshotIntervalSeconds(policy: policy)
             let limits = MeasuredRPO.limits(.snapshot(vault: vault), policy: policy)
@@ -365,7 +365,7 @@ struct Computation {
                     "≤ \(DurationText.human(interval)) (Phase 6 Backup Schedule), alert past \(DurationText.human(limits.limitSeconds))",
                 points: inWindow(history.points), limits: limits)
         }
-        for history in series("s3_replication_latency_seconds") {
+        for history in series(.s3ReplicationLatencySeconds) {
             let source = history.labels["source"] ?? "?"
             let destination = history.labels["destination"] ?? "?"
             let limits = MeasuredRPO.limits(.replication(source: source), policy: policy)
@@ -380,8 +380,8 @@ struct Computation {
     // MARK: Jobs, coverage, storage
 
     func jobs() -> RecoveryReport.JobSummary {
-        let ages = series("backup_newest_job_age_seconds").first?.points ?? []
-        let states = series("backup_jobs")
+        let ages = series(.backupNewestJobAgeSeconds).first?.points ?? []
+        let states = series(.backupJobs)
         let clock = Array(Set(ages.map(\.time) + states.flatMap { $0.points.map(\.time) })).sorted()
         let completed = Measures.resets(ages, in: window)
         var failed: [String: Int] = [:]
@@ -391,7 +391,7 @@ struct Computation {
             if n > 0 { failed[state] = n }
         }
         var points: [String: Int] = [:]
-        for history in series("backup_snapshot_rpo_seconds") {
+        for history in series(.backupSnapshotRPOSeconds) {
             points[history.labels["vault"] ?? "?"] = Measures.resets(history.points, in: window)
         }
         let total = completed + failed.values.reduce(0, +)
@@ -404,7 +404,7 @@ struct Computation {
 
     func coverage() -> [RecoveryReport.CoverageLine] {
         let gapsByVault = Dictionary(
-            series("backup_largest_gap_seconds").map { ($0.labels["vault"] ?? "?", $0) },
+            series(.backupLargestGapSeconds).map { ($0.labels["vault"] ?? "?", $0) },
             uniquingKeysWith: { a, _ in a })
         let checks = timelines.filter { $0.check == "backup.coverage" }
         var vaults = checks.map(\.resource)
@@ -428,7 +428,7 @@ struct Computation {
 
     func storage() -> [RecoveryReport.StorageLine] {
         let days = max(1, Int((context.period.duration / 86400).rounded()))
-        return series("s3_bucket_bytes").compactMap { history in
+        return series(.s3BucketBytes).compactMap { history in
             let start = history.points.last { $0.time < window.start }
             let end = history.points.last { $0.time < window.end }
             guard (start?.mean ?? 0) != 0 || (end?.mean ?? 0) != 0 else { return nil }
@@ -440,7 +440,7 @@ struct Computation {
     }
 
     func objects() -> [RecoveryReport.ObjectCountLine] {
-        series("s3_objects").map { history in
+        series(.s3Objects).map { history in
             let start = history.points.last { $0.time < window.start }
             let end = history.points.last { $0.time < window.end }
             return RecoveryReport.ObjectCountLine(

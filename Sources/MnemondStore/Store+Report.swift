@@ -128,7 +128,7 @@ extension Store {
     /// Every query is a range walk of an index (results by check/resource/time, samples by
     /// series/time, cycles by time), so the cost follows the period, not the store's size.
     public func reportSnapshot(
-        since: Date, until: Date, series: [(name: String, lookback: TimeInterval)], cycleLookback: TimeInterval = 3600,
+        since: Date, until: Date, series: [(name: Series, lookback: TimeInterval)], cycleLookback: TimeInterval = 3600,
         alertSlack: TimeInterval = 86400
     ) async throws(StoreError) -> ReportSnapshot {
         do {
@@ -217,7 +217,7 @@ extension Store {
 
     /// Points of every label set of `name` in [since, until): hourly rollups where the raw samples
     /// were rolled up, raw samples after.
-    static func seriesWindow(name: String, since: Date, until: Date, db: Database) throws -> [SeriesHistory] {
+    static func seriesWindow(name: Series, since: Date, until: Date, db: Database) throws -> [SeriesHistory] {
         let rollups = try db.cachedStatement(
             sql: """
                 SELECT hour, min_value, max_value, avg_value, sample_count FROM sample_rollups
@@ -227,7 +227,7 @@ extension Store {
             sql: "SELECT ts, value FROM samples WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts")
         var result: [SeriesHistory] = []
         for row in try Row.fetchAll(
-            db, sql: "SELECT id, labels FROM series WHERE name = ? ORDER BY labels", arguments: [name])
+            db, sql: "SELECT id, labels FROM series WHERE name = ? ORDER BY labels", arguments: [name.name])
         {
             let id: Int64 = row["id"]
             var points = try Row.fetchAll(

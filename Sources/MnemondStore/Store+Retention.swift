@@ -75,11 +75,11 @@ public struct HistoryPoint: Sendable, Equatable {
 
 /// The stored history of one series and label set, oldest point first.
 public struct SeriesHistory: Sendable, Equatable {
-    public var series: String
+    public var series: Series
     public var labels: [String: String]
     public var points: [HistoryPoint]
 
-    public init(series: String, labels: [String: String], points: [HistoryPoint]) {
+    public init(series: Series, labels: [String: String], points: [HistoryPoint]) {
         self.series = series
         self.labels = labels
         self.points = points
@@ -261,7 +261,7 @@ extension Store {
                     arguments: [since.millis]
                 ).map { row in
                     Sample(
-                        series: row["name"], labels: parseLabels(row["labels"]), time: Date(millis: row["ts"]),
+                        series: Series(row["name"]), labels: parseLabels(row["labels"]), time: Date(millis: row["ts"]),
                         value: row["value"])
                 }
             }
@@ -271,10 +271,10 @@ extension Store {
     }
 
     /// Every series name in the store, sorted.
-    public func seriesNames() async throws(StoreError) -> [String] {
+    public func seriesNames() async throws(StoreError) -> [Series] {
         do {
             return try await pool.read { db in
-                try String.fetchAll(db, sql: "SELECT DISTINCT name FROM series ORDER BY name")
+                try String.fetchAll(db, sql: "SELECT DISTINCT name FROM series ORDER BY name").map(Series.init)
             }
         } catch {
             throw StoreError(path: path, operation: "read series names", message: "\(error)")
@@ -284,13 +284,13 @@ extension Store {
     /// The history of `series` in [since, until): hourly rollups where raw samples have been
     /// rolled up, raw samples after. With `resource`, only label sets that have it as a value
     /// (`bucket=mne-media-replica`, `instance=eks-mnemonica-prod`).
-    public func history(series: String, resource: String? = nil, since: Date, until: Date = .distantFuture)
+    public func history(series: Series, resource: String? = nil, since: Date, until: Date = .distantFuture)
         async throws(StoreError) -> [SeriesHistory]
     {
         do {
             return try await pool.read { db in
                 let all = try Row.fetchAll(
-                    db, sql: "SELECT id, labels FROM series WHERE name = ? ORDER BY labels", arguments: [series])
+                    db, sql: "SELECT id, labels FROM series WHERE name = ? ORDER BY labels", arguments: [series.name])
                 var result: [SeriesHistory] = []
                 for row in all {
                     let labels = parseLabels(row["labels"])

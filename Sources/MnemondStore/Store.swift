@@ -191,12 +191,12 @@ public final class Store: Sendable {
         let insert = try db.cachedStatement(
             sql: "INSERT OR REPLACE INTO samples (series_id, ts, value) VALUES (?, ?, ?)")
         for sample in samples {
-            let key = sample.series + "\u{1F}" + sample.labelKey
+            let key = sample.series.name + "\u{1F}" + sample.labelKey
             let id: Int64
             if let known = seriesIDs[key] {
                 id = known
             } else {
-                id = try seriesID(name: sample.series, labels: sample.labelKey, db: db)
+                id = try seriesID(name: sample.series.name, labels: sample.labelKey, db: db)
                 seriesIDs[key] = id
             }
             try insert.execute(arguments: [id, sample.time.millis, sample.value])
@@ -238,7 +238,7 @@ public final class Store: Sendable {
 
     /// Samples of one series in [since, until), for every label set or only `labels`.
     public func samples(
-        series: String, labels: [String: String]? = nil, since: Date, until: Date = .distantFuture
+        series: Series, labels: [String: String]? = nil, since: Date, until: Date = .distantFuture
     ) async throws(StoreError) -> [Sample] {
         do {
             return try await pool.read { db in
@@ -247,7 +247,7 @@ public final class Store: Sendable {
                     FROM series JOIN samples ON samples.series_id = series.id
                     WHERE series.name = ? AND samples.ts >= ? AND samples.ts < ?
                     """
-                var arguments: StatementArguments = [series, since.millis, until.millis]
+                var arguments: StatementArguments = [series.name, since.millis, until.millis]
                 if let labels {
                     sql += " AND series.labels = ?"
                     arguments += [Sample.labelKey(labels)]

@@ -88,7 +88,7 @@ import Testing
             #expect(series.contains(expected), "\(expected) in \(series.sorted())")
         }
         let rpo = result.samples.first {
-            $0.series == "backup_snapshot_rpo_seconds" && $0.labels["vault"] == "eks-mnemonica-prod-vault"
+            $0.series == .backupSnapshotRPOSeconds && $0.labels["vault"] == "eks-mnemonica-prod-vault"
         }
         #expect((rpo?.value ?? .infinity) <= 7 * 3600)
         // Every call is one of the operations, authorised by its own IAM action.
@@ -214,6 +214,6 @@ import Testing
             #expect(finding.message.contains("backup:List"), "\(finding.message)")
             #expect(finding.message.contains("ConnectionFailed"), "\(finding.message)")
         }
-        #expect(result.samples.map(\.series).sorted() == ["collector_duration_seconds", "collector_success"])
+        #expect(result.samples.map(\.series).sorted() == [Series.collectorDurationSeconds, Series.collectorSuccess])
     }
 }

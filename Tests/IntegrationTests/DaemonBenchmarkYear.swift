@@ -22,7 +22,7 @@ import Testing
         var name: String
         var intervalSeconds: Int
         /// (series, labels) written per run.
-        var series: [(String, [String: String])]
+        var series: [(Series, [String: String])]
         /// Observations written per run: (kind, resource, payload bytes, changes every run).
         var observations: [(String, String, Int, Bool)]
     }
@@ -30,46 +30,46 @@ import Testing
     static let buckets = ["mne-media-prod", "mne-vault-prod", "mne-media-replica", "mne-vault-replica"]
     static let vaults = ["eks-mnemonica-prod-vault", "eks-mnemonica-prod-vault-dr"]
 
-    static func collector(_ name: String) -> [(String, [String: String])] {
-        [("collector_success", ["collector": name]), ("collector_duration_seconds", ["collector": name])]
+    static func collector(_ name: String) -> [(Series, [String: String])] {
+        [(Series.collectorSuccess, ["collector": name]), (Series.collectorDurationSeconds, ["collector": name])]
     }
 
     static let families: [Family] = [
         Family(
             name: "pitr", intervalSeconds: 60,
             series: [
-                ("rds_pitr_lag_seconds", ["instance": "eks-mnemonica-prod"]),
-                ("rds_backup_retention_days", ["instance": "eks-mnemonica-prod"]),
-                ("aws_api_calls", ["service": "rds"]), ("cycle_duration_seconds", ["families": "pitr"]),
+                (.rdsPitrLagSeconds, ["instance": "eks-mnemonica-prod"]),
+                (.rdsBackupRetentionDays, ["instance": "eks-mnemonica-prod"]),
+                (.awsAPICalls, ["service": "rds"]), (Series.cycleDurationSeconds, ["families": "pitr"]),
             ] + collector("rds"),
             observations: [("rds.instance", "eks-mnemonica-prod", 400, true)]),
         Family(
             name: "backup_jobs", intervalSeconds: 300,
             series: vaults.flatMap {
-                [("backup_snapshot_rpo_seconds", ["vault": $0]), ("backup_largest_gap_seconds", ["vault": $0])]
-            } + ["COMPLETED", "FAILED", "ABORTED", "EXPIRED"].map { ("backup_jobs", ["state": $0]) } + [
-                ("backup_newest_job_age_seconds", [:]), ("aws_api_calls", ["service": "backup"]),
-                ("cycle_duration_seconds", ["families": "backup_jobs"]),
+                [(Series.backupSnapshotRPOSeconds, ["vault": $0]), (Series.backupLargestGapSeconds, ["vault": $0])]
+            } + ["COMPLETED", "FAILED", "ABORTED", "EXPIRED"].map { (Series.backupJobs, ["state": $0]) } + [
+                (.backupNewestJobAgeSeconds, [:]), (Series.awsAPICalls, ["service": "backup"]),
+                (.cycleDurationSeconds, ["families": "backup_jobs"]),
             ] + collector("backup"),
             observations: [("backup.jobs", "eks-mnemonica-prod", 3000, true)]),
         Family(
             name: "metrics", intervalSeconds: 300,
             series: ["mne-media-prod", "mne-vault-prod"].flatMap { bucket in
                 [
-                    "s3_replication_latency_seconds", "s3_replication_failed_operations",
-                    "s3_replication_pending_bytes", "s3_replication_pending_operations",
+                    Series.s3ReplicationLatencySeconds, Series.s3ReplicationFailedOperations,
+                    Series.s3ReplicationPendingBytes, Series.s3ReplicationPendingOperations,
                 ].map { ($0, ["bucket": bucket]) }
             } + [
-                ("cloudwatch_getmetricdata_calls", [:]), ("cloudwatch_metrics_requested", [:]),
-                ("aws_api_calls", ["service": "monitoring"]), ("cycle_duration_seconds", ["families": "metrics"]),
+                (.cloudWatchGetMetricDataCalls, [:]), (Series.cloudWatchMetricsRequested, [:]),
+                (.awsAPICalls, ["service": "monitoring"]), (Series.cycleDurationSeconds, ["families": "metrics"]),
             ] + collector("cloudwatch"),
             observations: [("cloudwatch.metrics", "eu-west-1", 1500, true)]),
         Family(
             name: "configuration", intervalSeconds: 900,
-            series: buckets.map { ("s3_lifecycle_noncurrent_days", ["bucket": $0]) }
-                + ["s3", "iam", "sts", "sns", "events", "backup"].map { ("aws_api_calls", ["service": $0]) }
+            series: buckets.map { (Series.s3LifecycleNoncurrentDays, ["bucket": $0]) }
+                + ["s3", "iam", "sts", "sns", "events", "backup"].map { (Series.awsAPICalls, ["service": $0]) }
                 + ["s3", "iam", "sts", "sns", "events", "backup-plan"].flatMap(collector)
-                + [("cycle_duration_seconds", ["families": "configuration"])],
+                + [(Series.cycleDurationSeconds, ["families": "configuration"])],
             observations: buckets.map { ("s3.bucket", $0, 1200, false) } + [
                 ("backup.plan", "eks-mnemonica-6h-snapshots-180d", 1500, false),
                 ("iam.role", "eks-mnemonica-prod-s3-role", 2500, false),
@@ -81,11 +81,11 @@ import Testing
         Family(
             name: "storage_metrics", intervalSeconds: 21600,
             series: buckets.flatMap { bucket in
-                [("s3_objects", ["bucket": bucket])]
+                [(Series.s3Objects, ["bucket": bucket])]
                     + ["STANDARD", "INTELLIGENT_TIERING", "DEEP_ARCHIVE"].map {
-                        ("s3_bucket_bytes", ["bucket": bucket, "storage_class": $0])
+                        (.s3BucketBytes, ["bucket": bucket, "storage_class": $0])
                     }
-            } + [("cycle_duration_seconds", ["families": "storage_metrics"])],
+            } + [(Series.cycleDurationSeconds, ["families": "storage_metrics"])],
             observations: []),
     ]
 
@@ -145,25 +145,25 @@ import Testing
     /// A plausible value for each series: the guide's windows where the series is a setting,
     /// drifting measurements elsewhere.
     static func value(
-        _ series: String, _ labels: [String: String], at time: Date, lag: Double,
+        _ series: Series, _ labels: [String: String], at time: Date, lag: Double,
         using random: inout SystemRandomNumberGenerator
     ) -> Double {
         let t = time.timeIntervalSince1970
         switch series {
-        case "rds_pitr_lag_seconds": return lag
-        case "rds_backup_retention_days": return 35
-        case "s3_lifecycle_noncurrent_days": return labels["bucket"]?.hasSuffix("-replica") == true ? 180 : 35
-        case "backup_snapshot_rpo_seconds", "backup_newest_job_age_seconds":
+        case Series.rdsPitrLagSeconds: return lag
+        case Series.rdsBackupRetentionDays: return 35
+        case Series.s3LifecycleNoncurrentDays: return labels["bucket"]?.hasSuffix("-replica") == true ? 180 : 35
+        case Series.backupSnapshotRPOSeconds, Series.backupNewestJobAgeSeconds:
             // Every 6 h, copies to the DR vault an hour later.
             return t.truncatingRemainder(dividingBy: 21600) + (labels["vault"]?.hasSuffix("-dr") == true ? 3600 : 600)
-        case "backup_largest_gap_seconds": return 21600
-        case "backup_jobs": return labels["state"] == "COMPLETED" ? 4 : 0
-        case "s3_replication_latency_seconds": return Double.random(in: 30..<600, using: &random)
-        case "s3_replication_failed_operations": return 0
-        case "s3_objects": return 1_000_000 + t / 60
-        case "s3_bucket_bytes": return 5e11 + t * 1000
-        case "collector_success": return 1
-        case "collector_duration_seconds", "cycle_duration_seconds": return Double.random(in: 0.05..<3, using: &random)
+        case Series.backupLargestGapSeconds: return 21600
+        case Series.backupJobs: return labels["state"] == "COMPLETED" ? 4 : 0
+        case Series.s3ReplicationLatencySeconds: return Double.random(in: 30..<600, using: &random)
+        case Series.s3ReplicationFailedOperations: return 0
+        case Series.s3Objects: return 1_000_000 + t / 60
+        case Series.s3BucketBytes: return 5e11 + t * 1000
+        case Series.collectorSuccess: return 1
+        case Series.collectorDurationSeconds, Series.cycleDurationSeconds: return Double.random(in: 0.05..<3, using: &random)
         default: return Double(Int.random(in: 0..<40, using: &random))
         }
     }

@@ -42,17 +42,17 @@ import Testing
                     runbook: "aws s3api put-bucket-lifecycle-configuration …")
                 : ok("s3.lifecycle.noncurrent", "mne-media-replica", found: "180 d", expected: "180 d"))
         var samples = [
-            Sample(series: "rds_pitr_lag_seconds", labels: ["instance": "eks-mnemonica-prod"], time: time, value: 185),
+            Sample(series: .rdsPitrLagSeconds, labels: ["instance": "eks-mnemonica-prod"], time: time, value: 185),
             Sample(
-                series: "rds_backup_retention_days", labels: ["instance": "eks-mnemonica-prod"], time: time, value: 35),
+                series: .rdsBackupRetentionDays, labels: ["instance": "eks-mnemonica-prod"], time: time, value: 35),
             Sample(
-                series: "backup_snapshot_rpo_seconds", labels: ["vault": "eks-mnemonica-prod-vault"], time: time,
+                series: .backupSnapshotRPOSeconds, labels: ["vault": "eks-mnemonica-prod-vault"], time: time,
                 value: 7300),
             Sample(
-                series: "backup_snapshot_rpo_seconds", labels: ["vault": "eks-mnemonica-prod-vault-dr"], time: time,
+                series: .backupSnapshotRPOSeconds, labels: ["vault": "eks-mnemonica-prod-vault-dr"], time: time,
                 value: 18100),
             Sample(
-                series: "s3_replication_latency_seconds", labels: ["bucket": "mne-media-prod"], time: time, value: 240),
+                series: .s3ReplicationLatencySeconds, labels: ["bucket": "mne-media-prod"], time: time, value: 240),
         ]
         for (bucket, days) in [
             ("mne-media-prod", 35), ("mne-vault-prod", 35), ("mne-media-replica", replicaDays),
@@ -60,7 +60,7 @@ import Testing
         ] {
             samples.append(
                 Sample(
-                    series: "s3_lifecycle_noncurrent_days", labels: ["bucket": bucket], time: time, value: Double(days))
+                    series: .s3LifecycleNoncurrentDays, labels: ["bucket": bucket], time: time, value: Double(days))
             )
         }
         return CycleInput(
@@ -211,7 +211,7 @@ import Testing
         for i in 0..<144 {
             samples.append(
                 Sample(
-                    series: "rds_pitr_lag_seconds", labels: ["instance": "eks-mnemonica-prod"],
+                    series: .rdsPitrLagSeconds, labels: ["instance": "eks-mnemonica-prod"],
                     time: now - 86400 + Double(i) * 600, value: i == 100 ? 2400 : 180 + Double(i % 3) * 60))
         }
         try await store.insertSamples(samples)

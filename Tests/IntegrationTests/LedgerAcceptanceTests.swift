@@ -52,7 +52,7 @@ import Testing
         for f in outcome.findings { findings["\(f.check) \(f.resource)"] = f }
         var rpo: [String: Double] = [:]
         for sample in try await runtime.store.samples(
-            series: "recovery_rpo_seconds", since: now.addingTimeInterval(-60))
+            series: .recoveryRPOSeconds, since: now.addingTimeInterval(-60))
         {
             rpo[sample.labels["scenario"]!] = sample.value
         }

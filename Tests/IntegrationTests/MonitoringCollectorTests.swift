@@ -124,35 +124,35 @@ import Testing
 
         // Issue #4: one batched GetMetricData per region that publishes a watched metric.
         #expect(cycle.metricCalls == ["cloudwatch": 3])
-        let calls = cycle.samples.filter { $0.series == "cloudwatch_getmetricdata_calls" }
+        let calls = cycle.samples.filter { $0.series == .cloudWatchGetMetricDataCalls }
         #expect(
             Dictionary(uniqueKeysWithValues: calls.map { ($0.labels["region"]!, $0.value) }) == [
                 "eu-west-1": 1, "eu-west-3": 1, "eu-north-1": 1,
             ])
-        let requested = cycle.samples.filter { $0.series == "cloudwatch_metrics_requested" }
+        let requested = cycle.samples.filter { $0.series == .cloudWatchMetricsRequested }
         let requestedTotal: Double = requested.map(\.value).reduce(0, +)
         #expect(requestedTotal == Double(8 + 4 * 23))
         #expect(Set(cycle.observation.metrics.keys) == ["eu-west-1", "eu-west-3", "eu-north-1"])
 
         // The metrics as stored series: latency in seconds per pair, daily counts at midnight.
         let latency = cycle.samples.filter {
-            $0.series == "s3_replication_latency_seconds" && $0.labels["source"] == "mne-media-prod"
+            $0.series == .s3ReplicationLatencySeconds && $0.labels["source"] == "mne-media-prod"
         }
         #expect(latency.count >= 11 && latency.allSatisfy { (30...120).contains($0.value) })
-        let counts = cycle.samples.filter { $0.series == "s3_objects" && $0.labels == ["bucket": "mne-vault-replica"] }
+        let counts = cycle.samples.filter { $0.series == .s3Objects && $0.labels == ["bucket": "mne-vault-replica"] }
         #expect(counts.count == 20 && counts.map(\.value).max() == 57_551)
         #expect(counts.allSatisfy { Int($0.time.timeIntervalSince1970) % 86400 == 0 })
         #expect(
             cycle.samples.contains {
-                $0.series == "s3_bucket_bytes" && $0.labels["storage_type"] == "DeepArchiveStorage"
+                $0.series == .s3BucketBytes && $0.labels["storage_type"] == "DeepArchiveStorage"
             })
         #expect(
             cycle.samples.contains {
-                $0.series == "collector_success" && $0.labels["collector"] == "cloudwatch_metrics" && $0.value == 1
+                $0.series == .collectorSuccess && $0.labels["collector"] == "cloudwatch_metrics" && $0.value == 1
             })
         #expect(
             cycle.samples.contains {
-                $0.series == "collector_success" && $0.labels["collector"] == "alert_plumbing" && $0.value == 1
+                $0.series == .collectorSuccess && $0.labels["collector"] == "alert_plumbing" && $0.value == 1
             })
 
         // A webhook URL is a secret: only scheme and host reach the observation.
@@ -190,10 +190,10 @@ import Testing
         _ = await client.calls.reset()
         let result = await MonitoringCollector(client: client).collectMetrics(policy: Self.policy, storage: false)
         #expect(await client.calls.reset() == ["cloudwatch": 3])
-        let requested: Double = result.samples.filter { $0.series == "cloudwatch_metrics_requested" }.map(\.value)
+        let requested: Double = result.samples.filter { $0.series == .cloudWatchMetricsRequested }.map(\.value)
             .reduce(0, +)
         #expect(requested == 8)
-        #expect(!result.samples.contains { $0.series == "s3_objects" })
+        #expect(!result.samples.contains { $0.series == .s3Objects })
     }
 
     /// The guide's Step 8.3 lag alarm exactly as written — in eu-west-1, threshold 900000 —

@@ -90,7 +90,7 @@ import Testing
         #expect(replica.found == "15 d")
         // The sample series records the measured retention over time.
         let samples = try await runtime.store.samples(
-            series: "s3_lifecycle_noncurrent_days", labels: ["bucket": "mne-media-replica"], since: .distantPast)
+            series: .s3LifecycleNoncurrentDays, labels: ["bucket": "mne-media-replica"], since: .distantPast)
         #expect(samples.map(\.value) == [180, 180, 15])
         await runtime.shutdown()
     }

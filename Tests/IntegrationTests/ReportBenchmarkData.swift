@@ -39,7 +39,7 @@ import Testing
             while t < day + 86400 {
                 samples.append(
                     Sample(
-                        series: "rds_pitr_lag_seconds", labels: ["instance": ReportWeek.instance], time: t,
+                        series: .rdsPitrLagSeconds, labels: ["instance": ReportWeek.instance], time: t,
                         value: 200 + Double((index * 7919) % 180)))
                 if index % 5 == 0 {
                     for (source, destination) in [
@@ -47,20 +47,20 @@ import Testing
                     ] {
                         samples.append(
                             Sample(
-                                series: "s3_replication_latency_seconds",
+                                series: .s3ReplicationLatencySeconds,
                                 labels: ["source": source, "destination": destination], time: t,
                                 value: 20 + Double((index * 31) % 200)))
                     }
                     let age = t.timeIntervalSince1970.truncatingRemainder(dividingBy: 21600)
-                    samples.append(Sample(series: "backup_newest_job_age_seconds", time: t, value: age))
-                    samples.append(Sample(series: "backup_jobs", labels: ["state": "COMPLETED"], time: t, value: 720))
+                    samples.append(Sample(series: .backupNewestJobAgeSeconds, time: t, value: age))
+                    samples.append(Sample(series: .backupJobs, labels: ["state": "COMPLETED"], time: t, value: 720))
                     for vault in [ReportWeek.vault, ReportWeek.drVault] {
                         samples.append(
-                            Sample(series: "backup_snapshot_rpo_seconds", labels: ["vault": vault], time: t, value: age)
+                            Sample(series: .backupSnapshotRPOSeconds, labels: ["vault": vault], time: t, value: age)
                         )
                         samples.append(
                             Sample(
-                                series: "backup_largest_gap_seconds", labels: ["vault": vault], time: t, value: 21600))
+                                series: .backupLargestGapSeconds, labels: ["vault": vault], time: t, value: 21600))
                     }
                 }
                 t += 60
@@ -69,9 +69,9 @@ import Testing
             for bucket in ["mne-media-prod", "mne-media-replica"] {
                 samples.append(
                     Sample(
-                        series: "s3_bucket_bytes", labels: ["bucket": bucket, "storage_type": "StandardStorage"],
+                        series: .s3BucketBytes, labels: ["bucket": bucket, "storage_type": "StandardStorage"],
                         time: day, value: 1e12 + Double(index)))
-                samples.append(Sample(series: "s3_objects", labels: ["bucket": bucket], time: day, value: 1e6))
+                samples.append(Sample(series: .s3Objects, labels: ["bucket": bucket], time: day, value: 1e6))
             }
             try await year.insertSamples(samples)
             day += 86400

@@ -148,7 +148,7 @@ struct ReportWeek {
         var samples: [Sample] = []
         let lag = 200 + Double((index * 7919) % 180)
         pitr[t] = lag
-        samples.append(Sample(series: "rds_pitr_lag_seconds", labels: ["instance": Self.instance], time: t, value: lag))
+        samples.append(Sample(series: .rdsPitrLagSeconds, labels: ["instance": Self.instance], time: t, value: lag))
         let pairs = [("mne-media-prod", "mne-media-replica"), ("mne-vault-prod", "mne-vault-replica")]
         for (n, (source, destination)) in pairs.enumerated() {
             var value = n == 0 ? 30 + Double((index * 31) % 200) : 15 + Double((index * 17) % 60)
@@ -156,16 +156,16 @@ struct ReportWeek {
             replication["\(source) → \(destination)", default: [:]][t] = value
             samples.append(
                 Sample(
-                    series: "s3_replication_latency_seconds", labels: ["source": source, "destination": destination],
+                    series: .s3ReplicationLatencySeconds, labels: ["source": source, "destination": destination],
                     time: t, value: value))
         }
         // What BackupCollector.samples writes, from the jobs visible at t.
         let listed = jobs.filter { $0.created <= t && $0.created >= t.addingTimeInterval(-180 * 86400) }
         for (state, count) in Dictionary(grouping: listed, by: { $0.state(at: t) }).mapValues(\.count) {
-            samples.append(Sample(series: "backup_jobs", labels: ["state": state], time: t, value: Double(count)))
+            samples.append(Sample(series: .backupJobs, labels: ["state": state], time: t, value: Double(count)))
         }
         if let newest = listed.filter({ $0.state(at: t) == "COMPLETED" }).map(\.created).max() {
-            samples.append(Sample(series: "backup_newest_job_age_seconds", time: t, value: t.timeIntervalSince(newest)))
+            samples.append(Sample(series: .backupNewestJobAgeSeconds, time: t, value: t.timeIntervalSince(newest)))
         }
         let windowStart = t.addingTimeInterval(-180 * 86400 - 7 * 3600)
         let primary = jobs.filter { $0.state == "COMPLETED" && $0.finished <= t && $0.created >= windowStart }.map(
@@ -176,10 +176,10 @@ struct ReportWeek {
             guard let newest = sorted.last else { continue }
             let age = t.timeIntervalSince(newest)
             snapshotAge[vault, default: [:]][t] = age
-            samples.append(Sample(series: "backup_snapshot_rpo_seconds", labels: ["vault": vault], time: t, value: age))
+            samples.append(Sample(series: .backupSnapshotRPOSeconds, labels: ["vault": vault], time: t, value: age))
             let gap = zip(sorted, sorted.dropFirst()).map { $1.timeIntervalSince($0) }.max() ?? 0
             largestGap[vault, default: [:]][t] = gap
-            samples.append(Sample(series: "backup_largest_gap_seconds", labels: ["vault": vault], time: t, value: gap))
+            samples.append(Sample(series: .backupLargestGapSeconds, labels: ["vault": vault], time: t, value: gap))
         }
         return samples
     }
@@ -247,7 +247,7 @@ struct ReportWeek {
             samples.append(bytes("mne-media-prod", "IntelligentTieringFAStorage", day, n))
             samples.append(bytes("mne-media-replica", "DeepArchiveStorage", day, n))
             samples.append(
-                Sample(series: "s3_objects", labels: ["bucket": "mne-media-prod"], time: day, value: objects(day)))
+                Sample(series: .s3Objects, labels: ["bucket": "mne-media-prod"], time: day, value: objects(day)))
             day += 86400
             n += 1
         }
@@ -256,7 +256,7 @@ struct ReportWeek {
 
     func bytes(_ bucket: String, _ type: String, _ day: Date, _ n: Double) -> Sample {
         Sample(
-            series: "s3_bucket_bytes", labels: ["bucket": bucket, "storage_type": type], time: day,
+            series: .s3BucketBytes, labels: ["bucket": bucket, "storage_type": type], time: day,
             value: bucketBytes(bucket, day))
     }
 

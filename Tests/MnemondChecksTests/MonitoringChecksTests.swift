@@ -292,7 +292,7 @@ struct ObjectCountCase: Sendable, CustomTestStringConvertible {
     @Test func storedHistoryFillsInWhenCloudWatchReturnsFewDays() {
         // CloudWatch answered only the newest day; 14 earlier days come from the store.
         let stored = daily(Array(Self.media.dropLast()), newestDaysAgo: 2).map { point in
-            Sample(series: "s3_objects", labels: ["bucket": "mne-media-replica"], time: point.time, value: point.value)
+            Sample(series: .s3Objects, labels: ["bucket": "mne-media-replica"], time: point.time, value: point.value)
         }
         let newest = daily([(Self.media[18] * 0.7).rounded()])
         let observations = Observations(

@@ -22,7 +22,7 @@ private let estate = Policy(
         graceHours: 2, retentionDays: 180, vault: "vault", resourceARN: "arn", drRegion: "eu-west-3",
         drVault: "vault-dr", drRetentionDays: 90))
 
-private func sample(_ series: String, _ labels: [String: String], _ value: Double) -> Sample {
+private func sample(_ series: Series, _ labels: [String: String], _ value: Double) -> Sample {
     Sample(series: series, labels: labels, time: now, value: value)
 }
 
@@ -63,14 +63,14 @@ private func status(_ check: CheckID, _ resource: String, _ state: CheckState) -
             name: "measured windows win over promised ones; account checks belong to no window", policy: estate,
             states: allOK,
             latest: [
-                sample("rds_backup_retention_days", ["instance": "eks-mnemonica-prod"], 7),
-                sample("rds_pitr_lag_seconds", ["instance": "eks-mnemonica-prod"], 180),
-                sample("backup_snapshot_rpo_seconds", ["vault": "vault"], 3600),
-                sample("backup_snapshot_rpo_seconds", ["vault": "vault-dr"], 7200),
-                sample("s3_lifecycle_noncurrent_days", ["bucket": "mne-media-prod"], 30),
-                sample("s3_lifecycle_noncurrent_days", ["bucket": "mne-media-replica"], 15),
-                sample("s3_replication_latency_seconds", ["source": "mne-media-prod", "destination": "x"], 40),
-                sample("s3_replication_latency_seconds", ["source": "mne-vault-prod", "destination": "y"], 90),
+                sample(.rdsBackupRetentionDays, ["instance": "eks-mnemonica-prod"], 7),
+                sample(.rdsPitrLagSeconds, ["instance": "eks-mnemonica-prod"], 180),
+                sample(.backupSnapshotRPOSeconds, ["vault": "vault"], 3600),
+                sample(.backupSnapshotRPOSeconds, ["vault": "vault-dr"], 7200),
+                sample(.s3LifecycleNoncurrentDays, ["bucket": "mne-media-prod"], 30),
+                sample(.s3LifecycleNoncurrentDays, ["bucket": "mne-media-replica"], 15),
+                sample(.s3ReplicationLatencySeconds, ["source": "mne-media-prod", "destination": "x"], 40),
+                sample(.s3ReplicationLatencySeconds, ["source": "mne-vault-prod", "destination": "y"], 90),
             ],
             segments: [
                 Segment(
@@ -105,10 +105,10 @@ private func status(_ check: CheckID, _ resource: String, _ state: CheckState) -
             name: "without a policy: instances from samples, one versions range", policy: nil,
             states: [status("rds.pitr_lag", "b", .ok), status("s3.replication.failures", "src", .warning)],
             latest: [
-                sample("rds_pitr_lag_seconds", ["instance": "b"], 60),
-                sample("rds_backup_retention_days", ["instance": "a"], 35),
-                sample("s3_lifecycle_noncurrent_days", ["bucket": "src"], 35),
-                sample("s3_lifecycle_noncurrent_days", ["bucket": "dst"], 180),
+                sample(.rdsPitrLagSeconds, ["instance": "b"], 60),
+                sample(.rdsBackupRetentionDays, ["instance": "a"], 35),
+                sample(.s3LifecycleNoncurrentDays, ["bucket": "src"], 35),
+                sample(.s3LifecycleNoncurrentDays, ["bucket": "dst"], 180),
             ],
             segments: [
                 Segment(kind: .pitr(instance: "a", named: true), span: .upTo(days: 35), state: .unknown),
@@ -200,7 +200,7 @@ private func status(_ check: CheckID, _ resource: String, _ state: CheckState) -
             accountID: "1", buckets: [],
             monitoring: MonitoringPolicy(topics: [], alarms: [], eventRules: [], objectCountWindowDays: 20))
         let needed = Catalog.historyNeeded(policy)
-        #expect(needed.map(\.series) == ["s3_objects"])
+        #expect(needed.map(\.series) == [.s3Objects])
         #expect(needed.first?.lookBackSeconds == TimeInterval(27 * 86400))
         #expect(
             Catalog.historyNeeded(Policy(accountID: "1", buckets: [])).first?.lookBackSeconds
@@ -224,7 +224,7 @@ private func status(_ check: CheckID, _ resource: String, _ state: CheckState) -
             ])
         #expect(
             Catalog.measure(fresh, at: now) == [
-                Sample(series: "s3_lifecycle_noncurrent_days", labels: ["bucket": "a"], time: now, value: 35)
+                Sample(series: .s3LifecycleNoncurrentDays, labels: ["bucket": "a"], time: now, value: 35)
             ])
         #expect(Catalog.measure(Observations(collectedAt: now), at: now).isEmpty)
     }

@@ -226,18 +226,18 @@ import Testing
             ],
             restoreJobs: [:])
         let samples = BackupCollector.samples(observation, resourceARN: Self.rdsARN, at: now)
-        func value(_ series: String, _ labels: [String: String] = [:]) -> Double? {
+        func value(_ series: Series, _ labels: [String: String] = [:]) -> Double? {
             samples.first { $0.series == series && $0.labels == labels }?.value
         }
         // Dates count from 2001, so differences of epoch instants carry float noise: compare to the second.
         #expect(
-            value("backup_snapshot_rpo_seconds", ["vault": "eks-mnemonica-prod-vault"]).map { $0.rounded() } == 7200)
+            value(.backupSnapshotRPOSeconds, ["vault": "eks-mnemonica-prod-vault"]).map { $0.rounded() } == 7200)
         #expect(
-            value("backup_largest_gap_seconds", ["vault": "eks-mnemonica-prod-vault"]).map { $0.rounded() } == 64800)
-        #expect(value("backup_snapshot_rpo_seconds", ["vault": "eks-mnemonica-prod-vault-dr"]) == nil)
-        #expect(value("backup_newest_job_age_seconds").map { $0.rounded() } == 7200)
-        #expect(value("backup_jobs", ["state": "COMPLETED"]) == 2)
-        #expect(value("backup_jobs", ["state": "FAILED"]) == 1)
+            value(.backupLargestGapSeconds, ["vault": "eks-mnemonica-prod-vault"]).map { $0.rounded() } == 64800)
+        #expect(value(.backupSnapshotRPOSeconds, ["vault": "eks-mnemonica-prod-vault-dr"]) == nil)
+        #expect(value(.backupNewestJobAgeSeconds).map { $0.rounded() } == 7200)
+        #expect(value(.backupJobs, ["state": "COMPLETED"]) == 2)
+        #expect(value(.backupJobs, ["state": "FAILED"]) == 1)
         #expect(samples.allSatisfy { $0.time == now })
     }
 }

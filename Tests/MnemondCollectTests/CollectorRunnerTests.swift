@@ -19,7 +19,7 @@ private struct Fixed: Collector {
         // Say which of its families were due, so the test can see what the runner passed.
         samples.append(
             Sample(
-                series: "due", labels: ["families": due.sorted().map(\.rawValue).joined(separator: "+")], time: time,
+                series: Series("due"), labels: ["families": due.sorted().map(\.rawValue).joined(separator: "+")], time: time,
                 value: 1))
         return Collected(samples: samples, success: success, merge: merge)
     }
@@ -54,12 +54,12 @@ private struct Fixed: Collector {
         #expect(run.reports.map(\.collector) == ["metrics", "s3"])
         #expect(run.reports.map(\.success) == [true, false])
         #expect(run.reports.allSatisfy { $0.durationSeconds > 0 })
-        let due = run.samples.filter { $0.series == "due" }.map { $0.labels["families"] ?? "" }
+        let due = run.samples.filter { $0.series == Series("due") }.map { $0.labels["families"] ?? "" }
         #expect(due == ["metrics", "configuration"])
-        let success = run.samples.filter { $0.series == "collector_success" }
+        let success = run.samples.filter { $0.series == .collectorSuccess }
         #expect(success.map { $0.labels["collector"] ?? "" } == ["metrics", "s3"])
         #expect(success.map(\.value) == [1, 0])
-        #expect(run.samples.filter { $0.series == "collector_duration_seconds" }.count == 2)
+        #expect(run.samples.filter { $0.series == .collectorDurationSeconds }.count == 2)
     }
 
     @Test func aCollectorWithNothingConfiguredRecordsNothing() async {

@@ -76,7 +76,7 @@ import Testing
                 .init("SourceBucket", "mne-media-prod"), .init("DestinationBucket", "mne-media-replica"),
                 .init("RuleId", "paris-replica"),
             ])
-        #expect(latency.series == "s3_replication_latency_seconds")
+        #expect(latency.series == .s3ReplicationLatencySeconds)
         #expect(latency.labels == ["source": "mne-media-prod", "destination": "mne-media-replica"])
     }
 
@@ -164,16 +164,16 @@ import Testing
         let samples = MonitoringCollector.samples(series)
         #expect(
             samples.contains(
-                Sample(series: "s3_objects", labels: ["bucket": "mne-media-replica"], time: midnight, value: 4_812_340))
+                Sample(series: .s3Objects, labels: ["bucket": "mne-media-replica"], time: midnight, value: 4_812_340))
         )
         #expect(
             samples.contains(
                 Sample(
-                    series: "s3_bucket_bytes",
+                    series: .s3BucketBytes,
                     labels: ["bucket": "mne-media-replica", "storage_type": "DeepArchiveStorage"],
                     time: midnight, value: 9.23e13)))
         #expect(
-            samples.filter { $0.series == "s3_replication_latency_seconds" }.map(\.labels) == [
+            samples.filter { $0.series == .s3ReplicationLatencySeconds }.map(\.labels) == [
                 ["source": "mne-media-prod", "destination": "mne-media-replica"],
                 ["source": "mne-media-prod", "destination": "mne-media-replica"],
             ])

@@ -1,4 +1,5 @@
 import Foundation
+import MnemondModel
 import MnemondStore
 import Testing
 
@@ -65,7 +66,7 @@ import Testing
 
     @Test func textShowsStatisticsInTheSeriesUnitAndASparkline() {
         let history = SeriesHistory(
-            series: "rds_pitr_lag_seconds", labels: ["instance": "eks-mnemonica-prod"],
+            series: .rdsPitrLagSeconds, labels: ["instance": "eks-mnemonica-prod"],
             points: [120, 150, 180, 1800].enumerated().map { HistoryPoint.raw(Self.t0 + Double($0) * 900, $1) })
         let text = HistoryRender.text([history], since: Self.t0, now: Self.t0 + 3600, width: 4)
         let lines = text.split(separator: "\n").map(String.init)
@@ -79,7 +80,7 @@ import Testing
 
     @Test func csvQuotesLabelsAndMarksRollups() {
         let history = SeriesHistory(
-            series: "s3_replication_latency_seconds", labels: ["bucket": "mne-media-prod", "rule": "r1"],
+            series: .s3ReplicationLatencySeconds, labels: ["bucket": "mne-media-prod", "rule": "r1"],
             points: [
                 HistoryPoint(time: Self.t0, min: 1, max: 9, mean: 4.5, count: 12, rolledUp: true),
                 HistoryPoint.raw(Self.t0 + 3600, 7),

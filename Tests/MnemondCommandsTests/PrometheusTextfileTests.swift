@@ -17,11 +17,11 @@ import Testing
         ]
         let samples = [
             Sample(
-                series: "rds_pitr_lag_seconds", labels: ["instance": "eks-mnemonica-prod"], time: Self.t0, value: 720),
+                series: .rdsPitrLagSeconds, labels: ["instance": "eks-mnemonica-prod"], time: Self.t0, value: 720),
             Sample(
-                series: "s3_replication_latency_seconds", labels: ["bucket": "mne-media-prod"], time: Self.t0,
+                series: .s3ReplicationLatencySeconds, labels: ["bucket": "mne-media-prod"], time: Self.t0,
                 value: 41.5),
-            Sample(series: "odd-name.x", labels: ["rule id": #"a"b\c"#], time: Self.t0, value: 1),
+            Sample(series: Series("odd-name.x"), labels: ["rule id": #"a"b\c"#], time: Self.t0, value: 1),
         ]
         let text = PrometheusTextfile.render(findings: findings, samples: samples, cycleFinishedAt: Self.t0)
         #expect(

@@ -33,17 +33,17 @@ private func cycle(at time: Date, _ state: CheckState, resource: String = "mne-m
         for i in 0..<(40 * 144) {
             samples.append(
                 Sample(
-                    series: "rds_pitr_lag_seconds", labels: ["instance": "eks-mnemonica-prod"],
+                    series: .rdsPitrLagSeconds, labels: ["instance": "eks-mnemonica-prod"],
                     time: now - 40 * day + Double(i) * 600, value: Double(i)))
         }
         try await store.insertSamples(samples)
         let report = try await store.applyRetention(now: now)
         #expect(report.samplesRolledUp == 5 * 144)
-        let raw = try await store.samples(series: "rds_pitr_lag_seconds", since: .distantPast)
+        let raw = try await store.samples(series: .rdsPitrLagSeconds, since: .distantPast)
         #expect(raw.count == 35 * 144)
         #expect(raw.first?.time == now - 35 * day)
 
-        let history = try await store.history(series: "rds_pitr_lag_seconds", since: now - 41 * day)
+        let history = try await store.history(series: .rdsPitrLagSeconds, since: now - 41 * day)
         #expect(history.count == 1)
         let points = history[0].points
         #expect(points.filter(\.rolledUp).count == 5 * 24)
@@ -61,24 +61,24 @@ private func cycle(at time: Date, _ state: CheckState, resource: String = "mne-m
         let store = try tempStore()
         let hour = now - 40 * day
         try await store.insertSamples([
-            Sample(series: "s", time: hour, value: 10), Sample(series: "s", time: hour + 60, value: 20),
+            Sample(series: Series("s"), time: hour, value: 10), Sample(series: Series("s"), time: hour + 60, value: 20),
         ])
         try await store.applyRetention(now: now)
-        try await store.insertSamples([Sample(series: "s", time: hour + 120, value: 60)])
+        try await store.insertSamples([Sample(series: Series("s"), time: hour + 120, value: 60)])
         try await store.applyRetention(now: now)
-        let points = try await store.history(series: "s", since: .distantPast)[0].points
+        let points = try await store.history(series: Series("s"), since: .distantPast)[0].points
         #expect(points == [HistoryPoint(time: hour, min: 10, max: 60, mean: 30, count: 3, rolledUp: true)])
     }
 
     @Test func rollupsPastFourHundredDaysAreDropped() async throws {
         let store = try tempStore()
         try await store.insertSamples([
-            Sample(series: "s", time: now - 401 * day, value: 1), Sample(series: "s", time: now - 399 * day, value: 2),
+            Sample(series: Series("s"), time: now - 401 * day, value: 1), Sample(series: Series("s"), time: now - 399 * day, value: 2),
         ])
         let report = try await store.applyRetention(now: now)
         #expect(report.samplesRolledUp == 2)
         #expect(report.rollupsDeleted == 1)
-        let points = try await store.history(series: "s", since: .distantPast)[0].points
+        let points = try await store.history(series: Series("s"), since: .distantPast)[0].points
         #expect(points.map(\.mean) == [2])
     }
 
@@ -147,15 +147,15 @@ private func cycle(at time: Date, _ state: CheckState, resource: String = "mne-m
     @Test func latestSamplesGivesTheNewestOfEachSeries() async throws {
         let store = try tempStore()
         try await store.insertSamples([
-            Sample(series: "a", labels: ["bucket": "x"], time: now - 60, value: 1),
-            Sample(series: "a", labels: ["bucket": "x"], time: now, value: 2),
-            Sample(series: "a", labels: ["bucket": "y"], time: now - 30, value: 3),
-            Sample(series: "b", time: now - 10 * day, value: 4),
+            Sample(series: Series("a"), labels: ["bucket": "x"], time: now - 60, value: 1),
+            Sample(series: Series("a"), labels: ["bucket": "x"], time: now, value: 2),
+            Sample(series: Series("a"), labels: ["bucket": "y"], time: now - 30, value: 3),
+            Sample(series: Series("b"), time: now - 10 * day, value: 4),
         ])
         let latest = try await store.latestSamples(since: now - day)
         #expect(latest.map { "\($0.series){\($0.labelKey)}=\($0.value)" } == ["a{bucket=x}=2.0", "a{bucket=y}=3.0"])
-        #expect(try await store.seriesNames() == ["a", "b"])
-        let y = try await store.history(series: "a", resource: "y", since: .distantPast)
+        #expect(try await store.seriesNames() == [Series("a"), Series("b")])
+        let y = try await store.history(series: Series("a"), resource: "y", since: .distantPast)
         #expect(y.map(\.labels) == [["bucket": "y"]])
     }
 }

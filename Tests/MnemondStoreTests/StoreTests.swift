@@ -58,19 +58,19 @@ private func cycle(at t: TimeInterval, _ findings: [Finding], samples: [Sample] 
             for bucket in ["a", "b"] {
                 samples.append(
                     Sample(
-                        series: "lag_seconds", labels: ["bucket": bucket],
+                        series: Series("lag_seconds"), labels: ["bucket": bucket],
                         time: Date(timeIntervalSince1970: Double(minute * 60)), value: Double(minute)))
             }
         }
         try await store.insertSamples(samples)
         let range = try await store.samples(
-            series: "lag_seconds", labels: ["bucket": "b"], since: Date(timeIntervalSince1970: 600),
+            series: Series("lag_seconds"), labels: ["bucket": "b"], since: Date(timeIntervalSince1970: 600),
             until: Date(timeIntervalSince1970: 1200))
         #expect(range.map(\.value) == Array(10..<20).map(Double.init))
         #expect(range.allSatisfy { $0.labels == ["bucket": "b"] })
-        let both = try await store.samples(series: "lag_seconds", since: Date(timeIntervalSince1970: 0))
+        let both = try await store.samples(series: Series("lag_seconds"), since: Date(timeIntervalSince1970: 0))
         #expect(both.count == 200)
-        let none = try await store.samples(series: "other", since: .distantPast)
+        let none = try await store.samples(series: Series("other"), since: .distantPast)
         #expect(none.isEmpty)
     }
 
