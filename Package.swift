@@ -15,7 +15,8 @@ let package = Package(
     name: "mnemond",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "mnemond", targets: ["mnemond"])
+        .executable(name: "mnemond", targets: ["mnemond"]),
+        .executable(name: "mnemond-bench", targets: ["mnemond-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -82,6 +83,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Benchmark data: the generated report fortnight (also the report tests' fixture) and
+        // the generators the scripts under scripts/ time `status` and `report` against.
+        .target(
+            name: "MnemondBenchData",
+            dependencies: ["MnemondModel", "MnemondConfig", "MnemondReport", "MnemondStore", "MnemondTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "mnemond-bench", dependencies: ["MnemondBenchData"], swiftSettings: swiftSettings),
         .target(
             name: "MnemondTestSupport",
             dependencies: ["MnemondHTTP", "MnemondStore"],
@@ -120,7 +129,7 @@ let package = Package(
             dependencies: [
                 "MnemondDaemon", "MnemondCommands", "MnemondConfig", "MnemondChecks", "MnemondStore", "MnemondModel",
                 "MnemondAWS", "MnemondSigV4", "MnemondCollect", "MnemondTestSupport", "MnemondReport", "MnemondNotify",
-                "MnemondHTTP", log,
+                "MnemondHTTP", "MnemondBenchData", log,
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,8 +2,8 @@
 # Benchmarks `mnemond report` (issue 6: a week rendered from a store holding a year of data in
 # under 500 ms) and renders the HTML report to PNG with headless Chromium, to look at it.
 #
-#   1. Generates two stores through mnemond's own write path (the IntegrationTests generator
-#      ReportBenchmarkData, run only when MNEMOND_REPORT_BENCH_DIR is set):
+#   1. Generates two stores through mnemond's own write path (`mnemond-bench report-stores`,
+#      Sources/MnemondBenchData/ReportStores.swift):
 #        week.sqlite  the generated fortnight alone                       (the baseline)
 #        year.sqlite  the same fortnight after a year of raw samples, results and alerts
 #   2. Times `mnemond report` (the whole process: start, read-only open, two periods read,
@@ -25,16 +25,15 @@ out="${OUT:-/tmp/mnemond-bench-report}"
 limit_ms=500
 mkdir -p "$out"
 
-# The generator is a test (debug: the test targets use @testable imports); the timed binary is
-# built in the configuration asked for.
-echo "bench-report: building (tests: debug; mnemond: $configuration; $scratch)" >&2
-swift build --build-tests --scratch-path "$scratch" >&2
+# The generator (mnemond-bench) and the timed binary, both in the configuration asked for.
+echo "bench-report: building (mnemond and mnemond-bench: $configuration; $scratch)" >&2
+swift build -c "$configuration" --product mnemond-bench --scratch-path "$scratch" >&2
 swift build -c "$configuration" --product mnemond --scratch-path "$scratch" >&2
 bin="$(swift build -c "$configuration" --scratch-path "$scratch" --show-bin-path)/mnemond"
+generator="$(swift build -c "$configuration" --scratch-path "$scratch" --show-bin-path)/mnemond-bench"
 
 echo "bench-report: generating week.sqlite and year.sqlite in $out" >&2
-MNEMOND_REPORT_BENCH_DIR="$out" swift test --skip-build --scratch-path "$scratch" \
-    --filter generateWeekAndYearStores >&2
+"$generator" report-stores "$out" >&2
 for store in week year; do
     [ -s "$out/$store.sqlite" ] || { echo "bench-report: $out/$store.sqlite was not generated" >&2; exit 1; }
 done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks the store behind `mnemond status` (issue 3): reports numbers, asserts nothing.
 #   1. Generates a year of default operation into a fresh store with the store's own write path
-#      and the daily retention pass (Tests/IntegrationTests/DaemonBenchmarkYear.swift), then
+#      and the daily retention pass (Sources/MnemondBenchData/StatusYear.swift), then
 #      reports the store's size, per table.
 #   2. Times `mnemond status` on it N times while another process writes to the same store, and
 #      the same N times for two baselines measured in the same run: `sqlite3 STORE 'select 1'`
@@ -42,29 +42,18 @@ if ! swift build -c release --product mnemond --scratch-path .build-bench >"$dir
 fi
 binary="$(swift build -c release --scratch-path .build-bench --show-bin-path)/mnemond"
 
-# The generator is a test target: a release build of the tests when the compiler manages it,
-# a debug one (about 3x slower to generate) otherwise. BENCH_DEBUG_SCRATCH picks the debug
-# build folder (default .build-bench-debug).
-echo "bench: building the generator (release tests) in .build-bench-tests" >&2
-if swift build -c release --build-tests -Xswiftc -enable-testing --scratch-path .build-bench-tests \
-    >"$dir/build-tests.log" 2>&1; then
-    generator=(swift test -c release -Xswiftc -enable-testing --skip-build --scratch-path .build-bench-tests)
-else
-    grep -E 'error' "$dir/build-tests.log" | head -3 >&2
-    debug_scratch=${BENCH_DEBUG_SCRATCH:-.build-bench-debug}
-    echo "bench: the release test build failed (log: $dir/build-tests.log); generating with a debug build in $debug_scratch" >&2
-    if ! swift build --build-tests --scratch-path "$debug_scratch" >"$dir/build-debug.log" 2>&1; then
-        grep -E 'error' "$dir/build-debug.log" | head -20 >&2
-        echo "bench: the debug test build failed too (log: $dir/build-debug.log)" >&2
-        exit 1
-    fi
-    generator=(swift test --skip-build --scratch-path "$debug_scratch")
+# The generator: a release build of the mnemond-bench executable, in the same scratch folder.
+echo "bench: building the generator (mnemond-bench) in .build-bench" >&2
+if ! swift build -c release --product mnemond-bench --scratch-path .build-bench >"$dir/build-bench.log" 2>&1; then
+    grep -E 'error' "$dir/build-bench.log" | head -20 >&2
+    echo "bench: the generator build failed (log: $dir/build-bench.log)" >&2
+    exit 1
 fi
+generator="$(swift build -c release --scratch-path .build-bench --show-bin-path)/mnemond-bench"
 
 echo "bench: generating $days days ($full_days at the full cycle rate) into $store" >&2
 started=$(date +%s)
-MNEMOND_BENCH_STORE="$store" MNEMOND_BENCH_DAYS="$days" MNEMOND_BENCH_FULL_DAYS="$full_days" \
-    "${generator[@]}" --filter DaemonBenchmarkYear 2>&1 | grep 'bench-year' >&2
+"$generator" status-year "$store" --days "$days" --full-days "$full_days" >&2
 echo "bench: generated in $(( $(date +%s) - started )) s" >&2
 # What the daemon's store looks like at rest: WAL checkpointed into the main file.
 sqlite3 "$store" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null

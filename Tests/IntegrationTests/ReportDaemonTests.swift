@@ -1,4 +1,5 @@
 import Foundation
+import MnemondBenchData
 import MnemondConfig
 import MnemondReport
 import MnemondStore

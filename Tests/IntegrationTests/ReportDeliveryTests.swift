@@ -1,4 +1,5 @@
 import Foundation
+import MnemondBenchData
 import MnemondConfig
 import Logging
 import MnemondDaemon

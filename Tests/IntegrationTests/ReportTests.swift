@@ -1,11 +1,12 @@
 import Foundation
+import MnemondBenchData
 import MnemondModel
 import MnemondReport
 import MnemondStore
 import MnemondTestSupport
 import Testing
 
-/// `mnemond report` against a store filled with a generated week (ReportFixture.swift): the
+/// `mnemond report` against a store filled with a generated week (MnemondBenchData/ReportWeek.swift): the
 /// numbers it prints are the ones computed from what was generated.
 @Suite(.serialized) struct ReportTests {
     /// A fresh copy of the generated fortnight's store (generated once per test run); returns the

@@ -1,23 +1,20 @@
 import Foundation
 import MnemondModel
 import MnemondStore
-import Testing
 
-/// Not a test: the data generator behind `scripts/bench-status.sh`. It writes what a year of
-/// default operation writes, through the store's own write path (`recordCycle` per cycle), and
-/// runs the daily retention pass at each simulated midnight, as the daemon does. It runs only
-/// when `MNEMOND_BENCH_STORE` names the store to create; it measures nothing itself.
+/// The data generator behind `scripts/bench-status.sh` (`mnemond-bench status-year`). It writes
+/// what a year of default operation writes, through the store's own write path (`recordCycle`
+/// per cycle), and runs the daily retention pass at each simulated midnight, as the daemon does;
+/// it measures nothing itself.
 ///
 /// Per day, with the default intervals: 1440 PITR cycles, 288 backup-jobs and 288 metrics
 /// cycles, 96 configuration cycles, 4 storage-metrics cycles; every cycle evaluates the whole
-/// catalog (`MNEMOND_BENCH_FINDINGS`, default 60 findings: the 57 of the guide's estate today, and
+/// catalog (`--findings`, default 60 findings: the 57 of the guide's estate today, and
 /// room to grow) and records each result; each family
 /// writes the samples its collector writes, configuration cycles one observation per resource.
-/// `MNEMOND_BENCH_FULL_DAYS` (default: all) limits the full cycle rate to the newest days; older
+/// `--full-days` (default: all) limits the full cycle rate to the newest days; older
 /// days keep every sample but one cycle per family and hour.
-@Suite struct DaemonBenchmarkYear {
-    static let environment = ProcessInfo.processInfo.environment
-
+public enum StatusYear {
     struct Family {
         var name: String
         var intervalSeconds: Int
@@ -168,12 +165,9 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: environment["MNEMOND_BENCH_STORE"] != nil))
-    func generateAYearOfDefaultOperation() async throws {
-        let path = try #require(Self.environment["MNEMOND_BENCH_STORE"])
-        let days = Int(Self.environment["MNEMOND_BENCH_DAYS"] ?? "365") ?? 365
-        let findingCount = Int(Self.environment["MNEMOND_BENCH_FINDINGS"] ?? "60") ?? 60
-        let fullDays = Int(Self.environment["MNEMOND_BENCH_FULL_DAYS"] ?? "\(days)") ?? days
+    /// Fills a new store at `path` with `days` days ending now (`fullDays` of them at the full
+    /// cycle rate), printing progress every 30 days.
+    public static func generate(path: String, days: Int, fullDays: Int, findingCount: Int) async throws {
         let store = try Store.open(path: path)
         // The year ends now, so `status` sees a fresh store.
         let end = Date()

@@ -2,21 +2,18 @@ import Foundation
 import MnemondModel
 import MnemondReport
 import MnemondStore
-import Testing
 
-/// Data for scripts/bench-report.sh, generated through the store's own write path; runs only when
-/// MNEMOND_REPORT_BENCH_DIR names a directory. Writes there:
-///   week.sqlite — the generated fortnight of ReportFixture.swift alone (the baseline);
+/// Data for scripts/bench-report.sh (`mnemond-bench report-stores DIR`), generated through the
+/// store's own write path. Writes into DIR:
+///   week.sqlite — the generated fortnight of ReportWeek.swift alone (the baseline);
 ///   year.sqlite — the same fortnight after a year of history: raw samples at the daemon's default
 ///                 rates for 365 days (as if retention never ran: the worst case for the indexes),
 ///                 a cycle every 5 minutes for the last 35 days and every 6 hours before (what
 ///                 compaction keeps), and two notifications a day with their outbox rows.
 /// Timing is the script's job; this only fills the stores.
-@Suite struct ReportBenchmarkData {
-    static let directory = ProcessInfo.processInfo.environment["MNEMOND_REPORT_BENCH_DIR"]
-
-    @Test(.enabled(if: directory != nil)) func generateWeekAndYearStores() async throws {
-        let directory = URL(fileURLWithPath: Self.directory!)
+public enum ReportStores {
+    public static func generate(directory path: String) async throws {
+        let directory = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for name in ["week.sqlite", "year.sqlite"] {
             for suffix in ["", "-wal", "-shm"] {

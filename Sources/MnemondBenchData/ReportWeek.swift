@@ -1,9 +1,9 @@
 import Foundation
 import MnemondConfig
-import MnemondDaemon
 import MnemondModel
 import MnemondReport
 import MnemondStore
+import MnemondTestSupport
 
 /// A generated fortnight written to a real store through the store's own write path — the week
 /// under report and the one before it (for the trend) — and the numbers a correct report must
@@ -23,53 +23,53 @@ import MnemondStore
 ///     before the week's end: due in 3 days;
 ///   - s3.object_lock on mne-media-replica is CRITICAL but an accepted risk;
 ///   - storage grows daily.
-struct ReportWeek {
-    static let tz = TimeZone(identifier: "Europe/Rome")!
-    static let step: TimeInterval = 300
-    static let instance = "eks-mnemonica-prod"
-    static let vault = "eks-mnemonica-prod-vault"
-    static let drVault = "eks-mnemonica-prod-vault-dr"
-    static let arn = "arn:aws:rds:eu-west-1:828879644785:db:eks-mnemonica-prod"
+public struct ReportWeek: Sendable {
+    public static let tz = TimeZone(identifier: "Europe/Rome")!
+    public static let step: TimeInterval = 300
+    public static let instance = "eks-mnemonica-prod"
+    public static let vault = "eks-mnemonica-prod-vault"
+    public static let drVault = "eks-mnemonica-prod-vault-dr"
+    public static let arn = "arn:aws:rds:eu-west-1:828879644785:db:eks-mnemonica-prod"
     /// The shipped config's accepted risk, as the daemon would have stored it with each finding.
-    static let risk: AcceptedRisk =
-        (try? Config.load(path: repoConfig))?.policy.acceptedRisks.first { $0.check == "s3.object_lock" }
+    public static let risk: AcceptedRisk =
+        (try? Config.load(path: PeerProcess.repoRoot().appendingPathComponent("etc/mnemond.yaml").path))?.policy.acceptedRisks.first { $0.check == "s3.object_lock" }
         ?? AcceptedRisk(check: "s3.object_lock", reason: "deferred")
 
-    struct Job {
-        var created: Date
-        var finished: Date
-        var state: String
-        func state(at t: Date) -> String { t < finished ? "RUNNING" : state }
+    public struct Job: Sendable {
+        public var created: Date
+        public var finished: Date
+        public var state: String
+        public func state(at t: Date) -> String { t < finished ? "RUNNING" : state }
     }
 
-    let period: ReportPeriod
-    let previous: ReportPeriod
-    let calendar: Calendar
-    var jobs: [Job] = []
+    public let period: ReportPeriod
+    public let previous: ReportPeriod
+    public let calendar: Calendar
+    public var jobs: [Job] = []
     /// When each COMPLETED job's copy reached the DR vault.
-    var copies: [Date] = []
+    public var copies: [Date] = []
 
     // The week's events.
-    let gapStart: Date  // first skipped cycle
-    let gapEnd: Date  // first cycle after the gap
-    let failedAt: Date
-    let criticalStart: Date
-    let criticalEnd: Date
-    let failuresEnd: Date
-    let coverageWarningFrom: Date
-    let spikeAt: Date
-    let restoreAt: Date
-    let oldRestore: Date
-    let drRestore: Date
+    public let gapStart: Date  // first skipped cycle
+    public let gapEnd: Date  // first cycle after the gap
+    public let failedAt: Date
+    public let criticalStart: Date
+    public let criticalEnd: Date
+    public let failuresEnd: Date
+    public let coverageWarningFrom: Date
+    public let spikeAt: Date
+    public let restoreAt: Date
+    public let oldRestore: Date
+    public let drRestore: Date
 
     /// What was written, for the expectations.
-    var pitr: [Date: Double] = [:]
-    var replication: [String: [Date: Double]] = [:]
-    var snapshotAge: [String: [Date: Double]] = [:]
-    var largestGap: [String: [Date: Double]] = [:]
-    var cycles: [Date] = []
+    public var pitr: [Date: Double] = [:]
+    public var replication: [String: [Date: Double]] = [:]
+    public var snapshotAge: [String: [Date: Double]] = [:]
+    public var largestGap: [String: [Date: Double]] = [:]
+    public var cycles: [Date] = []
 
-    init(now: Date) {
+    public init(now: Date) {
         let week = ReportPeriod.lastCompletedWeek(before: now, timeZone: Self.tz)
         period = week
         previous = week.previous
@@ -110,11 +110,11 @@ struct ReportWeek {
         copies = jobs.filter { $0.state == "COMPLETED" }.map { $0.finished + 2400 }
     }
 
-    static func minute(_ date: Date) -> Date {
+    public static func minute(_ date: Date) -> Date {
         Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 60).rounded(.down) * 60)
     }
 
-    static func utc(_ date: Date) -> String {
+    public static func utc(_ date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
@@ -126,7 +126,7 @@ struct ReportWeek {
 
     /// Writes both weeks: every cycle with its findings and samples, the daily storage metrics,
     /// and the alert log with the delivery of each notification.
-    mutating func write(to store: Store) async throws {
+    public mutating func write(to store: Store) async throws {
         var t = previous.start
         var index = 0
         while t < period.end {
@@ -144,7 +144,7 @@ struct ReportWeek {
         try await writeAlerts(to: store)
     }
 
-    mutating func samples(at t: Date, index: Int) -> [Sample] {
+    public mutating func samples(at t: Date, index: Int) -> [Sample] {
         var samples: [Sample] = []
         let lag = 200 + Double((index * 7919) % 180)
         pitr[t] = lag
@@ -184,7 +184,7 @@ struct ReportWeek {
         return samples
     }
 
-    func findings(at t: Date) -> [Finding] {
+    public func findings(at t: Date) -> [Finding] {
         func f(
             _ check: CheckID, _ resource: String, _ state: CheckState, _ message: String, found: String? = nil,
             expected: String? = nil, risk: AcceptedRisk? = nil
@@ -238,7 +238,7 @@ struct ReportWeek {
     }
 
     /// Daily S3 storage metrics at 00:00 UTC, as CloudWatch dates them.
-    func storageSamples() -> [Sample] {
+    public func storageSamples() -> [Sample] {
         var samples: [Sample] = []
         let first = Self.utcDay(previous.start.addingTimeInterval(-10 * 86400))
         var day = first
@@ -254,27 +254,27 @@ struct ReportWeek {
         return samples
     }
 
-    func bytes(_ bucket: String, _ type: String, _ day: Date, _ n: Double) -> Sample {
+    public func bytes(_ bucket: String, _ type: String, _ day: Date, _ n: Double) -> Sample {
         Sample(
             series: .s3BucketBytes, labels: ["bucket": bucket, "storage_type": type], time: day,
             value: bucketBytes(bucket, day))
     }
 
-    func bucketBytes(_ bucket: String, _ day: Date) -> Double {
+    public func bucketBytes(_ bucket: String, _ day: Date) -> Double {
         let n = (day.timeIntervalSince1970 / 86400).rounded(.down).truncatingRemainder(dividingBy: 1000)
         let gib = 1_073_741_824.0
         return bucket == "mne-media-prod" ? 1024 * gib + n * 10 * gib : 900 * gib + n * 9 * gib
     }
 
-    func objects(_ day: Date) -> Double {
+    public func objects(_ day: Date) -> Double {
         1_000_000 + (day.timeIntervalSince1970 / 86400).rounded(.down).truncatingRemainder(dividingBy: 1000) * 1234
     }
 
-    static func utcDay(_ date: Date) -> Date {
+    public static func utcDay(_ date: Date) -> Date {
         Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 86400).rounded(.down) * 86400)
     }
 
-    func writeAlerts(to store: Store) async throws {
+    public func writeAlerts(to store: Store) async throws {
         let silence = try await store.addSilence(
             check: "backup.job_failures", resource: Self.instance, startsAt: failedAt, endsAt: failedAt + 86400,
             reason: "manual retry in progress", createdBy: "fixture")
@@ -313,29 +313,29 @@ struct ReportWeek {
 
     // MARK: Expectations
 
-    var weekSeconds: TimeInterval { period.end.timeIntervalSince(period.start) }
+    public var weekSeconds: TimeInterval { period.end.timeIntervalSince(period.start) }
     /// The monitoring gap: from the last cycle before the skipped ones to the first after.
-    var gapSeconds: TimeInterval { gapEnd.timeIntervalSince(gapStart - Self.step) }
-    var observedSeconds: TimeInterval { weekSeconds - gapSeconds }
+    public var gapSeconds: TimeInterval { gapEnd.timeIntervalSince(gapStart - Self.step) }
+    public var observedSeconds: TimeInterval { weekSeconds - gapSeconds }
 
-    func inWeek(_ values: [Date: Double]) -> [Double] {
+    public func inWeek(_ values: [Date: Double]) -> [Double] {
         values.filter { $0.key >= period.start && $0.key < period.end }.sorted { $0.key < $1.key }.map(\.value)
     }
 
     /// Nearest rank: the value at rank ⌈p·N⌉ of the sorted values.
-    static func percentile(_ values: [Double], _ p: Double) -> Double {
+    public static func percentile(_ values: [Double], _ p: Double) -> Double {
         let sorted = values.sorted()
         return sorted[max(1, Int((p * Double(sorted.count)).rounded(.up))) - 1]
     }
 
-    var completedInWeek: Int {
+    public var completedInWeek: Int {
         jobs.filter { $0.state == "COMPLETED" && $0.finished >= period.start && $0.finished < period.end }.count
     }
 
-    var copiesInWeek: Int { copies.filter { $0 >= period.start && $0 < period.end }.count }
+    public var copiesInWeek: Int { copies.filter { $0 >= period.start && $0 < period.end }.count }
 
     /// The latest storage value dated before `time`.
-    func bytes(_ bucket: String, before time: Date) -> Double {
+    public func bytes(_ bucket: String, before time: Date) -> Double {
         var day = Self.utcDay(time)
         if day >= time { day -= 86400 }
         return bucketBytes(bucket, day)
