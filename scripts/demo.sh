@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Sets up mnemond and runs one `mnemond check`, then `mnemond status`.
-#   With AWS credentials in the environment (AWS_ACCESS_KEY_ID or AWS_PROFILE) it checks the real
-#   estate configured in etc/mnemond.yaml. Without, it starts the bundled AWS simulator seeded
-#   with the guide's estate — `current` (before the guide's changes, the default) or `target`
-#   (after every phase) — and checks that.
-# Usage: scripts/demo.sh [current|target]
+#   By default it starts the bundled AWS simulator seeded with the guide's estate — `current`
+#   (before the guide's changes, the default) or `target` (after every phase) — and checks that,
+#   whatever AWS credentials the shell holds. `--aws` checks the real estate configured in
+#   etc/mnemond.yaml with the AWS CLI's credentials instead (an explicit opt-in).
+# Usage: scripts/demo.sh [current|target] | scripts/demo.sh --aws
 set -euo pipefail
 cd "$(dirname "$0")/.."
-state="${1:-current}"
-case "$state" in current|target) ;; *) echo "usage: scripts/demo.sh [current|target]" >&2; exit 64 ;; esac
+state=current
+aws=false
+for arg in "$@"; do
+    case "$arg" in
+        current|target) state="$arg" ;;
+        --aws) aws=true ;;
+        *) echo "usage: scripts/demo.sh [current|target] | scripts/demo.sh --aws" >&2; exit 64 ;;
+    esac
+done
 
 scripts/setup.sh >&2
 bin="$(swift build --show-bin-path)/mnemond"
@@ -22,8 +29,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -z "${AWS_ACCESS_KEY_ID:-}" ] && [ -z "${AWS_PROFILE:-}" ]; then
-    echo "demo: no AWS credentials given — starting the AWS simulator with the guide's estate ($state state)" >&2
+if [ "$aws" = true ]; then
+    echo "demo: --aws — checking the real estate with the AWS CLI's credentials" >&2
+else
+    echo "demo: starting the AWS simulator with the guide's estate ($state state); --aws checks your real account" >&2
     mkfifo "$work/stdin"
     python3 Tests/Simulator/simulator.py --state "$state" <"$work/stdin" >"$work/ready" 2>"$work/simulator.log" &
     sim_pid=$!
@@ -39,7 +48,8 @@ if [ -z "${AWS_ACCESS_KEY_ID:-}" ] && [ -z "${AWS_PROFILE:-}" ]; then
     export AWS_ACCESS_KEY_ID="$(field access_key_id)"
     export AWS_SECRET_ACCESS_KEY="$(field secret_access_key)"
     export AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true
-    unset AWS_PROFILE AWS_SESSION_TOKEN
+    unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
+    unset AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
 fi
 
 echo "\$ mnemond check --once --config etc/mnemond.yaml" >&2

@@ -79,8 +79,8 @@ import Testing
         var report = try await StatusReport.load(store: store, policy: policy, now: Self.t0 + 30)
         #expect(
             report.headline?.text
-                == "RECOVERABLE: PITR 0-35 d (lag 3 m), snapshots 0-180 d (newest 2 h 1 m), "
-                + "DR copies 0-180 d (newest 5 h 1 m), versions 0-35 d, replicas 0-180 d (latency 4 m)")
+                == "RECOVERABLE: PITR 0-35 d (lag 3 min 5 s), snapshots 0-180 d (newest 2 h 1 min), "
+                + "DR copies 0-180 d (newest 5 h 1 min), versions 0-35 d, replicas 0-180 d (latency 4 min)")
         #expect(report.overall == .ok)
         #expect(report.staleSeconds == nil)
 
@@ -88,8 +88,8 @@ import Testing
         report = try await StatusReport.load(store: store, policy: policy, now: Self.t0 + 90)
         #expect(
             report.headline?.text
-                == "NOT RECOVERABLE AS PROMISED: PITR 0-35 d (lag 3 m), snapshots 0-180 d (newest 2 h 1 m), "
-                + "DR copies 0-180 d (newest 5 h 1 m), versions 0-35 d, replicas 0-15 d (latency 4 m) CRITICAL")
+                == "NOT RECOVERABLE AS PROMISED: PITR 0-35 d (lag 3 min 5 s), snapshots 0-180 d (newest 2 h 1 min), "
+                + "DR copies 0-180 d (newest 5 h 1 min), versions 0-35 d, replicas 0-15 d (latency 4 min) CRITICAL")
         #expect(report.overall == .critical)
     }
 
@@ -99,7 +99,7 @@ import Testing
         let report = try await StatusReport.load(store: store, policy: nil, now: Self.t0)
         #expect(
             report.headline?.text
-                == "NOT RECOVERABLE AS PROMISED: PITR 0-35 d (lag 3 m), versions 15-180 d kept CRITICAL")
+                == "NOT RECOVERABLE AS PROMISED: PITR 0-35 d (lag 3 min 5 s), versions 15-180 d kept CRITICAL")
     }
 
     @Test func staleDataIsSaidAndIsAtLeastUnknown() async throws {
@@ -115,7 +115,7 @@ import Testing
         let text = Render.statusText(stale, color: false)
         #expect(
             text.contains(
-                "STALE — nothing written for 3 m (more than 3 × the shortest interval, 3 m): is `mnemond run` running?")
+                "STALE — nothing written for 3 min 1 s (more than 3 × the shortest interval, 3 min): is `mnemond run` running?")
         )
     }
 
@@ -128,7 +128,7 @@ import Testing
         let report = try await StatusReport.load(store: store, policy: nil, now: Self.t0 + 60)
         let plain = Render.statusText(report, color: false)
         let lines = plain.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines[1] == "CRITICAL — 1 critical, 8 ok, 1 accepted; last cycle 2026-09-22T00:00:00Z (1 m ago)")
+        #expect(lines[1] == "CRITICAL — 1 critical, 8 ok, 1 accepted; last cycle 2026-09-22T00:00:00Z (1 min ago)")
         #expect(lines.filter { $0.hasPrefix("[") } == ["[backup]", "[rds]", "[s3]"])
         #expect(
             lines.contains { $0.hasPrefix("  CRITICAL  s3.lifecycle.noncurrent") && $0.contains("mne-media-replica") })
@@ -138,7 +138,7 @@ import Testing
             lines.contains("  s3.object_lock mne-media-replica [WARNING]: deferred until the buckets are recreated"))
         #expect(
             lines.contains(
-                "  #1 s3.replication.latency mne-media-prod until 2026-09-22T02:00:00Z (1 h 59 m left), by alice: replication rule change"
+                "  #1 s3.replication.latency mne-media-prod until 2026-09-22T02:00:00Z (1 h 59 min left), by alice: replication rule change"
             ))
         #expect(lines.contains("Notifications: all delivered"))
         #expect(!plain.contains("\u{1B}["))
@@ -219,7 +219,7 @@ import Testing
         #expect(text.status == 0, "\(text.stderr)")
         let lines = text.stdout.split(separator: "\n").map(String.init)
         #expect(lines[0].hasPrefix("rds_pitr_lag_seconds  instance=eks-mnemonica-prod  (144 samples, "))
-        #expect(lines[1] == "  min 3 m  median 4 m  p95 5 m  max 40 m  now 5 m")
+        #expect(lines[1] == "  min 3 min  median 4 min  p95 5 min  max 40 min  now 5 min")
         #expect(lines[2].contains("█"))
         #expect(lines[2].hasPrefix("  " + String(repeating: " ", count: 29)), "the first day is empty: \(lines[2])")
         let csv = try CLI.run(["history", "rds_pitr_lag_seconds", "--since", "2d", "--csv", "--db", path])

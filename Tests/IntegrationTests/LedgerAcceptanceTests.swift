@@ -166,9 +166,9 @@ import Testing
         #expect(
             guardFinding?.message.hasPrefix(
                 "eks-mnemonica-prod-vault: if no backup succeeds from now on, Scenario 2 loses its last restorable "
-                    + "point on 2026-11-26 12:00 UTC (in 24 h) and the newest backup job FAILED") == true,
+                    + "point on 2026-11-26 12:00 UTC (in 1 d) and the newest backup job FAILED") == true,
             "\(guardFinding?.message ?? "")")
-        #expect(guardFinding?.found == "last point expires in 24 h")
+        #expect(guardFinding?.found == "last point expires in 1 d")
         #expect(cycle.rpo["scenario-2"] == Double(179 * 86_400))
         #expect(cycle.findings["backup.absence eks-mnemonica-prod"]?.state == .ok)
     }

@@ -95,7 +95,7 @@ import Testing
             let mail = try Self.parse(received[0].data)
             #expect(mail.contentType == "multipart/alternative")
             #expect(mail.mimeVersion == "1.0")
-            #expect(mail.subject == "[mnemond] \(week.period.title): Not recoverable as promised for 3 h 10 m on Wed")
+            #expect(mail.subject == "[mnemond] \(week.period.title): Not recoverable as promised for 3 h 10 min on Wed")
             #expect(mail.from == "mnemond <mnemond@example.org>")
             #expect(mail.to == "ops@example.org, dr-team@example.net")
             #expect(
@@ -107,11 +107,11 @@ import Testing
             let text = mail.parts[0].content
             #expect(
                 text.contains(
-                    "✗ Not recoverable as promised for 3 h 10 m on Wed — backup.job_freshness eks-mnemonica-prod"))
+                    "✗ Not recoverable as promised for 3 h 10 min on Wed — backup.job_freshness eks-mnemonica-prod"))
             #expect(text.contains("\(week.completedInWeek) completed, 1 FAILED"))
             let html = mail.parts[1].content
             #expect(html.hasPrefix("<!DOCTYPE html>"))
-            #expect(html.contains("Not recoverable as promised for 3 h 10 m on Wed"))
+            #expect(html.contains("Not recoverable as promised for 3 h 10 min on Wed"))
 
             // The outbox shows it delivered, and the record is a manual one (the schedule still sends).
             let store = try Store.openReadOnly(path: db)
@@ -285,7 +285,7 @@ import Testing
             let all = await published.all
             try #require(all.count == 1)
             #expect(all[0].topic == topic)
-            #expect(all[0].subject == "[mnemond] \(week.period.key): Not recoverable as promised for 3 h 10 m on Wed")
+            #expect(all[0].subject == "[mnemond] \(week.period.key): Not recoverable as promised for 3 h 10 min on Wed")
             #expect(all[0].subject.count < 100 && all[0].subject.allSatisfy(\.isASCII))
             #expect(all[0].message.contains("Incidents: 3"))
             #expect(all[0].message.contains("The full report was e-mailed to 2 recipients."))

@@ -42,7 +42,7 @@ import Testing
         #expect(r.verdict.criticalSeconds == w.criticalEnd.timeIntervalSince(w.criticalStart))
         #expect(
             r.verdict.line.hasPrefix(
-                "Not recoverable as promised for 3 h 10 m on Wed — backup.job_freshness eks-mnemonica-prod"),
+                "Not recoverable as promised for 3 h 10 min on Wed — backup.job_freshness eks-mnemonica-prod"),
             "\(r.verdict.line)")
         #expect(r.verdict.unmonitoredSeconds == w.gapSeconds)
 
@@ -98,7 +98,7 @@ import Testing
             #expect(line.maxSeconds == ages.max())
             #expect(line.p95Seconds == ReportWeek.percentile(ages, 0.95))
         }
-        // The failed job left 10 h 8 m without a new point in the primary vault: over 7 h.
+        // The failed job left 10 h 8 min without a new point in the primary vault: over 7 h.
         #expect(r.rpo.first { $0.subject == ReportWeek.vault }?.state == .critical)
         for (pair, values) in w.replication {
             let line = try #require(r.rpo.first { $0.kind == .replication && $0.subject == pair })
@@ -138,7 +138,7 @@ import Testing
         let drTest = try #require(r.maintenance.first { $0.task.contains("eu-west-3") })
         #expect(drTest.lastDone == w.drRestore && drTest.status == .dueSoon && drTest.cadence == "quarterly")
         let trend = try #require(r.trend.first { $0.metric == "Not recoverable (CRITICAL)" })
-        #expect(trend.previous == "0 s" && trend.current == "3 h 10 m" && trend.better == false)
+        #expect(trend.previous == "0 s" && trend.current == "3 h 10 min" && trend.better == false)
         #expect(r.trend.first { $0.metric == "Failed backup jobs" }?.previous == "1")  // the ABORTED one
     }
 
@@ -146,12 +146,12 @@ import Testing
         let (_, db, _) = try await Self.generatedStore()
         let text = try CLI.run(["report", "--db", db, "--week"])
         #expect(text.status == 0, "\(text.stderr)")
-        #expect(text.stdout.contains("✗ Not recoverable as promised for 3 h 10 m on Wed"), "\(text.stdout)")
+        #expect(text.stdout.contains("✗ Not recoverable as promised for 3 h 10 min on Wed"), "\(text.stdout)")
         #expect(text.stdout.contains("CRITICAL  "))
         let html = try CLI.run(["report", "--db", db, "--format", "html"])
         #expect(html.status == 0, "\(html.stderr)")
         #expect(html.stdout.hasPrefix("<!DOCTYPE html>"))
-        #expect(html.stdout.contains("Not recoverable as promised for 3 h 10 m on Wed"))
+        #expect(html.stdout.contains("Not recoverable as promised for 3 h 10 min on Wed"))
         for forbidden in ["<script", "src=", "href=", "url(", "@import", "<link", "<img", "<style"] {
             #expect(!html.stdout.lowercased().contains(forbidden), "the HTML contains \(forbidden)")
         }
