@@ -5,9 +5,31 @@ import MnemondModel
 /// Loaded by the daemon before evaluation, so checks stay pure.
 public struct History: Sendable {
     public var samples: [Sample]
-    public init(samples: [Sample] = []) { self.samples = samples }
+    /// The recovery points the store keeps per vault name (the retention window, merged from every
+    /// cycle's listing). A vault present here replaces the cycle's listing of it, which may hold
+    /// only the newest points (`BackupObservation.listings`).
+    public var recoveryPoints: [String: [RecoveryPoint]]
+
+    public init(samples: [Sample] = [], recoveryPoints: [String: [RecoveryPoint]] = [:]) {
+        self.samples = samples
+        self.recoveryPoints = recoveryPoints
+    }
+
     public func series(_ name: Series, labels: [String: String]) -> [Sample] {
         samples.filter { $0.series == name && $0.labels == labels }.sorted { $0.time < $1.time }
+    }
+
+    /// `observations` with each vault's listed recovery points replaced by the stored ones. A
+    /// listing that failed stays `.unavailable` (the checks say UNKNOWN with the API error).
+    public func withStoredRecoveryPoints(_ observations: Observations) -> Observations {
+        guard !recoveryPoints.isEmpty, var backup = observations.backup else { return observations }
+        for (vault, stored) in recoveryPoints {
+            guard case .value? = backup.recoveryPoints[vault] else { continue }
+            backup.recoveryPoints[vault] = .value(stored)
+        }
+        var out = observations
+        out.backup = backup
+        return out
     }
 }
 
@@ -95,8 +117,9 @@ public enum Catalog {
 
     /// The samples the checks derive from what a cycle has just collected (`fresh` holds only
     /// that), stamped `time`.
-    public static func measure(_ fresh: Observations, at time: Date) -> [Sample] {
-        all.flatMap { $0.measure?(fresh, time) ?? [] }
+    public static func measure(_ fresh: Observations, at time: Date, history: History = History()) -> [Sample] {
+        let fresh = history.withStoredRecoveryPoints(fresh)
+        return all.flatMap { $0.measure?(fresh, time) ?? [] }
     }
 
     /// Runs every check and attaches accepted risks from the policy. Findings come back ordered by
@@ -108,6 +131,7 @@ public enum Catalog {
     public static func evaluate(
         _ policy: Policy, _ observations: Observations, _ history: History = History(), now: Date
     ) -> [Finding] {
+        let observations = history.withStoredRecoveryPoints(observations)
         let wrongAccount = AccountChecks.foreignAccount(policy, observations)
         return all.flatMap { check in
             check.evaluate(policy, observations, history, now).map { finding in

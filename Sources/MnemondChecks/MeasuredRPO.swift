@@ -11,6 +11,8 @@ public enum MeasuredRPO {
         case pitr(instance: String)
         case snapshot(vault: String)
         case replication(source: String)
+        /// A recovery scenario of the ledger (`recovery_rpo_seconds{scenario="scenario-N"}`).
+        case scenario(Int)
     }
 
     public struct Limits: Sendable, Equatable {
@@ -53,7 +55,33 @@ public enum MeasuredRPO {
             // guide's alarm needs 2 consecutive periods over it.
             let limit = Double(policy?.bucket(source)?.replication?.latencyCriticalSeconds ?? 900)
             return Limits(limitSeconds: limit, warningSeconds: limit, p95CriticalSeconds: limit)
+        case .scenario(let number):
+            // As `recovery.rpo` judges each moment: Scenario 1 at the PITR limits, Scenarios 2 and 3
+            // past the plan's own limit (the rule is not in the store: the policy's grace stands in).
+            guard number != 1 else {
+                let rds = policy?.rds.first
+                let warning = Double(rds?.pitrWarningSeconds ?? 600)
+                return Limits(
+                    limitSeconds: warning, warningSeconds: warning,
+                    criticalSeconds: Double(rds?.pitrCriticalSeconds ?? 1800))
+            }
+            guard let backup = policy?.backup else {
+                let limit = Double((number == 3 ? 8 : 7) * 3600)
+                return Limits(limitSeconds: limit, criticalSeconds: limit)
+            }
+            let windows = RecoverabilityLedger.windows(backup, plans: nil)
+            let limit =
+                number == 3
+                ? RecoverabilityLedger.drLimitSeconds(backup, windows)
+                : RecoverabilityLedger.primaryLimitSeconds(backup, windows)
+            return Limits(limitSeconds: limit, criticalSeconds: limit)
         }
+    }
+
+    /// What the guide promises a scenario, in seconds: Scenario 1 < 1 min, 2 and 3 the backup
+    /// interval (6 h).
+    public static func scenarioPromiseSeconds(_ number: Int, policy: Policy?) -> Double {
+        number == 1 ? 60 : snapshotIntervalSeconds(policy: policy)
     }
 
     /// The promised schedule of snapshots (the report's "≤ 6 h").

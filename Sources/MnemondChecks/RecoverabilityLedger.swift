@@ -17,6 +17,10 @@ public enum RecoverabilityLedger {
 
     /// The series of the ledger: seconds since the newest point the scenario could restore from.
     public static let rpoSeries = Series.recoveryRPOSeconds
+    /// `s3_versioning_enabled{bucket}`: 1 while GetBucketVersioning answers Enabled, 0 otherwise,
+    /// sampled with every configuration cycle; Scenario 1 reads it back to find the hours a source
+    /// bucket was not versioned.
+    public static let versioningSeries = Series.s3VersioningEnabled
 
     public enum Scenario: Int, Sendable, CaseIterable {
         case recentDeletion = 1
@@ -45,9 +49,39 @@ public enum RecoverabilityLedger {
         id: "recovery.rpo",
         promise: "Each recovery scenario can restore data no older than its promise (S1 < 1 min, S2 and S3 ≤ 6 h), "
             + "allowing the plan's start and completion windows and the copy grace",
+        history: [SeriesQuery(versioningSeries) { versioningWindowSeconds($0) }],
         measure: { fresh, time in samples(fresh, at: time) }
-    ) { policy, observations, _, now in
-        rpoFindings(policy, observations, now: now)
+    ) { policy, observations, history, now in
+        rpoFindings(policy, observations, history: history, now: now)
+    }
+
+    /// Scenario 1's window for versioning: the longest noncurrent window promised on a source
+    /// bucket (35 d in the guide) — a change older than that is beyond Scenario 1 anyway.
+    public static func versioningWindowSeconds(_ policy: Policy) -> TimeInterval {
+        TimeInterval(policy.buckets.filter { $0.role == .source }.map(\.noncurrentDays).max() ?? 35) * 86_400
+    }
+
+    /// A stretch in which a bucket's versioning was sampled as not Enabled: from the first such
+    /// sample to the first Enabled one after it (nil: not Enabled at the newest sample).
+    public struct VersioningGap: Sendable, Equatable {
+        public var start: Date
+        public var end: Date?
+    }
+
+    /// The stretches of `samples` (one bucket's `s3_versioning_enabled`, any order) with value 0.
+    public static func versioningGaps(_ samples: [Sample]) -> [VersioningGap] {
+        var gaps: [VersioningGap] = []
+        var open: Date?
+        for sample in samples.sorted(by: { $0.time < $1.time }) {
+            if sample.value < 0.5 {
+                if open == nil { open = sample.time }
+            } else if let start = open {
+                gaps.append(VersioningGap(start: start, end: sample.time))
+                open = nil
+            }
+        }
+        if let start = open { gaps.append(VersioningGap(start: start, end: nil)) }
+        return gaps
     }
 
     /// Guide Phase 6 ("RPO: … Up to 6 hours (snapshots)") against the plan it configures: a
@@ -182,7 +216,7 @@ public enum RecoverabilityLedger {
         let primaryCreated = Dictionary(primaryPoints.map { ($0.arn, $0.createdAt) }, uniquingKeysWith: { a, _ in a })
         return drPoints.filter { $0.resourceARN == resourceARN && $0.status == "COMPLETED" && $0.createdAt <= now }
             .map { point -> DRCopy in
-                if let source = sourceOf[point.arn], let created = primaryCreated[source] {
+                if let source = sourceOf[point.arn] ?? point.sourceRecoveryPointARN, let created = primaryCreated[source] {
                     return DRCopy(point: point, sourceCreatedAt: created, sourceKnown: true)
                 }
                 return DRCopy(point: point, sourceCreatedAt: point.createdAt, sourceKnown: false)
@@ -199,6 +233,14 @@ public enum RecoverabilityLedger {
                 Sample(
                     series: rpoSeries, labels: ["scenario": scenario.resource, "resource": resource], time: time,
                     value: max(0, seconds)))
+        }
+        for bucket in fresh.buckets.sorted(by: { $0.bucket < $1.bucket }) {
+            if let status = bucket.versioning.value {
+                out.append(
+                    Sample(
+                        series: versioningSeries, labels: ["bucket": bucket.bucket], time: time,
+                        value: status == .enabled ? 1 : 0))
+            }
         }
         for (identifier, observed) in fresh.rds.sorted(by: { $0.key < $1.key }) {
             if let restorable = observed.value?.latestRestorableTime {
@@ -223,9 +265,11 @@ public enum RecoverabilityLedger {
 
     // MARK: - Decisions
 
-    static func rpoFindings(_ policy: Policy, _ observations: Observations, now: Date) -> [Finding] {
+    static func rpoFindings(_ policy: Policy, _ observations: Observations, history: History, now: Date)
+        -> [Finding]
+    {
         var findings: [Finding] = []
-        if let s1 = scenario1Finding(policy, observations, now: now) { findings.append(s1) }
+        if let s1 = scenario1Finding(policy, observations, history: history, now: now) { findings.append(s1) }
         if let backup = policy.backup {
             guard let observed = observations.backup else {
                 return findings + [
@@ -253,7 +297,14 @@ public enum RecoverabilityLedger {
     /// Scenario 1: the worst PITR lag among the promised instances (warning/critical at the RDS
     /// policy's PITR limits, as `rds.pitr_lag`: the guide promises < 1 min, RDS trails ~5 min), and
     /// versioning Enabled on every source bucket (without it a deleted object is gone).
-    public static func scenario1Finding(_ policy: Policy, _ observations: Observations, now: Date) -> Finding? {
+    ///
+    /// Versioning is also judged over Scenario 1's window from the stored samples: a stretch in
+    /// which a source bucket was not versioned (and is again) is a warning with its boundaries —
+    /// an object overwritten or deleted then may have no earlier version to restore, and nothing
+    /// done now brings it back.
+    public static func scenario1Finding(
+        _ policy: Policy, _ observations: Observations, history: History = History(), now: Date
+    ) -> Finding? {
         let sources = policy.buckets.filter { $0.role == .source }
         guard !policy.rds.isEmpty || !sources.isEmpty else { return nil }
         var parts: [(state: CheckState, text: String)] = []
@@ -287,6 +338,19 @@ public enum RecoverabilityLedger {
             case .value(.enabled)?: break
             case .value(let status)?:
                 parts.append((.critical, "\(bucket.name) versioning \(status.rawValue): deleted objects are not kept"))
+            }
+            let windowStart = now.addingTimeInterval(-versioningWindowSeconds(policy))
+            let sampled = history.series(versioningSeries, labels: ["bucket": bucket.name])
+                .filter { $0.time >= windowStart && $0.time <= now }
+            for gap in versioningGaps(sampled) {
+                guard let end = gap.end else { continue }  // still not Enabled: the current state says so
+                parts.append(
+                    (
+                        .warning,
+                        "\(bucket.name) versioning was not Enabled from \(BackupChecks.utc(gap.start)) to "
+                            + "\(BackupChecks.utc(end)) (\(DurationText.human(end.timeIntervalSince(gap.start)))): objects "
+                            + "overwritten or deleted then may have no earlier version"
+                    ))
             }
         }
         if parts.allSatisfy({ $0.state == .ok }), !sources.isEmpty {

@@ -6,13 +6,45 @@ import MnemondModel
 /// and copy jobs, the recovery points of both vaults, restore jobs of both regions) and translates
 /// the JSON answers into a `BackupObservation`. Each call that fails leaves its own field
 /// `.unavailable`; the collector never decides whether what it saw is right.
+///
+/// Recovery points are kept in the store: with `cursors` (the store's view of each vault), a cycle
+/// lists only the points created since the newest stored one less `listingOverlap` (and since the
+/// oldest stored point still CREATING), and once every `reconcileInterval` — or when the store holds
+/// nothing — lists the whole retention window so points that no longer exist are dropped. Without
+/// `cursors` every listing is full.
 public struct BackupCollector: Sendable {
+    /// The store's cursor of one vault (nil: none, or it could not be read — list in full).
+    public typealias Cursors = @Sendable (_ vault: String, _ region: String) async -> RecoveryPointCursor?
+
+    /// How far before the newest stored point an incremental listing starts: a point whose
+    /// CreationDate precedes one already stored (a job that started earlier and finished later, a
+    /// copy that took hours) is still seen.
+    public static let listingOverlap: TimeInterval = 86_400
+    /// How often a vault is listed in full, dropping stored points that no longer exist.
+    public static let reconcileInterval: TimeInterval = 86_400
+
     let backup: Backup
     let now: @Sendable () -> Date
+    let cursors: Cursors?
 
-    public init(client: AWSClient, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(client: AWSClient, now: @escaping @Sendable () -> Date = Date.init, cursors: Cursors? = nil) {
         self.backup = Backup(client: client)
         self.now = now
+        self.cursors = cursors
+    }
+
+    /// Full or incremental, and from when: full with no cursor, no stored point, no full listing yet
+    /// or the last one `reconcileInterval` ago; otherwise from the newest stored creation less the
+    /// overlap (earlier when a stored point is still unsettled), never before the window.
+    public static func listing(
+        _ cursor: RecoveryPointCursor?, windowStart: Date, region: String, now: Date
+    ) -> RecoveryPointListing {
+        guard let cursor, let newest = cursor.newestCreatedAt, let lastFull = cursor.lastFullAt,
+            lastFull <= now, now.timeIntervalSince(lastFull) < reconcileInterval
+        else { return RecoveryPointListing(mode: .full, since: windowStart, region: region) }
+        var since = newest.addingTimeInterval(-listingOverlap)
+        if let unsettled = cursor.oldestUnsettledCreatedAt { since = min(since, unsettled) }
+        return RecoveryPointListing(mode: .incremental, since: max(since, windowStart), region: region)
     }
 
     public struct Result: Sendable {
@@ -49,12 +81,18 @@ public struct BackupCollector: Sendable {
                 try await backup.listCopyJobs(resourceARN: arn, createdAfter: jobsSince, region: policy.region),
                 region: policy.region)
         }
+        let primaryListing = Self.listing(
+            await cursors?(policy.vault, policy.region), windowStart: primaryPointsSince, region: policy.region,
+            now: started)
+        let drListing = Self.listing(
+            await cursors?(policy.drVault, policy.drRegion), windowStart: drPointsSince, region: policy.drRegion,
+            now: started)
         async let primaryPoints = observe(
             "backup:ListRecoveryPointsByBackupVault", resource: policy.vault, region: policy.region
         ) {
             try Self.recoveryPoints(
                 try await backup.listRecoveryPointsByBackupVault(
-                    vault: policy.vault, resourceARN: arn, createdAfter: primaryPointsSince,
+                    vault: policy.vault, resourceARN: arn, createdAfter: primaryListing.since,
                     region: policy.region),
                 vault: policy.vault, region: policy.region)
         }
@@ -63,7 +101,7 @@ public struct BackupCollector: Sendable {
         ) {
             try Self.recoveryPoints(
                 try await backup.listRecoveryPointsByBackupVault(
-                    vault: policy.drVault, resourceARN: arn, createdAfter: drPointsSince,
+                    vault: policy.drVault, resourceARN: arn, createdAfter: drListing.since,
                     region: policy.drRegion),
                 vault: policy.drVault, region: policy.drRegion)
         }
@@ -78,11 +116,16 @@ public struct BackupCollector: Sendable {
                 region: policy.drRegion)
         }
 
+        let copies = await copyJobs
         let observation = BackupObservation(
-            plans: await plans, jobs: await jobs, copyJobs: await copyJobs,
-            recoveryPoints: [policy.vault: await primaryPoints, policy.drVault: await drPoints],
+            plans: await plans, jobs: await jobs, copyJobs: copies,
+            recoveryPoints: [
+                policy.vault: await primaryPoints,
+                policy.drVault: Self.linkingSources(await drPoints, copyJobs: copies.value ?? []),
+            ],
             restoreJobs: [policy.region: await primaryRestores, policy.drRegion: await drRestores],
-            primaryVault: policy.vault, drVault: policy.drVault, resourceARN: arn)
+            primaryVault: policy.vault, drVault: policy.drVault, resourceARN: arn,
+            listings: [policy.vault: primaryListing, policy.drVault: drListing])
         let finished = now()
         let success =
             observation.plans.value != nil && observation.jobs.value != nil && observation.copyJobs.value != nil
@@ -198,6 +241,19 @@ public struct BackupCollector: Sendable {
         }
     }
 
+    /// Each DR point with the primary point it copies, from the copy job whose destination it is.
+    static func linkingSources(_ points: Observed<[RecoveryPoint]>, copyJobs: [CopyJob]) -> Observed<[RecoveryPoint]> {
+        guard case .value(var list) = points else { return points }
+        let sources = Dictionary(
+            copyJobs.compactMap { job in
+                job.destinationRecoveryPointARN.flatMap { d in job.sourceRecoveryPointARN.map { (d, $0) } }
+            }, uniquingKeysWith: { a, _ in a })
+        for index in list.indices where list[index].sourceRecoveryPointARN == nil {
+            list[index].sourceRecoveryPointARN = sources[list[index].arn]
+        }
+        return .value(list)
+    }
+
     static func restoreJobs(_ records: [Backup.Record], region: String) throws -> [RestoreJob] {
         try records.enumerated().map { index, job in
             guard let id = job.string("RestoreJobId"), let created = job.date("CreationDate") else {
@@ -219,7 +275,7 @@ public struct BackupCollector: Sendable {
 
     /// The measurements of one cycle: snapshot RPO per vault (age of its newest COMPLETED
     /// recovery point), age of the newest COMPLETED backup job, jobs by state, and the largest
-    /// gap between consecutive COMPLETED recovery points per vault.
+    /// gap between consecutive COMPLETED recovery points per vault (from a full listing only).
     static func samples(_ observation: BackupObservation, resourceARN: String, at time: Date) -> [Sample] {
         var samples: [Sample] = []
         for (vault, observed) in observation.recoveryPoints.sorted(by: { $0.key < $1.key }) {
@@ -232,7 +288,9 @@ public struct BackupCollector: Sendable {
                         series: .backupSnapshotRPOSeconds, labels: ["vault": vault], time: time,
                         value: time.timeIntervalSince(newest)))
             }
-            if times.count >= 2 {
+            // An incremental listing holds only the newest points: its largest gap says nothing
+            // about the window (the coverage check reads the stored points instead).
+            if times.count >= 2, observation.listings?[vault]?.mode ?? .full == .full {
                 let gap = zip(times, times.dropFirst()).map { $1.timeIntervalSince($0) }.max() ?? 0
                 samples.append(
                     Sample(series: .backupLargestGapSeconds, labels: ["vault": vault], time: time, value: gap))

@@ -85,8 +85,14 @@ public final class Runtime: Sendable {
         self.store = store
         self.aws = aws
         self.http = http
+        // The backup collector lists recovery points from where the store's copy ends; a store
+        // that cannot be read makes it list the whole window, as on an empty store.
+        let cursors: BackupCollector.Cursors = { [store] vault, region in
+            try? await store.recoveryPointCursor(vault: vault, region: region)
+        }
         self.collectors = CollectorRunner(
-            collectors: StandardCollectors.all(client: aws, now: now), logger: logger, now: now)
+            collectors: StandardCollectors.all(client: aws, now: now, recoveryPoints: cursors), logger: logger,
+            now: now)
         self.logger = logger
         self.now = now
     }
@@ -108,14 +114,31 @@ public final class Runtime: Sendable {
         // window), recorded beside the collectors' own samples.
         var fresh = Observations(collectedAt: now())
         run.merge(into: &fresh)
-        let measured = Catalog.measure(fresh, at: fresh.collectedAt)
+        // Recovery points: this cycle's listings merged into the store's copy, which the checks
+        // then read in full (the listing itself may hold only the newest points).
+        if let backup = fresh.backup {
+            for (vault, listing) in (backup.listings ?? [:]).sorted(by: { $0.key < $1.key }) {
+                guard let points = backup.recoveryPoints[vault]?.value else { continue }
+                try await store.applyRecoveryPointListing(
+                    vault: vault, listing: listing, points: points, at: fresh.collectedAt)
+            }
+        }
+        var keptPoints: [String: [RecoveryPoint]] = [:]
+        if let promise = policy.backup {
+            for (vault, region) in [(promise.vault, promise.region), (promise.drVault, promise.drRegion)] {
+                if let points = try await store.recoveryPoints(vault: vault, region: region) {
+                    keptPoints[vault] = points
+                }
+            }
+        }
+        let measured = Catalog.measure(fresh, at: fresh.collectedAt, history: History(recoveryPoints: keptPoints))
         let observations = await latest.merge(run, at: now())
         var stored: [Sample] = []
         for query in Catalog.historyNeeded(policy) {
             stored += try await store.samples(
                 series: query.series, since: now().addingTimeInterval(-query.lookBackSeconds))
         }
-        let history = History(samples: stored)
+        let history = History(samples: stored, recoveryPoints: keptPoints)
         let findings = Catalog.evaluate(config.policy, observations, history, now: now())
         let finished = now()
         let calls = await aws.calls.reset()

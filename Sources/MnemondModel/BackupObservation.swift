@@ -17,12 +17,18 @@ public struct BackupObservation: Sendable, Codable, Equatable {
     public var primaryVault: String?
     public var drVault: String?
     public var resourceARN: String?
+    /// How each vault's `recoveryPoints` were listed this cycle (absent: a full listing of the
+    /// window). An incremental listing holds only the newest points; the store merges it into the
+    /// recovery points it keeps, and the checks read those (`History.recoveryPoints`).
+    public var listings: [String: RecoveryPointListing]?
 
     public init(
         plans: Observed<[BackupPlan]>, jobs: Observed<[BackupJob]>, copyJobs: Observed<[CopyJob]>,
         recoveryPoints: [String: Observed<[RecoveryPoint]>], restoreJobs: [String: Observed<[RestoreJob]>],
-        primaryVault: String? = nil, drVault: String? = nil, resourceARN: String? = nil
+        primaryVault: String? = nil, drVault: String? = nil, resourceARN: String? = nil,
+        listings: [String: RecoveryPointListing]? = nil
     ) {
+        self.listings = listings
         self.primaryVault = primaryVault
         self.drVault = drVault
         self.resourceARN = resourceARN
@@ -159,10 +165,13 @@ public struct RecoveryPoint: Sendable, Codable, Equatable {
     public var completedAt: Date?
     /// CalculatedLifecycle.DeleteAt: when AWS Backup deletes the point (nil: never).
     public var deleteAt: Date?
+    /// For a copy: the recovery point it copies (from the copy job that made it; nil when unknown).
+    public var sourceRecoveryPointARN: String?
     public init(
         arn: String, vault: String, resourceARN: String, createdAt: Date, status: String, completedAt: Date? = nil,
-        deleteAt: Date? = nil
+        deleteAt: Date? = nil, sourceRecoveryPointARN: String? = nil
     ) {
+        self.sourceRecoveryPointARN = sourceRecoveryPointARN
         self.completedAt = completedAt
         self.deleteAt = deleteAt
         self.arn = arn
@@ -184,4 +193,48 @@ public struct RestoreJob: Sendable, Codable, Equatable {
         self.createdAt = createdAt
         self.completedAt = completedAt
     }
+}
+
+/// How one vault's recovery points were listed in one cycle: everything created since the start of
+/// the retention window (`full`: a point the store holds that is not listed no longer exists), or
+/// only what was created since the newest stored point less a safety overlap (`incremental`).
+public struct RecoveryPointListing: Sendable, Codable, Equatable {
+    public enum Mode: String, Sendable, Codable {
+        case full
+        case incremental
+    }
+    public var mode: Mode
+    /// The ByCreatedAfter of the listing.
+    public var since: Date
+    public var region: String
+
+    public init(mode: Mode, since: Date, region: String) {
+        self.mode = mode
+        self.since = since
+        self.region = region
+    }
+}
+
+/// What the store knows about one vault's kept recovery points: where the next incremental listing
+/// starts, and when the last full one ran.
+public struct RecoveryPointCursor: Sendable, Equatable {
+    /// Creation time of the newest stored point (nil: none stored).
+    public var newestCreatedAt: Date?
+    /// Creation time of the oldest stored point whose status may still change (not COMPLETED,
+    /// PARTIAL, EXPIRED, …): the next listing must see it again.
+    public var oldestUnsettledCreatedAt: Date?
+    /// When the vault was last listed in full (nil: never).
+    public var lastFullAt: Date?
+
+    public init(newestCreatedAt: Date?, oldestUnsettledCreatedAt: Date?, lastFullAt: Date?) {
+        self.newestCreatedAt = newestCreatedAt
+        self.oldestUnsettledCreatedAt = oldestUnsettledCreatedAt
+        self.lastFullAt = lastFullAt
+    }
+
+    /// Statuses after which a point does not change until it is deleted (CREATING, or a status
+    /// AWS adds later, is listed again).
+    public static let settledStatuses: Set<String> = [
+        "COMPLETED", "PARTIAL", "EXPIRED", "DELETING", "AVAILABLE", "STOPPED",
+    ]
 }

@@ -26,6 +26,8 @@ extension Series {
     public static let rdsBackupRetentionDays = Series("rds_backup_retention_days")
     // S3 configuration and CloudWatch storage/replication metrics
     public static let s3LifecycleNoncurrentDays = Series("s3_lifecycle_noncurrent_days")
+    /// 1 while versioning is Enabled, 0 otherwise.
+    public static let s3VersioningEnabled = Series("s3_versioning_enabled")
     public static let s3Objects = Series("s3_objects")
     public static let s3BucketBytes = Series("s3_bucket_bytes")
     public static let s3ReplicationLatencySeconds = Series("s3_replication_latency_seconds")
@@ -49,7 +51,7 @@ extension Series {
 
     /// Every series mnemond writes.
     public static let all: [Series] = [
-        .rdsPitrLagSeconds, .rdsBackupRetentionDays, .s3LifecycleNoncurrentDays, .s3Objects, .s3BucketBytes,
+        .rdsPitrLagSeconds, .rdsBackupRetentionDays, .s3LifecycleNoncurrentDays, .s3VersioningEnabled, .s3Objects, .s3BucketBytes,
         .s3ReplicationLatencySeconds, .s3ReplicationFailedOperations, .s3ReplicationPendingOperations,
         .s3ReplicationPendingBytes, .backupSnapshotRPOSeconds, .backupLargestGapSeconds, .backupNewestJobAgeSeconds,
         .backupJobs, .recoveryRPOSeconds, .cycleDurationSeconds, .awsAPICalls, .collectorSuccess,

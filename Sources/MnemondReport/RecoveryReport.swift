@@ -116,6 +116,8 @@ public struct RecoveryReport: Sendable, Codable, Equatable {
             case pitr
             case snapshot
             case replication
+            /// A recovery scenario of the ledger: the worst of its resources.
+            case scenario
         }
         public var kind: Kind
         /// `eks-mnemonica-prod`, `eks-mnemonica-prod-vault`, `mne-media-prod → mne-media-replica`.
@@ -135,6 +137,9 @@ public struct RecoveryReport: Sendable, Codable, Equatable {
         public var approximate: Bool
         /// The worst value per equal slice of the period (nil: nothing measured then).
         public var sparkline: [Double?]
+        /// Scenarios: how long the measured RPO was over the guide's promise as written (not the
+        /// plan's limit), summed over the period; nil for other kinds.
+        public var overPromiseSeconds: Double?
     }
 
     /// Backup and copy jobs, as counted from the collector's series (see `JobCounter`).

@@ -39,6 +39,7 @@ public enum ReportBuilder {
     /// daily and published 1–3 days late).
     static let seriesRead: [(name: Series, lookback: TimeInterval)] = [
         (.rdsPitrLagSeconds, 0),
+        (RecoverabilityLedger.rpoSeries, 0),
         (.backupSnapshotRPOSeconds, 86400),
         (.backupLargestGapSeconds, 0),
         (.backupNewestJobAgeSeconds, 86400),
@@ -365,6 +366,28 @@ struct Computation {
                     "≤ \(DurationText.human(interval)) (Phase 6 Backup Schedule), alert past \(DurationText.human(limits.limitSeconds))",
                 points: inWindow(history.points), limits: limits)
         }
+        // The ledger: one line per scenario, the worst of its resources, and the time over the
+        // promise as the guide writes it.
+        let byScenario = Dictionary(grouping: series(RecoverabilityLedger.rpoSeries)) {
+            Int(($0.labels["scenario"] ?? "").replacingOccurrences(of: "scenario-", with: "")) ?? 0
+        }
+        for (number, histories) in byScenario.sorted(by: { $0.key < $1.key }) where number > 0 {
+            let title =
+                RecoverabilityLedger.Scenario(rawValue: number)?.headline ?? "Scenario \(number)"
+            let limits = MeasuredRPO.limits(.scenario(number), policy: policy)
+            let promise = MeasuredRPO.scenarioPromiseSeconds(number, policy: policy)
+            let points = histories.flatMap { inWindow($0.points) }.sorted { $0.time < $1.time }
+            let over = histories.map { Self.timeOver(promise, inWindow($0.points), until: window.end,
+                step: context.gapThreshold) }.max() ?? 0
+            measure(
+                .scenario, subject: title,
+                measure: "age of the newest restorable point (\(histories.compactMap { $0.labels["resource"] }.sorted().joined(separator: ", ")))",
+                promise:
+                    "RPO \(number == 1 ? "<" : "≤") \(DurationText.human(promise)) (Recovery Procedures), "
+                    + "alert past \(DurationText.human(limits.limitSeconds)); over the promise for \(DurationText.human(over))",
+                points: points, limits: limits)
+            lines[lines.count - 1].overPromiseSeconds = over
+        }
         for history in series(.s3ReplicationLatencySeconds) {
             let source = history.labels["source"] ?? "?"
             let destination = history.labels["destination"] ?? "?"
@@ -375,6 +398,17 @@ struct Computation {
                 points: inWindow(history.points), limits: limits)
         }
         return lines
+    }
+
+    /// Seconds over `promise`: each sample above it counts until the next sample, at most `step`
+    /// (a longer silence is time mnemond was not watching, not time over the promise).
+    static func timeOver(_ promise: Double, _ points: [HistoryPoint], until end: Date, step: TimeInterval) -> Double {
+        var total: Double = 0
+        for (index, point) in points.enumerated() where point.max > promise {
+            let next = index + 1 < points.count ? points[index + 1].time : end
+            total += min(max(0, next.timeIntervalSince(point.time)), step)
+        }
+        return total
     }
 
     // MARK: Jobs, coverage, storage

@@ -174,6 +174,7 @@ public enum TextReport {
         case .pitr: "PITR"
         case .snapshot: "snapshots"
         case .replication: "replication"
+        case .scenario: "RPO"
         }
     }
 

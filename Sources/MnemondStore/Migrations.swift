@@ -13,6 +13,7 @@ enum Migrations {
         registerOutbox(&migrator)
         registerKnownState(&migrator)
         registerInstallation(&migrator)
+        registerRecoveryPoints(&migrator)
         return migrator
     }
 

@@ -26,6 +26,12 @@ import Testing
         /// `scenario-N` → recovery_rpo_seconds.
         var rpo: [String: Double]
         var apiCalls: Int
+        /// AWS Backup calls of the cycle.
+        var backupCalls: Int
+        /// vault → the store's cursor after the cycle.
+        var cursors: [String: RecoveryPointCursor]
+        /// bucket → s3_versioning_enabled sampled by the cycle.
+        var versioning: [String: Double] = [:]
 
         func ledger() -> [String: Finding] {
             findings.filter { key, _ in
@@ -38,15 +44,19 @@ import Testing
         }
     }
 
-    /// One full cycle with the checks' clock at `now`, in a fresh store.
-    static func cycle(_ simulator: AWSSimulator, now: Date) async throws -> Cycle {
-        let dir = temporaryDirectory()
+    /// One full cycle with the checks' clock at `now`, in a fresh store (or the store at `dbPath`,
+    /// kept from earlier cycles), after writing `seed` into it.
+    static func cycle(
+        _ simulator: AWSSimulator, now: Date, dbPath: String? = nil, seed: [Sample] = []
+    ) async throws -> Cycle {
         let config = try Config.load(path: repoConfig)
         var options = RuntimeOptions(
-            dbPath: dir.appendingPathComponent("m.sqlite").path, environment: simulator.environment)
+            dbPath: dbPath ?? temporaryDirectory().appendingPathComponent("m.sqlite").path,
+            environment: simulator.environment)
         options.now = { now }
         let runtime = try Runtime.build(config: config, options: options)
         defer { Task { await runtime.shutdown() } }
+        if !seed.isEmpty { try await runtime.store.insertSamples(seed) }
         let outcome = try await runtime.runCycle()
         var findings: [String: Finding] = [:]
         for f in outcome.findings { findings["\(f.check) \(f.resource)"] = f }
@@ -56,7 +66,21 @@ import Testing
         {
             rpo[sample.labels["scenario"]!] = sample.value
         }
-        return Cycle(findings: findings, rpo: rpo, apiCalls: outcome.apiCalls.values.reduce(0, +))
+        var cursors: [String: RecoveryPointCursor] = [:]
+        for (vault, region) in [
+            ("eks-mnemonica-prod-vault", "eu-west-1"), ("eks-mnemonica-prod-vault-dr", "eu-west-3"),
+        ] {
+            cursors[vault] = try await runtime.store.recoveryPointCursor(vault: vault, region: region)
+        }
+        var versioning: [String: Double] = [:]
+        for sample in try await runtime.store.samples(
+            series: .s3VersioningEnabled, since: now.addingTimeInterval(-60))
+        {
+            versioning[sample.labels["bucket"]!] = sample.value
+        }
+        return Cycle(
+            findings: findings, rpo: rpo, apiCalls: outcome.apiCalls.values.reduce(0, +),
+            backupCalls: outcome.apiCalls["backup"] ?? 0, cursors: cursors, versioning: versioning)
     }
 
     static let ledgerIDs = [
@@ -187,5 +211,70 @@ import Testing
             )
                 == true, "\(coverage?.message ?? "")")
         #expect(cycle.ledger().values.allSatisfy { $0.state == .ok })
+    }
+
+    /// The store keeps the recovery points: the first cycle lists both vaults in full, the next
+    /// ones (5 min and 23 h later) only what is new — and the coverage check, reading the kept
+    /// points, still lists the gap of 90 days ago. A day after the full listing the next one is
+    /// full again. The AWS calls per cycle stay those of a full listing (one page per vault).
+    @Test func recoveryPointsAreKeptAndListedIncrementallyWithADailyReconciliation() async throws {
+        let now = Self.at(25, 14)
+        let simulator = try await AWSSimulator.start(state: .target, faults: ["primary-gap-13h-90d"], now: now)
+        defer { Task { await simulator.stop() } }
+        let db = temporaryDirectory().appendingPathComponent("m.sqlite").path
+        let gap = "1 gap longer than 6 h (+1 h grace) in the last 180 d — 2026-08-27 06:00 UTC → 2026-08-27 19:00 UTC (13 h)"
+
+        let first = try await Self.cycle(simulator, now: now, dbPath: db)
+        #expect(first.cursors["eks-mnemonica-prod-vault"]?.lastFullAt == now)
+        #expect(first.cursors["eks-mnemonica-prod-vault-dr"]?.lastFullAt == now)
+        // The newest points: the 12:00 run in both vaults.
+        #expect(first.cursors["eks-mnemonica-prod-vault"]?.newestCreatedAt == Self.at(25, 12))
+        #expect(first.findings["backup.coverage eks-mnemonica-prod-vault"]?.message.contains(gap) == true)
+
+        let incremental = try await Self.cycle(simulator, now: now.addingTimeInterval(300), dbPath: db)
+        #expect(incremental.cursors["eks-mnemonica-prod-vault"]?.lastFullAt == now, "not listed in full again")
+        let coverage = incremental.findings["backup.coverage eks-mnemonica-prod-vault"]
+        #expect(coverage?.state == .warning)
+        #expect(coverage?.message == first.findings["backup.coverage eks-mnemonica-prod-vault"]?.message)
+        #expect(incremental.rpo == first.rpo.mapValues { $0 + 300 })
+        #expect(incremental.ledger().mapValues(\.state) == first.ledger().mapValues(\.state))
+        #expect(incremental.ledger().values.allSatisfy { $0.state == .ok })
+        #expect(incremental.backupCalls == first.backupCalls)
+        #expect(incremental.apiCalls == first.apiCalls)
+
+        let nextDay = try await Self.cycle(simulator, now: now.addingTimeInterval(86_400), dbPath: db)
+        #expect(nextDay.cursors["eks-mnemonica-prod-vault"]?.lastFullAt == now.addingTimeInterval(86_400))
+        #expect(nextDay.findings["backup.coverage eks-mnemonica-prod-vault"]?.message.contains(gap) == true)
+        print("api calls per cycle: full \(first.apiCalls) (backup \(first.backupCalls)), incremental "
+            + "\(incremental.apiCalls) (backup \(incremental.backupCalls))")
+    }
+
+    /// Versioning of mne-media-prod was Suspended from 08:00 to 10:00 (sampled every 15 min) and is
+    /// Enabled again: Scenario 1 reports the 2-hour gap with its boundaries, as a warning.
+    @Test func versioningSuspendedForTwoHoursIsAScenario1GapWithItsBoundaries() async throws {
+        let now = Self.at(25, 14)
+        let simulator = try await AWSSimulator.start(state: .target, now: now)
+        defer { Task { await simulator.stop() } }
+        let seed = stride(from: 2 * 86_400.0, to: 0, by: -900).map { secondsAgo -> Sample in
+            let time = now.addingTimeInterval(-secondsAgo)
+            let suspended = time >= Self.at(25, 8) && time < Self.at(25, 10)
+            return Sample(
+                series: .s3VersioningEnabled, labels: ["bucket": "mne-media-prod"], time: time,
+                value: suspended ? 0 : 1)
+        }
+        let cycle = try await Self.cycle(simulator, now: now, seed: seed)
+        let s1 = cycle.findings["recovery.rpo scenario-1"]
+        #expect(s1?.state == .warning)
+        #expect(
+            s1?.message
+                == "Scenario 1 — deleted file 0-35 d: RPO 3 min, promise < 1 min — mne-media-prod versioning was not "
+                + "Enabled from 2026-11-25 08:00 UTC to 2026-11-25 10:00 UTC (2 h): objects overwritten or deleted "
+                + "then may have no earlier version")
+        #expect(s1?.found == "3 min")
+        // The PITR part of the scenario is unchanged, and this cycle sampled versioning Enabled.
+        #expect(cycle.rpo == ["scenario-1": 180, "scenario-2": 7200, "scenario-3": 7200])
+        #expect(cycle.versioning["mne-media-prod"] == 1)
+        #expect(cycle.versioning["mne-vault-prod"] == 1)
+        #expect(cycle.findings["recovery.rpo scenario-2"]?.state == .ok)
     }
 }

@@ -194,3 +194,66 @@ private func evaluate(_ estate: Estate, at time: Date = now) -> [String: Finding
         #expect(finding?.found == "last point expires in 22 h")
     }
 }
+
+/// The ledger reads what the store keeps: recovery points beyond the cycle's incremental listing,
+/// and Scenario 1's versioning over its window.
+@Suite struct LedgerStoredHistoryTests {
+    @Test func storedRecoveryPointsReplaceAnIncrementalListingButNotAFailedOne() {
+        let estate = Estate()
+        var observed = estate.observation
+        // This cycle listed only the last day.
+        observed.recoveryPoints[vault] = .value(estate.primary.filter { $0.createdAt > hoursAgo(24) })
+        let failed = Unavailable(
+            action: "backup:ListRecoveryPointsByBackupVault", code: "ThrottlingException", message: "Rate exceeded")
+        observed.recoveryPoints[drVault] = .unavailable(failed)
+        let history = History(recoveryPoints: [vault: estate.primary, drVault: estate.dr])
+        let seen = history.withStoredRecoveryPoints(Observations(collectedAt: now, backup: observed))
+        #expect(seen.backup?.recoveryPoints[vault]?.value == estate.primary)
+        #expect(seen.backup?.recoveryPoints[drVault] == .unavailable(failed))
+        // With the stored points the coverage check sees all 180 days.
+        let policy = Policy(accountID: "828879644785", buckets: [], backup: backup)
+        let coverage = Catalog.evaluate(policy, Observations(collectedAt: now, backup: observed), history, now: now)
+            .first { $0.check == "backup.coverage" && $0.resource == vault }
+        #expect(coverage?.state == .ok)
+        #expect(coverage?.message.hasPrefix("\(vault): 720 recovery points cover the last 180 d") == true)
+    }
+
+    @Test func versioningGapsRunFromTheFirstSampleNotEnabledToTheFirstEnabledOne() {
+        func sample(_ hours: Double, _ value: Double) -> Sample {
+            Sample(series: .s3VersioningEnabled, labels: ["bucket": "b"], time: hoursAgo(hours), value: value)
+        }
+        let samples = [
+            sample(1, 0), sample(10, 1), sample(9, 0), sample(8.75, 0), sample(8, 1), sample(2, 1),
+        ]
+        #expect(
+            RecoverabilityLedger.versioningGaps(samples) == [
+                .init(start: hoursAgo(9), end: hoursAgo(8)), .init(start: hoursAgo(1), end: nil),
+            ])
+        #expect(RecoverabilityLedger.versioningGaps([sample(3, 1), sample(2, 1)]).isEmpty)
+    }
+
+    @Test func aPastVersioningGapInTheWindowIsAScenario1WarningAndAnOlderOneIsNot() {
+        let policy = Policy(
+            accountID: "828879644785",
+            buckets: [BucketPolicy(name: "src", region: "eu-west-1", role: .source, noncurrentDays: 35, guide: "Phase 1")])
+        let observations = Observations(
+            collectedAt: now,
+            buckets: [BucketObservation(bucket: "src", region: "eu-west-1", versioning: .value(.enabled), lifecycle: .value([]))])
+        func history(_ startHoursAgo: Double) -> History {
+            History(samples: [
+                Sample(series: .s3VersioningEnabled, labels: ["bucket": "src"], time: hoursAgo(startHoursAgo), value: 0),
+                Sample(series: .s3VersioningEnabled, labels: ["bucket": "src"], time: hoursAgo(startHoursAgo - 2), value: 1),
+            ])
+        }
+        let recent = RecoverabilityLedger.scenario1Finding(policy, observations, history: history(6), now: now)
+        #expect(recent?.state == .warning)
+        #expect(
+            recent?.message
+                == "Scenario 1 — deleted file 0-35 d: RPO unknown, promise < 1 min — src versioning was not Enabled "
+                + "from 2026-11-24 08:00 UTC to 2026-11-24 10:00 UTC (2 h): objects overwritten or deleted then may "
+                + "have no earlier version")
+        let old = RecoverabilityLedger.scenario1Finding(policy, observations, history: history(36 * 24), now: now)
+        #expect(old?.state == .ok)
+        #expect(old?.message == "Scenario 1 — deleted file 0-35 d: RPO unknown, promise < 1 min — versioning Enabled on src")
+    }
+}

@@ -200,8 +200,11 @@ private func status(_ check: CheckID, _ resource: String, _ state: CheckState) -
             accountID: "1", buckets: [],
             monitoring: MonitoringPolicy(topics: [], alarms: [], eventRules: [], objectCountWindowDays: 20))
         let needed = Catalog.historyNeeded(policy)
-        #expect(needed.map(\.series) == [.s3Objects])
+        // Scenario 1 of the ledger reads versioning back over the sources' noncurrent window
+        // (35 d without a source bucket).
+        #expect(needed.map(\.series) == [.s3Objects, .s3VersioningEnabled])
         #expect(needed.first?.lookBackSeconds == TimeInterval(27 * 86400))
+        #expect(needed.last?.lookBackSeconds == TimeInterval(35 * 86400))
         #expect(
             Catalog.historyNeeded(Policy(accountID: "1", buckets: [])).first?.lookBackSeconds
                 == TimeInterval(21 * 86400))
@@ -224,7 +227,9 @@ private func status(_ check: CheckID, _ resource: String, _ state: CheckState) -
             ])
         #expect(
             Catalog.measure(fresh, at: now) == [
-                Sample(series: .s3LifecycleNoncurrentDays, labels: ["bucket": "a"], time: now, value: 35)
+                Sample(series: .s3LifecycleNoncurrentDays, labels: ["bucket": "a"], time: now, value: 35),
+                Sample(series: .s3VersioningEnabled, labels: ["bucket": "a"], time: now, value: 1),
+                Sample(series: .s3VersioningEnabled, labels: ["bucket": "b"], time: now, value: 1),
             ])
         #expect(Catalog.measure(Observations(collectedAt: now), at: now).isEmpty)
     }
