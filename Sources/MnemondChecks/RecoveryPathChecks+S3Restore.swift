@@ -23,7 +23,8 @@ extension RecoveryPathChecks {
                 return Catalog.notCollected(id, resource: bucket.name)
             }
             switch observed {
-            case .unavailable(let reason): return Catalog.unknown(id, resource: bucket.name, reason, guide: s3RestoreGuide)
+            case .unavailable(let reason):
+                return Catalog.unknown(id, resource: bucket.name, reason, guide: s3RestoreGuide)
             case .value(let v): return replicaKeyFinding(v)
             }
         }
@@ -44,7 +45,8 @@ extension RecoveryPathChecks {
         }
         guard encryption.algorithm.hasPrefix("aws:kms") else {
             return finding(
-                .ok, "encrypted with \(encryption.algorithm == "AES256" ? "SSE-S3 (AES256)" : encryption.algorithm), "
+                .ok,
+                "encrypted with \(encryption.algorithm == "AES256" ? "SSE-S3 (AES256)" : encryption.algorithm), "
                     + "keys managed by S3: nothing to check",
                 found: "SSE-S3")
         }
@@ -62,10 +64,12 @@ extension RecoveryPathChecks {
                 found: "key missing",
                 runbook:
                     "aws kms describe-key --key-id \(key.arn) --region \(keyRegion); if it is gone, restore what you can "
-                    + "and aws s3api put-bucket-encryption --bucket \(v.bucket) --region \(v.region) with an existing key")
+                    + "and aws s3api put-bucket-encryption --bucket \(v.bucket) --region \(v.region) with an existing key"
+            )
         }
         if key.keyManager == "AWS" {
-            return finding(.ok, "encrypted with the AWS managed key \(key.arn): nothing to check", found: "AWS managed key")
+            return finding(
+                .ok, "encrypted with the AWS managed key \(key.arn): nothing to check", found: "AWS managed key")
         }
         if key.keyState == "PendingDeletion" {
             let when = key.deletionDate.map { " on \(utcMinute($0))" } ?? ""
@@ -190,7 +194,8 @@ extension RecoveryPathChecks {
                 notes += verdict.approximations
             }
             let why = role.simulationUnavailable.map { ": \($0)" } ?? ""
-            method = "evaluated from the role's attached and inline policies (iam:SimulatePrincipalPolicy unavailable\(why))"
+            method =
+                "evaluated from the role's attached and inline policies (iam:SimulatePrincipalPolicy unavailable\(why))"
         } else {
             return Catalog.notCollected(id, resource: bucket)
         }

@@ -115,7 +115,8 @@ public struct RecoveryPathCollector: Sendable {
             do {
                 let results = try await iam.simulatePrincipalPolicy(
                     principalARN: arn, actions: RecoveryPathPolicy.s3RestoreActions, resource: resource)
-                simulated[bucket.name] = .value(try Self.decisions(results, wanted: RecoveryPathPolicy.s3RestoreActions))
+                simulated[bucket.name] = .value(
+                    try Self.decisions(results, wanted: RecoveryPathPolicy.s3RestoreActions))
             } catch let error as AWSError where error.isNotImplemented {
                 return RecoveryOperatorObservation(
                     name: name, arn: arn,

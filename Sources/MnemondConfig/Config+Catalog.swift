@@ -251,13 +251,17 @@ extension Config {
             let text = try reader.string(roleNode, at: "recovery_path.s3_recovery_operator_role")
             // A role name (IAM: letters, digits and +=,.@_-, at most 64) or a role ARN.
             let isARN = text.hasPrefix("arn:aws:iam::") && text.contains(":role/")
+            let punctuation = Set("+=,.@_-".unicodeScalars)
             let isName =
                 (1...64).contains(text.count)
-                && text.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "+=,.@_-".unicodeScalars.contains($0)) }
+                && text.unicodeScalars.allSatisfy {
+                    $0.isASCII && (CharacterSet.alphanumerics.contains($0) || punctuation.contains($0))
+                }
             guard isARN || isName else {
                 throw reader.error(
                     roleNode,
-                    "recovery_path.s3_recovery_operator_role must be an IAM role name or ARN (arn:aws:iam::ACCOUNT:role/NAME), found \"\(text)\"")
+                    "recovery_path.s3_recovery_operator_role must be an IAM role name or ARN "
+                        + "(arn:aws:iam::ACCOUNT:role/NAME), found \"\(text)\"")
             }
             policy.s3RecoveryOperatorRole = text
         }

@@ -121,7 +121,8 @@ public struct SimulatedDecision: Sendable, Codable, Equatable {
     /// Context keys the simulation needed and did not have: the decision may differ in real use.
     public var missingContextValues: [String]
 
-    public init(action: String, decision: Decision, matchedPolicies: [String] = [], missingContextValues: [String] = []) {
+    public init(action: String, decision: Decision, matchedPolicies: [String] = [], missingContextValues: [String] = [])
+    {
         self.action = action
         self.decision = decision
         self.matchedPolicies = matchedPolicies

@@ -34,14 +34,16 @@ private let managed = "arn:aws:iam::828879644785:policy/mnemonica-s3-replica-res
 
     static let rows: [Row] = [
         Row(
-            name: "an exact allow", policies: [NamedPolicy(name: managed, statements: [allow(["s3:RestoreObject"], sid: "A")])],
+            name: "an exact allow",
+            policies: [NamedPolicy(name: managed, statements: [allow(["s3:RestoreObject"], sid: "A")])],
             decision: .allowed, decidedBy: "\(managed) statement A"),
         Row(
             name: "an action wildcard, case-insensitive",
             policies: [NamedPolicy(name: managed, statements: [allow(["S3:Restore*"])])],
             decision: .allowed, decidedBy: "\(managed) statement #1"),
         Row(
-            name: "s3:Get* does not cover RestoreObject", policies: [NamedPolicy(name: managed, statements: [allow(["s3:Get*"])])],
+            name: "s3:Get* does not cover RestoreObject",
+            policies: [NamedPolicy(name: managed, statements: [allow(["s3:Get*"])])],
             decision: .implicitDeny),
         Row(
             name: "a resource wildcard over every bucket",
@@ -49,7 +51,9 @@ private let managed = "arn:aws:iam::828879644785:policy/mnemonica-s3-replica-res
             decision: .allowed, decidedBy: "\(managed) statement #1"),
         Row(
             name: "a prefix-scoped allow does not cover every object",
-            policies: [NamedPolicy(name: managed, statements: [allow(["s3:*"], ["arn:aws:s3:::mne-media-replica/media/*"])])],
+            policies: [
+                NamedPolicy(name: managed, statements: [allow(["s3:*"], ["arn:aws:s3:::mne-media-replica/media/*"])])
+            ],
             decision: .implicitDeny),
         Row(
             name: "resources are case-sensitive",
@@ -68,7 +72,9 @@ private let managed = "arn:aws:iam::828879644785:policy/mnemonica-s3-replica-res
             decision: .explicitDeny, decidedBy: "inline guard statement DenyReplica"),
         Row(
             name: "a conditional allow counts, approximately",
-            policies: [NamedPolicy(name: managed, statements: [allow(["s3:RestoreObject"], sid: "MFA", condition: true)])],
+            policies: [
+                NamedPolicy(name: managed, statements: [allow(["s3:RestoreObject"], sid: "MFA", condition: true)])
+            ],
             decision: .allowed, decidedBy: "\(managed) statement MFA",
             approximations: ["\(managed) statement MFA has a Condition (taken as met)"]),
         Row(
@@ -136,7 +142,9 @@ private let managed = "arn:aws:iam::828879644785:policy/mnemonica-s3-replica-res
 
     static let kms = BucketEncryption(algorithm: "aws:kms", bucketKeyEnabled: true, kmsKeyID: keyARN)
 
-    static func key(_ state: String = "Enabled", arn: String = keyARN, manager: String = "CUSTOMER", deletion: Date? = nil)
+    static func key(
+        _ state: String = "Enabled", arn: String = keyARN, manager: String = "CUSTOMER", deletion: Date? = nil
+    )
         -> KMSKeyObservation
     {
         KMSKeyObservation(
@@ -178,8 +186,10 @@ private let managed = "arn:aws:iam::828879644785:policy/mnemonica-s3-replica-res
             encryption: BucketEncryption(algorithm: "aws:kms", bucketKeyEnabled: false), key: nil, state: .ok,
             message: "mne-media-replica (eu-west-3): SSE-KMS with the AWS managed key aws/s3: nothing to check"),
         Row(
-            name: "SSE-S3", encryption: BucketEncryption(algorithm: "AES256", bucketKeyEnabled: true), key: nil, state: .ok,
-            message: "mne-media-replica (eu-west-3): encrypted with SSE-S3 (AES256), keys managed by S3: nothing to check"),
+            name: "SSE-S3", encryption: BucketEncryption(algorithm: "AES256", bucketKeyEnabled: true), key: nil,
+            state: .ok,
+            message:
+                "mne-media-replica (eu-west-3): encrypted with SSE-S3 (AES256), keys managed by S3: nothing to check"),
         Row(
             name: "no configuration", encryption: nil, key: nil, state: .ok,
             message:
@@ -190,7 +200,8 @@ private let managed = "arn:aws:iam::828879644785:policy/mnemonica-s3-replica-res
     @Test(arguments: rows)
     func judges(_ row: Row) {
         let finding = RecoveryPathChecks.replicaKeyFinding(
-            ReplicaKeyObservation(bucket: "mne-media-replica", region: "eu-west-3", encryption: row.encryption, key: row.key))
+            ReplicaKeyObservation(
+                bucket: "mne-media-replica", region: "eu-west-3", encryption: row.encryption, key: row.key))
         #expect(finding.check == "recovery_path.replica_key")
         #expect(finding.resource == "mne-media-replica")
         #expect(finding.state == row.state)
@@ -245,7 +256,8 @@ private let managed = "arn:aws:iam::828879644785:policy/mnemonica-s3-replica-res
         Row(
             name: "simulation: missing context makes it approximate",
             observed: simulated([
-                SimulatedDecision(action: "s3:GetObject", decision: .allowed, missingContextValues: ["aws:MultiFactorAuthPresent"]),
+                SimulatedDecision(
+                    action: "s3:GetObject", decision: .allowed, missingContextValues: ["aws:MultiFactorAuthPresent"]),
                 SimulatedDecision(action: "s3:RestoreObject", decision: .allowed),
             ]), state: .ok,
             message:
@@ -307,7 +319,8 @@ private let managed = "arn:aws:iam::828879644785:policy/mnemonica-s3-replica-res
         drVault: "v-dr", drRetentionDays: 180)
     static let buckets = [
         BucketPolicy(name: "mne-media-prod", region: "eu-west-1", role: .source, noncurrentDays: 35, guide: "Phase 1"),
-        BucketPolicy(name: "mne-media-replica", region: "eu-west-3", role: .replica, noncurrentDays: 180, guide: "Phase 2"),
+        BucketPolicy(
+            name: "mne-media-replica", region: "eu-west-3", role: .replica, noncurrentDays: 180, guide: "Phase 2"),
         BucketPolicy(
             name: "mne-vault-replica", region: "eu-north-1", role: .replica, noncurrentDays: 180, guide: "Phase 2B"),
     ]
@@ -340,7 +353,8 @@ private let managed = "arn:aws:iam::828879644785:policy/mnemonica-s3-replica-res
     }
 
     @Test func aFailedRoleReadIsUnknownForEveryReplica() {
-        let reason = Unavailable(action: "iam:GetRole", resource: Self.role, region: "us-east-1", code: "AccessDenied", message: "")
+        let reason = Unavailable(
+            action: "iam:GetRole", resource: Self.role, region: "us-east-1", code: "AccessDenied", message: "")
         var observations = Observations(collectedAt: Date())
         observations.recoveryPath = RecoveryPathObservation(
             selectionRoles: .value([]), vaults: [:], roles: [:], drVaultAccessPolicy: nil, landingZone: nil,
@@ -353,7 +367,11 @@ private let managed = "arn:aws:iam::828879644785:policy/mnemonica-s3-replica-res
 
     @Test func withoutARecoveryPathNothingIsJudged() {
         let policy = Policy(accountID: "828879644785", buckets: Self.buckets)
-        #expect(RecoveryPathChecks.replicaAccess.evaluate(policy, Observations(collectedAt: Date()), History(), Date()).isEmpty)
-        #expect(RecoveryPathChecks.replicaKey.evaluate(policy, Observations(collectedAt: Date()), History(), Date()).isEmpty)
+        #expect(
+            RecoveryPathChecks.replicaAccess.evaluate(policy, Observations(collectedAt: Date()), History(), Date())
+                .isEmpty)
+        #expect(
+            RecoveryPathChecks.replicaKey.evaluate(policy, Observations(collectedAt: Date()), History(), Date()).isEmpty
+        )
     }
 }

@@ -28,7 +28,8 @@ extension IAM {
         -> [EvaluationResult]
     {
         try await paginate { marker in
-            var parameters = [("PolicySourceArn", principalARN)] + QueryProtocol.list("ActionNames", actions)
+            var parameters =
+                [("PolicySourceArn", principalARN)] + QueryProtocol.list("ActionNames", actions)
                 + QueryProtocol.list("ResourceArns", [resource])
             if let marker { parameters.append(("Marker", marker)) }
             let op = QueryProtocol.operation(
@@ -37,10 +38,12 @@ extension IAM {
             let result = try QueryProtocol.result(response.body, action: op.action, operation: op, region: "us-east-1")
             let results = try (result["EvaluationResults"]?.all("member") ?? []).enumerated().map { index, member in
                 guard let action = member.string("EvalActionName") else {
-                    throw AWSDecoding.missing("EvaluationResults[\(index)].EvalActionName", operation: op, region: "us-east-1")
+                    throw AWSDecoding.missing(
+                        "EvaluationResults[\(index)].EvalActionName", operation: op, region: "us-east-1")
                 }
                 guard let decision = member.string("EvalDecision") else {
-                    throw AWSDecoding.missing("EvaluationResults[\(index)].EvalDecision", operation: op, region: "us-east-1")
+                    throw AWSDecoding.missing(
+                        "EvaluationResults[\(index)].EvalDecision", operation: op, region: "us-east-1")
                 }
                 return EvaluationResult(
                     action: action, decision: decision,
