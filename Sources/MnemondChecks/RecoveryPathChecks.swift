@@ -4,9 +4,11 @@ import MnemondModel
 /// Recovery Procedures, Scenario 2/3: can `aws backup start-restore-job` actually run? Besides
 /// the recovery points it needs the vaults' KMS keys usable by the backup and restore roles, the
 /// roles themselves, a DR vault that accepts the plan's copies, and a DR region with somewhere
-/// for the restored instance to land. Each dependency is one check.
+/// for the restored instance to land. Scenario 2's S3 restore from the replicas needs their keys
+/// and a role allowed to restore and read (`RecoveryPathChecks+S3Restore.swift`). Each dependency
+/// is one check.
 public enum RecoveryPathChecks {
-    public static let all: [Check] = [vaultKey, serviceRole, copy, drLandingZone]
+    public static let all: [Check] = [vaultKey, serviceRole, copy, drLandingZone, replicaKey, replicaAccess]
 
     /// What AWS Backup needs of a customer-managed vault key to write copies into the vault and to
     /// restore from it (AWS Backup's "Encryption for backups" key-policy statement:

@@ -22,10 +22,16 @@ public struct CollectorReport: Sendable, Equatable {
 extension Unavailable {
     /// Translates any failure of a call into evidence that the call failed.
     init(_ error: any Error, action: String, resource: String?, region: String?) {
-        if let unreadable = error as? UnreadableField {
+        if let already = error as? Unavailable {
+            self = already
+        } else if let unreadable = error as? UnreadableField {
             self.init(
                 action: action, resource: resource, region: region, code: "InvalidResponse",
                 message: unreadable.description)
+        } else if let document = error as? IAMCollector.PolicyDocumentError {
+            self.init(
+                action: action, resource: resource, region: region, code: "InvalidResponse",
+                message: document.description)
         } else if let aws = error as? AWSError {
             self.init(
                 action: aws.qualifiedAction, resource: aws.resource ?? resource, region: aws.region, code: aws.code,

@@ -5,21 +5,27 @@ import MnemondModel
 /// What the guide's restore procedures depend on, read-only: the promised plan's selection roles
 /// (GetBackupSelection), both vaults' keys (DescribeBackupVault → DescribeKey, GetKeyPolicy), the
 /// service roles (GetRole, ListAttachedRolePolicies, inline policies), the DR vault's access
-/// policy, and the DR region's DB subnet/parameter/option groups for Scenario 3's instance.
+/// policy, the DR region's DB subnet/parameter/option groups for Scenario 3's instance, and the
+/// S3 restore path: each replica's default-encryption key (GetBucketEncryption → DescribeKey) and
+/// what the configured recovery operator role may do on the replicas' objects.
 public struct RecoveryPathCollector: Sendable {
     let backup: Backup
     let kms: KMS
     let iam: IAM
     let rds: RDS
+    let s3: S3
 
     public init(client: AWSClient) {
         self.backup = Backup(client: client)
         self.kms = KMS(client: client)
         self.iam = IAM(client: client)
         self.rds = RDS(client: client)
+        self.s3 = S3(client: client)
     }
 
-    public func collect(_ backupPolicy: BackupPolicy, _ recovery: RecoveryPathPolicy) async -> RecoveryPathObservation {
+    public func collect(_ backupPolicy: BackupPolicy, _ recovery: RecoveryPathPolicy, replicas: [BucketPolicy] = [])
+        async -> RecoveryPathObservation
+    {
         let selectionRoles = await observe(
             "backup:GetBackupSelection", resource: backupPolicy.planName, region: backupPolicy.region
         ) { try await selectionRoleARNs(plan: backupPolicy.planName, region: backupPolicy.region) }
@@ -54,9 +60,121 @@ public struct RecoveryPathCollector: Sendable {
             "rds:DescribeDBInstances", resource: recovery.sourceInstance, region: recovery.sourceRegion
         ) { try await landingZone(recovery, drRegion: backupPolicy.drRegion) }
 
+        var replicaKeys: [String: Observed<ReplicaKeyObservation>] = [:]
+        for bucket in replicas {
+            replicaKeys[bucket.name] = await observe(
+                "s3:GetBucketEncryption", resource: bucket.name, region: bucket.region
+            ) { try await replicaKey(bucket) }
+        }
+        var recoveryOperator: Observed<RecoveryOperatorObservation>?
+        if let configured = recovery.s3RecoveryOperatorRole {
+            let name = RecoveryPathPolicy.roleName(configured)
+            recoveryOperator = await observe("iam:GetRole", resource: name, region: "us-east-1") {
+                try await self.recoveryOperator(name, replicas: replicas)
+            }
+        }
+
         return RecoveryPathObservation(
             selectionRoles: selectionRoles, vaults: vaults, roles: roles, drVaultAccessPolicy: access,
-            landingZone: landing)
+            landingZone: landing, replicaKeys: replicaKeys, recoveryOperator: recoveryOperator)
+    }
+
+    /// The replica's default encryption and, when it is SSE-KMS naming a key (ID, ARN or alias),
+    /// that key described in its own region (the bucket's, unless an ARN names another).
+    func replicaKey(_ bucket: BucketPolicy) async throws -> ReplicaKeyObservation {
+        let encryption = try await s3.getBucketEncryption(bucket: bucket.name, region: bucket.region).flatMap {
+            root throws(UnreadableField) in try S3Collector.encryption(root)
+        }
+        guard let encryption, encryption.algorithm.hasPrefix("aws:kms"), let keyID = encryption.kmsKeyID,
+            !keyID.isEmpty
+        else { return ReplicaKeyObservation(bucket: bucket.name, region: bucket.region, encryption: encryption) }
+        let keyRegion = KMSKeyObservation(arn: keyID, exists: true).region ?? bucket.region
+        guard let meta = try await kms.describeKey(keyID, region: keyRegion) else {
+            return ReplicaKeyObservation(
+                bucket: bucket.name, region: bucket.region, encryption: encryption,
+                key: KMSKeyObservation(arn: keyID, exists: false))
+        }
+        return ReplicaKeyObservation(
+            bucket: bucket.name, region: bucket.region, encryption: encryption,
+            key: KMSKeyObservation(
+                arn: meta.arn, exists: true, keyState: meta.keyState, enabled: meta.enabled,
+                deletionDate: meta.deletionDate, keyManager: meta.keyManager))
+    }
+
+    /// The recovery operator role and, per replica, iam:SimulatePrincipalPolicy's decision for
+    /// s3:GetObject and s3:RestoreObject on its objects. A service that does not implement the
+    /// simulation (an emulator) gets the role's attached and inline policies read instead, for
+    /// the check to evaluate; any other failure of a simulation leaves that replica unavailable.
+    func recoveryOperator(_ name: String, replicas: [BucketPolicy]) async throws -> RecoveryOperatorObservation {
+        guard let arn = try await iam.getRole(name: name) else {
+            return RecoveryOperatorObservation(name: name, arn: nil)
+        }
+        var simulated: [String: Observed<[SimulatedDecision]>] = [:]
+        for bucket in replicas {
+            let resource = RecoveryPathPolicy.replicaObjectsARN(bucket.name)
+            do {
+                let results = try await iam.simulatePrincipalPolicy(
+                    principalARN: arn, actions: RecoveryPathPolicy.s3RestoreActions, resource: resource)
+                simulated[bucket.name] = .value(
+                    try Self.decisions(results, wanted: RecoveryPathPolicy.s3RestoreActions))
+            } catch let error as AWSError where error.isNotImplemented {
+                return RecoveryOperatorObservation(
+                    name: name, arn: arn,
+                    simulationUnavailable: Unavailable(
+                        error, action: "iam:SimulatePrincipalPolicy", resource: name, region: "us-east-1"
+                    ).description,
+                    policies: try await identityPolicies(name))
+            } catch {
+                simulated[bucket.name] = .unavailable(
+                    Unavailable(error, action: "iam:SimulatePrincipalPolicy", resource: resource, region: "us-east-1"))
+            }
+        }
+        return RecoveryOperatorObservation(name: name, arn: arn, simulated: simulated)
+    }
+
+    /// SimulatePrincipalPolicy's results for `wanted`, each decision one IAM documents; an action
+    /// without a result or an unknown decision is an unreadable answer, never a default.
+    static func decisions(_ results: [IAM.EvaluationResult], wanted: [String]) throws(UnreadableField)
+        -> [SimulatedDecision]
+    {
+        var decided: [SimulatedDecision] = []
+        for (index, result) in results.enumerated() {
+            guard let decision = SimulatedDecision.Decision(rawValue: result.decision) else {
+                throw UnreadableField("EvaluationResults[\(index)].EvalDecision", result.decision)
+            }
+            decided.append(
+                SimulatedDecision(
+                    action: result.action, decision: decision, matchedPolicies: result.matchedPolicies,
+                    missingContextValues: result.missingContextValues))
+        }
+        for action in wanted where !decided.contains(where: { $0.action.lowercased() == action.lowercased() }) {
+            throw UnreadableField("EvaluationResults", "no result for \(action)")
+        }
+        return decided
+    }
+
+    /// The role's attached managed policies (default version) and inline policies, each named.
+    func identityPolicies(_ role: String) async throws -> [NamedPolicy] {
+        func parsed(_ json: String, action: String, resource: String) throws -> [PolicyStatement] {
+            do { return try IAMCollector.statements(json) } catch {
+                throw Unavailable(error, action: action, resource: resource, region: "us-east-1")
+            }
+        }
+        var policies: [NamedPolicy] = []
+        for arn in try await iam.listAttachedRolePolicies(name: role) {
+            let version = try await iam.getPolicyDefaultVersion(arn: arn)
+            let document = try await iam.getPolicyVersion(arn: arn, version: version)
+            policies.append(
+                NamedPolicy(name: arn, statements: try parsed(document, action: "iam:GetPolicyVersion", resource: arn)))
+        }
+        for policy in try await iam.listRolePolicies(name: role) {
+            let document = try await iam.getRolePolicy(role: role, policy: policy)
+            policies.append(
+                NamedPolicy(
+                    name: "inline \(policy)",
+                    statements: try parsed(document, action: "iam:GetRolePolicy", resource: "\(role)/\(policy)")))
+        }
+        return policies
     }
 
     /// The IamRoleArn of every selection of the plan named `plan` (none when the plan is missing:
@@ -191,11 +309,18 @@ extension RecoveryPathCollector: Collector {
 
     public func collect(_ policy: Policy, due: Set<CheckFamily>, at time: Date) async -> Collected {
         guard let backup = policy.backup, let recovery = policy.recoveryPath else { return .notConfigured }
-        let observed = await collect(backup, recovery)
+        let observed = await collect(backup, recovery, replicas: policy.buckets.filter { $0.role == .replica })
+        let operatorAnswered: Bool
+        switch observed.recoveryOperator {
+        case nil: operatorAnswered = true
+        case .unavailable: operatorAnswered = false
+        case .value(let role): operatorAnswered = (role.simulated ?? [:]).values.allSatisfy { $0.value != nil }
+        }
         let success =
             observed.selectionRoles.value != nil && observed.vaults.values.allSatisfy { $0.value != nil }
             && observed.roles.values.allSatisfy { $0.value != nil } && observed.drVaultAccessPolicy?.value != nil
-            && observed.landingZone?.value != nil
+            && observed.landingZone?.value != nil && observed.replicaKeys.values.allSatisfy { $0.value != nil }
+            && operatorAnswered
         return Collected(samples: [], success: success) { $0.recoveryPath = observed }
     }
 }

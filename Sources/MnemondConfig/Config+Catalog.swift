@@ -235,7 +235,9 @@ extension Config {
             restoreRoleARN: RecoveryPathPolicy.defaultRestoreRoleARN(account: accountID), drInstance: "\(source)-dr",
             sourceInstance: source, sourceRegion: String(arn[3]))
         guard let node else { return policy }
-        let m = try reader.mapping(node, at: "recovery_path", allowed: ["restore_role_arn", "dr_instance", "dr_landing_zone"])
+        let m = try reader.mapping(
+            node, at: "recovery_path",
+            allowed: ["restore_role_arn", "dr_instance", "dr_landing_zone", "s3_recovery_operator_role"])
         if let roleNode = m.value("restore_role_arn") {
             let text = try reader.string(roleNode, at: "recovery_path.restore_role_arn")
             guard text.hasPrefix("arn:aws:iam::"), text.contains(":role/") else {
@@ -245,6 +247,24 @@ extension Config {
             policy.restoreRoleARN = text
         }
         policy.drInstance = try m.optionalString("dr_instance") ?? policy.drInstance
+        if let roleNode = m.value("s3_recovery_operator_role") {
+            let text = try reader.string(roleNode, at: "recovery_path.s3_recovery_operator_role")
+            // A role name (IAM: letters, digits and +=,.@_-, at most 64) or a role ARN.
+            let isARN = text.hasPrefix("arn:aws:iam::") && text.contains(":role/")
+            let punctuation = Set("+=,.@_-".unicodeScalars)
+            let isName =
+                (1...64).contains(text.count)
+                && text.unicodeScalars.allSatisfy {
+                    $0.isASCII && (CharacterSet.alphanumerics.contains($0) || punctuation.contains($0))
+                }
+            guard isARN || isName else {
+                throw reader.error(
+                    roleNode,
+                    "recovery_path.s3_recovery_operator_role must be an IAM role name or ARN "
+                        + "(arn:aws:iam::ACCOUNT:role/NAME), found \"\(text)\"")
+            }
+            policy.s3RecoveryOperatorRole = text
+        }
         if let zone = m.value("dr_landing_zone") {
             let z = try reader.mapping(
                 zone, at: "recovery_path.dr_landing_zone", allowed: ["db_subnet_group", "db_parameter_group", "option_group"])

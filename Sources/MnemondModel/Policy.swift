@@ -329,10 +329,15 @@ public struct RecoveryPathPolicy: Sendable, Equatable {
     public var dbSubnetGroup: String?
     public var dbParameterGroup: String?
     public var optionGroup: String?
+    /// The role (name or ARN) that runs the guide's S3 restores from the replicas (Scenario 2's
+    /// `restore-object` and `cp`); nil: not configured, and the S3 restore permission is not
+    /// checked (the finding says so).
+    public var s3RecoveryOperatorRole: String?
 
     public init(
         restoreRoleARN: String, drInstance: String, sourceInstance: String, sourceRegion: String,
-        dbSubnetGroup: String? = nil, dbParameterGroup: String? = nil, optionGroup: String? = nil
+        dbSubnetGroup: String? = nil, dbParameterGroup: String? = nil, optionGroup: String? = nil,
+        s3RecoveryOperatorRole: String? = nil
     ) {
         self.restoreRoleARN = restoreRoleARN
         self.drInstance = drInstance
@@ -341,7 +346,15 @@ public struct RecoveryPathPolicy: Sendable, Equatable {
         self.dbSubnetGroup = dbSubnetGroup
         self.dbParameterGroup = dbParameterGroup
         self.optionGroup = optionGroup
+        self.s3RecoveryOperatorRole = s3RecoveryOperatorRole
     }
+
+    /// What the S3 recovery operator must be allowed on a replica's objects: Scenario 2's
+    /// `aws s3api restore-object` and the download of the restored copy.
+    public static let s3RestoreActions = ["s3:GetObject", "s3:RestoreObject"]
+
+    /// The object ARN pattern the S3 restore permissions are evaluated on.
+    public static func replicaObjectsARN(_ bucket: String) -> String { "arn:aws:s3:::\(bucket)/*" }
 
     /// The guide's restore role in `account`.
     public static func defaultRestoreRoleARN(account: String) -> String {

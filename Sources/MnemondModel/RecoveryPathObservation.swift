@@ -14,17 +14,131 @@ public struct RecoveryPathObservation: Sendable, Codable, Equatable {
     public var drVaultAccessPolicy: Observed<[ResourcePolicyStatement]?>?
     /// The DR region's DB subnet, parameter and option groups for the restored instance.
     public var landingZone: Observed<LandingZoneObservation>?
+    /// Per replica bucket: its default encryption (GetBucketEncryption) and, when SSE-KMS names a
+    /// key, that key (DescribeKey in the key's region).
+    public var replicaKeys: [String: Observed<ReplicaKeyObservation>]
+    /// The configured S3 recovery operator role and what it may do on the replicas; nil when
+    /// `recovery_path.s3_recovery_operator_role` is not set.
+    public var recoveryOperator: Observed<RecoveryOperatorObservation>?
 
     public init(
         selectionRoles: Observed<[String]>, vaults: [String: Observed<VaultKeyObservation>],
         roles: [String: Observed<ServiceRoleObservation>], drVaultAccessPolicy: Observed<[ResourcePolicyStatement]?>?,
-        landingZone: Observed<LandingZoneObservation>?
+        landingZone: Observed<LandingZoneObservation>?, replicaKeys: [String: Observed<ReplicaKeyObservation>] = [:],
+        recoveryOperator: Observed<RecoveryOperatorObservation>? = nil
     ) {
         self.selectionRoles = selectionRoles
         self.vaults = vaults
         self.roles = roles
         self.drVaultAccessPolicy = drVaultAccessPolicy
         self.landingZone = landingZone
+        self.replicaKeys = replicaKeys
+        self.recoveryOperator = recoveryOperator
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case selectionRoles, vaults, roles, drVaultAccessPolicy, landingZone, replicaKeys, recoveryOperator
+    }
+
+    /// Observations stored before the S3 restore path was collected decode with none of it.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            selectionRoles: try c.decode(Observed<[String]>.self, forKey: .selectionRoles),
+            vaults: try c.decode([String: Observed<VaultKeyObservation>].self, forKey: .vaults),
+            roles: try c.decode([String: Observed<ServiceRoleObservation>].self, forKey: .roles),
+            drVaultAccessPolicy: try c.decodeIfPresent(
+                Observed<[ResourcePolicyStatement]?>.self, forKey: .drVaultAccessPolicy),
+            landingZone: try c.decodeIfPresent(Observed<LandingZoneObservation>.self, forKey: .landingZone),
+            replicaKeys: try c.decodeIfPresent([String: Observed<ReplicaKeyObservation>].self, forKey: .replicaKeys)
+                ?? [:],
+            recoveryOperator: try c.decodeIfPresent(
+                Observed<RecoveryOperatorObservation>.self, forKey: .recoveryOperator))
+    }
+}
+
+/// A replica bucket's default encryption and the KMS key it names (Scenario 2 restores from it).
+public struct ReplicaKeyObservation: Sendable, Codable, Equatable {
+    public var bucket: String
+    public var region: String
+    /// nil: the bucket has no default encryption configuration.
+    public var encryption: BucketEncryption?
+    /// DescribeKey of `encryption.kmsKeyID`; nil when no key ID is named (SSE-S3, or SSE-KMS with
+    /// the AWS managed aws/s3 key).
+    public var key: KMSKeyObservation?
+
+    public init(bucket: String, region: String, encryption: BucketEncryption?, key: KMSKeyObservation? = nil) {
+        self.bucket = bucket
+        self.region = region
+        self.encryption = encryption
+        self.key = key
+    }
+}
+
+/// The role that runs the guide's S3 restores (`restore-object`, `get-object` on the replicas),
+/// and its verdict per replica bucket.
+public struct RecoveryOperatorObservation: Sendable, Codable, Equatable {
+    /// The role name as GetRole takes it.
+    public var name: String
+    /// nil when the role does not exist.
+    public var arn: String?
+    /// Per replica bucket, per action (`s3:GetObject`, `s3:RestoreObject`): what
+    /// iam:SimulatePrincipalPolicy decided. nil: the simulation was not available (see
+    /// `simulationUnavailable`) and `policies` holds what to evaluate instead.
+    public var simulated: [String: Observed<[SimulatedDecision]>]?
+    /// Why SimulatePrincipalPolicy could not be used (`iam:SimulatePrincipalPolicy: NotImplemented — …`).
+    public var simulationUnavailable: String?
+    /// The role's attached managed policies (their default version) and inline policies, read
+    /// when the simulation was not available.
+    public var policies: [NamedPolicy]?
+
+    public init(
+        name: String, arn: String?, simulated: [String: Observed<[SimulatedDecision]>]? = nil,
+        simulationUnavailable: String? = nil, policies: [NamedPolicy]? = nil
+    ) {
+        self.name = name
+        self.arn = arn
+        self.simulated = simulated
+        self.simulationUnavailable = simulationUnavailable
+        self.policies = policies
+    }
+
+    public var exists: Bool { arn != nil }
+}
+
+/// One action's result of iam:SimulatePrincipalPolicy.
+public struct SimulatedDecision: Sendable, Codable, Equatable {
+    public enum Decision: String, Sendable, Codable, CaseIterable {
+        case allowed
+        case explicitDeny
+        case implicitDeny
+    }
+
+    public var action: String
+    public var decision: Decision
+    /// SourcePolicyId of each matched statement (which policy allowed or denied).
+    public var matchedPolicies: [String]
+    /// Context keys the simulation needed and did not have: the decision may differ in real use.
+    public var missingContextValues: [String]
+
+    public init(action: String, decision: Decision, matchedPolicies: [String] = [], missingContextValues: [String] = [])
+    {
+        self.action = action
+        self.decision = decision
+        self.matchedPolicies = matchedPolicies
+        self.missingContextValues = missingContextValues
+    }
+}
+
+/// An identity policy of a role: a managed policy (by ARN) or an inline one (by name).
+public struct NamedPolicy: Sendable, Codable, Equatable {
+    /// `arn:aws:iam::…:policy/NAME` for a managed policy, `inline NAME` for an inline one.
+    public var name: String
+    public var statements: [PolicyStatement]
+
+    public init(name: String, statements: [PolicyStatement]) {
+        self.name = name
+        self.statements = statements
     }
 }
 

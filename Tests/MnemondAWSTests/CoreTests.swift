@@ -98,6 +98,23 @@ import Testing
         #expect(error.message == "not found")
     }
 
+    @Test func anActionTheServiceDoesNotOfferIsNotImplementedOtherFailuresAreNot() {
+        let simulate = QueryProtocol.operation(.iam, action: "SimulatePrincipalPolicy")
+        func parsed(_ status: Int, _ body: String) -> AWSError {
+            AWSError.parse(response: response(status, body), operation: simulate, region: "us-east-1")
+        }
+        let moto = parsed(
+            501,
+            "<ErrorResponse><Error><Type>Sender</Type><Code>NotImplemented</Code><Message>no</Message></Error></ErrorResponse>")
+        #expect(moto.isNotImplemented)
+        #expect(RetryPolicy().retryReason(moto) == nil)
+        #expect(parsed(501, #"{"__type":"InternalFailure","message":"not yet implemented"}"#).isNotImplemented)
+        #expect(parsed(400, "<Error><Code>InvalidAction</Code><Message>x</Message></Error>").isNotImplemented)
+        #expect(!parsed(403, "<Error><Code>AccessDenied</Code><Message>x</Message></Error>").isNotImplemented)
+        #expect(!parsed(500, "<html>Internal Server Error</html>").isNotImplemented)
+        #expect(!AWSDecoding.missing("EvaluationResults", operation: simulate, region: "us-east-1").isNotImplemented)
+    }
+
     @Test func emptyBodyFallsBackOnTheStatus() {
         let error = AWSError.parse(response: response(503, ""), operation: op, region: "eu-west-1")
         #expect(error.code == "InternalError")

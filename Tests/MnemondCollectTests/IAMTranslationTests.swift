@@ -1,4 +1,5 @@
 import Foundation
+import MnemondAWS
 import MnemondModel
 import Testing
 
@@ -47,5 +48,43 @@ import Testing
         #expect(statements[0].sid == "Root" && statements[0].actions == ["kms:*"])
         #expect(statements[2].notActions == ["backup:Get*"] && statements[2].hasCondition)
         #expect(throws: (any Error).self) { try RecoveryPathCollector.resourceStatements("[]") }
+    }
+}
+
+@Suite struct PolicySimulationTranslationTests {
+    static let wanted = ["s3:GetObject", "s3:RestoreObject"]
+
+    static func result(_ action: String, _ decision: String) -> IAM.EvaluationResult {
+        IAM.EvaluationResult(action: action, decision: decision, matchedPolicies: ["p"], missingContextValues: [])
+    }
+
+    @Test func decisionsAreTyped() throws {
+        let decided = try RecoveryPathCollector.decisions(
+            [Self.result("s3:GetObject", "allowed"), Self.result("s3:RestoreObject", "explicitDeny")], wanted: Self.wanted)
+        #expect(decided.map(\.decision) == [.allowed, .explicitDeny])
+        #expect(decided[1].matchedPolicies == ["p"])
+    }
+
+    @Test func anUnknownDecisionIsUnreadableNamingTheField() {
+        #expect(throws: UnreadableField("EvaluationResults[1].EvalDecision", "maybe")) {
+            try RecoveryPathCollector.decisions(
+                [Self.result("s3:GetObject", "allowed"), Self.result("s3:RestoreObject", "maybe")], wanted: Self.wanted)
+        }
+    }
+
+    @Test func aMissingActionIsUnreadableNotAllowed() {
+        #expect(throws: UnreadableField("EvaluationResults", "no result for s3:RestoreObject")) {
+            try RecoveryPathCollector.decisions([Self.result("s3:GetObject", "allowed")], wanted: Self.wanted)
+        }
+    }
+
+    @Test func anUnreadablePolicyDocumentIsAnInvalidResponseOfItsCall() {
+        let reason = Unavailable(
+            IAMCollector.PolicyDocumentError(description: "policy document is not a JSON object"),
+            action: "iam:GetPolicyVersion", resource: "arn:aws:iam::828879644785:policy/p", region: "us-east-1")
+        #expect(reason.code == "InvalidResponse" && reason.action == "iam:GetPolicyVersion")
+        // Already translated: kept as it is.
+        let again = Unavailable(reason, action: "iam:GetRole", resource: "r", region: "us-east-1")
+        #expect(again == reason)
     }
 }

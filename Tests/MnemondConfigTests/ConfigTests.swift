@@ -162,6 +162,26 @@ import Testing
         }
     }
 
+    @Test func theS3RecoveryOperatorHasNoDefaultAndTakesANameOrAnARN() throws {
+        #expect(try Config.parse(Self.withBackup, file: "etc/mnemond.yaml").policy.recoveryPath?.s3RecoveryOperatorRole == nil)
+        for role in ["mnemonica-recovery-operator", "arn:aws:iam::828879644785:role/ops/mnemonica-recovery-operator"] {
+            let text = Self.withBackup + "\nrecovery_path:\n  s3_recovery_operator_role: \(role)\n"
+            #expect(try Config.parse(text, file: "etc/mnemond.yaml").policy.recoveryPath?.s3RecoveryOperatorRole == role)
+        }
+        let shipped = try Config.load(path: repoConfig).policy.recoveryPath
+        #expect(shipped?.s3RecoveryOperatorRole == "mnemonica-recovery-operator")
+    }
+
+    @Test func anS3RecoveryOperatorThatIsNeitherANameNorAnARNIsAnError() {
+        let text = Self.withBackup + "\nrecovery_path:\n  s3_recovery_operator_role: \"on call\"\n"
+        #expect {
+            try Config.parse(text, file: "etc/mnemond.yaml")
+        } throws: { error in
+            "\(error)"
+                == #"etc/mnemond.yaml:23:30: recovery_path.s3_recovery_operator_role must be an IAM role name or ARN (arn:aws:iam::ACCOUNT:role/NAME), found "on call""#
+        }
+    }
+
     @Test func withoutBackupTheSectionIsAnError() {
         #expect(throws: ConfigError.self) {
             try Config.parse(ConfigTests.valid + "\nrecovery_path:\n  dr_instance: x\n", file: "etc/mnemond.yaml")

@@ -1098,9 +1098,84 @@ def seed_db_landing_zone(sim: Sim, region: str) -> None:
     )
 
 
+# Scenario 2's S3 restore (`aws s3api restore-object` + download on mne-media-replica): the
+# replica's SSE-KMS customer key in its own region, and the role the on-call engineer assumes to
+# restore, with a managed policy allowing s3:GetObject and s3:RestoreObject on the replicas.
+REPLICA_KEY_BUCKET = "mne-media-replica"
+RECOVERY_OPERATOR_ROLE = "mnemonica-recovery-operator"
+RECOVERY_OPERATOR_POLICY = "mnemonica-s3-replica-restore"
+RECOVERY_OPERATOR_POLICY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/{RECOVERY_OPERATOR_POLICY}"
+
+
+def recovery_operator_policy() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "RestoreAndReadReplicaObjects",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:RestoreObject"],
+                "Resource": [f"arn:aws:s3:::{b}/*" for b in REPLICAS],
+            },
+            {
+                "Sid": "ListReplicas",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
+                "Resource": [f"arn:aws:s3:::{b}" for b in REPLICAS],
+            },
+        ],
+    }
+
+
+def replica_key_arn(sim: Sim, bucket: str = REPLICA_KEY_BUCKET) -> str:
+    s3 = sim.client("s3", BUCKET_REGION[bucket])
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    arn = rule["ApplyServerSideEncryptionByDefault"].get("KMSMasterKeyID")
+    if not arn:
+        raise RuntimeError(f"{bucket} has no SSE-KMS key: is this a target-state simulator?")
+    return arn
+
+
+def seed_replica_key(sim: Sim) -> None:
+    region = BUCKET_REGION[REPLICA_KEY_BUCKET]
+    kms = sim.client("kms", region)
+    key = kms.create_key(Description=f"S3 default encryption of {REPLICA_KEY_BUCKET}")["KeyMetadata"]
+    kms.create_alias(AliasName=f"alias/{REPLICA_KEY_BUCKET}", TargetKeyId=key["KeyId"])
+    sim.client("s3", region).put_bucket_encryption(
+        Bucket=REPLICA_KEY_BUCKET,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]},
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+    )
+
+
+def seed_recovery_operator(sim: Sim) -> None:
+    iam = sim.client("iam", "us-east-1")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    iam.create_role(
+        RoleName=RECOVERY_OPERATOR_ROLE,
+        AssumeRolePolicyDocument=json.dumps(trust),
+        Description="Assumed by on-call engineers to restore S3 objects from the replicas",
+    )
+    iam.create_policy(PolicyName=RECOVERY_OPERATOR_POLICY, PolicyDocument=json.dumps(recovery_operator_policy()))
+    iam.attach_role_policy(RoleName=RECOVERY_OPERATOR_ROLE, PolicyArn=RECOVERY_OPERATOR_POLICY_ARN)
+
+
 def seed_recovery_path(sim: Sim) -> None:
     seed_vault_keys(sim)
     seed_backup_role_policies(sim)
+    seed_replica_key(sim)
+    seed_recovery_operator(sim)
     for region in (PRIMARY, DR):
         seed_db_landing_zone(sim, region)
     sim.client("rds", PRIMARY).modify_db_instance(

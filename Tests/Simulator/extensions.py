@@ -906,6 +906,45 @@ def _install_json_auth_errors() -> None:
     ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = authenticate
 
 
+def _install_not_implemented() -> None:
+    """moto raises NotImplementedError for an action it does not implement (e.g. IAM
+    SimulatePrincipalPolicy), which its server turns into an HTML 500 page: a client reads
+    that as a transient internal error and retries it. Answer as AWS-compatible services do
+    for an action they do not offer: HTTP 501 with error code ``NotImplemented``, in the
+    service's protocol (a JSON body for JSON services, an XML ``ErrorResponse`` otherwise)."""
+    from moto.core.responses import BaseResponse, get_service_model
+
+    original = BaseResponse.call_action
+
+    def call_action(self: Any) -> Any:
+        try:
+            return original(self)
+        except NotImplementedError as err:
+            message = str(err) or "not implemented"
+            try:
+                protocol = get_service_model(self.boto3_service_name).protocol
+            except Exception:  # noqa: BLE001 - unknown model: answer XML
+                protocol = "query"
+            request_id = str(uuid.uuid4())
+            if protocol in ("json", "rest-json"):
+                body = json.dumps({"__type": "NotImplemented", "message": message})
+                headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": request_id}
+            else:
+                body = (
+                    "<ErrorResponse><Error><Type>Sender</Type><Code>NotImplemented</Code>"
+                    f"<Message>{_xml_escape(message)}</Message></Error>"
+                    f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+                )
+                headers = {"Content-Type": "text/xml", "x-amzn-RequestId": request_id}
+            return 501, headers, body
+
+    BaseResponse.call_action = call_action
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _install_no_synthetic_s3_metrics() -> None:
     """moto invents today's NumberOfObjects/BucketSizeBytes for every bucket from the
     objects it holds (none here), and in every region rather than the bucket's own. To
@@ -1010,6 +1049,7 @@ def _install_recovery_path() -> None:
 
 def install() -> None:
     _install_gzip_fix()
+    _install_not_implemented()
     _install_no_synthetic_s3_metrics()
     _install_json_auth_errors()
     _install_s3_replication()

@@ -565,6 +565,39 @@ def _dr_db_subnet_group_deleted(ctx: Context) -> None:
     Scenario 3's restore of eks-mnemonica-prod-dr has no network to land in. Seen by
     recovery_path.dr_landing_zone (critical)."""
     ctx.sim.client("rds", DR).delete_db_subnet_group(DBSubnetGroupName=estate.DB_SUBNET_GROUP)
+
+
+@fault("replica-key-disabled")
+def _replica_key_disabled(ctx: Context) -> None:
+    """The SSE-KMS key of mne-media-replica (eu-west-3) is Disabled: Scenario 2's
+    restore-object and download of the objects it encrypts fail. Seen by
+    recovery_path.replica_key (critical)."""
+    key_id = estate.replica_key_arn(ctx.sim).rsplit("/", 1)[-1]
+    ctx.sim.client("kms", estate.BUCKET_REGION[estate.REPLICA_KEY_BUCKET]).disable_key(KeyId=key_id)
+
+
+@fault("recovery-operator-cannot-read-replica")
+def _recovery_operator_cannot_read_replica(ctx: Context) -> None:
+    """The recovery operator role gains an inline guard rail denying s3:GetObject and
+    s3:RestoreObject on mne-media-replica's objects (copied from the application role's
+    replica deny): nobody can run Scenario 2's restore from it. Seen by
+    recovery_path.replica_access (critical) for mne-media-replica only."""
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyReplicaReads",
+                "Effect": "Deny",
+                "Action": ["s3:GetObject", "s3:RestoreObject"],
+                "Resource": f"arn:aws:s3:::{estate.REPLICA_KEY_BUCKET}/*",
+            }
+        ],
+    }
+    ctx.sim.client("iam", "us-east-1").put_role_policy(
+        RoleName=estate.RECOVERY_OPERATOR_ROLE, PolicyName="deny-replica-reads", PolicyDocument=json.dumps(deny)
+    )
+
+
 # ------------------------------------------------------------- topic policy
 
 

@@ -209,7 +209,8 @@ def test_target_s3(target: Simulator) -> None:
         assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
         assert (s3.get_bucket_location(Bucket=bucket)["LocationConstraint"]) == region
         sse = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
-        assert sse["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256" and sse["BucketKeyEnabled"]
+        algorithm = "aws:kms" if bucket == estate.REPLICA_KEY_BUCKET else "AES256"
+        assert sse["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == algorithm and sse["BucketKeyEnabled"]
         with pytest.raises(ClientError):
             s3.get_object_lock_configuration(Bucket=bucket)
         rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
@@ -534,6 +535,23 @@ def test_target_recovery_path(target: Simulator) -> None:
     assert groups[0]["DBParameterGroupFamily"] == estate.DB_PARAMETER_FAMILY
     options = dr.describe_option_groups(OptionGroupName=estate.DB_OPTION_GROUP)["OptionGroupsList"]
     assert options[0]["MajorEngineVersion"] == "16"
+    replica_key = _replica_key(target)
+    assert replica_key["KeyState"] == "Enabled" and replica_key["KeyManager"] == "CUSTOMER"
+    assert replica_key["Arn"].split(":")[3] == estate.BUCKET_REGION[estate.REPLICA_KEY_BUCKET]
+    iam = target.client("iam", "us-east-1")
+    attached = iam.list_attached_role_policies(RoleName=estate.RECOVERY_OPERATOR_ROLE)["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [estate.RECOVERY_OPERATOR_POLICY_ARN]
+    assert _operator_denies(target) == []
+
+
+def test_unimplemented_action_answers_501_not_implemented(target: Simulator) -> None:
+    iam = target.client("iam", "us-east-1")
+    with pytest.raises(ClientError) as raised:
+        iam.simulate_principal_policy(
+            PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:role/{estate.RECOVERY_OPERATOR_ROLE}", ActionNames=["s3:GetObject"]
+        )
+    assert raised.value.response["Error"]["Code"] == "NotImplemented"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 
 
 # ------------------------------------------------------------ current estate
@@ -749,8 +767,24 @@ FAULT_VISIBLE: dict[str, Callable[[Simulator], bool]] = {
     "dr-vault-denies-copies": lambda s: _access_policy(s, "eu-west-3", estate.DR_VAULT) is not None
     and '"Deny"' in _access_policy(s, "eu-west-3", estate.DR_VAULT),
     "dr-db-subnet-group-deleted": lambda s: not s.client("rds", "eu-west-3").describe_db_subnet_groups()["DBSubnetGroups"],
+    "replica-key-disabled": lambda s: _replica_key(s)["KeyState"] == "Disabled",
+    "recovery-operator-cannot-read-replica": lambda s: _operator_denies(s) == ["s3:GetObject", "s3:RestoreObject"],
     "topic-policy-events-dropped": lambda s: not _events_may_publish(s, "eu-west-1"),
 }
+
+
+def _replica_key(sim: Simulator) -> dict[str, Any]:
+    region = estate.BUCKET_REGION[estate.REPLICA_KEY_BUCKET]
+    return sim.client("kms", region).describe_key(KeyId=estate.replica_key_arn(_sim(sim)))["KeyMetadata"]
+
+
+def _operator_denies(sim: Simulator) -> list[str]:
+    iam = sim.client("iam", "us-east-1")
+    denied: list[str] = []
+    for name in iam.list_role_policies(RoleName=estate.RECOVERY_OPERATOR_ROLE)["PolicyNames"]:
+        doc = iam.get_role_policy(RoleName=estate.RECOVERY_OPERATOR_ROLE, PolicyName=name)["PolicyDocument"]
+        denied += [a for st in doc["Statement"] if st["Effect"] == "Deny" for a in st["Action"]]
+    return sorted(denied)
 
 
 def _sim(sim: Simulator) -> estate.Sim:
