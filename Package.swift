@@ -39,7 +39,8 @@ let package = Package(
         .target(name: "MnemondAWS", dependencies: ["MnemondSigV4", "MnemondHTTP", log], swiftSettings: swiftSettings),
         .target(name: "MnemondModel", swiftSettings: swiftSettings),
         .target(name: "MnemondChecks", dependencies: ["MnemondModel"], swiftSettings: swiftSettings),
-        .target(name: "MnemondCollect", dependencies: ["MnemondAWS", "MnemondModel", log], swiftSettings: swiftSettings),
+        .target(
+            name: "MnemondCollect", dependencies: ["MnemondAWS", "MnemondModel", log], swiftSettings: swiftSettings),
         .target(
             name: "MnemondStore",
             dependencies: ["MnemondModel", .product(name: "GRDB", package: "GRDB.swift")],
@@ -70,7 +71,8 @@ let package = Package(
         .target(
             name: "MnemondDaemon",
             dependencies: [
-                "MnemondModel", "MnemondConfig", "MnemondCommands", "MnemondHTTP", "MnemondAWS", "MnemondCollect", "MnemondChecks",
+                "MnemondModel", "MnemondConfig", "MnemondCommands", "MnemondHTTP", "MnemondAWS", "MnemondCollect",
+                "MnemondChecks",
                 "MnemondStore", "MnemondNotify", "MnemondReport", log,
             ],
             swiftSettings: swiftSettings
@@ -96,11 +98,18 @@ let package = Package(
             dependencies: ["MnemondHTTP", "MnemondStore"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "MnemondSigV4Tests", dependencies: ["MnemondSigV4", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "MnemondHTTPTests", dependencies: ["MnemondHTTP", "MnemondTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "MnemondAWSTests", dependencies: ["MnemondAWS", "MnemondSigV4", "MnemondHTTP", "MnemondTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MnemondSigV4Tests",
+            dependencies: ["MnemondSigV4", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MnemondHTTPTests", dependencies: ["MnemondHTTP", "MnemondTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MnemondAWSTests", dependencies: ["MnemondAWS", "MnemondSigV4", "MnemondHTTP", "MnemondTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "MnemondModelTests", dependencies: ["MnemondModel"], swiftSettings: swiftSettings),
-        .testTarget(name: "MnemondChecksTests", dependencies: ["MnemondChecks", "MnemondModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MnemondChecksTests", dependencies: ["MnemondChecks", "MnemondModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MnemondCollectTests", dependencies: ["MnemondCollect", "MnemondAWS", "MnemondModel"],
             swiftSettings: swiftSettings),
@@ -108,11 +117,15 @@ let package = Package(
             name: "MnemondDaemonTests", dependencies: ["MnemondDaemon", "MnemondModel", "MnemondTestSupport", log],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "MnemondConfigTests", dependencies: ["MnemondConfig", "MnemondModel", "MnemondChecks"], swiftSettings: swiftSettings),
-        .testTarget(
-            name: "MnemondCommandsTests", dependencies: ["MnemondCommands", "MnemondStore", "MnemondModel", "MnemondTestSupport"],
+            name: "MnemondConfigTests", dependencies: ["MnemondConfig", "MnemondModel", "MnemondChecks"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "MnemondStoreTests", dependencies: ["MnemondStore", "MnemondModel", "MnemondTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MnemondCommandsTests",
+            dependencies: ["MnemondCommands", "MnemondStore", "MnemondModel", "MnemondTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MnemondStoreTests", dependencies: ["MnemondStore", "MnemondModel", "MnemondTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "MnemondNotifyTests",
             dependencies: [

@@ -65,7 +65,8 @@ public final class AWSClient: Sendable {
                     "retrying",
                     metadata: [
                         "action": "\(error.qualifiedAction)", "attempt": "\(attempt)", "reason": "\(reason)",
-                        "delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+                        "delay_ms":
+                            "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
                     ])
                 try await sleep(delay)
             }
@@ -117,11 +118,13 @@ public final class AWSClient: Sendable {
         while text.hasSuffix("/") { text.removeLast() }
         text += path.hasPrefix("/") ? path : "/" + path
         if !query.isEmpty {
-            text += "?" + query.map { item in
-                let name = percentEncode(item.name)
-                guard let value = item.value else { return name }
-                return "\(name)=\(percentEncode(value))"
-            }.joined(separator: "&")
+            text +=
+                "?"
+                + query.map { item in
+                    let name = percentEncode(item.name)
+                    guard let value = item.value else { return name }
+                    return "\(name)=\(percentEncode(value))"
+                }.joined(separator: "&")
         }
         return URL(string: text)!
     }

@@ -49,7 +49,8 @@ public struct EndpointResolver: Sendable {
         if service.isGlobal {
             host = "\(service.endpointPrefix).amazonaws.com"
         } else if let bucket, service == .s3 {
-            host = Self.canUseVirtualHost(bucket: bucket, endpointHost: "s3.\(region).amazonaws.com")
+            host =
+                Self.canUseVirtualHost(bucket: bucket, endpointHost: "s3.\(region).amazonaws.com")
                 ? "\(bucket).s3.\(region).amazonaws.com" : "s3.\(region).amazonaws.com"
             let base = URL(string: "https://\(host)")!
             let url = host.hasPrefix("\(bucket).") ? base : base.appendingPathComponent(bucket)

@@ -32,7 +32,8 @@ public struct ReportWeek: Sendable {
     public static let arn = "arn:aws:rds:eu-west-1:828879644785:db:eks-mnemonica-prod"
     /// The shipped config's accepted risk, as the daemon would have stored it with each finding.
     public static let risk: AcceptedRisk =
-        (try? Config.load(path: PeerProcess.repoRoot().appendingPathComponent("etc/mnemond.yaml").path))?.policy.acceptedRisks.first { $0.check == "s3.object_lock" }
+        (try? Config.load(path: PeerProcess.repoRoot().appendingPathComponent("etc/mnemond.yaml").path))?.policy
+        .acceptedRisks.first { $0.check == "s3.object_lock" }
         ?? AcceptedRisk(check: "s3.object_lock", reason: "deferred")
 
     public struct Job: Sendable {

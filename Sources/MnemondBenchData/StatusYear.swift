@@ -160,7 +160,8 @@ public enum StatusYear {
         case Series.s3Objects: return 1_000_000 + t / 60
         case Series.s3BucketBytes: return 5e11 + t * 1000
         case Series.collectorSuccess: return 1
-        case Series.collectorDurationSeconds, Series.cycleDurationSeconds: return Double.random(in: 0.05..<3, using: &random)
+        case Series.collectorDurationSeconds, Series.cycleDurationSeconds:
+            return Double.random(in: 0.05..<3, using: &random)
         default: return Double(Int.random(in: 0..<40, using: &random))
         }
     }

@@ -10,7 +10,9 @@ public enum AccountChecks {
         id: "account.identity", promise: "The credentials resolve to the guide's account"
     ) { policy, observations, _, _ in
         let resource = "account"
-        guard let observed = observations.identity else { return [Catalog.notCollected("account.identity", resource: resource)] }
+        guard let observed = observations.identity else {
+            return [Catalog.notCollected("account.identity", resource: resource)]
+        }
         switch observed {
         case .unavailable(let reason):
             return [Catalog.unknown("account.identity", resource: resource, reason, guide: "Prerequisites")]
@@ -23,7 +25,10 @@ public enum AccountChecks {
                         ? "account: credentials resolve to \(identity.account)"
                         : "account: credentials resolve to account \(identity.account) (\(identity.arn)); guide requires \(policy.accountID) (Prerequisites) — wrong profile? every other result describes the wrong estate",
                     expected: policy.accountID, found: identity.account, guide: "Prerequisites",
-                    runbook: ok ? nil : "Use the guide's profile: --profile mnemonica (aws sts get-caller-identity --profile mnemonica)")
+                    runbook: ok
+                        ? nil
+                        : "Use the guide's profile: --profile mnemonica (aws sts get-caller-identity --profile mnemonica)"
+                )
             ]
         }
     }

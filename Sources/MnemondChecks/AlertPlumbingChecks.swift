@@ -339,7 +339,8 @@ public enum AlertPlumbingChecks {
             switch observed {
             case .unavailable(let reason):
                 return Catalog.unknown("alerting.eventbridge", resource: resource, reason, guide: "Phase 8")
-            case .value(let rule): return ruleFinding(promise, found: rule, topics: observations.monitoring?.topics ?? [:])
+            case .value(let rule):
+                return ruleFinding(promise, found: rule, topics: observations.monitoring?.topics ?? [:])
             }
         }
     }

@@ -62,7 +62,8 @@ public enum BackupSchedule: Sendable, Equatable {
         guard text.hasPrefix("cron("), text.hasSuffix(")") else {
             throw fail("neither cron(…) nor rate(…)")
         }
-        let fields = text.dropFirst(5).dropLast().split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        let fields = text.dropFirst(5).dropLast().split(separator: " ", omittingEmptySubsequences: true).map(
+            String.init)
         guard fields.count == 6 else { throw fail("cron takes 6 fields, found \(fields.count)") }
         let minutes = try field(fields[0], 0...59, name: "minutes", expression)
         let hours = try field(fields[1], 0...23, name: "hours", expression)
@@ -189,7 +190,9 @@ extension BackupSchedule {
 
     /// The longest gap between two consecutive instants over the next `horizonDays` from `date`:
     /// the interval a plan really promises (a 6-hourly plan: 6 h; weekdays only: 3 days).
-    public func longestInterval(from date: Date, horizonDays: Int = 35, timeZone: TimeZone = BackupSchedule.utc) -> TimeInterval? {
+    public func longestInterval(from date: Date, horizonDays: Int = 35, timeZone: TimeZone = BackupSchedule.utc)
+        -> TimeInterval?
+    {
         if case .rate(let seconds) = self { return TimeInterval(seconds) }
         let end = date.addingTimeInterval(Double(horizonDays) * 86_400)
         guard var previous = next(after: date, timeZone: timeZone) else { return nil }

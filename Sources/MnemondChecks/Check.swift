@@ -45,7 +45,8 @@ public struct Check: Sendable {
     /// Samples derived from freshly collected observations (what the check reads in the raw
     /// values, recorded so `status` and `history` can show it). nil: none.
     public let measure: (@Sendable (_ fresh: Observations, _ time: Date) -> [Sample])?
-    public let evaluate: @Sendable (_ policy: Policy, _ observations: Observations, _ history: History, _ now: Date) -> [Finding]
+    public let evaluate:
+        @Sendable (_ policy: Policy, _ observations: Observations, _ history: History, _ now: Date) -> [Finding]
 
     public init(
         id: CheckID, promise: String, recoveryWindow: RecoveryWindow? = nil, history: [SeriesQuery] = [],

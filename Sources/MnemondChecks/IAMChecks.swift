@@ -19,7 +19,8 @@ public enum IAMChecks {
             return [Catalog.notCollected("iam.app_role", resource: want.name)]
         }
         switch observed {
-        case .unavailable(let reason): return [Catalog.unknown("iam.app_role", resource: want.name, reason, guide: "Phase 4")]
+        case .unavailable(let reason):
+            return [Catalog.unknown("iam.app_role", resource: want.name, reason, guide: "Phase 4")]
         case .value(let role): return [roleFinding(want, role: role)]
         }
     }
@@ -30,19 +31,22 @@ public enum IAMChecks {
         guard role.exists else {
             return Finding(
                 check: "iam.app_role", resource: want.name, state: .critical,
-                message: "\(want.name): the role does not exist; guide requires it with explicit denies on version deletion and replica access (Phase 4)",
+                message:
+                    "\(want.name): the role does not exist; guide requires it with explicit denies on version deletion and replica access (Phase 4)",
                 expected: "role with denies", found: "missing", guide: "Phase 4",
                 runbook: "Guide Phase 4 Step 4.2: aws iam create-role --role-name \(want.name) … then put-role-policy")
         }
         let statements = role.policies.values.flatMap { $0 }
         var missingDenies: [String] = []
-        for bucket in want.sourceBuckets where !denies(statements, "s3:DeleteObjectVersion", "arn:aws:s3:::\(bucket)/*") {
+        for bucket in want.sourceBuckets where !denies(statements, "s3:DeleteObjectVersion", "arn:aws:s3:::\(bucket)/*")
+        {
             missingDenies.append("s3:DeleteObjectVersion on \(bucket)")
         }
         for bucket in want.replicaBuckets {
-            let all = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"].allSatisfy {
-                denies(statements, $0, "arn:aws:s3:::\(bucket)/*")
-            } && denies(statements, "s3:ListBucket", "arn:aws:s3:::\(bucket)")
+            let all =
+                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"].allSatisfy {
+                    denies(statements, $0, "arn:aws:s3:::\(bucket)/*")
+                } && denies(statements, "s3:ListBucket", "arn:aws:s3:::\(bucket)")
             if !all { missingDenies.append("all access to \(bucket)") }
         }
         // Denied everywhere, sources included: Object Lock may come to any bucket later.
@@ -54,8 +58,10 @@ public enum IAMChecks {
         if !missingDenies.isEmpty {
             return Finding(
                 check: "iam.app_role", resource: want.name, state: .critical,
-                message: "\(want.name): no explicit Deny for \(missingDenies.joined(separator: ", ")); guide requires it (Phase 4)",
-                expected: "explicit denies", found: "missing: \(missingDenies.joined(separator: ", "))", guide: "Phase 4",
+                message:
+                    "\(want.name): no explicit Deny for \(missingDenies.joined(separator: ", ")); guide requires it (Phase 4)",
+                expected: "explicit denies", found: "missing: \(missingDenies.joined(separator: ", "))",
+                guide: "Phase 4",
                 runbook: runbook)
         }
         var missingAllows: [String] = []
@@ -64,18 +70,22 @@ public enum IAMChecks {
             where !allows(statements, action, "arn:aws:s3:::\(bucket)/*") {
                 missingAllows.append("\(action) on \(bucket)")
             }
-            if !allows(statements, "s3:ListBucket", "arn:aws:s3:::\(bucket)") { missingAllows.append("s3:ListBucket on \(bucket)") }
+            if !allows(statements, "s3:ListBucket", "arn:aws:s3:::\(bucket)") {
+                missingAllows.append("s3:ListBucket on \(bucket)")
+            }
         }
         if !missingAllows.isEmpty {
             return Finding(
                 check: "iam.app_role", resource: want.name, state: .warning,
-                message: "\(want.name): does not allow \(missingAllows.joined(separator: ", ")); guide requires it (Phase 4) — the application cannot work",
+                message:
+                    "\(want.name): does not allow \(missingAllows.joined(separator: ", ")); guide requires it (Phase 4) — the application cannot work",
                 expected: "source read/write/list", found: "missing: \(missingAllows.joined(separator: ", "))",
                 guide: "Phase 4", runbook: runbook)
         }
         return Finding(
             check: "iam.app_role", resource: want.name, state: .ok,
-            message: "\(want.name): allows source read/write/list; denies version deletion, replica access and governance bypass",
+            message:
+                "\(want.name): allows source read/write/list; denies version deletion, replica access and governance bypass",
             expected: "explicit denies", found: "as promised", guide: "Phase 4")
     }
 
@@ -93,11 +103,13 @@ public enum IAMChecks {
     static func covers(_ statement: PolicyStatement, _ action: String, _ resource: String) -> Bool {
         let actionMatch =
             statement.actions.isEmpty
-            ? !statement.notActions.isEmpty && !statement.notActions.contains { glob($0, action, caseInsensitive: true) }
+            ? !statement.notActions.isEmpty
+                && !statement.notActions.contains { glob($0, action, caseInsensitive: true) }
             : statement.actions.contains { glob($0, action, caseInsensitive: true) }
         let resourceMatch =
             statement.resources.isEmpty
-            ? !statement.notResources.isEmpty && !statement.notResources.contains { glob($0, resource, caseInsensitive: false) }
+            ? !statement.notResources.isEmpty
+                && !statement.notResources.contains { glob($0, resource, caseInsensitive: false) }
             : statement.resources.contains { glob($0, resource, caseInsensitive: false) }
         return actionMatch && resourceMatch
     }

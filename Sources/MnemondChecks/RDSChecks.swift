@@ -14,7 +14,8 @@ public enum RDSChecks {
                 return Catalog.notCollected(id, resource: rds.identifier)
             }
             switch observed {
-            case .unavailable(let reason): return Catalog.unknown(id, resource: rds.identifier, reason, guide: "Phase 5")
+            case .unavailable(let reason):
+                return Catalog.unknown(id, resource: rds.identifier, reason, guide: "Phase 5")
             case .value(let instance): return decide(rds, instance)
             }
         }
@@ -34,18 +35,22 @@ public enum RDSChecks {
             switch state {
             case .ok: message = "\(rds.identifier): automated backups kept \(days(found))"
             case .critical where found == 0:
-                message = "\(rds.identifier): automated backups are disabled (retention 0); guide requires \(days(want)) (Phase 5) — no PITR at all"
+                message =
+                    "\(rds.identifier): automated backups are disabled (retention 0); guide requires \(days(want)) (Phase 5) — no PITR at all"
             case .critical:
-                message = "\(rds.identifier): automated backups kept \(days(found)); guide requires \(days(want)) (Phase 5) — PITR reaches back only \(days(found))"
+                message =
+                    "\(rds.identifier): automated backups kept \(days(found)); guide requires \(days(want)) (Phase 5) — PITR reaches back only \(days(found))"
             default:
-                message = "\(rds.identifier): automated backups kept \(days(found)); guide requires \(days(want)) (Phase 5)"
+                message =
+                    "\(rds.identifier): automated backups kept \(days(found)); guide requires \(days(want)) (Phase 5)"
             }
             return Finding(
                 check: "rds.backup_retention", resource: rds.identifier, state: state, message: message,
                 expected: days(want), found: days(found), guide: "Phase 5",
                 runbook: state == .ok
                     ? nil
-                    : "aws rds modify-db-instance --db-instance-identifier \(rds.identifier) --backup-retention-period \(want) --apply-immediately --region \(rds.region)")
+                    : "aws rds modify-db-instance --db-instance-identifier \(rds.identifier) --backup-retention-period \(want) --apply-immediately --region \(rds.region)"
+            )
         }
     }
 
@@ -59,7 +64,8 @@ public enum RDSChecks {
             guard let want = rds.backupWindow else {
                 return Finding(
                     check: "rds.backup_window", resource: rds.identifier, state: .ok,
-                    message: "\(rds.identifier): backup window \(instance.preferredBackupWindow ?? "none") (not promised)")
+                    message:
+                        "\(rds.identifier): backup window \(instance.preferredBackupWindow ?? "none") (not promised)")
             }
             let found = instance.preferredBackupWindow ?? "none"
             let ok = found == want
@@ -71,7 +77,8 @@ public enum RDSChecks {
                 expected: want, found: found, guide: "Phase 5",
                 runbook: ok
                     ? nil
-                    : "aws rds modify-db-instance --db-instance-identifier \(rds.identifier) --preferred-backup-window \(want) --region \(rds.region)")
+                    : "aws rds modify-db-instance --db-instance-identifier \(rds.identifier) --preferred-backup-window \(want) --region \(rds.region)"
+            )
         }
     }
 
@@ -93,7 +100,8 @@ public enum RDSChecks {
         guard let latestRestorable else {
             return Finding(
                 check: "rds.pitr_lag", resource: rds.identifier, state: .critical,
-                message: "\(rds.identifier): no LatestRestorableTime (status \(status)) — point-in-time recovery is not possible; guide promises RPO < 1 min (Phase 5)",
+                message:
+                    "\(rds.identifier): no LatestRestorableTime (status \(status)) — point-in-time recovery is not possible; guide promises RPO < 1 min (Phase 5)",
                 expected: "< \(rds.pitrWarningSeconds / 60) m", found: "none", guide: "Phase 5", runbook: runbook)
         }
         let lag = max(0, now.timeIntervalSince(latestRestorable))

@@ -216,7 +216,9 @@ public enum RecoverabilityLedger {
         let primaryCreated = Dictionary(primaryPoints.map { ($0.arn, $0.createdAt) }, uniquingKeysWith: { a, _ in a })
         return drPoints.filter { $0.resourceARN == resourceARN && $0.status == "COMPLETED" && $0.createdAt <= now }
             .map { point -> DRCopy in
-                if let source = sourceOf[point.arn] ?? point.sourceRecoveryPointARN, let created = primaryCreated[source] {
+                if let source = sourceOf[point.arn] ?? point.sourceRecoveryPointARN,
+                    let created = primaryCreated[source]
+                {
                     return DRCopy(point: point, sourceCreatedAt: created, sourceKnown: true)
                 }
                 return DRCopy(point: point, sourceCreatedAt: point.createdAt, sourceKnown: false)

@@ -68,7 +68,8 @@ public enum RecoveryWindows {
         // PITR, per RDS instance (the guide has one).
         let instances =
             policy?.rds.map(\.identifier)
-            ?? Array(Set(latest.filter { $0.series.name.hasPrefix("rds_") }.compactMap { $0.labels["instance"] })).sorted()
+            ?? Array(Set(latest.filter { $0.series.name.hasPrefix("rds_") }.compactMap { $0.labels["instance"] }))
+            .sorted()
         for instance in instances {
             let window =
                 value(.rdsBackupRetentionDays, ["instance": instance])

@@ -95,9 +95,12 @@ public enum S3BucketChecks {
             guard let found, found.enabled else {
                 return Finding(
                     check: "s3.object_lock", resource: bucket.name, state: .warning,
-                    message: "\(bucket.name): Object Lock is not enabled; guide requires \(wantText) ([DEFERRABLE] Object Lock)",
+                    message:
+                        "\(bucket.name): Object Lock is not enabled; guide requires \(wantText) ([DEFERRABLE] Object Lock)",
                     expected: wantText, found: "not enabled", guide: "[DEFERRABLE] Object Lock",
-                    runbook: "Object Lock can only be enabled on a new bucket: guide Option A (new replica bucket with Object Lock)")
+                    runbook:
+                        "Object Lock can only be enabled on a new bucket: guide Option A (new replica bucket with Object Lock)"
+                )
             }
             let foundText = [found.mode, found.retentionDays.map(days)].compactMap { $0 }.joined(separator: " ")
             let ok = found.mode == want.mode && (found.retentionDays ?? 0) >= want.days

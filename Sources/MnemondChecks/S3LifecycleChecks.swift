@@ -56,7 +56,8 @@ public enum S3LifecycleChecks {
             .filter { $0.1 < want }
             .min { $0.1 < $1.1 }
         let effective = effectiveNoncurrentDays(rules)
-        let runbook = "Apply the guide's lifecycle for \(bucket.name) (\(bucket.guide)): "
+        let runbook =
+            "Apply the guide's lifecycle for \(bucket.name) (\(bucket.guide)): "
             + "aws s3api put-bucket-lifecycle-configuration --bucket \(bucket.name) --region \(bucket.region)"
         func finding(_ state: CheckState, _ message: String, found: String) -> Finding {
             Finding(
@@ -90,7 +91,8 @@ public enum S3LifecycleChecks {
                 "noncurrent versions expire after \(days(effective)); guide requires \(days(want)) (\(bucket.guide))",
                 found: days(effective))
         }
-        return finding(.ok, "noncurrent versions expire after \(days(effective)) as the guide requires", found: days(effective))
+        return finding(
+            .ok, "noncurrent versions expire after \(days(effective)) as the guide requires", found: days(effective))
     }
 
     /// Guide Phase 2 Step 2.2 / 2B: "Replica bucket should mirror the source bucket. Current
@@ -116,9 +118,12 @@ public enum S3LifecycleChecks {
             let scope = rule.coversWholeBucket ? "" : " for prefix \"\(rule.prefix)\""
             return Finding(
                 check: "s3.lifecycle.current_expiration", resource: bucket.name, state: .critical,
-                message: "\(bucket.name): rule \(rule.id ?? "unnamed") expires current versions \(when)\(scope); guide requires none — the replica must mirror the source (\(bucket.guide))",
+                message:
+                    "\(bucket.name): rule \(rule.id ?? "unnamed") expires current versions \(when)\(scope); guide requires none — the replica must mirror the source (\(bucket.guide))",
                 expected: "none", found: when, guide: bucket.guide,
-                runbook: "Remove the Expiration action from rule \(rule.id ?? "unnamed") of \(bucket.name) (\(bucket.guide), Step 2.2: replica-bucket-lifecycle-180d-mirror.json)")
+                runbook:
+                    "Remove the Expiration action from rule \(rule.id ?? "unnamed") of \(bucket.name) (\(bucket.guide), Step 2.2: replica-bucket-lifecycle-180d-mirror.json)"
+            )
         }
     }
 
@@ -142,7 +147,8 @@ public enum S3LifecycleChecks {
                     ? "\(bucket.name): Intelligent-Tiering from day 0"
                     : "\(bucket.name): Intelligent-Tiering transition is \(found); guide requires day 0 (\(bucket.guide))",
                 expected: "day 0", found: found, guide: bucket.guide,
-                runbook: ok ? nil : "Re-apply the guide's source lifecycle (\(bucket.guide)): source-bucket-lifecycle-35d.json")
+                runbook: ok
+                    ? nil : "Re-apply the guide's source lifecycle (\(bucket.guide)): source-bucket-lifecycle-35d.json")
         }
     }
 
@@ -157,7 +163,8 @@ public enum S3LifecycleChecks {
             field: { $0.lifecycle }
         ) { bucket, rules in
             let want = bucket.abortMultipartDays!
-            let found = rules.filter { $0.enabled && $0.coversWholeBucket }.compactMap(\.abortIncompleteMultipartDays).min()
+            let found = rules.filter { $0.enabled && $0.coversWholeBucket }.compactMap(\.abortIncompleteMultipartDays)
+                .min()
             let ok = found == want
             return Finding(
                 check: "s3.lifecycle.abort_multipart", resource: bucket.name, state: ok ? .ok : .warning,

@@ -36,11 +36,13 @@ public enum S3ReplicationChecks {
         }
         guard let found, !found.rules.isEmpty else {
             return finding(
-                .critical, "no replication configuration; guide requires CRR to \(want.destinationBucket) (\(want.guide)) — new objects have no DR copy",
+                .critical,
+                "no replication configuration; guide requires CRR to \(want.destinationBucket) (\(want.guide)) — new objects have no DR copy",
                 found: "none")
         }
         let toReplica = found.rules.filter { $0.destinationBucket == want.destinationBucket }
-        let candidates = want.ruleID.map { id in toReplica.filter { $0.id == id } }.flatMap { $0.isEmpty ? nil : $0 } ?? toReplica
+        let candidates =
+            want.ruleID.map { id in toReplica.filter { $0.id == id } }.flatMap { $0.isEmpty ? nil : $0 } ?? toReplica
         guard let rule = candidates.first(where: \.enabled) ?? candidates.first else {
             let destinations = found.rules.map(\.destinationBucket).joined(separator: ", ")
             return finding(
@@ -50,11 +52,13 @@ public enum S3ReplicationChecks {
         let name = "rule \(rule.id ?? "unnamed")"
         if !rule.enabled {
             return finding(
-                .critical, "\(name) to \(want.destinationBucket) is Disabled; guide requires Enabled (\(want.guide)) — new objects have no DR copy",
+                .critical,
+                "\(name) to \(want.destinationBucket) is Disabled; guide requires Enabled (\(want.guide)) — new objects have no DR copy",
                 found: "Disabled")
         }
         if found.role.isEmpty {
-            return finding(.critical, "replication has no IAM role; guide requires one (\(want.guide))", found: "no role")
+            return finding(
+                .critical, "replication has no IAM role; guide requires one (\(want.guide))", found: "no role")
         }
         if want.metricsEnabled && !rule.metricsEnabled {
             return finding(
@@ -75,7 +79,8 @@ public enum S3ReplicationChecks {
                 found: problems.joined(separator: "; "))
         }
         return finding(
-            .ok, "\(name) replicates to \(want.destinationBucket) as \(want.storageClass) with delete markers and metrics",
+            .ok,
+            "\(name) replicates to \(want.destinationBucket) as \(want.storageClass) with delete markers and metrics",
             found: "→ \(want.destinationBucket) \(want.storageClass)")
     }
 }

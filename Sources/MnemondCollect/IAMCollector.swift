@@ -77,7 +77,9 @@ public struct IAMCollector: Sendable {
                 case let one as String: return [one]
                 case let many as [Any]:
                     return try many.map { item throws(UnreadableField) in
-                        guard let text = item as? String else { throw UnreadableField("Statement[\(index)].\(key)", "\(item)") }
+                        guard let text = item as? String else {
+                            throw UnreadableField("Statement[\(index)].\(key)", "\(item)")
+                        }
                         return text
                     }
                 case let other?: throw UnreadableField("Statement[\(index)].\(key)", "\(other)")
@@ -88,7 +90,8 @@ public struct IAMCollector: Sendable {
             }
             return PolicyStatement(
                 sid: s["Sid"] as? String, effect: effect, actions: try list("Action"),
-                notActions: try list("NotAction"), resources: try list("Resource"), notResources: try list("NotResource"),
+                notActions: try list("NotAction"), resources: try list("Resource"),
+                notResources: try list("NotResource"),
                 hasCondition: s["Condition"] != nil)
         }
     }

@@ -368,7 +368,8 @@ public struct MonitoringCollector: Sendable {
     /// The topic's `Policy` attribute (a JSON policy document) → statements. A document or a
     /// statement that cannot be read is unreadable, never "nobody may publish".
     static func topicPolicy(_ json: String) throws(UnreadableField) -> [TopicPolicyStatement] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)), let document = object as? [String: Any]
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)),
+            let document = object as? [String: Any]
         else { throw UnreadableField("Policy", json) }
         let raw: [Any]
         switch document["Statement"] {
@@ -410,14 +411,17 @@ public struct MonitoringCollector: Sendable {
             }
             var conditions: [TopicPolicyStatement.Condition] = []
             if let raw = s["Condition"] {
-                guard let operators = raw as? [String: Any] else { throw UnreadableField("\(field).Condition", "\(raw)") }
+                guard let operators = raw as? [String: Any] else {
+                    throw UnreadableField("\(field).Condition", "\(raw)")
+                }
                 for (op, entries) in operators.sorted(by: { $0.key < $1.key }) {
                     guard let entries = entries as? [String: Any] else {
                         throw UnreadableField("\(field).Condition.\(op)", "\(entries)")
                     }
                     for (key, values) in entries.sorted(by: { $0.key < $1.key }) {
                         conditions.append(
-                            .init(operator: op, key: key, values: try strings(values, "\(field).Condition.\(op).\(key)")))
+                            .init(
+                                operator: op, key: key, values: try strings(values, "\(field).Condition.\(op).\(key)")))
                     }
                 }
             }

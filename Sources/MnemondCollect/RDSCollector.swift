@@ -25,7 +25,9 @@ public struct RDSCollector: Sendable {
             instances[policy.identifier] = await observe(
                 "rds:DescribeDBInstances", resource: policy.identifier, region: policy.region
             ) {
-                try Self.instance(try await rds.describeDBInstance(identifier: policy.identifier, region: policy.region), region: policy.region)
+                try Self.instance(
+                    try await rds.describeDBInstance(identifier: policy.identifier, region: policy.region),
+                    region: policy.region)
             }
         }
         let finished = now()

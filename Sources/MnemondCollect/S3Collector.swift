@@ -41,7 +41,9 @@ public struct S3Collector: Sendable {
         async let versioning = observe("s3:GetBucketVersioning", resource: bucket.name, region: bucket.region) {
             try Self.versioning(try await s3.getBucketVersioning(bucket: bucket.name, region: bucket.region))
         }
-        async let lifecycle = observe("s3:GetBucketLifecycleConfiguration", resource: bucket.name, region: bucket.region) {
+        async let lifecycle = observe(
+            "s3:GetBucketLifecycleConfiguration", resource: bucket.name, region: bucket.region
+        ) {
             try await s3.getBucketLifecycleConfiguration(bucket: bucket.name, region: bucket.region)
                 .map { root throws(UnreadableField) in try Self.lifecycleRules(root) } ?? []
         }
@@ -71,7 +73,8 @@ public struct S3Collector: Sendable {
 
     /// The default rule of `<ServerSideEncryptionConfiguration>`.
     static func encryption(_ root: XMLTree) throws(UnreadableField) -> BucketEncryption? {
-        guard let rule = root.all("Rule").first, let algorithm = rule.string("ApplyServerSideEncryptionByDefault", "SSEAlgorithm")
+        guard let rule = root.all("Rule").first,
+            let algorithm = rule.string("ApplyServerSideEncryptionByDefault", "SSEAlgorithm")
         else { return nil }
         return BucketEncryption(
             algorithm: algorithm, bucketKeyEnabled: try rule.readBool("BucketKeyEnabled") ?? false,
@@ -95,7 +98,9 @@ public struct S3Collector: Sendable {
             role: root.string("Role") ?? "",
             rules: try root.all("Rule").map { rule throws(UnreadableField) in
                 let destinationARN = rule.string("Destination", "Bucket") ?? ""
-                let prefix = rule.string("Filter", "Prefix") ?? rule.string("Filter", "And", "Prefix") ?? rule.string("Prefix") ?? ""
+                let prefix =
+                    rule.string("Filter", "Prefix") ?? rule.string("Filter", "And", "Prefix") ?? rule.string("Prefix")
+                    ?? ""
                 return ReplicationRule(
                     id: rule.string("ID"), enabled: try rule.readOneOf(statuses, "Status") == "Enabled",
                     priority: try rule.readInt("Priority"),
@@ -131,10 +136,12 @@ public struct S3Collector: Sendable {
                 if let p = filter.string("Prefix") { prefix = p }
                 if let and = filter["And"] {
                     prefix = and.string("Prefix") ?? prefix
-                    narrowing = !and.all("Tag").isEmpty || and["ObjectSizeGreaterThan"] != nil
+                    narrowing =
+                        !and.all("Tag").isEmpty || and["ObjectSizeGreaterThan"] != nil
                         || and["ObjectSizeLessThan"] != nil
                 }
-                narrowing = narrowing || filter["Tag"] != nil || filter["ObjectSizeGreaterThan"] != nil
+                narrowing =
+                    narrowing || filter["Tag"] != nil || filter["ObjectSizeGreaterThan"] != nil
                     || filter["ObjectSizeLessThan"] != nil
             }
             return LifecycleRule(

@@ -54,7 +54,8 @@ public enum PrometheusTextfile {
     /// `mnemond_` + the series name with anything outside `[a-zA-Z0-9_:]` replaced by `_`.
     static func metricName(_ series: Series) -> String {
         "mnemond_"
-            + String(series.name.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ":") ? $0 : "_" })
+            + String(
+                series.name.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ":") ? $0 : "_" })
     }
 
     static func labelName(_ name: String) -> String {

@@ -22,7 +22,8 @@ extension Render {
             if accepted > 0 { parts.append("\(accepted) accepted") }
             lines.append(
                 "\(report.overall) — \(parts.isEmpty ? "no results" : parts.joined(separator: ", ")); "
-                    + "last cycle \(time(last.finishedAt)) (\(DurationText.human(now.timeIntervalSince(last.finishedAt))) ago)")
+                    + "last cycle \(time(last.finishedAt)) (\(DurationText.human(now.timeIntervalSince(last.finishedAt))) ago)"
+            )
         } else {
             lines.append("UNKNOWN — no cycle recorded yet: has `mnemond run` or `mnemond check` written to this store?")
         }
@@ -120,13 +121,17 @@ extension Render {
                 if outbox.pending > 0 {
                     parts.append(
                         "\(outbox.pending) undelivered"
-                            + (outbox.oldestPending.map { " (oldest \(DurationText.human(now.timeIntervalSince($0))) ago)" } ?? "")
+                            + (outbox.oldestPending.map {
+                                " (oldest \(DurationText.human(now.timeIntervalSince($0))) ago)"
+                            } ?? "")
                     )
                 }
                 if outbox.deadLettered > 0 {
                     parts.append(
                         "\(outbox.deadLettered) dead-lettered"
-                            + (outbox.oldestDeadLettered.map { " (oldest \(DurationText.human(now.timeIntervalSince($0))) ago)" }
+                            + (outbox.oldestDeadLettered.map {
+                                " (oldest \(DurationText.human(now.timeIntervalSince($0))) ago)"
+                            }
                                 ?? ""))
                 }
                 var line = "Notifications: " + parts.joined(separator: ", ")
@@ -165,7 +170,8 @@ extension Render {
             }
             return text
         }
-        return "last notified \(time(entry.time)) (\(DurationText.human(now.timeIntervalSince(entry.time))) ago) as \(entry.kind)"
+        return
+            "last notified \(time(entry.time)) (\(DurationText.human(now.timeIntervalSince(entry.time))) ago) as \(entry.kind)"
             + (channels.isEmpty ? "" : ": " + channels.joined(separator: ", "))
     }
 

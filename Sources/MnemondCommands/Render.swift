@@ -5,7 +5,10 @@ import MnemondStore
 /// Text and JSON views of findings and stored states, for `check` and `status`.
 public enum Render {
     public static func time(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted))
+        date.formatted(
+            .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(
+                .colon
+            ).timeZone(separator: .omitted))
     }
 
     static func label(_ state: CheckState, accepted: Bool) -> String {
@@ -19,7 +22,9 @@ public enum Render {
         }
         var lines: [String] = []
         for f in ordered {
-            lines.append("\(label(f.state, accepted: f.acceptedRisk != nil).padding(toLength: 9, withPad: " ", startingAt: 0)) \(f.check)  \(f.message)")
+            lines.append(
+                "\(label(f.state, accepted: f.acceptedRisk != nil).padding(toLength: 9, withPad: " ", startingAt: 0)) \(f.check)  \(f.message)"
+            )
             if f.effectiveState != .ok, let runbook = f.runbook { lines.append("          fix: \(runbook)") }
             if let risk = f.acceptedRisk { lines.append("          accepted risk: \(risk.reason)") }
         }

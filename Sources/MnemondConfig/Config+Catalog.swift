@@ -15,13 +15,16 @@ extension Config {
         if let node = m.value("encryption") {
             let e = try reader.mapping(node, at: "\(path).encryption", allowed: ["algorithm", "bucket_key", "guide"])
             bucket.encryption = EncryptionPromise(
-                algorithm: try reader.oneOf(try e.required("algorithm"), at: "\(path).encryption.algorithm", ["AES256", "aws:kms", "aws:kms:dsse"]),
+                algorithm: try reader.oneOf(
+                    try e.required("algorithm"), at: "\(path).encryption.algorithm",
+                    ["AES256", "aws:kms", "aws:kms:dsse"]),
                 bucketKey: try e.optionalBool("bucket_key") ?? false, guide: try e.optionalString("guide"))
         }
         if let node = m.value("object_lock") {
             let o = try reader.mapping(node, at: "\(path).object_lock", allowed: ["mode", "days"])
             bucket.objectLock = ObjectLockPromise(
-                mode: try reader.oneOf(try o.required("mode"), at: "\(path).object_lock.mode", ["GOVERNANCE", "COMPLIANCE"]),
+                mode: try reader.oneOf(
+                    try o.required("mode"), at: "\(path).object_lock.mode", ["GOVERNANCE", "COMPLIANCE"]),
                 days: try o.int("days", range: 1...36500))
         }
         if let node = m.value("replication") {
@@ -62,17 +65,23 @@ extension Config {
                     "pitr_lag_critical_minutes",
                 ])
             let warning =
-                try m.optionalInt("pitr_lag_warning_minutes", range: 1...1440) ?? RDSPolicy.defaultPITRWarningSeconds / 60
+                try m.optionalInt("pitr_lag_warning_minutes", range: 1...1440) ?? RDSPolicy.defaultPITRWarningSeconds
+                / 60
             let critical =
-                try m.optionalInt("pitr_lag_critical_minutes", range: 1...10080) ?? RDSPolicy.defaultPITRCriticalSeconds / 60
+                try m.optionalInt("pitr_lag_critical_minutes", range: 1...10080) ?? RDSPolicy.defaultPITRCriticalSeconds
+                / 60
             if critical <= warning, let n = m.keyNode("pitr_lag_critical_minutes") {
-                throw reader.error(n, "\(path).pitr_lag_critical_minutes (\(critical)) must be above pitr_lag_warning_minutes (\(warning))")
+                throw reader.error(
+                    n,
+                    "\(path).pitr_lag_critical_minutes (\(critical)) must be above pitr_lag_warning_minutes (\(warning))"
+                )
             }
             var window: String?
             if let node = m.value("backup_window") {
                 let text = try reader.string(node, at: "\(path).backup_window")
                 guard isWindow(text) else {
-                    throw reader.error(node, "\(path).backup_window must look like 22:00-00:00 (UTC), found \"\(text)\"")
+                    throw reader.error(
+                        node, "\(path).backup_window must look like 22:00-00:00 (UTC), found \"\(text)\"")
                 }
                 window = text
             }
@@ -101,9 +110,11 @@ extension Config {
             intervalHours: try m.int("interval_hours", range: 1...168),
             graceHours: try m.optionalInt("grace_hours", range: 0...48) ?? BackupPolicy.defaultGraceHours,
             retentionDays: try m.int("retention_days", range: 1...36500), vault: try m.string("vault"),
-            resourceARN: try m.string("resource_arn"), drRegion: try region(dr, "region", path: "backup.dr", reader: reader),
+            resourceARN: try m.string("resource_arn"),
+            drRegion: try region(dr, "region", path: "backup.dr", reader: reader),
             drVault: try dr.string("vault"), drRetentionDays: try dr.int("retention_days", range: 1...36500),
-            restoreTestDays: try m.optionalInt("restore_test_days", range: 1...3650) ?? BackupPolicy.defaultRestoreTestDays,
+            restoreTestDays: try m.optionalInt("restore_test_days", range: 1...3650)
+                ?? BackupPolicy.defaultRestoreTestDays,
             drRestoreTestDays: try m.optionalInt("dr_restore_test_days", range: 1...3650)
                 ?? BackupPolicy.defaultDRRestoreTestDays,
             copyGraceMinutes: try m.optionalInt("copy_grace_minutes", range: 0...10080)
@@ -115,7 +126,10 @@ extension Config {
     static func parseMonitoring(_ node: Node, reader: YAMLReader) throws(ConfigError) -> MonitoringPolicy {
         let m = try reader.mapping(
             node, at: "monitoring",
-            allowed: ["topics", "alarms", "event_rules", "object_count_window_days", "object_count_mad_factor", "replica_lag_percent"])
+            allowed: [
+                "topics", "alarms", "event_rules", "object_count_window_days", "object_count_mad_factor",
+                "replica_lag_percent",
+            ])
         var topics: [TopicPromise] = []
         for (i, t) in try m.list("topics").enumerated() {
             let path = "monitoring.topics[\(i)]"
@@ -132,13 +146,16 @@ extension Config {
         var alarms: [AlarmPromise] = []
         for (i, a) in try m.list("alarms").enumerated() {
             let path = "monitoring.alarms[\(i)]"
-            let am = try reader.mapping(a, at: path, allowed: ["name", "metric", "dimensions", "threshold", "topic", "region"])
+            let am = try reader.mapping(
+                a, at: path, allowed: ["name", "metric", "dimensions", "threshold", "topic", "region"])
             var dimensions: [String: String] = [:]
             if let d = am.value("dimensions") {
                 guard case .mapping(let dm) = d else {
                     throw reader.error(d, "\(path).dimensions must be a mapping of dimension name to value")
                 }
-                for (k, v) in dm { dimensions[k.string ?? ""] = try reader.string(v, at: "\(path).dimensions.\(k.string ?? "")") }
+                for (k, v) in dm {
+                    dimensions[k.string ?? ""] = try reader.string(v, at: "\(path).dimensions.\(k.string ?? "")")
+                }
             }
             var threshold: Double?
             if let tn = am.value("threshold") {
@@ -152,7 +169,8 @@ extension Config {
                     name: try am.string("name"),
                     region: try am.value("region") == nil ? nil : region(am, "region", path: path, reader: reader),
                     metric: try am.string("metric"), dimensions: dimensions, threshold: threshold,
-                    topicARN: try am.value("topic") == nil ? nil : arn(am, "topic", service: "sns", path: path, reader: reader)))
+                    topicARN: try am.value("topic") == nil
+                        ? nil : arn(am, "topic", service: "sns", path: path, reader: reader)))
         }
         var rules: [EventRulePromise] = []
         for (i, r) in try m.list("event_rules").enumerated() {
@@ -173,14 +191,18 @@ extension Config {
                 ?? MonitoringPolicy.defaultReplicaLagFraction)
     }
 
-    static func parseAppRole(_ node: Node, reader: YAMLReader, buckets: [BucketPolicy]) throws(ConfigError) -> AppRolePolicy {
+    static func parseAppRole(_ node: Node, reader: YAMLReader, buckets: [BucketPolicy]) throws(ConfigError)
+        -> AppRolePolicy
+    {
         let m = try reader.mapping(node, at: "app_role", allowed: ["name"])
         return AppRolePolicy(
             name: try m.string("name"), sourceBuckets: buckets.filter { $0.role == .source }.map(\.name),
             replicaBuckets: buckets.filter { $0.role == .replica }.map(\.name))
     }
 
-    static func region(_ m: YAMLReader.Mapping, _ key: String, path: String, reader: YAMLReader) throws(ConfigError) -> String {
+    static func region(_ m: YAMLReader.Mapping, _ key: String, path: String, reader: YAMLReader) throws(ConfigError)
+        -> String
+    {
         let node = try m.required(key)
         let text = try reader.string(node, at: "\(path).\(key)")
         guard isRegion(text) else {
@@ -196,7 +218,9 @@ extension Config {
         let text = try reader.string(node, at: "\(path).\(key)")
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count >= 6, parts[0] == "arn", parts[2] == Substring(service), isRegion(String(parts[3])) else {
-            throw reader.error(node, "\(path).\(key) must be an \(service) ARN (arn:aws:\(service):REGION:ACCOUNT:NAME), found \"\(text)\"")
+            throw reader.error(
+                node,
+                "\(path).\(key) must be an \(service) ARN (arn:aws:\(service):REGION:ACCOUNT:NAME), found \"\(text)\"")
         }
         return text
     }
@@ -242,7 +266,9 @@ extension Config {
             let text = try reader.string(roleNode, at: "recovery_path.restore_role_arn")
             guard text.hasPrefix("arn:aws:iam::"), text.contains(":role/") else {
                 throw reader.error(
-                    roleNode, "recovery_path.restore_role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), found \"\(text)\"")
+                    roleNode,
+                    "recovery_path.restore_role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), found \"\(text)\""
+                )
             }
             policy.restoreRoleARN = text
         }
@@ -267,7 +293,8 @@ extension Config {
         }
         if let zone = m.value("dr_landing_zone") {
             let z = try reader.mapping(
-                zone, at: "recovery_path.dr_landing_zone", allowed: ["db_subnet_group", "db_parameter_group", "option_group"])
+                zone, at: "recovery_path.dr_landing_zone",
+                allowed: ["db_subnet_group", "db_parameter_group", "option_group"])
             policy.dbSubnetGroup = try z.optionalString("db_subnet_group")
             policy.dbParameterGroup = try z.optionalString("db_parameter_group")
             policy.optionGroup = try z.optionalString("option_group")

@@ -56,7 +56,9 @@ public struct Config: Sendable, Equatable {
             throw ConfigError(file: file, message: "invalid YAML: \(error)")
         }
         let reader = YAMLReader(file: file)
-        let top = try reader.mapping(root, at: "", allowed: [
+        let top = try reader.mapping(
+            root, at: "",
+            allowed: [
                 "account_id", "aws", "store", "buckets", "rds", "backup", "monitoring", "app_role", "accepted_risks",
                 "schedule", "prometheus_textfile", "alerting", "report", "recovery_path",
             ])
@@ -96,10 +98,12 @@ public struct Config: Sendable, Equatable {
             let regionNode = try m.required("region")
             let region = try reader.string(regionNode, at: "\(path).region")
             guard Self.isRegion(region) else {
-                throw reader.error(regionNode, "\(path).region \"\(region)\" is not an AWS region name (e.g. eu-west-1)")
+                throw reader.error(
+                    regionNode, "\(path).region \"\(region)\" is not an AWS region name (e.g. eu-west-1)")
             }
             let role = BucketPolicy.Role(
-                rawValue: try reader.oneOf(try m.required("role"), at: "\(path).role", BucketPolicy.Role.allCases.map(\.rawValue)))!
+                rawValue: try reader.oneOf(
+                    try m.required("role"), at: "\(path).role", BucketPolicy.Role.allCases.map(\.rawValue)))!
             let days = try m.int("noncurrent_days", range: 1...36500)
             let guide = try m.optionalString("guide") ?? "the guide"
             if buckets.contains(where: { $0.name == name }) {
@@ -111,14 +115,19 @@ public struct Config: Sendable, Equatable {
                     base: BucketPolicy(name: name, region: region, role: role, noncurrentDays: days, guide: guide)))
         }
         for (index, bucket) in buckets.enumerated() {
-            if let destination = bucket.replication?.destinationBucket, !buckets.contains(where: { $0.name == destination }) {
+            if let destination = bucket.replication?.destinationBucket,
+                !buckets.contains(where: { $0.name == destination })
+            {
                 throw reader.error(
-                    bucketNodes[index], "buckets[\(index)].replication.destination \"\(destination)\" is not a configured bucket")
+                    bucketNodes[index],
+                    "buckets[\(index)].replication.destination \"\(destination)\" is not a configured bucket")
             }
         }
         let rds = try parseRDS(try top.list("rds"), reader: reader)
         let backup = try top.value("backup").map { node throws(ConfigError) in try parseBackup(node, reader: reader) }
-        let monitoring = try top.value("monitoring").map { node throws(ConfigError) in try parseMonitoring(node, reader: reader) }
+        let monitoring = try top.value("monitoring").map { node throws(ConfigError) in
+            try parseMonitoring(node, reader: reader)
+        }
         let appRole = try top.value("app_role").map { node throws(ConfigError) in
             try parseAppRole(node, reader: reader, buckets: buckets)
         }
@@ -140,7 +149,8 @@ public struct Config: Sendable, Equatable {
                 }
                 until = date
             }
-            risks.append(AcceptedRisk(check: check, resource: try m.optionalString("resource"), reason: reason, until: until))
+            risks.append(
+                AcceptedRisk(check: check, resource: try m.optionalString("resource"), reason: reason, until: until))
         }
 
         var config = Config(

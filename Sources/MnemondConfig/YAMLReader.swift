@@ -49,7 +49,9 @@ struct YAMLReader {
 
         func value(_ key: String) -> Node? {
             for (k, v) in mapping where k.string == key {
-                if case .scalar(let s) = v, s.style == .plain, ["", "~", "null", "Null", "NULL"].contains(s.string) { return nil }
+                if case .scalar(let s) = v, s.style == .plain, ["", "~", "null", "Null", "NULL"].contains(s.string) {
+                    return nil
+                }
                 return v
             }
             return nil
@@ -112,7 +114,8 @@ struct YAMLReader {
         let value = try string(node, at: path)
         guard allowed.contains(value) else {
             throw error(
-                node, "\(path) must be one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")), found \"\(value)\"")
+                node,
+                "\(path) must be one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")), found \"\(value)\"")
         }
         return value
     }

@@ -270,7 +270,8 @@ public actor Daemon {
     nonisolated func services(of runtime: Runtime) -> [@Sendable () async -> Void] {
         [
             { await runtime.alerter.runDispatcher() },
-            { [options] in await WeeklyReporter.live(runtime: runtime, environment: options.runtime.environment).run() },
+            { [options] in await WeeklyReporter.live(runtime: runtime, environment: options.runtime.environment).run()
+            },
         ]
     }
 

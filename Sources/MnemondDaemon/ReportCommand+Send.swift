@@ -1,7 +1,7 @@
 import Foundation
-import MnemondModel
 import MnemondCommands
 import MnemondConfig
+import MnemondModel
 import MnemondNotify
 import MnemondReport
 import MnemondStore

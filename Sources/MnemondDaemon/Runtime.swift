@@ -149,12 +149,14 @@ public final class Runtime: Sendable {
                 labels: ["families": families.sorted().map(\.rawValue).joined(separator: "+")], time: finished,
                 value: finished.timeIntervalSince(started)))
         for (service, count) in calls {
-            samples.append(Sample(series: .awsAPICalls, labels: ["service": service], time: finished, value: Double(count)))
+            samples.append(
+                Sample(series: .awsAPICalls, labels: ["service": service], time: finished, value: Double(count)))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        let rows = families.contains(.configuration)
+        let rows =
+            families.contains(.configuration)
             ? observations.buckets.map { bucket in
                 CycleInput.ObservationRow(
                     kind: "s3.bucket", resource: bucket.bucket,

@@ -216,7 +216,8 @@ struct SchedulePlan<Job: Hashable & Comparable & Sendable>: Sendable, Equatable 
             }
             if slot.runningSince == nil, now.timeIntervalSince(slot.nextDue) > grace.seconds {
                 return .unhealthy(
-                    "\(name(job)) is \(DurationText.human(now.timeIntervalSince(slot.nextDue))) overdue and not running")
+                    "\(name(job)) is \(DurationText.human(now.timeIntervalSince(slot.nextDue))) overdue and not running"
+                )
             }
         }
         if consecutiveFailures >= failureLimit {

@@ -1,6 +1,5 @@
 import Foundation
 
-
 /// How long a failing state must hold before its alert fires: a number of consecutive failing
 /// evaluations, or a duration since the first failing one.
 public enum ForRule: Sendable, Equatable, CustomStringConvertible {

@@ -171,7 +171,8 @@ public struct EventRuleObservation: Sendable, Codable, Equatable {
     public var eventPattern: String?
     public var targetARNs: [String]
 
-    public init(name: String, region: String, exists: Bool, state: String?, eventPattern: String?, targetARNs: [String]) {
+    public init(name: String, region: String, exists: Bool, state: String?, eventPattern: String?, targetARNs: [String])
+    {
         self.name = name
         self.region = region
         self.exists = exists

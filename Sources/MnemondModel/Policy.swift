@@ -281,7 +281,10 @@ public struct AlarmPromise: Sendable, Equatable {
     public var dimensions: [String: String]
     public var threshold: Double?
     public var topicARN: String?
-    public init(name: String, region: String?, metric: String, dimensions: [String: String], threshold: Double?, topicARN: String?) {
+    public init(
+        name: String, region: String?, metric: String, dimensions: [String: String], threshold: Double?,
+        topicARN: String?
+    ) {
         self.name = name
         self.region = region
         self.metric = metric

@@ -51,7 +51,8 @@ extension Series {
 
     /// Every series mnemond writes.
     public static let all: [Series] = [
-        .rdsPitrLagSeconds, .rdsBackupRetentionDays, .s3LifecycleNoncurrentDays, .s3VersioningEnabled, .s3Objects, .s3BucketBytes,
+        .rdsPitrLagSeconds, .rdsBackupRetentionDays, .s3LifecycleNoncurrentDays, .s3VersioningEnabled, .s3Objects,
+        .s3BucketBytes,
         .s3ReplicationLatencySeconds, .s3ReplicationFailedOperations, .s3ReplicationPendingOperations,
         .s3ReplicationPendingBytes, .backupSnapshotRPOSeconds, .backupLargestGapSeconds, .backupNewestJobAgeSeconds,
         .backupJobs, .recoveryRPOSeconds, .cycleDurationSeconds, .awsAPICalls, .collectorSuccess,

@@ -377,11 +377,16 @@ struct Computation {
             let limits = MeasuredRPO.limits(.scenario(number), policy: policy)
             let promise = MeasuredRPO.scenarioPromiseSeconds(number, policy: policy)
             let points = histories.flatMap { inWindow($0.points) }.sorted { $0.time < $1.time }
-            let over = histories.map { Self.timeOver(promise, inWindow($0.points), until: window.end,
-                step: context.gapThreshold) }.max() ?? 0
+            let over =
+                histories.map {
+                    Self.timeOver(
+                        promise, inWindow($0.points), until: window.end,
+                        step: context.gapThreshold)
+                }.max() ?? 0
             measure(
                 .scenario, subject: title,
-                measure: "age of the newest restorable point (\(histories.compactMap { $0.labels["resource"] }.sorted().joined(separator: ", ")))",
+                measure:
+                    "age of the newest restorable point (\(histories.compactMap { $0.labels["resource"] }.sorted().joined(separator: ", ")))",
                 promise:
                     "RPO \(number == 1 ? "<" : "≤") \(DurationText.human(promise)) (Recovery Procedures), "
                     + "alert past \(DurationText.human(limits.limitSeconds)); over the promise for \(DurationText.human(over))",

@@ -52,7 +52,8 @@ public final class Store: Sendable {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw StoreError(path: path, operation: "create directory \(directory)", message: "\(error.localizedDescription)")
+            throw StoreError(
+                path: path, operation: "create directory \(directory)", message: "\(error.localizedDescription)")
         }
         // Create the file ourselves so it is never readable by others, even briefly; SQLite gives
         // the -wal and -shm files the same mode as the database file.
@@ -123,7 +124,9 @@ public final class Store: Sendable {
                 }
                 try Self.insertSamples(cycle.samples, db: db)
                 for finding in cycle.findings {
-                    let risk = try finding.acceptedRisk.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+                    let risk = try finding.acceptedRisk.map {
+                        String(decoding: try JSONEncoder().encode($0), as: UTF8.self)
+                    }
                     try db.cachedStatement(
                         sql: """
                             INSERT INTO check_results (cycle_id, ts, check_id, resource, state, message, expected,
@@ -275,7 +278,11 @@ public final class Store: Sendable {
                         ORDER BY ts DESC LIMIT ?
                         """,
                     arguments: [check.rawValue, resource, limit]
-                ).map { StoredResult(time: Date(millis: $0["ts"]), state: CheckState(rawValue: $0["state"]) ?? .unknown, message: $0["message"]) }
+                ).map {
+                    StoredResult(
+                        time: Date(millis: $0["ts"]), state: CheckState(rawValue: $0["state"]) ?? .unknown,
+                        message: $0["message"])
+                }
             }
         } catch {
             throw StoreError(path: path, operation: "read results", message: "\(error)")

@@ -9,7 +9,8 @@ import MnemondDaemon
 struct Mnemond: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mnemond",
-        abstract: "Watches an AWS backup and disaster-recovery estate and says when it is no longer recoverable as promised.",
+        abstract:
+            "Watches an AWS backup and disaster-recovery estate and says when it is no longer recoverable as promised.",
         subcommands: [
             Check.self, Status.self, ConfigCLI.self, SilenceCommand.self, TestAlert.self, Run.self,
             HistoryCLI.self, ReportCLI.self,
@@ -92,8 +93,10 @@ struct Check: AsyncParsableCommand {
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the stored state of every check and since when it holds. Exit 0 OK, 1 warning, 2 critical, 3 unknown.",
-        discussion: "3 also when nothing was recorded yet or the data is stale (no cycle for 3 intervals). --json: see README.")
+        abstract:
+            "Show the stored state of every check and since when it holds. Exit 0 OK, 1 warning, 2 critical, 3 unknown.",
+        discussion:
+            "3 also when nothing was recorded yet or the data is stale (no cycle for 3 intervals). --json: see README.")
 
     @OptionGroup var common: CommonOptions
 

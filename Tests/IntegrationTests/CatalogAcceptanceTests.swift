@@ -14,7 +14,8 @@ import Testing
     static func states(_ simulator: AWSSimulator, now: Date? = nil) async throws -> [String: CheckState] {
         let dir = temporaryDirectory()
         let config = try Config.load(path: repoConfig)
-        var options = RuntimeOptions(dbPath: dir.appendingPathComponent("m.sqlite").path, environment: simulator.environment)
+        var options = RuntimeOptions(
+            dbPath: dir.appendingPathComponent("m.sqlite").path, environment: simulator.environment)
         if let now { options.now = { now } }
         let runtime = try Runtime.build(config: config, options: options)
         defer { Task { await runtime.shutdown() } }
@@ -43,7 +44,9 @@ import Testing
         let notOK = findings.filter { $0["state"] as? String != "OK" }
         #expect(
             Set(notOK.map { "\($0["check"]!) \($0["resource"]!)" })
-                == ["s3.object_lock mne-media-replica", "s3.object_lock mne-vault-replica", guideTargetDRTopicPolicyGap])
+                == [
+                    "s3.object_lock mne-media-replica", "s3.object_lock mne-vault-replica", guideTargetDRTopicPolicyGap,
+                ])
         let accepted = notOK.filter { "\($0["check"]!) \($0["resource"]!)" != guideTargetDRTopicPolicyGap }
         #expect(accepted.allSatisfy { ($0["accepted_risk"] as? [String: Any])?["reason"] is String })
         let gap = try #require(notOK.first { "\($0["check"]!) \($0["resource"]!)" == guideTargetDRTopicPolicyGap })
@@ -57,7 +60,9 @@ import Testing
                 "recovery_path.replica_access mne-media-replica", "recovery_path.replica_access mne-vault-replica",
             ])
         #expect(restorePath.allSatisfy { $0["state"] as? String == "OK" }, "\(restorePath)")
-        let access = restorePath.first { "\($0["check"]!) \($0["resource"]!)" == "recovery_path.replica_access mne-media-replica" }
+        let access = restorePath.first {
+            "\($0["check"]!) \($0["resource"]!)" == "recovery_path.replica_access mne-media-replica"
+        }
         #expect(
             (access?["message"] as? String)?.contains("evaluated from the role's attached and inline policies") == true,
             "the simulator does not implement iam:SimulatePrincipalPolicy: \(String(describing: access))")
@@ -155,7 +160,9 @@ import Testing
 
     static let faults: [Fault] = [
         Fault(name: "lifecycle-noncurrent-15d", changes: ["s3.lifecycle.noncurrent mne-media-replica": .critical]),
-        Fault(name: "replica-current-expiration", changes: ["s3.lifecycle.current_expiration mne-media-replica": .critical]),
+        Fault(
+            name: "replica-current-expiration",
+            changes: ["s3.lifecycle.current_expiration mne-media-replica": .critical]),
         Fault(name: "encryption-removed", changes: ["s3.encryption mne-vault-replica": .warning]),
         Fault(name: "replication-disabled", changes: ["s3.replication.config mne-media-prod": .critical]),
         Fault(name: "replication-storage-standard", changes: ["s3.replication.config mne-media-prod": .warning]),
@@ -171,7 +178,8 @@ import Testing
             changes: ["rds.pitr_lag eks-mnemonica-prod": .critical, "recovery.rpo scenario-1": .critical]),
         Fault(name: "retention-7d", changes: ["rds.backup_retention eks-mnemonica-prod": .critical]),
         Fault(name: "backup-window-moved", changes: ["rds.backup_window eks-mnemonica-prod": .warning]),
-        Fault(name: "role-missing-deny-delete-version", changes: ["iam.app_role eks-mnemonica-prod-s3-role": .critical]),
+        Fault(
+            name: "role-missing-deny-delete-version", changes: ["iam.app_role eks-mnemonica-prod-s3-role": .critical]),
         // One page, not thirty: every other check is "not evaluated" (UNKNOWN).
         Fault(name: "wrong-account", changes: ["account.identity account": .critical], everythingElseUnknown: true),
         Fault(name: "copy-action-missing", changes: ["backup.plan eks-mnemonica-6h-snapshots-180d": .critical]),
@@ -188,7 +196,8 @@ import Testing
         Fault(
             name: "last-job-14h",
             changes: [
-                "backup.job_freshness eks-mnemonica-prod": .critical, "backup.copy eks-mnemonica-prod-vault-dr": .critical,
+                "backup.job_freshness eks-mnemonica-prod": .critical,
+                "backup.copy eks-mnemonica-prod-vault-dr": .critical,
                 // Nothing newer than 14 h: both scenarios past their limits (13 h, 14 h), and at least two
                 // scheduled runs left nothing without a failed job (the absence check).
                 "recovery.rpo scenario-2": .critical, "recovery.rpo scenario-3": .critical,
@@ -204,15 +213,26 @@ import Testing
         Fault(name: "replication-failures", changes: ["s3.replication.failures mne-vault-prod": .critical]),
         Fault(name: "replica-count-drop-30pct", changes: ["s3.replica.object_count mne-media-replica": .critical]),
         Fault(name: "subscription-unconfirmed", changes: ["alerting.sns mnemonica-backup-alerts": .warning]),
-        Fault(name: "eventbridge-disabled", changes: ["alerting.eventbridge mnemonica-backup-job-failures (eu-west-1)": .critical]),
+        Fault(
+            name: "eventbridge-disabled",
+            changes: ["alerting.eventbridge mnemonica-backup-job-failures (eu-west-1)": .critical]),
         Fault(name: "alarm-missing", changes: ["alerting.alarms mnemonica-vault-replication-failures": .critical]),
         Fault(name: "alarm-in-alarm", changes: ["alerting.alarms mnemonica-media-replication-lag": .critical]),
-        Fault(name: "vault-key-policy-drops-backup-role", changes: ["recovery_path.vault_key eks-mnemonica-prod-vault": .critical]),
+        Fault(
+            name: "vault-key-policy-drops-backup-role",
+            changes: ["recovery_path.vault_key eks-mnemonica-prod-vault": .critical]),
         Fault(name: "vault-key-disabled", changes: ["recovery_path.vault_key eks-mnemonica-prod-vault": .critical]),
-        Fault(name: "dr-vault-key-pending-deletion", changes: ["recovery_path.vault_key eks-mnemonica-prod-vault-dr": .critical]),
-        Fault(name: "backup-role-trust-changed", changes: ["recovery_path.service_role AWSBackupDefaultServiceRole": .critical]),
-        Fault(name: "restore-policy-detached", changes: ["recovery_path.service_role AWSBackupDefaultServiceRole": .critical]),
-        Fault(name: "backup-role-deleted", changes: ["recovery_path.service_role AWSBackupDefaultServiceRole": .critical]),
+        Fault(
+            name: "dr-vault-key-pending-deletion",
+            changes: ["recovery_path.vault_key eks-mnemonica-prod-vault-dr": .critical]),
+        Fault(
+            name: "backup-role-trust-changed",
+            changes: ["recovery_path.service_role AWSBackupDefaultServiceRole": .critical]),
+        Fault(
+            name: "restore-policy-detached",
+            changes: ["recovery_path.service_role AWSBackupDefaultServiceRole": .critical]),
+        Fault(
+            name: "backup-role-deleted", changes: ["recovery_path.service_role AWSBackupDefaultServiceRole": .critical]),
         Fault(name: "dr-vault-denies-copies", changes: ["recovery_path.copy eks-mnemonica-prod-vault-dr": .critical]),
         Fault(
             name: "dr-db-subnet-group-deleted",

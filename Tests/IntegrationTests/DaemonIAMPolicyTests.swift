@@ -1,6 +1,6 @@
 import Foundation
-import MnemondConfig
 import MnemondAWS
+import MnemondConfig
 import MnemondDaemon
 import MnemondTestSupport
 import Testing

@@ -1,6 +1,6 @@
 import Foundation
-import MnemondConfig
 import MnemondCommands
+import MnemondConfig
 import MnemondDaemon
 import MnemondModel
 import MnemondStore
@@ -115,7 +115,8 @@ import Testing
         let text = Render.statusText(stale, color: false)
         #expect(
             text.contains(
-                "STALE — nothing written for 3 min 1 s (more than 3 × the shortest interval, 3 min): is `mnemond run` running?")
+                "STALE — nothing written for 3 min 1 s (more than 3 × the shortest interval, 3 min): is `mnemond run` running?"
+            )
         )
     }
 

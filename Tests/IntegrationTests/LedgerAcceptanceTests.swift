@@ -222,7 +222,8 @@ import Testing
         let simulator = try await AWSSimulator.start(state: .target, faults: ["primary-gap-13h-90d"], now: now)
         defer { Task { await simulator.stop() } }
         let db = temporaryDirectory().appendingPathComponent("m.sqlite").path
-        let gap = "1 gap longer than 6 h (+1 h grace) in the last 180 d — 2026-08-27 06:00 UTC → 2026-08-27 19:00 UTC (13 h)"
+        let gap =
+            "1 gap longer than 6 h (+1 h grace) in the last 180 d — 2026-08-27 06:00 UTC → 2026-08-27 19:00 UTC (13 h)"
 
         let first = try await Self.cycle(simulator, now: now, dbPath: db)
         #expect(first.cursors["eks-mnemonica-prod-vault"]?.lastFullAt == now)
@@ -245,8 +246,9 @@ import Testing
         let nextDay = try await Self.cycle(simulator, now: now.addingTimeInterval(86_400), dbPath: db)
         #expect(nextDay.cursors["eks-mnemonica-prod-vault"]?.lastFullAt == now.addingTimeInterval(86_400))
         #expect(nextDay.findings["backup.coverage eks-mnemonica-prod-vault"]?.message.contains(gap) == true)
-        print("api calls per cycle: full \(first.apiCalls) (backup \(first.backupCalls)), incremental "
-            + "\(incremental.apiCalls) (backup \(incremental.backupCalls))")
+        print(
+            "api calls per cycle: full \(first.apiCalls) (backup \(first.backupCalls)), incremental "
+                + "\(incremental.apiCalls) (backup \(incremental.backupCalls))")
     }
 
     /// Versioning of mne-media-prod was Suspended from 08:00 to 10:00 (sampled every 15 min) and is

@@ -1,8 +1,8 @@
 import Foundation
-import MnemondConfig
 import MnemondAWS
 import MnemondChecks
 import MnemondCollect
+import MnemondConfig
 import MnemondDaemon
 import MnemondHTTP
 import MnemondModel
@@ -225,7 +225,9 @@ import Testing
         #expect(process.terminationStatus == 0)
 
         let cycle = await Self.cycle(simulator)
-        let notOK = cycle.findings.filter { $0.state != .ok && "\($0.check) \($0.resource)" != guideTargetDRTopicPolicyGap }
+        let notOK = cycle.findings.filter {
+            $0.state != .ok && "\($0.check) \($0.resource)" != guideTargetDRTopicPolicyGap
+        }
         #expect(notOK.map { "\($0.check) \($0.resource)" } == ["alerting.alarms mnemonica-media-replication-lag"])
         let lag = notOK.first
         #expect(lag?.state == .critical)

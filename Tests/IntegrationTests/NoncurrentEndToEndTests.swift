@@ -170,7 +170,8 @@ import Testing
         #expect(result.status == 78)
         #expect(
             result.stderr.contains(
-                #"mnemond.yaml:\#(line):5: unknown key "noncurent_days" in buckets[3] (did you mean "noncurrent_days"?)"#),
+                #"mnemond.yaml:\#(line):5: unknown key "noncurent_days" in buckets[3] (did you mean "noncurrent_days"?)"#
+            ),
             "\(result.stderr)")
         let validate = try CLI.run(["config", "validate", "--config", config])
         #expect(validate.status == 78)
@@ -180,4 +181,3 @@ import Testing
 }
 
 /// A clock tests move by hand.
-

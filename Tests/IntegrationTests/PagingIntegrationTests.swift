@@ -1,7 +1,7 @@
 import Foundation
-import MnemondConfig
 import MnemondAWS
 import MnemondCommands
+import MnemondConfig
 import MnemondDaemon
 import MnemondModel
 import MnemondNotify

@@ -1,7 +1,7 @@
 import Foundation
+import Logging
 import MnemondBenchData
 import MnemondConfig
-import Logging
 import MnemondDaemon
 import MnemondHTTP
 import MnemondModel

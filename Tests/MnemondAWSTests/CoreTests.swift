@@ -17,17 +17,43 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(name: "regional", env: [:], service: .rds, region: "eu-west-1", url: "https://rds.eu-west-1.amazonaws.com", signingRegion: "eu-west-1"),
-        Case(name: "cloudwatch prefix", env: [:], service: .cloudwatch, region: "eu-west-3", url: "https://monitoring.eu-west-3.amazonaws.com", signingRegion: "eu-west-3"),
-        Case(name: "global IAM signs us-east-1", env: [:], service: .iam, region: "eu-west-1", url: "https://iam.amazonaws.com", signingRegion: "us-east-1"),
-        Case(name: "S3 virtual host", env: [:], service: .s3, region: "eu-north-1", bucket: "mne-vault-replica", url: "https://mne-vault-replica.s3.eu-north-1.amazonaws.com", signingRegion: "eu-north-1"),
-        Case(name: "S3 dotted bucket falls back to path style", env: [:], service: .s3, region: "eu-west-1", bucket: "a.b.c", url: "https://s3.eu-west-1.amazonaws.com/a.b.c", signingRegion: "eu-west-1"),
-        Case(name: "global override", env: ["AWS_ENDPOINT_URL": "http://127.0.0.1:4566"], service: .sns, region: "eu-west-3", url: "http://127.0.0.1:4566", signingRegion: "eu-west-3"),
-        Case(name: "service override beats global", env: ["AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ENDPOINT_URL_CLOUDWATCH": "http://127.0.0.1:2"], service: .cloudwatch, region: "eu-west-1", url: "http://127.0.0.1:2", signingRegion: "eu-west-1"),
-        Case(name: "EventBridge service id", env: ["AWS_ENDPOINT_URL_EVENTBRIDGE": "http://localhost:9"], service: .eventbridge, region: "eu-west-1", url: "http://localhost:9", signingRegion: "eu-west-1"),
-        Case(name: "custom IP endpoint uses path style", env: ["AWS_ENDPOINT_URL": "http://127.0.0.1:4566"], service: .s3, region: "eu-west-1", bucket: "mne-media-prod", url: "http://127.0.0.1:4566/mne-media-prod", signingRegion: "eu-west-1"),
-        Case(name: "custom named endpoint uses virtual host", env: ["AWS_ENDPOINT_URL_S3": "https://s3.example.test"], service: .s3, region: "eu-west-1", bucket: "mne-media-prod", url: "https://mne-media-prod.s3.example.test", signingRegion: "eu-west-1"),
-        Case(name: "overrides can be ignored", env: ["AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"], service: .sts, region: "eu-west-1", url: "https://sts.eu-west-1.amazonaws.com", signingRegion: "eu-west-1"),
+        Case(
+            name: "regional", env: [:], service: .rds, region: "eu-west-1", url: "https://rds.eu-west-1.amazonaws.com",
+            signingRegion: "eu-west-1"),
+        Case(
+            name: "cloudwatch prefix", env: [:], service: .cloudwatch, region: "eu-west-3",
+            url: "https://monitoring.eu-west-3.amazonaws.com", signingRegion: "eu-west-3"),
+        Case(
+            name: "global IAM signs us-east-1", env: [:], service: .iam, region: "eu-west-1",
+            url: "https://iam.amazonaws.com", signingRegion: "us-east-1"),
+        Case(
+            name: "S3 virtual host", env: [:], service: .s3, region: "eu-north-1", bucket: "mne-vault-replica",
+            url: "https://mne-vault-replica.s3.eu-north-1.amazonaws.com", signingRegion: "eu-north-1"),
+        Case(
+            name: "S3 dotted bucket falls back to path style", env: [:], service: .s3, region: "eu-west-1",
+            bucket: "a.b.c", url: "https://s3.eu-west-1.amazonaws.com/a.b.c", signingRegion: "eu-west-1"),
+        Case(
+            name: "global override", env: ["AWS_ENDPOINT_URL": "http://127.0.0.1:4566"], service: .sns,
+            region: "eu-west-3", url: "http://127.0.0.1:4566", signingRegion: "eu-west-3"),
+        Case(
+            name: "service override beats global",
+            env: ["AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ENDPOINT_URL_CLOUDWATCH": "http://127.0.0.1:2"],
+            service: .cloudwatch, region: "eu-west-1", url: "http://127.0.0.1:2", signingRegion: "eu-west-1"),
+        Case(
+            name: "EventBridge service id", env: ["AWS_ENDPOINT_URL_EVENTBRIDGE": "http://localhost:9"],
+            service: .eventbridge, region: "eu-west-1", url: "http://localhost:9", signingRegion: "eu-west-1"),
+        Case(
+            name: "custom IP endpoint uses path style", env: ["AWS_ENDPOINT_URL": "http://127.0.0.1:4566"],
+            service: .s3, region: "eu-west-1", bucket: "mne-media-prod", url: "http://127.0.0.1:4566/mne-media-prod",
+            signingRegion: "eu-west-1"),
+        Case(
+            name: "custom named endpoint uses virtual host", env: ["AWS_ENDPOINT_URL_S3": "https://s3.example.test"],
+            service: .s3, region: "eu-west-1", bucket: "mne-media-prod", url: "https://mne-media-prod.s3.example.test",
+            signingRegion: "eu-west-1"),
+        Case(
+            name: "overrides can be ignored",
+            env: ["AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"],
+            service: .sts, region: "eu-west-1", url: "https://sts.eu-west-1.amazonaws.com", signingRegion: "eu-west-1"),
     ]
 
     @Test(arguments: cases)
@@ -43,7 +69,8 @@ import Testing
             query: [("lifecycle", nil), ("byResourceArn", "arn:aws:rds:eu-west-1:1:db:x"), ("p", "a b+c/d~")])
         #expect(
             url.absoluteString
-                == "http://127.0.0.1:4566/mne-media-prod/?lifecycle&byResourceArn=arn%3Aaws%3Ards%3Aeu-west-1%3A1%3Adb%3Ax&p=a%20b%2Bc%2Fd~")
+                == "http://127.0.0.1:4566/mne-media-prod/?lifecycle&byResourceArn=arn%3Aaws%3Ards%3Aeu-west-1%3A1%3Adb%3Ax&p=a%20b%2Bc%2Fd~"
+        )
     }
 }
 
@@ -59,11 +86,13 @@ import Testing
     @Test func s3XMLError() {
         let error = AWSError.parse(
             response: response(
-                403, "<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>R1</RequestId></Error>"),
+                403, "<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>R1</RequestId></Error>"
+            ),
             operation: op, region: "eu-north-1")
         #expect(
             error.description
-                == "s3:GetBucketLifecycleConfiguration on mne-vault-replica (eu-north-1): AccessDenied — Access Denied (HTTP 403, request R1)")
+                == "s3:GetBucketLifecycleConfiguration on mne-vault-replica (eu-north-1): AccessDenied — Access Denied (HTTP 403, request R1)"
+        )
     }
 
     @Test func queryErrorResponseWrapper() {
@@ -81,7 +110,8 @@ import Testing
     @Test func jsonErrorWithTypePrefix() {
         let events = JSONProtocol.operation(.eventbridge, action: "DescribeRule", input: ["Name": "x"])
         let error = AWSError.parse(
-            response: response(400, #"{"__type":"com.amazonaws.events#ResourceNotFoundException","message":"Rule x does not exist."}"#),
+            response: response(
+                400, #"{"__type":"com.amazonaws.events#ResourceNotFoundException","message":"Rule x does not exist."}"#),
             operation: events, region: "eu-west-3")
         #expect(error.code == "ResourceNotFoundException")
         #expect(error.message == "Rule x does not exist.")
@@ -105,7 +135,8 @@ import Testing
         }
         let moto = parsed(
             501,
-            "<ErrorResponse><Error><Type>Sender</Type><Code>NotImplemented</Code><Message>no</Message></Error></ErrorResponse>")
+            "<ErrorResponse><Error><Type>Sender</Type><Code>NotImplemented</Code><Message>no</Message></Error></ErrorResponse>"
+        )
         #expect(moto.isNotImplemented)
         #expect(RetryPolicy().retryReason(moto) == nil)
         #expect(parsed(501, #"{"__type":"InternalFailure","message":"not yet implemented"}"#).isNotImplemented)

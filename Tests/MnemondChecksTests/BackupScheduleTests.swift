@@ -18,48 +18,66 @@ import Testing
 
     static let cases: [Case] = [
         // AWS's examples (EventBridge cron reference, "Examples").
-        Case(expression: "cron(0 10 * * ? *)", after: "2026-11-30T10:00:00Z",
-             next: ["2026-12-01T10:00:00Z", "2026-12-02T10:00:00Z"]),
-        Case(expression: "cron(15 12 * * ? *)", after: "2026-11-30T12:14:59Z",
-             next: ["2026-11-30T12:15:00Z", "2026-12-01T12:15:00Z"]),
-        Case(expression: "cron(0 18 ? * MON-FRI *)", after: "2026-11-27T19:00:00Z",  // a Friday evening
-             next: ["2026-11-30T18:00:00Z", "2026-12-01T18:00:00Z"]),
-        Case(expression: "cron(0 8 1 * ? *)", after: "2026-11-30T00:00:00Z",
-             next: ["2026-12-01T08:00:00Z", "2027-01-01T08:00:00Z"]),
-        Case(expression: "cron(0/15 * * * ? *)", after: "2026-11-30T10:07:00Z",
-             next: ["2026-11-30T10:15:00Z", "2026-11-30T10:30:00Z", "2026-11-30T10:45:00Z"]),
-        Case(expression: "cron(0/10 * ? * MON-FRI *)", after: "2026-11-28T12:00:00Z",  // Saturday
-             next: ["2026-11-30T00:00:00Z", "2026-11-30T00:10:00Z"]),
-        Case(expression: "cron(0/5 8-17 ? * MON-FRI *)", after: "2026-11-30T17:55:00Z",
-             next: ["2026-12-01T08:00:00Z", "2026-12-01T08:05:00Z"]),
-        Case(expression: "cron(0/30 20-2 ? * MON-FRI *)", after: "2026-11-30T02:30:00Z",  // wrapping hours
-             next: ["2026-11-30T20:00:00Z", "2026-11-30T20:30:00Z"]),
+        Case(
+            expression: "cron(0 10 * * ? *)", after: "2026-11-30T10:00:00Z",
+            next: ["2026-12-01T10:00:00Z", "2026-12-02T10:00:00Z"]),
+        Case(
+            expression: "cron(15 12 * * ? *)", after: "2026-11-30T12:14:59Z",
+            next: ["2026-11-30T12:15:00Z", "2026-12-01T12:15:00Z"]),
+        Case(
+            expression: "cron(0 18 ? * MON-FRI *)", after: "2026-11-27T19:00:00Z",  // a Friday evening
+            next: ["2026-11-30T18:00:00Z", "2026-12-01T18:00:00Z"]),
+        Case(
+            expression: "cron(0 8 1 * ? *)", after: "2026-11-30T00:00:00Z",
+            next: ["2026-12-01T08:00:00Z", "2027-01-01T08:00:00Z"]),
+        Case(
+            expression: "cron(0/15 * * * ? *)", after: "2026-11-30T10:07:00Z",
+            next: ["2026-11-30T10:15:00Z", "2026-11-30T10:30:00Z", "2026-11-30T10:45:00Z"]),
+        Case(
+            expression: "cron(0/10 * ? * MON-FRI *)", after: "2026-11-28T12:00:00Z",  // Saturday
+            next: ["2026-11-30T00:00:00Z", "2026-11-30T00:10:00Z"]),
+        Case(
+            expression: "cron(0/5 8-17 ? * MON-FRI *)", after: "2026-11-30T17:55:00Z",
+            next: ["2026-12-01T08:00:00Z", "2026-12-01T08:05:00Z"]),
+        Case(
+            expression: "cron(0/30 20-2 ? * MON-FRI *)", after: "2026-11-30T02:30:00Z",  // wrapping hours
+            next: ["2026-11-30T20:00:00Z", "2026-11-30T20:30:00Z"]),
         // The guide's plan and the estate's current one.
-        Case(expression: "cron(0 */6 * * ? *)", after: "2026-11-30T05:59:59Z",
-             next: ["2026-11-30T06:00:00Z", "2026-11-30T12:00:00Z", "2026-11-30T18:00:00Z", "2026-12-01T00:00:00Z"]),
+        Case(
+            expression: "cron(0 */6 * * ? *)", after: "2026-11-30T05:59:59Z",
+            next: ["2026-11-30T06:00:00Z", "2026-11-30T12:00:00Z", "2026-11-30T18:00:00Z", "2026-12-01T00:00:00Z"]),
         Case(expression: "cron(0 5 ? * * *)", after: "2026-11-30T05:00:00Z", next: ["2026-12-01T05:00:00Z"]),
         // Month ends, L, W, #, leap days.
-        Case(expression: "cron(0 0 L * ? *)", after: "2026-01-31T00:00:00Z",
-             next: ["2026-02-28T00:00:00Z", "2026-03-31T00:00:00Z", "2026-04-30T00:00:00Z"]),
+        Case(
+            expression: "cron(0 0 L * ? *)", after: "2026-01-31T00:00:00Z",
+            next: ["2026-02-28T00:00:00Z", "2026-03-31T00:00:00Z", "2026-04-30T00:00:00Z"]),
         Case(expression: "cron(0 0 L * ? *)", after: "2028-02-01T00:00:00Z", next: ["2028-02-29T00:00:00Z"]),
         Case(expression: "cron(0 0 29 2 ? *)", after: "2026-03-01T00:00:00Z", next: ["2028-02-29T00:00:00Z"]),
-        Case(expression: "cron(0 0 31 * ? *)", after: "2026-11-30T00:00:00Z",
-             next: ["2026-12-31T00:00:00Z", "2027-01-31T00:00:00Z", "2027-03-31T00:00:00Z"]),
-        Case(expression: "cron(0 9 ? * 6L *)", after: "2026-11-01T00:00:00Z",  // last Friday
-             next: ["2026-11-27T09:00:00Z", "2026-12-25T09:00:00Z"]),
-        Case(expression: "cron(0 9 ? * 3#2 *)", after: "2026-11-01T00:00:00Z",  // second Tuesday
-             next: ["2026-11-10T09:00:00Z", "2026-12-08T09:00:00Z"]),
-        Case(expression: "cron(0 9 1W * ? *)", after: "2026-07-31T00:00:00Z",  // Aug 1 2026 is a Saturday → Mon 3rd
-             next: ["2026-08-03T09:00:00Z", "2026-09-01T09:00:00Z"]),
-        Case(expression: "cron(0 9 15W * ? *)", after: "2026-11-01T00:00:00Z",  // Nov 15 2026 is a Sunday → Mon 16th
-             next: ["2026-11-16T09:00:00Z"]),
-        Case(expression: "cron(0 9 LW * ? *)", after: "2026-10-01T00:00:00Z",  // Oct 31 2026 is a Saturday → Fri 30th
-             next: ["2026-10-30T09:00:00Z", "2026-11-30T09:00:00Z"]),
+        Case(
+            expression: "cron(0 0 31 * ? *)", after: "2026-11-30T00:00:00Z",
+            next: ["2026-12-31T00:00:00Z", "2027-01-31T00:00:00Z", "2027-03-31T00:00:00Z"]),
+        Case(
+            expression: "cron(0 9 ? * 6L *)", after: "2026-11-01T00:00:00Z",  // last Friday
+            next: ["2026-11-27T09:00:00Z", "2026-12-25T09:00:00Z"]),
+        Case(
+            expression: "cron(0 9 ? * 3#2 *)", after: "2026-11-01T00:00:00Z",  // second Tuesday
+            next: ["2026-11-10T09:00:00Z", "2026-12-08T09:00:00Z"]),
+        Case(
+            expression: "cron(0 9 1W * ? *)", after: "2026-07-31T00:00:00Z",  // Aug 1 2026 is a Saturday → Mon 3rd
+            next: ["2026-08-03T09:00:00Z", "2026-09-01T09:00:00Z"]),
+        Case(
+            expression: "cron(0 9 15W * ? *)", after: "2026-11-01T00:00:00Z",  // Nov 15 2026 is a Sunday → Mon 16th
+            next: ["2026-11-16T09:00:00Z"]),
+        Case(
+            expression: "cron(0 9 LW * ? *)", after: "2026-10-01T00:00:00Z",  // Oct 31 2026 is a Saturday → Fri 30th
+            next: ["2026-10-30T09:00:00Z", "2026-11-30T09:00:00Z"]),
         Case(expression: "cron(0 12 ? * L *)", after: "2026-11-28T12:00:00Z", next: ["2026-12-05T12:00:00Z"]),
-        Case(expression: "cron(0 0 1 JAN,JUL ? 2027-2028)", after: "2026-11-30T00:00:00Z",
-             next: ["2027-01-01T00:00:00Z", "2027-07-01T00:00:00Z", "2028-01-01T00:00:00Z", "2028-07-01T00:00:00Z"]),
-        Case(expression: "cron(59 23 31 12 ? *)", after: "2026-12-31T23:58:00Z",
-             next: ["2026-12-31T23:59:00Z", "2027-12-31T23:59:00Z"]),
+        Case(
+            expression: "cron(0 0 1 JAN,JUL ? 2027-2028)", after: "2026-11-30T00:00:00Z",
+            next: ["2027-01-01T00:00:00Z", "2027-07-01T00:00:00Z", "2028-01-01T00:00:00Z", "2028-07-01T00:00:00Z"]),
+        Case(
+            expression: "cron(59 23 31 12 ? *)", after: "2026-12-31T23:58:00Z",
+            next: ["2026-12-31T23:59:00Z", "2027-12-31T23:59:00Z"]),
     ]
 
     @Test(arguments: cases)
@@ -85,16 +103,21 @@ import Testing
         // AWS Backup's ScheduleExpressionTimezone: 05:00 in Rome is 04:00 UTC in winter.
         let schedule = try BackupSchedule.parse("cron(0 5 ? * * *)")
         let rome = TimeZone(identifier: "Europe/Rome")!
-        #expect(schedule.next(after: Self.utc("2026-11-30T00:00:00Z"), timeZone: rome) == Self.utc("2026-11-30T04:00:00Z"))
-        #expect(schedule.next(after: Self.utc("2026-07-01T00:00:00Z"), timeZone: rome) == Self.utc("2026-07-01T03:00:00Z"))
+        #expect(
+            schedule.next(after: Self.utc("2026-11-30T00:00:00Z"), timeZone: rome) == Self.utc("2026-11-30T04:00:00Z"))
+        #expect(
+            schedule.next(after: Self.utc("2026-07-01T00:00:00Z"), timeZone: rome) == Self.utc("2026-07-01T03:00:00Z"))
     }
 
     @Test func rateCountsFromItsAnchor() throws {
         let schedule = try BackupSchedule.parse("rate(6 hours)")
         #expect(schedule == .rate(seconds: 21_600))
         let anchor = Self.utc("2026-11-30T01:00:00Z")
-        #expect(schedule.next(after: Self.utc("2026-11-30T08:00:00Z"), anchor: anchor) == Self.utc("2026-11-30T13:00:00Z"))
-        #expect(schedule.previous(atOrBefore: Self.utc("2026-11-30T08:00:00Z"), anchor: anchor) == Self.utc("2026-11-30T07:00:00Z"))
+        #expect(
+            schedule.next(after: Self.utc("2026-11-30T08:00:00Z"), anchor: anchor) == Self.utc("2026-11-30T13:00:00Z"))
+        #expect(
+            schedule.previous(atOrBefore: Self.utc("2026-11-30T08:00:00Z"), anchor: anchor)
+                == Self.utc("2026-11-30T07:00:00Z"))
         #expect(try BackupSchedule.parse("rate(1 day)") == .rate(seconds: 86_400))
     }
 

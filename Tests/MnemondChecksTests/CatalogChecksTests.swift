@@ -31,28 +31,50 @@ private func evaluate(_ id: CheckID, _ policy: Policy, _ observations: Observati
     }
 
     static let rows: [Row] = [
-        Row(name: "retention as promised", check: "rds.backup_retention", instance: instance(), state: .ok,
+        Row(
+            name: "retention as promised", check: "rds.backup_retention", instance: instance(), state: .ok,
             message: "eks-mnemonica-prod: automated backups kept 35 d"),
-        Row(name: "retention 7 d shrinks PITR", check: "rds.backup_retention", instance: instance(retention: 7), state: .critical,
-            message: "eks-mnemonica-prod: automated backups kept 7 d; guide requires 35 d (Phase 5) — PITR reaches back only 7 d"),
-        Row(name: "retention 0 disables PITR", check: "rds.backup_retention", instance: instance(retention: 0), state: .critical,
-            message: "eks-mnemonica-prod: automated backups are disabled (retention 0); guide requires 35 d (Phase 5) — no PITR at all"),
-        Row(name: "window moved", check: "rds.backup_window", instance: instance(window: "04:00-06:00"), state: .warning,
+        Row(
+            name: "retention 7 d shrinks PITR", check: "rds.backup_retention", instance: instance(retention: 7),
+            state: .critical,
+            message:
+                "eks-mnemonica-prod: automated backups kept 7 d; guide requires 35 d (Phase 5) — PITR reaches back only 7 d"
+        ),
+        Row(
+            name: "retention 0 disables PITR", check: "rds.backup_retention", instance: instance(retention: 0),
+            state: .critical,
+            message:
+                "eks-mnemonica-prod: automated backups are disabled (retention 0); guide requires 35 d (Phase 5) — no PITR at all"
+        ),
+        Row(
+            name: "window moved", check: "rds.backup_window", instance: instance(window: "04:00-06:00"),
+            state: .warning,
             message: "eks-mnemonica-prod: backup window is 04:00-06:00 UTC; guide requires 22:00-00:00 UTC (Phase 5)"),
-        Row(name: "PITR 3 min is OK", check: "rds.pitr_lag", instance: instance(lag: 180), state: .ok,
+        Row(
+            name: "PITR 3 min is OK", check: "rds.pitr_lag", instance: instance(lag: 180), state: .ok,
             message: "eks-mnemonica-prod: PITR lag 3 min"),
-        Row(name: "PITR 15 min warns", check: "rds.pitr_lag", instance: instance(lag: 900), state: .warning,
-            message: "eks-mnemonica-prod: PITR lag 15 min (LatestRestorableTime 2026-09-21T13:58:20Z); limit 10 min, guide promises RPO < 1 min (Phase 5)"),
-        Row(name: "PITR 40 min is critical", check: "rds.pitr_lag", instance: instance(lag: 2400), state: .critical,
-            message: "eks-mnemonica-prod: PITR lag 40 min (LatestRestorableTime 2026-09-21T13:33:20Z); limit 30 min, guide promises RPO < 1 min (Phase 5)"),
-        Row(name: "no restorable time", check: "rds.pitr_lag", instance: instance(lag: nil), state: .critical,
-            message: "eks-mnemonica-prod: no LatestRestorableTime (status available) — point-in-time recovery is not possible; guide promises RPO < 1 min (Phase 5)"),
+        Row(
+            name: "PITR 15 min warns", check: "rds.pitr_lag", instance: instance(lag: 900), state: .warning,
+            message:
+                "eks-mnemonica-prod: PITR lag 15 min (LatestRestorableTime 2026-09-21T13:58:20Z); limit 10 min, guide promises RPO < 1 min (Phase 5)"
+        ),
+        Row(
+            name: "PITR 40 min is critical", check: "rds.pitr_lag", instance: instance(lag: 2400), state: .critical,
+            message:
+                "eks-mnemonica-prod: PITR lag 40 min (LatestRestorableTime 2026-09-21T13:33:20Z); limit 30 min, guide promises RPO < 1 min (Phase 5)"
+        ),
+        Row(
+            name: "no restorable time", check: "rds.pitr_lag", instance: instance(lag: nil), state: .critical,
+            message:
+                "eks-mnemonica-prod: no LatestRestorableTime (status available) — point-in-time recovery is not possible; guide promises RPO < 1 min (Phase 5)"
+        ),
     ]
 
     @Test(arguments: rows)
     func rdsPromises(_ row: Row) {
         let policy = Policy(accountID: "828879644785", buckets: [], rds: [rdsPolicy])
-        let findings = evaluate(row.check, policy, Observations(collectedAt: now, rds: ["eks-mnemonica-prod": .value(row.instance)]))
+        let findings = evaluate(
+            row.check, policy, Observations(collectedAt: now, rds: ["eks-mnemonica-prod": .value(row.instance)]))
         #expect(findings.count == 1)
         #expect(findings.first?.state == row.state)
         #expect(findings.first?.message == row.message)
@@ -106,23 +128,36 @@ private func evaluate(_ id: CheckID, _ policy: Policy, _ observations: Observati
     static let rows: [Row] = [
         Row(name: "the guide's policy", statements: guidePolicy, state: .ok, mentions: "denies version deletion"),
         Row(name: "role missing", statements: nil, state: .critical, mentions: "the role does not exist"),
-        Row(name: "no DeleteObjectVersion deny", statements: guidePolicy.filter { !$0.actions.contains("s3:DeleteObjectVersion") },
-            state: .critical, mentions: "no explicit Deny for s3:DeleteObjectVersion on mne-media-prod, s3:DeleteObjectVersion on mne-vault-prod"),
-        Row(name: "replica deny only on objects of one replica",
+        Row(
+            name: "no DeleteObjectVersion deny",
+            statements: guidePolicy.filter { !$0.actions.contains("s3:DeleteObjectVersion") },
+            state: .critical,
+            mentions:
+                "no explicit Deny for s3:DeleteObjectVersion on mne-media-prod, s3:DeleteObjectVersion on mne-vault-prod"
+        ),
+        Row(
+            name: "replica deny only on objects of one replica",
             statements: guidePolicy.filter { $0.actions != ["s3:*"] } + [
-                PolicyStatement(effect: "Deny", actions: ["s3:*"], resources: ["arn:aws:s3:::mne-media-replica", "arn:aws:s3:::mne-media-replica/*"])
+                PolicyStatement(
+                    effect: "Deny", actions: ["s3:*"],
+                    resources: ["arn:aws:s3:::mne-media-replica", "arn:aws:s3:::mne-media-replica/*"])
             ], state: .critical, mentions: "all access to mne-vault-replica"),
-        Row(name: "a conditional deny does not count",
+        Row(
+            name: "a conditional deny does not count",
             statements: guidePolicy.map { s in
                 var s = s
                 if s.actions == ["s3:BypassGovernanceRetention"] { s.hasCondition = true }
                 return s
             }, state: .critical, mentions: "s3:BypassGovernanceRetention"),
-        Row(name: "wildcard deny s3:Delete* covers DeleteObjectVersion",
+        Row(
+            name: "wildcard deny s3:Delete* covers DeleteObjectVersion",
             statements: guidePolicy.filter { !$0.actions.contains("s3:DeleteObjectVersion") } + [
-                PolicyStatement(effect: "Deny", actions: ["s3:Delete*Version"], resources: ["arn:aws:s3:::mne-*-prod/*"])
+                PolicyStatement(
+                    effect: "Deny", actions: ["s3:Delete*Version"], resources: ["arn:aws:s3:::mne-*-prod/*"])
             ], state: .ok, mentions: "denies"),
-        Row(name: "missing ListBucket allow is a warning", statements: guidePolicy.filter { $0.actions != ["s3:ListBucket"] },
+        Row(
+            name: "missing ListBucket allow is a warning",
+            statements: guidePolicy.filter { $0.actions != ["s3:ListBucket"] },
             state: .warning, mentions: "does not allow s3:ListBucket on mne-media-prod"),
     ]
 
@@ -156,7 +191,8 @@ private func evaluate(_ id: CheckID, _ policy: Policy, _ observations: Observati
             role: "arn:aws:iam::828879644785:role/service-role/s3crr",
             rules: [
                 ReplicationRule(
-                    id: "vault-replica-rule", enabled: enabled, destinationBucket: destination, storageClass: storageClass,
+                    id: "vault-replica-rule", enabled: enabled, destinationBucket: destination,
+                    storageClass: storageClass,
                     deleteMarkerReplication: deleteMarkers, metricsEnabled: metrics)
             ])
     }
@@ -199,12 +235,15 @@ private func evaluate(_ id: CheckID, _ policy: Policy, _ observations: Observati
         #expect(finding.message.hasSuffix("guide requires AES256 with bucket key (Step 2A.1)"))
     }
 
-    func observation(_ lifecycle: [LifecycleRule], lock: ObjectLockSettings? = nil, bucket: BucketPolicy) -> Observations {
+    func observation(_ lifecycle: [LifecycleRule], lock: ObjectLockSettings? = nil, bucket: BucketPolicy)
+        -> Observations
+    {
         Observations(
             collectedAt: now,
             buckets: [
                 BucketObservation(
-                    bucket: bucket.name, region: bucket.region, versioning: .value(.enabled), lifecycle: .value(lifecycle),
+                    bucket: bucket.name, region: bucket.region, versioning: .value(.enabled),
+                    lifecycle: .value(lifecycle),
                     location: .value(bucket.region), encryption: .value(nil), objectLock: .value(lock),
                     replication: .value(nil))
             ])
@@ -213,11 +252,15 @@ private func evaluate(_ id: CheckID, _ policy: Policy, _ observations: Observati
     @Test func replicaCurrentExpirationIsCritical() {
         let policy = Policy(accountID: "828879644785", buckets: [Self.replica])
         let rules = [LifecycleRule(id: "mirror", noncurrentExpirationDays: 180, abortIncompleteMultipartDays: 180)]
-        #expect(evaluate("s3.lifecycle.current_expiration", policy, observation(rules, bucket: Self.replica)).first?.state == .ok)
+        #expect(
+            evaluate("s3.lifecycle.current_expiration", policy, observation(rules, bucket: Self.replica)).first?.state
+                == .ok)
         let expiring = rules + [LifecycleRule(id: "cleanup", expirationDays: 30)]
-        let finding = evaluate("s3.lifecycle.current_expiration", policy, observation(expiring, bucket: Self.replica)).first
+        let finding = evaluate("s3.lifecycle.current_expiration", policy, observation(expiring, bucket: Self.replica))
+            .first
         #expect(finding?.state == .critical)
-        #expect(finding?.message.hasPrefix("mne-vault-replica: rule cleanup expires current versions after 30 d") == true)
+        #expect(
+            finding?.message.hasPrefix("mne-vault-replica: rule cleanup expires current versions after 30 d") == true)
     }
 
     @Test func abortMultipartAndTieringAreWarnings() {
@@ -238,7 +281,8 @@ private func evaluate(_ id: CheckID, _ policy: Policy, _ observations: Observati
         #expect(finding?.effectiveState == .ok)
         let locked = evaluate(
             "s3.object_lock", policy,
-            observation([], lock: ObjectLockSettings(enabled: true, mode: "GOVERNANCE", days: 180), bucket: Self.replica)
+            observation(
+                [], lock: ObjectLockSettings(enabled: true, mode: "GOVERNANCE", days: 180), bucket: Self.replica)
         ).first
         #expect(locked?.state == .ok)
     }
@@ -266,12 +310,16 @@ private func evaluate(_ id: CheckID, _ policy: Policy, _ observations: Observati
         #expect(findings.filter { $0.state == .critical }.map(\.check) == ["account.identity"])
         let others = findings.filter { $0.check != "account.identity" }
         // Three RDS checks on the instance and the ledger's Scenario 1 (PITR of that instance).
-        #expect(others.map(\.resource).sorted() == ["eks-mnemonica-prod", "eks-mnemonica-prod", "eks-mnemonica-prod", "scenario-1"])
+        #expect(
+            others.map(\.resource).sorted() == [
+                "eks-mnemonica-prod", "eks-mnemonica-prod", "eks-mnemonica-prod", "scenario-1",
+            ])
         for finding in others {
             #expect(finding.state == .unknown)
             #expect(
                 finding.message
-                    == "\(finding.resource): not evaluated: credentials resolve to account 111122223333, expected 828879644785")
+                    == "\(finding.resource): not evaluated: credentials resolve to account 111122223333, expected 828879644785"
+            )
         }
     }
 

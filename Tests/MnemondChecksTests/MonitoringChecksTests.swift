@@ -725,7 +725,8 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
             sid: "AllowEventBridgePublish", effect: "Allow", services: ["events.amazonaws.com"],
             actions: ["sns:Publish"])
     ]
-    static let drRule = EventRulePromise(name: "mnemonica-backup-job-failures-dr", region: "eu-west-3", topicARN: drTopic)
+    static let drRule = EventRulePromise(
+        name: "mnemonica-backup-job-failures-dr", region: "eu-west-3", topicARN: drTopic)
 
     static func drRuleFinding(policy: [TopicPolicyStatement]) -> Finding {
         AlertPlumbingChecks.ruleFinding(
@@ -762,14 +763,17 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
         Row(
             name: "default policy refuses EventBridge", policy: defaultPolicy, publisher: .eventBridge,
             verdict: .denied("no statement allows it")),
-        Row(name: "service grant admits EventBridge", policy: eventsAllowed, publisher: .eventBridge, verdict: .allowed),
+        Row(
+            name: "service grant admits EventBridge", policy: eventsAllowed, publisher: .eventBridge, verdict: .allowed),
         Row(
             name: "a grant for another rule refuses this one",
             policy: [
                 TopicPolicyStatement(
                     effect: "Allow", services: ["events.amazonaws.com"], actions: ["sns:Publish"],
                     conditions: [
-                        .init(operator: "ArnEquals", key: "aws:SourceArn", values: ["arn:aws:events:eu-west-3:\(account):rule/other"])
+                        .init(
+                            operator: "ArnEquals", key: "aws:SourceArn",
+                            values: ["arn:aws:events:eu-west-3:\(account):rule/other"])
                     ])
             ], publisher: .eventBridge, verdict: .denied("no statement allows it")),
         Row(
@@ -778,12 +782,16 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
                 TopicPolicyStatement(
                     effect: "Allow", services: ["events.amazonaws.com"], actions: ["sns:*"],
                     conditions: [
-                        .init(operator: "ArnLike", key: "aws:SourceArn", values: ["arn:aws:events:*:\(account):rule/mnemonica-*"])
+                        .init(
+                            operator: "ArnLike", key: "aws:SourceArn",
+                            values: ["arn:aws:events:*:\(account):rule/mnemonica-*"])
                     ])
             ], publisher: .eventBridge, verdict: .allowed),
         Row(
-            name: "an explicit deny wins", policy: eventsAllowed + [
-                TopicPolicyStatement(sid: "NoEvents", effect: "Deny", services: ["events.amazonaws.com"], actions: ["*"])
+            name: "an explicit deny wins",
+            policy: eventsAllowed + [
+                TopicPolicyStatement(
+                    sid: "NoEvents", effect: "Deny", services: ["events.amazonaws.com"], actions: ["*"])
             ], publisher: .eventBridge, verdict: .denied("denied by statement NoEvents")),
         Row(
             name: "an unknown condition is undetermined, not a page",
@@ -802,7 +810,8 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
             ? "arn:aws:events:eu-west-3:\(Self.account):rule/mnemonica-backup-job-failures-dr"
             : "arn:aws:cloudwatch:eu-west-3:\(Self.account):alarm:mnemonica-media-replication-lag"
         #expect(
-            AlertPlumbingChecks.mayPublish(row.policy, publisher: row.publisher, sourceARN: source, account: Self.account)
+            AlertPlumbingChecks.mayPublish(
+                row.policy, publisher: row.publisher, sourceARN: source, account: Self.account)
                 == row.verdict)
     }
 }

@@ -235,14 +235,22 @@ private func evaluate(_ estate: Estate, at time: Date = now) -> [String: Finding
     @Test func aPastVersioningGapInTheWindowIsAScenario1WarningAndAnOlderOneIsNot() {
         let policy = Policy(
             accountID: "828879644785",
-            buckets: [BucketPolicy(name: "src", region: "eu-west-1", role: .source, noncurrentDays: 35, guide: "Phase 1")])
+            buckets: [
+                BucketPolicy(name: "src", region: "eu-west-1", role: .source, noncurrentDays: 35, guide: "Phase 1")
+            ])
         let observations = Observations(
             collectedAt: now,
-            buckets: [BucketObservation(bucket: "src", region: "eu-west-1", versioning: .value(.enabled), lifecycle: .value([]))])
+            buckets: [
+                BucketObservation(
+                    bucket: "src", region: "eu-west-1", versioning: .value(.enabled), lifecycle: .value([]))
+            ])
         func history(_ startHoursAgo: Double) -> History {
             History(samples: [
-                Sample(series: .s3VersioningEnabled, labels: ["bucket": "src"], time: hoursAgo(startHoursAgo), value: 0),
-                Sample(series: .s3VersioningEnabled, labels: ["bucket": "src"], time: hoursAgo(startHoursAgo - 2), value: 1),
+                Sample(
+                    series: .s3VersioningEnabled, labels: ["bucket": "src"], time: hoursAgo(startHoursAgo), value: 0),
+                Sample(
+                    series: .s3VersioningEnabled, labels: ["bucket": "src"], time: hoursAgo(startHoursAgo - 2), value: 1
+                ),
             ])
         }
         let recent = RecoverabilityLedger.scenario1Finding(policy, observations, history: history(6), now: now)
@@ -254,6 +262,8 @@ private func evaluate(_ estate: Estate, at time: Date = now) -> [String: Finding
                 + "have no earlier version")
         let old = RecoverabilityLedger.scenario1Finding(policy, observations, history: history(36 * 24), now: now)
         #expect(old?.state == .ok)
-        #expect(old?.message == "Scenario 1 — deleted file 0-35 d: RPO unknown, promise < 1 min — versioning Enabled on src")
+        #expect(
+            old?.message == "Scenario 1 — deleted file 0-35 d: RPO unknown, promise < 1 min — versioning Enabled on src"
+        )
     }
 }

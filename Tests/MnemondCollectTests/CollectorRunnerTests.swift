@@ -19,7 +19,8 @@ private struct Fixed: Collector {
         // Say which of its families were due, so the test can see what the runner passed.
         samples.append(
             Sample(
-                series: Series("due"), labels: ["families": due.sorted().map(\.rawValue).joined(separator: "+")], time: time,
+                series: Series("due"), labels: ["families": due.sorted().map(\.rawValue).joined(separator: "+")],
+                time: time,
                 value: 1))
         return Collected(samples: samples, success: success, merge: merge)
     }

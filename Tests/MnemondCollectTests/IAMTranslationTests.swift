@@ -15,7 +15,10 @@ import Testing
             """
         let statements = try IAMCollector.statements(json)
         #expect(statements.count == 2)
-        #expect(statements[0] == PolicyStatement(sid: "A", effect: "Allow", actions: ["s3:GetObject"], resources: ["arn:aws:s3:::b/*"]))
+        #expect(
+            statements[0]
+                == PolicyStatement(
+                    sid: "A", effect: "Allow", actions: ["s3:GetObject"], resources: ["arn:aws:s3:::b/*"]))
         #expect(statements[1].notActions == ["s3:Get*"])
         #expect(statements[1].notResources == ["arn:aws:s3:::b"])
         #expect(statements[1].hasCondition)
@@ -42,9 +45,10 @@ import Testing
             ]}
             """
         let statements = try RecoveryPathCollector.resourceStatements(json)
-        #expect(statements.map(\.principals) == [
-            ["arn:aws:iam::828879644785:root"], ["arn:aws:iam::828879644785:role/a", "backup.amazonaws.com"], ["*"],
-        ])
+        #expect(
+            statements.map(\.principals) == [
+                ["arn:aws:iam::828879644785:root"], ["arn:aws:iam::828879644785:role/a", "backup.amazonaws.com"], ["*"],
+            ])
         #expect(statements[0].sid == "Root" && statements[0].actions == ["kms:*"])
         #expect(statements[2].notActions == ["backup:Get*"] && statements[2].hasCondition)
         #expect(throws: (any Error).self) { try RecoveryPathCollector.resourceStatements("[]") }
@@ -60,7 +64,8 @@ import Testing
 
     @Test func decisionsAreTyped() throws {
         let decided = try RecoveryPathCollector.decisions(
-            [Self.result("s3:GetObject", "allowed"), Self.result("s3:RestoreObject", "explicitDeny")], wanted: Self.wanted)
+            [Self.result("s3:GetObject", "allowed"), Self.result("s3:RestoreObject", "explicitDeny")],
+            wanted: Self.wanted)
         #expect(decided.map(\.decision) == [.allowed, .explicitDeny])
         #expect(decided[1].matchedPolicies == ["p"])
     }

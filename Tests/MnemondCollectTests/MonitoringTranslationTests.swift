@@ -120,7 +120,8 @@ import Testing
             """
         let root = try XMLTree.parse(Data(xml.utf8))
         let results = try CloudWatch.metricResults(
-            root["GetMetricDataResult"]!, operation: QueryProtocol.operation(.cloudwatch, action: "GetMetricData", parameters: []),
+            root["GetMetricDataResult"]!,
+            operation: QueryProtocol.operation(.cloudwatch, action: "GetMetricData", parameters: []),
             region: "eu-west-1")
         #expect(results.count == 2)
         #expect(results[0].id == "q0")
@@ -276,7 +277,8 @@ import Testing
         #expect(rule.eventPattern == #"{"source":["aws.backup"]}"#)
         let targets = try EventBridge.targets(
             ["Targets": [["Id": "1", "Arn": "arn:aws:sns:eu-west-1:828879644785:mnemonica-backup-alerts"]]],
-            operation: JSONProtocol.operation(.eventbridge, action: "ListTargetsByRule", input: [:]), region: "eu-west-1")
+            operation: JSONProtocol.operation(.eventbridge, action: "ListTargetsByRule", input: [:]),
+            region: "eu-west-1")
         #expect(targets == [.init(id: "1", arn: "arn:aws:sns:eu-west-1:828879644785:mnemonica-backup-alerts")])
     }
 

@@ -19,27 +19,32 @@ import Testing
         #expect(Self.listing(nil) == full)
         // Listed before, but nothing kept: start over.
         #expect(
-            Self.listing(RecoveryPointCursor(newestCreatedAt: nil, oldestUnsettledCreatedAt: nil, lastFullAt: Self.ago(1)))
+            Self.listing(
+                RecoveryPointCursor(newestCreatedAt: nil, oldestUnsettledCreatedAt: nil, lastFullAt: Self.ago(1)))
                 == full)
         // Never listed in full, or 24 h since the last full listing.
         #expect(
-            Self.listing(RecoveryPointCursor(newestCreatedAt: Self.ago(2), oldestUnsettledCreatedAt: nil, lastFullAt: nil))
+            Self.listing(
+                RecoveryPointCursor(newestCreatedAt: Self.ago(2), oldestUnsettledCreatedAt: nil, lastFullAt: nil))
                 == full)
         #expect(
             Self.listing(
-                RecoveryPointCursor(newestCreatedAt: Self.ago(2), oldestUnsettledCreatedAt: nil, lastFullAt: Self.ago(24)))
+                RecoveryPointCursor(
+                    newestCreatedAt: Self.ago(2), oldestUnsettledCreatedAt: nil, lastFullAt: Self.ago(24)))
                 == full)
         // A full listing "in the future" (the clock went back) is not trusted.
         #expect(
             Self.listing(
-                RecoveryPointCursor(newestCreatedAt: Self.ago(2), oldestUnsettledCreatedAt: nil, lastFullAt: Self.ago(-1)))
+                RecoveryPointCursor(
+                    newestCreatedAt: Self.ago(2), oldestUnsettledCreatedAt: nil, lastFullAt: Self.ago(-1)))
                 == full)
     }
 
     @Test func otherwiseFromTheNewestStoredPointLessADayOrTheOldestUnsettledOne() {
         #expect(
             Self.listing(
-                RecoveryPointCursor(newestCreatedAt: Self.ago(2), oldestUnsettledCreatedAt: nil, lastFullAt: Self.ago(23)))
+                RecoveryPointCursor(
+                    newestCreatedAt: Self.ago(2), oldestUnsettledCreatedAt: nil, lastFullAt: Self.ago(23)))
                 == RecoveryPointListing(mode: .incremental, since: Self.ago(26), region: "eu-west-1"))
         #expect(
             Self.listing(

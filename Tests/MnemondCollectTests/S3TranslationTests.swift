@@ -57,7 +57,10 @@ import Testing
         let error = AWSError(
             kind: .service, service: "s3", action: "GetBucketVersioning", region: "eu-north-1",
             resource: "mne-vault-replica", status: 403, code: "AccessDenied", message: "Access Denied")
-        let reason = Unavailable(error, action: "s3:GetBucketVersioning", resource: "mne-vault-replica", region: "eu-north-1")
-        #expect(reason.description == "s3:GetBucketVersioning on mne-vault-replica (eu-north-1): AccessDenied — Access Denied (HTTP 403)")
+        let reason = Unavailable(
+            error, action: "s3:GetBucketVersioning", resource: "mne-vault-replica", region: "eu-north-1")
+        #expect(
+            reason.description
+                == "s3:GetBucketVersioning on mne-vault-replica (eu-north-1): AccessDenied — Access Denied (HTTP 403)")
     }
 }

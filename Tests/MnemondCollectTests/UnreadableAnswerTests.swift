@@ -35,7 +35,8 @@ import Testing
             name: "RDS retention as text", action: "rds:DescribeDBInstances",
             translate: {
                 _ = try RDSCollector.instance(
-                    try xml(dbInstance("<BackupRetentionPeriod>thirty-five</BackupRetentionPeriod>")), region: "eu-west-1")
+                    try xml(dbInstance("<BackupRetentionPeriod>thirty-five</BackupRetentionPeriod>")),
+                    region: "eu-west-1")
             }, invalid: #"BackupRetentionPeriod is not valid: "thirty-five""#),
         Case(
             name: "RDS retention absent", action: "rds:DescribeDBInstances",
@@ -75,7 +76,8 @@ import Testing
         Case(
             name: "S3 versioning status unknown", action: "s3:GetBucketVersioning",
             translate: {
-                _ = try S3Collector.versioning(try xml("<VersioningConfiguration><Status>enabled</Status></VersioningConfiguration>"))
+                _ = try S3Collector.versioning(
+                    try xml("<VersioningConfiguration><Status>enabled</Status></VersioningConfiguration>"))
             }, invalid: #"Status is not valid: "enabled""#),
         Case(
             name: "S3 bucket key not a boolean", action: "s3:GetBucketEncryption",
@@ -109,7 +111,8 @@ import Testing
         Case(
             name: "IAM action list with a number", action: "iam:GetRole",
             translate: {
-                _ = try IAMCollector.statements(#"{"Statement":[{"Effect":"Deny","Action":["s3:DeleteObjectVersion",7],"Resource":"*"}]}"#)
+                _ = try IAMCollector.statements(
+                    #"{"Statement":[{"Effect":"Deny","Action":["s3:DeleteObjectVersion",7],"Resource":"*"}]}"#)
             }, invalid: #"Statement[0].Action is not valid: "7""#),
         // AWS Backup
         Case(

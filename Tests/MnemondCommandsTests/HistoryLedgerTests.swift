@@ -27,7 +27,8 @@ import Testing
             samples.append(
                 Sample(
                     series: .recoveryRPOSeconds,
-                    labels: ["scenario": "scenario-2", "resource": "eks-mnemonica-prod-vault"], time: time, value: 7200))
+                    labels: ["scenario": "scenario-2", "resource": "eks-mnemonica-prod-vault"], time: time, value: 7200)
+            )
         }
         try await store.insertSamples(samples)
         // Run a minute after the newest sample (the window ends before `now`).
@@ -44,7 +45,8 @@ import Testing
         let both = try await HistoryCommand.run(
             storePath: path, series: "recovery_rpo_seconds", resource: nil, since: "1d", window: .seconds(86_400),
             csv: false, now: Self.now + 60)
-        #expect(both.contains("recovery_rpo_seconds  resource=eks-mnemonica-prod-vault scenario=scenario-2  (145 samples"))
+        #expect(
+            both.contains("recovery_rpo_seconds  resource=eks-mnemonica-prod-vault scenario=scenario-2  (145 samples"))
         #expect(both.contains("  min 2 h  median 2 h  p95 2 h  max 2 h  now 2 h"))
     }
 }

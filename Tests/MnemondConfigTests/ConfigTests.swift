@@ -53,7 +53,8 @@ import Testing
         Invalid(
             name: "misspelt key with suggestion",
             yaml: valid.replacingOccurrences(of: "    noncurrent_days: 180", with: "    noncurent_days: 180"),
-            error: #"etc/mnemond.yaml:11:5: unknown key "noncurent_days" in buckets[1] (did you mean "noncurrent_days"?)"#),
+            error:
+                #"etc/mnemond.yaml:11:5: unknown key "noncurent_days" in buckets[1] (did you mean "noncurrent_days"?)"#),
         Invalid(
             name: "wrong type",
             yaml: valid.replacingOccurrences(of: "noncurrent_days: 35", with: "noncurrent_days: thirty-five"),
@@ -90,7 +91,8 @@ import Testing
         ),
         Invalid(
             name: "duplicate bucket",
-            yaml: valid + "\n  - name: mne-media-prod\n    region: eu-west-1\n    role: source\n    noncurrent_days: 35\n",
+            yaml: valid
+                + "\n  - name: mne-media-prod\n    region: eu-west-1\n    role: source\n    noncurrent_days: 35\n",
             error: #"etc/mnemond.yaml:12:5: buckets[2]: bucket "mne-media-prod" is listed twice"#),
     ]
 
@@ -118,19 +120,20 @@ import Testing
 }
 
 @Suite struct RecoveryPathConfigTests {
-    static let withBackup = ConfigTests.valid + """
+    static let withBackup =
+        ConfigTests.valid + """
 
-        backup:
-          region: eu-west-1
-          plan: p
-          rule: r
-          schedule: "cron(0 */6 * * ? *)"
-          interval_hours: 6
-          retention_days: 180
-          vault: v
-          resource_arn: arn:aws:rds:eu-west-1:828879644785:db:eks-mnemonica-prod
-          dr: {region: eu-west-3, vault: v-dr, retention_days: 180}
-        """
+            backup:
+              region: eu-west-1
+              plan: p
+              rule: r
+              schedule: "cron(0 */6 * * ? *)"
+              interval_hours: 6
+              retention_days: 180
+              vault: v
+              resource_arn: arn:aws:rds:eu-west-1:828879644785:db:eks-mnemonica-prod
+              dr: {region: eu-west-3, vault: v-dr, retention_days: 180}
+            """
 
     @Test func defaultsFollowTheGuidesRestoreCommands() throws {
         let recovery = try #require(try Config.parse(Self.withBackup, file: "etc/mnemond.yaml").policy.recoveryPath)
@@ -141,15 +144,18 @@ import Testing
     }
 
     @Test func theLandingZoneNamesAreConfigurable() throws {
-        let text = Self.withBackup + """
+        let text =
+            Self.withBackup + """
 
-            recovery_path:
-              dr_instance: restored
-              dr_landing_zone: {db_subnet_group: dr-subnets, option_group: dr-options}
-            """
+                recovery_path:
+                  dr_instance: restored
+                  dr_landing_zone: {db_subnet_group: dr-subnets, option_group: dr-options}
+                """
         let recovery = try #require(try Config.parse(text, file: "etc/mnemond.yaml").policy.recoveryPath)
         #expect(recovery.drInstance == "restored")
-        #expect(recovery.dbSubnetGroup == "dr-subnets" && recovery.optionGroup == "dr-options" && recovery.dbParameterGroup == nil)
+        #expect(
+            recovery.dbSubnetGroup == "dr-subnets" && recovery.optionGroup == "dr-options"
+                && recovery.dbParameterGroup == nil)
     }
 
     @Test func aRestoreRoleThatIsNotARoleARNIsAnError() {
@@ -163,10 +169,13 @@ import Testing
     }
 
     @Test func theS3RecoveryOperatorHasNoDefaultAndTakesANameOrAnARN() throws {
-        #expect(try Config.parse(Self.withBackup, file: "etc/mnemond.yaml").policy.recoveryPath?.s3RecoveryOperatorRole == nil)
+        #expect(
+            try Config.parse(Self.withBackup, file: "etc/mnemond.yaml").policy.recoveryPath?.s3RecoveryOperatorRole
+                == nil)
         for role in ["mnemonica-recovery-operator", "arn:aws:iam::828879644785:role/ops/mnemonica-recovery-operator"] {
             let text = Self.withBackup + "\nrecovery_path:\n  s3_recovery_operator_role: \(role)\n"
-            #expect(try Config.parse(text, file: "etc/mnemond.yaml").policy.recoveryPath?.s3RecoveryOperatorRole == role)
+            #expect(
+                try Config.parse(text, file: "etc/mnemond.yaml").policy.recoveryPath?.s3RecoveryOperatorRole == role)
         }
         let shipped = try Config.load(path: repoConfig).policy.recoveryPath
         #expect(shipped?.s3RecoveryOperatorRole == "mnemonica-recovery-operator")

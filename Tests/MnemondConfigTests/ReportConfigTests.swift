@@ -1,6 +1,6 @@
 import Foundation
-import MnemondModel
 import MnemondConfig
+import MnemondModel
 import Testing
 
 // The `report:` section of the config. These tests parse YAML into `Config`, so they follow the

@@ -89,7 +89,8 @@ actor FakeRuns {
         #expect(await scheduler.running() == [.pitr, .configuration])
         #expect(await scheduler.health() == .healthy)
         await clock.advanceFiringTimers(by: 721)
-        #expect(await scheduler.health() == .unhealthy("configuration has been running for 15 min (stall limit 15 min)"))
+        #expect(
+            await scheduler.health() == .unhealthy("configuration has been running for 15 min (stall limit 15 min)"))
 
         async let left = scheduler.stop(deadline: .seconds(20))
         while !clock.armed.contains(clock.now + 20) { await Task.yield() }

@@ -16,13 +16,21 @@ import Testing
         #expect(try source.resolve(fileKey: "password_file", environmentKey: "password_env").revealed() == Self.secret)
         // Rotated on disk: the next use reads the new value.
         try "rotated-secret-456\n".write(to: file, atomically: true, encoding: .utf8)
-        #expect(try source.resolve(fileKey: "password_file", environmentKey: "password_env").revealed() == "rotated-secret-456")
+        #expect(
+            try source.resolve(fileKey: "password_file", environmentKey: "password_env").revealed()
+                == "rotated-secret-456")
     }
 
     @Test func anEnvironmentVariableIsReadOnceAtStart() throws {
-        let source = SecretSource.environment(name: "MNEMOND_SLACK_WEBHOOK").reading(["MNEMOND_SLACK_WEBHOOK": Self.secret])
-        #expect(try source.resolve(fileKey: "webhook_url_file", environmentKey: "webhook_url_env").revealed() == Self.secret)
-        #expect(source.describe(fileKey: "webhook_url_file", environmentKey: "webhook_url_env") == "webhook_url_env MNEMOND_SLACK_WEBHOOK")
+        let source = SecretSource.environment(name: "MNEMOND_SLACK_WEBHOOK").reading([
+            "MNEMOND_SLACK_WEBHOOK": Self.secret
+        ])
+        #expect(
+            try source.resolve(fileKey: "webhook_url_file", environmentKey: "webhook_url_env").revealed() == Self.secret
+        )
+        #expect(
+            source.describe(fileKey: "webhook_url_file", environmentKey: "webhook_url_env")
+                == "webhook_url_env MNEMOND_SLACK_WEBHOOK")
     }
 
     struct Failure: Sendable, CustomTestStringConvertible {
@@ -32,8 +40,12 @@ import Testing
     }
 
     static let failures: [Failure] = [
-        Failure(source: .environment(name: "MNEMOND_SMTP_PASSWORD"), message: "environment variable MNEMOND_SMTP_PASSWORD is not set (password_env)"),
-        Failure(source: .file(path: "/nonexistent/smtp-password"), message: "cannot read password_file /nonexistent/smtp-password"),
+        Failure(
+            source: .environment(name: "MNEMOND_SMTP_PASSWORD"),
+            message: "environment variable MNEMOND_SMTP_PASSWORD is not set (password_env)"),
+        Failure(
+            source: .file(path: "/nonexistent/smtp-password"),
+            message: "cannot read password_file /nonexistent/smtp-password"),
     ]
 
     /// The error names the source and the config key, never a value, and the description of a

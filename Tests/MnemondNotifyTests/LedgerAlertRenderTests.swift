@@ -17,7 +17,8 @@ import Testing
         since: t0, firingSince: t0 + 300)
 
     static var message: AlertMessage {
-        AlertMessage(idempotencyKey: IdempotencyKey.group([breach.idempotencyKey]), createdAt: t0 + 600, items: [breach])
+        AlertMessage(
+            idempotencyKey: IdempotencyKey.group([breach.idempotencyKey]), createdAt: t0 + 600, items: [breach])
     }
 
     @Test func theSubjectAndTheMailShowTheMeasuredRPOAndThePromise() {

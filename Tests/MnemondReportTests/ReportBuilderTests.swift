@@ -81,7 +81,8 @@ func build(_ snapshot: ReportSnapshot) -> RecoveryReport {
             name: "UNKNOWN and a gap are blind time, not a loss",
             results: [history("rds.pitr_lag", "db", .unknown, from: local(4, 9), to: local(4, 9, 40))],
             holes: [(local(5, 3), local(5, 4))],
-            line: "Recoverable whenever measured, blind for 1 h 45 min (mnemond not watching 1 h 5 min, UNKNOWN 40 min)",
+            line:
+                "Recoverable whenever measured, blind for 1 h 45 min (mnemond not watching 1 h 5 min, UNKNOWN 40 min)",
             recoverable: true),
         VerdictCase(
             name: "a warning is named but the week stays recoverable",

@@ -44,8 +44,10 @@ import Testing
         let row = text.split(separator: "\n").first { $0.contains("RPO Scenario 3 — region loss") }.map(String.init)
         #expect(row?.contains("8 h 20 min") == true, "\(row ?? text)")
         #expect(row?.contains("CRITICAL") == true, "\(row ?? text)")
-        #expect(text.contains("      promise: RPO ≤ 6 h (Recovery Procedures), alert past 8 h; over the promise for 2 h\n"))
-        #expect(text.contains("      promise: RPO ≤ 6 h (Recovery Procedures), alert past 7 h; over the promise for 0 s\n"))
+        #expect(
+            text.contains("      promise: RPO ≤ 6 h (Recovery Procedures), alert past 8 h; over the promise for 2 h\n"))
+        #expect(
+            text.contains("      promise: RPO ≤ 6 h (Recovery Procedures), alert past 7 h; over the promise for 0 s\n"))
 
         let html = HTMLReport.render(report)
         #expect(html.contains("Scenario 3 — region loss"))
@@ -60,6 +62,8 @@ import Testing
             HistoryPoint.raw(local(0, 3, 5), 100),
         ]
         #expect(Computation.timeOver(21_600, points, until: local(1, 0), step: 900) == 300 + 900)
-        #expect(Computation.timeOver(21_600, [HistoryPoint.raw(local(0, 0), 30_000)], until: local(0, 0, 10), step: 900) == 600)
+        #expect(
+            Computation.timeOver(21_600, [HistoryPoint.raw(local(0, 0), 30_000)], until: local(0, 0, 10), step: 900)
+                == 600)
     }
 }

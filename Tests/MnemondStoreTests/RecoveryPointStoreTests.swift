@@ -71,7 +71,8 @@ import Testing
         try await store.applyRecoveryPointListing(
             vault: "v", listing: Self.full(), points: [Self.point("b", at: 6), Self.point("c", at: 12)],
             at: Self.hours(31))
-        #expect(try await store.recoveryPoints(vault: "v", region: "eu-west-1")?.map(\.arn) == ["arn:rp:b", "arn:rp:c"])
+        #expect(
+            try await store.recoveryPoints(vault: "v", region: "eu-west-1")?.map(\.arn) == ["arn:rp:b", "arn:rp:c"])
         #expect(try await store.recoveryPointCursor(vault: "v", region: "eu-west-1")?.lastFullAt == Self.hours(31))
         // The other vault (same name, other region) is untouched.
         #expect(try await store.recoveryPoints(vault: "v", region: "eu-west-3") == nil)

@@ -73,7 +73,8 @@ private func cycle(at time: Date, _ state: CheckState, resource: String = "mne-m
     @Test func rollupsPastFourHundredDaysAreDropped() async throws {
         let store = try tempStore()
         try await store.insertSamples([
-            Sample(series: Series("s"), time: now - 401 * day, value: 1), Sample(series: Series("s"), time: now - 399 * day, value: 2),
+            Sample(series: Series("s"), time: now - 401 * day, value: 1),
+            Sample(series: Series("s"), time: now - 399 * day, value: 2),
         ])
         let report = try await store.applyRetention(now: now)
         #expect(report.samplesRolledUp == 2)

@@ -153,13 +153,15 @@ public struct CloudWatch: Sendable {
             let id = member.string("Id") ?? "?"
             let times = try (member["Timestamps"]?.all("member") ?? []).map { node in
                 guard let time = ISO8601.parse(node.text) else {
-                    throw AWSDecoding.invalid("MetricDataResults[\(id)].Timestamps", node.text, operation: operation, region: region)
+                    throw AWSDecoding.invalid(
+                        "MetricDataResults[\(id)].Timestamps", node.text, operation: operation, region: region)
                 }
                 return time
             }
             let values = try (member["Values"]?.all("member") ?? []).map { node in
                 guard let value = Double(node.text), value.isFinite else {
-                    throw AWSDecoding.invalid("MetricDataResults[\(id)].Values", node.text, operation: operation, region: region)
+                    throw AWSDecoding.invalid(
+                        "MetricDataResults[\(id)].Values", node.text, operation: operation, region: region)
                 }
                 return value
             }

@@ -10,7 +10,8 @@ public enum ServiceProbe {
         case .rds: QueryProtocol.operation(.rds, action: "DescribeDBInstances", parameters: [("MaxRecords", "20")])
         case .sns: QueryProtocol.operation(.sns, action: "ListTopics")
         case .iam: QueryProtocol.operation(.iam, action: "ListRoles", parameters: [("MaxItems", "1")])
-        case .cloudwatch: QueryProtocol.operation(.cloudwatch, action: "DescribeAlarms", parameters: [("MaxRecords", "1")])
+        case .cloudwatch:
+            QueryProtocol.operation(.cloudwatch, action: "DescribeAlarms", parameters: [("MaxRecords", "1")])
         case .eventbridge: JSONProtocol.operation(.eventbridge, action: "ListRules", input: ["Limit": 1])
         case .backup:
             AWSOperation(service: .backup, action: "ListBackupPlans", method: "GET", path: "/backup/plans/")
