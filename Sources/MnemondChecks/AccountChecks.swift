@@ -7,7 +7,7 @@ public enum AccountChecks {
     /// Guide Prerequisites: every command runs as account 828879644785 (profile `mnemonica`).
     /// Credentials of another account mean every other check looked at the wrong estate: critical.
     public static let identity = Check(
-        id: "account.identity", promise: "The credentials resolve to the guide's account"
+        id: "account.identity", evidence: [.configuration], promise: "The credentials resolve to the guide's account"
     ) { policy, observations, _, _ in
         let resource = "account"
         guard let observed = observations.identity else {

@@ -12,7 +12,7 @@ public enum AlertPlumbingChecks {
     /// Guide Phase 8.1: each alert topic exists with a confirmed e-mail and (where required) a
     /// confirmed https subscription. SNS delivers nothing to a PendingConfirmation subscription.
     public static let sns = Check(
-        id: "alerting.sns",
+        id: "alerting.sns", evidence: [.configuration],
         promise: "Each alert topic exists with confirmed e-mail and https subscriptions"
     ) { policy, observations, _, _ in
         (policy.monitoring?.topics ?? []).map { topic in
@@ -103,7 +103,7 @@ public enum AlertPlumbingChecks {
     /// metrics of its own region, and S3 publishes the latency metric in the destination bucket's
     /// region and storage metrics in the bucket's region.
     public static let alarms = Check(
-        id: "alerting.alarms",
+        id: "alerting.alarms", evidence: [.configuration],
         promise: "The Phase 8 alarms exist where their metric is published, with the right threshold and an SNS action"
     ) { policy, observations, _, now in
         guard let monitoring = policy.monitoring else { return [] }
@@ -328,7 +328,7 @@ public enum AlertPlumbingChecks {
 
     /// Guide Phase 8.2: in each region an EventBridge rule sends AWS Backup job failures to SNS.
     public static let eventbridge = Check(
-        id: "alerting.eventbridge",
+        id: "alerting.eventbridge", evidence: [.configuration],
         promise: "The AWS Backup failure rules exist in both regions, ENABLED, targeting SNS"
     ) { policy, observations, _, _ in
         (policy.monitoring?.eventRules ?? []).map { promise in

@@ -11,7 +11,7 @@ public enum BackupChecks {
     /// EnableContinuousBackup false, target vault `eks-mnemonica-prod-vault`, a copy action to
     /// `eks-mnemonica-prod-vault-dr` (eu-west-3) kept 180 days.
     public static let plan = Check(
-        id: "backup.plan",
+        id: "backup.plan", evidence: [.backupJobs],
         promise: "The backup plan exists with the guide's rule: 6-hour schedule, 180 d, no continuous backup, "
             + "target vault, copy to the DR vault kept 180 d",
         recoveryWindow: .snapshots
@@ -29,7 +29,7 @@ public enum BackupChecks {
     /// Guide Phase 6 ("Migrated RDS resource to new backup plan"): a selection of the plan lists the
     /// RDS instance ARN (directly or with a `*` wildcard).
     public static let selection = Check(
-        id: "backup.selection",
+        id: "backup.selection", evidence: [.backupJobs],
         promise: "A selection of the backup plan covers the RDS instance",
         recoveryWindow: .snapshots
     ) { policy, observations, _, _ in

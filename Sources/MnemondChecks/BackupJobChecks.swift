@@ -11,7 +11,7 @@ extension BackupChecks {
     /// Guide Phase 6 Step 6.4 and Backup Schedule: a COMPLETED backup job for the RDS instance at
     /// least every 6 hours ("RPO: Days 36-180: Up to 6 hours (snapshots)"), plus grace.
     public static let jobFreshness = Check(
-        id: "backup.job_freshness",
+        id: "backup.job_freshness", evidence: [.backupJobs],
         promise: "The newest COMPLETED backup job of the RDS instance is at most the schedule interval + grace old",
         recoveryWindow: .snapshots
     ) { policy, observations, _, now in
@@ -32,7 +32,7 @@ extension BackupChecks {
     /// Guide Phase 6 Step 6.4 (expected State COMPLETED) and Phase 8 Step 8.2 (failed, aborted and
     /// expired jobs are alerted): no backup job of the RDS instance ended badly since the last success.
     public static let jobFailures = Check(
-        id: "backup.job_failures",
+        id: "backup.job_failures", evidence: [.backupJobs],
         promise: "No FAILED/ABORTED/EXPIRED/PARTIAL backup job since the last success",
         recoveryWindow: .snapshots
     ) { policy, observations, _, now in
@@ -54,7 +54,7 @@ extension BackupChecks {
     /// region copy"): copy jobs to the DR vault complete, and its newest recovery point is at most
     /// interval + grace old — Scenario 3 restores from it.
     public static let copy = Check(
-        id: "backup.copy",
+        id: "backup.copy", evidence: [.backupJobs],
         promise:
             "Copy jobs to the DR vault COMPLETED; the DR vault's newest recovery point is at most interval + grace old",
         recoveryWindow: .drCopies
@@ -73,7 +73,7 @@ extension BackupChecks {
     /// snapshots)": in each vault, consecutive recovery points are never further apart than interval
     /// + grace, and the oldest reaches back to the start of the retention window.
     public static let coverage = Check(
-        id: "backup.coverage",
+        id: "backup.coverage", evidence: [.backupJobs],
         promise: "Recovery points in each vault cover the retention window without gaps above interval + grace",
         recoveryWindow: .snapshots
     ) { policy, observations, _, now in
@@ -100,7 +100,7 @@ extension BackupChecks {
     /// Guide Maintenance Tasks: restores are tested — monthly in the primary region, quarterly a
     /// full DR restore in the DR region (Scenario 3).
     public static let restoreTested = Check(
-        id: "backup.restore_tested",
+        id: "backup.restore_tested", evidence: [.backupJobs],
         promise: "A COMPLETED restore job within 30 d in the primary region and within 90 d in the DR region",
         recoveryWindow: .snapshots
     ) { policy, observations, _, now in

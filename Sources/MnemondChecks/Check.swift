@@ -36,6 +36,10 @@ public struct History: Sendable {
 /// One promise of the guide, evaluated by a pure function: no network, no clock, no disk.
 public struct Check: Sendable {
     public let id: CheckID
+    /// The collection families whose collection gives this check new evidence; an evaluation
+    /// after a cycle that collected none of them re-reads old evidence and does not advance an
+    /// alert's `for: N` count.
+    public let evidence: Set<CheckFamily>
     /// The promise in one line, as the guide states it.
     public let promise: String
     /// The recovery window of the status headline this check's findings speak for (nil: none).
@@ -49,11 +53,13 @@ public struct Check: Sendable {
         @Sendable (_ policy: Policy, _ observations: Observations, _ history: History, _ now: Date) -> [Finding]
 
     public init(
-        id: CheckID, promise: String, recoveryWindow: RecoveryWindow? = nil, history: [SeriesQuery] = [],
+        id: CheckID, evidence: Set<CheckFamily>, promise: String, recoveryWindow: RecoveryWindow? = nil,
+        history: [SeriesQuery] = [],
         measure: (@Sendable (Observations, Date) -> [Sample])? = nil,
         evaluate: @escaping @Sendable (Policy, Observations, History, Date) -> [Finding]
     ) {
         self.id = id
+        self.evidence = evidence
         self.promise = promise
         self.recoveryWindow = recoveryWindow
         self.history = history

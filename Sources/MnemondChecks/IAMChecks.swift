@@ -12,7 +12,8 @@ public enum IAMChecks {
     /// compromised pod away from deletion: critical. Missing allows break the application, not
     /// the backups: warning.
     public static let appRole = Check(
-        id: "iam.app_role", promise: "The application role exists with the guide's allows and explicit denies"
+        id: "iam.app_role", evidence: [.configuration],
+        promise: "The application role exists with the guide's allows and explicit denies"
     ) { policy, observations, _, _ in
         guard let want = policy.appRole else { return [] }
         guard let observed = observations.roles[want.name] else {

@@ -24,7 +24,7 @@ public enum RDSChecks {
     /// Phase 5: BackupRetentionPeriod 35. Shorter shrinks the PITR window (critical; 0 disables
     /// PITR entirely); longer only costs (warning).
     public static let retention = Check(
-        id: "rds.backup_retention", promise: "Automated backups are kept exactly 35 days",
+        id: "rds.backup_retention", evidence: [.pitr], promise: "Automated backups are kept exactly 35 days",
         recoveryWindow: .pitr
     ) { policy, observations, _, _ in
         perInstance("rds.backup_retention", policy, observations) { rds, instance in
@@ -57,7 +57,7 @@ public enum RDSChecks {
     /// Phase 5: backup window 22:00–00:00 UTC, outside business hours. A moved window is a
     /// deviation, not a loss (warning).
     public static let window = Check(
-        id: "rds.backup_window", promise: "The backup window is 22:00-00:00 UTC",
+        id: "rds.backup_window", evidence: [.pitr], promise: "The backup window is 22:00-00:00 UTC",
         recoveryWindow: .pitr
     ) { policy, observations, _, _ in
         perInstance("rds.backup_window", policy, observations) { rds, instance in
@@ -86,7 +86,7 @@ public enum RDSChecks {
     /// RDS typically trails by ~5 min, so the defaults warn above 10 min and are critical above
     /// 30 min. No LatestRestorableTime at all means PITR is not possible: critical.
     public static let pitrLag = Check(
-        id: "rds.pitr_lag", promise: "PITR is live: LatestRestorableTime within minutes of now",
+        id: "rds.pitr_lag", evidence: [.pitr], promise: "PITR is live: LatestRestorableTime within minutes of now",
         recoveryWindow: .pitr
     ) { policy, observations, _, now in
         perInstance("rds.pitr_lag", policy, observations) { rds, instance in

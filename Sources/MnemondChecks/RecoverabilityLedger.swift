@@ -46,7 +46,7 @@ public enum RecoverabilityLedger {
     /// promise plus the plan's own StartWindowMinutes/CompletionWindowMinutes (and the copy grace for
     /// Scenario 3). The raw measured value is always in the message.
     public static let rpo = Check(
-        id: "recovery.rpo",
+        id: "recovery.rpo", evidence: [.pitr, .configuration, .backupJobs],
         promise: "Each recovery scenario can restore data no older than its promise (S1 < 1 min, S2 and S3 ≤ 6 h), "
             + "allowing the plan's start and completion windows and the copy grace",
         history: [SeriesQuery(versioningSeries) { versioningWindowSeconds($0) }],
@@ -92,7 +92,7 @@ public enum RecoverabilityLedger {
     /// operations — a permanent WARNING would keep the healthy estate from ever being green and
     /// teach people to ignore the backup section. `recovery.rpo` alerts on the real breaches.
     public static let rpoDesign = Check(
-        id: "recovery.rpo_design",
+        id: "recovery.rpo_design", evidence: [.backupJobs],
         promise: "The plan's schedule and windows can deliver the RPO the guide promises at every moment"
     ) { policy, observations, _, _ in
         guard let backup = policy.backup else { return [] }
@@ -104,7 +104,7 @@ public enum RecoverabilityLedger {
     /// StartWindowMinutes + grace — even when no job FAILED (a deleted selection, a disabled plan, a
     /// paused account make no failed jobs, so nothing else notices).
     public static let absence = Check(
-        id: "backup.absence",
+        id: "backup.absence", evidence: [.backupJobs],
         promise:
             "Every scheduled run of the backup rule leaves a recovery point or job within its start window + grace",
         recoveryWindow: .snapshots
@@ -119,7 +119,7 @@ public enum RecoverabilityLedger {
     /// Guide Phase 6 (rule "…-DR-Copy") and Scenario 3: every primary recovery point older than the
     /// copy grace has its copy in the DR vault (a COMPLETED copy job whose destination point exists).
     public static let drPairing = Check(
-        id: "backup.dr_pairing",
+        id: "backup.dr_pairing", evidence: [.backupJobs],
         promise: "Every primary recovery point older than the copy grace has its copy in the DR vault",
         recoveryWindow: .drCopies
     ) { policy, observations, _, now in
@@ -133,7 +133,7 @@ public enum RecoverabilityLedger {
     /// before creation + the promised retention; and while the newest jobs fail, the date Scenario 2
     /// loses its last restorable point is watched.
     public static let retentionGuard = Check(
-        id: "backup.retention_guard",
+        id: "backup.retention_guard", evidence: [.backupJobs],
         promise: "No recovery point expires before its promised retention; Scenario 2 never runs out of points",
         recoveryWindow: .snapshots
     ) { policy, observations, _, now in

@@ -13,7 +13,7 @@ extension RecoveryPathChecks {
     /// customer-managed SSE-KMS key must exist, be Enabled (not PendingDeletion) and live in the
     /// bucket's region, or no object encrypted with it can be restored or read.
     public static let replicaKey = Check(
-        id: "recovery_path.replica_key",
+        id: "recovery_path.replica_key", evidence: [.configuration],
         promise: "Each replica's SSE-KMS key exists, is enabled and lives in the replica's region"
     ) { policy, observations, _, _ in
         guard policy.recoveryPath != nil else { return [] }
@@ -103,7 +103,7 @@ extension RecoveryPathChecks {
     /// where the service does not offer it, the role's attached and inline policies evaluated
     /// here (the finding says which). Not configured: WARNING, nothing is assumed.
     public static let replicaAccess = Check(
-        id: "recovery_path.replica_access",
+        id: "recovery_path.replica_access", evidence: [.configuration],
         promise: "The recovery operator role may s3:GetObject and s3:RestoreObject the replicas' objects"
     ) { policy, observations, _, _ in
         guard let recovery = policy.recoveryPath else { return [] }

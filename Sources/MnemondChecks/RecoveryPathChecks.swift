@@ -27,7 +27,7 @@ public enum RecoveryPathChecks {
     /// live in the vault's region, and their key policy lets the selection's role and the restore
     /// role use them. A key AWS manages (aws/backup) is reported as such: nothing to check.
     public static let vaultKey = Check(
-        id: "recovery_path.vault_key",
+        id: "recovery_path.vault_key", evidence: [.configuration],
         promise: "Both vaults' KMS keys are enabled, in the vault's region, and usable by the backup and restore roles"
     ) { policy, observations, _, _ in
         guard let backup = policy.backup, let recovery = policy.recoveryPath else { return [] }
@@ -147,7 +147,7 @@ public enum RecoveryPathChecks {
     /// AWSBackupServiceRolePolicyForBackup (selection) / ...ForRestores (restore), or inline
     /// statements allowing the same RDS snapshot and restore actions.
     public static let serviceRole = Check(
-        id: "recovery_path.service_role",
+        id: "recovery_path.service_role", evidence: [.configuration],
         promise:
             "The selection's and the restore commands' roles exist, trust AWS Backup and carry its backup/restore policies"
     ) { policy, observations, _, _ in
@@ -246,7 +246,7 @@ public enum RecoveryPathChecks {
     /// policy must not deny backup:CopyIntoBackupVault to the source account, and the copy action
     /// must name the vault's real ARN. (Whether a copy action exists at all is `backup.plan`'s.)
     public static let copy = Check(
-        id: "recovery_path.copy",
+        id: "recovery_path.copy", evidence: [.configuration],
         promise:
             "The DR vault accepts the plan's copies: its access policy denies no copy, the copy action names its ARN"
     ) { policy, observations, _, _ in
@@ -335,7 +335,7 @@ public enum RecoveryPathChecks {
     /// instance uses must exist there, or the restore fails hours into a disaster. AWS's default
     /// groups (`default.postgres16`, `default:postgres-16`) are created on demand and not checked.
     public static let drLandingZone = Check(
-        id: "recovery_path.dr_landing_zone",
+        id: "recovery_path.dr_landing_zone", evidence: [.configuration],
         promise: "The DR region has the DB subnet group, parameter group and option group Scenario 3's instance needs"
     ) { policy, observations, _, _ in
         guard let backup = policy.backup, let recovery = policy.recoveryPath else { return [] }

@@ -12,7 +12,7 @@ public enum ReplicationMetricChecks {
     /// Guide Phase 3 / 8.3: objects reach the replica within 15 minutes; the guide's alarm fires
     /// when the 5-minute Maximum of ReplicationLatency exceeds it in 2 consecutive periods.
     public static let latency = Check(
-        id: "s3.replication.latency",
+        id: "s3.replication.latency", evidence: [.metrics],
         promise: "Replication latency stays below the promise (15 min) — never over it for 2 consecutive 5-min periods",
         recoveryWindow: .replication
     ) { policy, observations, _, _ in
@@ -81,7 +81,7 @@ public enum ReplicationMetricChecks {
 
     /// Guide Phase 8.3: no replication operation fails (the guide's alarm: Sum ≥ 1 in 5 min).
     public static let failures = Check(
-        id: "s3.replication.failures",
+        id: "s3.replication.failures", evidence: [.metrics],
         promise: "No replication operation fails (OperationsFailedReplication Sum stays 0)",
         recoveryWindow: .replication
     ) { policy, observations, _, _ in
@@ -131,7 +131,7 @@ public enum ReplicationMetricChecks {
     /// Guide Phase 3: replication keeps up. A backlog (pending operations or bytes) that grows
     /// through the whole hour means the replica falls further behind every period.
     public static let backlog = Check(
-        id: "s3.replication.backlog",
+        id: "s3.replication.backlog", evidence: [.metrics],
         promise: "The replication backlog (pending operations and bytes) does not keep growing",
         recoveryWindow: .replication
     ) { policy, observations, _, _ in
@@ -203,7 +203,7 @@ public enum ReplicationMetricChecks {
     /// alarm, measured here with a robust band so one odd day cannot widen it), and the replica
     /// does not fall behind its source.
     public static let objectCount = Check(
-        id: "s3.replica.object_count",
+        id: "s3.replica.object_count", evidence: [.storageMetrics],
         promise: "Replica object counts never drop below their 14-day robust band, nor trail the source",
         recoveryWindow: .bucketVersions,
         // The band looks back at stored daily counts beyond what one GetMetricData answer holds;

@@ -8,7 +8,7 @@ public enum S3BucketChecks {
     /// Guide Phases 1–2B: versioning is Enabled on all four buckets. Without it a deleted or
     /// overwritten object has no noncurrent version to restore (Scenario 1) and replication stops.
     public static let versioning = Check(
-        id: "s3.versioning",
+        id: "s3.versioning", evidence: [.configuration],
         promise: "Versioning is Enabled on every source and replica bucket",
         recoveryWindow: .bucketVersions
     ) { policy, observations, _, _ in
@@ -34,7 +34,7 @@ public enum S3BucketChecks {
     /// Prerequisites: each bucket lives in the region the guide names. A replica in the wrong
     /// region is no protection against a regional failure (Scenario 3).
     public static let region = Check(
-        id: "s3.region", promise: "Each bucket lives in the region the guide names",
+        id: "s3.region", evidence: [.configuration], promise: "Each bucket lives in the region the guide names",
         recoveryWindow: .bucketVersions
     ) { policy, observations, _, _ in
         Catalog.perBucket("s3.region", policy, observations, field: { $0.location }) { bucket, found in
@@ -52,7 +52,8 @@ public enum S3BucketChecks {
     /// guide states it for no other bucket). Missing or different encryption is a compliance
     /// deviation, not a recoverability loss (warning). Findings cite the promise's own `guide`.
     public static let encryption = Check(
-        id: "s3.encryption", promise: "Default encryption as the guide states (AES256 with bucket key)",
+        id: "s3.encryption", evidence: [.configuration],
+        promise: "Default encryption as the guide states (AES256 with bucket key)",
         recoveryWindow: .bucketVersions
     ) { policy, observations, _, _ in
         Catalog.perBucket(
@@ -84,7 +85,8 @@ public enum S3BucketChecks {
     /// against ransomware and admin error. The default config accepts the deferral as a risk,
     /// so it is reported but never paged.
     public static let objectLock = Check(
-        id: "s3.object_lock", promise: "Replicas have Object Lock GOVERNANCE 180 d (deferred by the guide)",
+        id: "s3.object_lock", evidence: [.configuration],
+        promise: "Replicas have Object Lock GOVERNANCE 180 d (deferred by the guide)",
         recoveryWindow: .bucketVersions
     ) { policy, observations, _, _ in
         Catalog.perBucket(

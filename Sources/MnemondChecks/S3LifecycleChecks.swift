@@ -8,7 +8,7 @@ public enum S3LifecycleChecks {
     /// Guide Phases 1 and 2A: sources keep noncurrent versions 35 days (the PITR window);
     /// Phases 2 and 2B: replicas keep them 180 days (the Deep Archive minimum, Scenario 2's window).
     public static let noncurrent = Check(
-        id: "s3.lifecycle.noncurrent",
+        id: "s3.lifecycle.noncurrent", evidence: [.configuration],
         promise: "Noncurrent versions expire after exactly the guide's days (sources 35 d, replicas 180 d)",
         recoveryWindow: .bucketVersions, measure: { noncurrentSamples($0, at: $1) }
     ) { policy, observations, _, _ in
@@ -99,7 +99,7 @@ public enum S3LifecycleChecks {
     /// versions stay as long as they exist in source." A current-version expiration on a replica
     /// silently deletes the DR copy of live objects: critical.
     public static let currentExpiration = Check(
-        id: "s3.lifecycle.current_expiration",
+        id: "s3.lifecycle.current_expiration", evidence: [.configuration],
         promise: "Replicas never expire current versions (they mirror the source)",
         recoveryWindow: .bucketVersions
     ) { policy, observations, _, _ in
@@ -130,7 +130,8 @@ public enum S3LifecycleChecks {
     /// Guide Phase 1 / 2A: sources move objects to Intelligent-Tiering on day 0. Missing it costs
     /// money, not recoverability: warning.
     public static let tiering = Check(
-        id: "s3.lifecycle.tiering", promise: "Sources transition to INTELLIGENT_TIERING on day 0",
+        id: "s3.lifecycle.tiering", evidence: [.configuration],
+        promise: "Sources transition to INTELLIGENT_TIERING on day 0",
         recoveryWindow: .bucketVersions
     ) { policy, observations, _, _ in
         Catalog.perBucket(
@@ -155,7 +156,8 @@ public enum S3LifecycleChecks {
     /// Guide Phase 2B: the vault replica aborts incomplete multipart uploads after 180 days.
     /// Missing it only costs storage: warning.
     public static let abortMultipart = Check(
-        id: "s3.lifecycle.abort_multipart", promise: "Incomplete multipart uploads are aborted where the guide sets it",
+        id: "s3.lifecycle.abort_multipart", evidence: [.configuration],
+        promise: "Incomplete multipart uploads are aborted where the guide sets it",
         recoveryWindow: .bucketVersions
     ) { policy, observations, _, _ in
         Catalog.perBucket(

@@ -12,7 +12,7 @@ public enum S3ReplicationChecks {
     /// Wrong storage class, delete markers or metrics are warnings except metrics (critical: the
     /// monitoring is blind).
     public static let config = Check(
-        id: "s3.replication.config",
+        id: "s3.replication.config", evidence: [.configuration],
         promise: "Each source replicates to its replica: rule Enabled, DEEP_ARCHIVE, delete markers, metrics on",
         recoveryWindow: .replication
     ) { policy, observations, _, _ in

@@ -22,7 +22,15 @@ import Testing
         #expect(unchanged.contains("rds.pitr_lag"))
         #expect(!unchanged.contains("backup.job_freshness"))
         #expect(Catalog.unchanged(collected: Set(CheckFamily.allCases)).isEmpty)
-        // A check no prefix names counts any collection as new evidence, as before families.
+        // An ID the catalog does not hold counts any collection as new evidence.
         #expect(Catalog.families(of: "recovery.something_new") == Set(CheckFamily.allCases))
+    }
+
+    /// Each check declares its evidence; none may declare none (it would never count as fresh).
+    @Test func everyCheckDeclaresWhereItsEvidenceComesFrom() {
+        for check in Catalog.all {
+            #expect(!check.evidence.isEmpty, "\(check.id)")
+        }
+        #expect(Set(Catalog.all.map(\.id)).count == Catalog.all.count)
     }
 }
