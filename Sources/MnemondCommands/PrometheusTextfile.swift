@@ -91,6 +91,14 @@ public enum PrometheusTextfile {
         let temporary = "\(directory)/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure(path, "create \(temporary)") }
+        // World-readable whatever the umask (the unit sets UMask=0077): node_exporter runs as
+        // another user and must read the file.
+        guard fchmod(fd, 0o644) == 0 else {
+            let error = failure(path, "chmod \(temporary)")
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
         let bytes = Array(text.utf8)
         var written = 0
         while written < bytes.count {

@@ -65,6 +65,17 @@ import Testing
         #expect(mode == 0o644)
     }
 
+    /// The shipped unit runs with UMask=0077; node_exporter runs as another user and must still
+    /// read the file. (umask only removes group/other bits, so concurrent tests are unaffected.)
+    @Test func theFileIsWorldReadableUnderARestrictiveUmask() throws {
+        let path = temporaryDirectory().appendingPathComponent("mnemond.prom").path
+        let previous = umask(0o077)
+        defer { umask(previous) }
+        try PrometheusTextfile.write("a 1\n", to: path)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o644)
+    }
+
     @Test func aMissingDirectoryIsATypedErrorNamingThePath() {
         #expect {
             try PrometheusTextfile.write("x 1\n", to: "/nonexistent/mnemond.prom")
