@@ -1,16 +1,28 @@
 import Foundation
 import MnemondModel
+import MnemondReport
 import MnemondStore
 
 /// `mnemond history SERIES`: a measured series over time from the store, read-only.
 public enum HistoryCommand {
     /// `--since`, or exit 64.
-    public static func window(since: String) throws(CommandFailure) -> Duration {
-        guard let window = HistoryRender.parseSince(since) else {
+    /// `--since` as `history` and `report` both read it: a duration back from now (`30m`, `12h`,
+    /// `7d`, `2w`, `1d12h`) or a day (`2026-11-16`, midnight in `timeZone`) or an ISO 8601 time.
+    public static func since(_ text: String, now: Date, timeZone: TimeZone) -> Date? {
+        if let duration = HistoryRender.parseSince(text) { return now - duration.seconds }
+        return ReportPeriod.parseBoundary(text, timeZone: timeZone)
+    }
+
+    /// How far back `history` looks for `--since`.
+    public static func window(since text: String, now: Date, timeZone: TimeZone = .gmt) throws(CommandFailure)
+        -> Duration
+    {
+        guard let start = since(text, now: now, timeZone: timeZone), start < now else {
             throw CommandFailure(
-                "--since \"\(since)\": use a count and a unit, e.g. 30m, 12h, 7d, 2w", status: ExitStatus.usage)
+                "--since \"\(text)\": use a duration (30m, 12h, 7d, 2w) or a past day (2026-11-16) or ISO 8601 time",
+                status: ExitStatus.usage)
         }
-        return window
+        return .seconds(now.timeIntervalSince(start).rounded(.up))
     }
 
     /// The series as text (or CSV); exit 1 when no sample matches, 74 when the store cannot be read.

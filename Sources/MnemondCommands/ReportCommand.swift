@@ -36,28 +36,38 @@ public enum ReportCommand {
         public var failure: CommandFailure { CommandFailure(description, status: status) }
     }
 
-    /// `--week` (the default) or `--since DATE --until DATE`, read in `timeZone`.
+    /// `--week` (the default) or `--since [--until]`, read in `timeZone`. `--since` is what
+    /// `history` takes too: a duration back from now (`7d`) or a day or an ISO 8601 time;
+    /// `--until` defaults to now.
     public static func period(week: Bool, since: String?, until: String?, timeZone: TimeZone, now: Date)
         throws(Failure) -> ReportPeriod
     {
         switch (since, until) {
         case (nil, nil):
             return ReportPeriod.lastCompletedWeek(before: now, timeZone: timeZone)
-        case (let since?, let until?):
+        case (nil, _?):
+            throw .usage("--until needs --since (the period is [since, until))")
+        case (let since?, let until):
             guard !week else { throw .usage("--week and --since/--until exclude each other") }
-            guard let start = ReportPeriod.parseBoundary(since, timeZone: timeZone) else {
-                throw .usage("--since \"\(since)\": use a day (2026-11-16) or an ISO 8601 time (2026-11-16T08:00:00Z)")
+            guard let start = HistoryCommand.since(since, now: now, timeZone: timeZone) else {
+                throw .usage(
+                    "--since \"\(since)\": use a duration (7d, 12h), a day (2026-11-16) or an ISO 8601 time (2026-11-16T08:00:00Z)"
+                )
             }
-            guard let end = ReportPeriod.parseBoundary(until, timeZone: timeZone) else {
-                throw .usage("--until \"\(until)\": use a day (2026-11-23) or an ISO 8601 time (2026-11-23T08:00:00Z)")
+            var end = now
+            if let until {
+                guard let parsed = HistoryCommand.since(until, now: now, timeZone: timeZone) else {
+                    throw .usage(
+                        "--until \"\(until)\": use a duration back from now (1d), a day (2026-11-23) or an ISO 8601 time"
+                    )
+                }
+                end = parsed
             }
             guard end > start else { throw .usage("--until must be after --since") }
             guard end.timeIntervalSince(start) <= 400 * 86400 else {
                 throw .usage("the period is at most 400 days (the store keeps rollups that long)")
             }
             return ReportPeriod(start: start, end: end, timeZone: timeZone)
-        default:
-            throw .usage("--since and --until go together (the period is [since, until))")
         }
     }
 

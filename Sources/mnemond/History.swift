@@ -19,7 +19,7 @@ struct HistoryCLI: AsyncParsableCommand {
     @Option(help: "Only label sets with this value (a bucket, an RDS instance, a vault).")
     var resource: String?
 
-    @Option(help: "How far back: 30m, 12h, 7d, 2w.")
+    @Option(help: "How far back: a duration (30m, 12h, 7d, 2w) or a day (2026-11-16, UTC) or an ISO 8601 time.")
     var since = "7d"
 
     @Flag(help: "Print every stored point as CSV.")
@@ -28,12 +28,13 @@ struct HistoryCLI: AsyncParsableCommand {
     func run() async throws {
         common.bootstrapLogging()
         do {
-            let window = try HistoryCommand.window(since: since)
+            let now = Date()
+            let window = try HistoryCommand.window(since: since, now: now)
             let (path, _) = try common.storeForReading()
             print(
                 try await HistoryCommand.run(
                     storePath: path, series: series, resource: resource, since: since, window: window, csv: csv,
-                    now: Date()),
+                    now: now),
                 terminator: "")
         } catch let error as CommandFailure {
             throw fail(error)

@@ -22,10 +22,13 @@ struct ReportCLI: AsyncParsableCommand {
     @Flag(help: "The ISO week that ended last (the default).")
     var week = false
 
-    @Option(help: "Start of the period: a day (2026-11-16, midnight in report.time_zone) or an ISO 8601 time.")
+    @Option(
+        help:
+            "Start of the period: a duration back from now (7d), a day (2026-11-16, midnight in report.time_zone) or an ISO 8601 time."
+    )
     var since: String?
 
-    @Option(help: "End of the period (exclusive), like --since.")
+    @Option(help: "End of the period (exclusive), like --since; default now.")
     var until: String?
 
     @Option(help: "text, html or json.")

@@ -161,9 +161,9 @@ import Testing
         let dir = temporaryDirectory()
         let db = dir.appendingPathComponent("none.sqlite").path
         let cases: [([String], String)] = [
-            (["--since", "2026-11-16"], "--since and --until go together"),
+            (["--until", "2026-11-16"], "--until needs --since"),
             (["--since", "2026-11-23", "--until", "2026-11-16"], "--until must be after --since"),
-            (["--since", "16/11/2026", "--until", "2026-11-23"], "--since \"16/11/2026\": use a day"),
+            (["--since", "16/11/2026", "--until", "2026-11-23"], "--since \"16/11/2026\": use a duration"),
             (
                 ["--week", "--since", "2026-11-16", "--until", "2026-11-23"],
                 "--week and --since/--until exclude each other"
