@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs mnemond on a systemd host: builds the release binary, installs it with the unit, the
+# Installs mnemond on a systemd host: installs the release binary with the unit, the
 # sysusers.d/tmpfiles.d entries and the default config (an existing config is never
-# overwritten), creates the user and directories, and reloads systemd. Run as root.
+# overwritten), creates the user and directories, and reloads systemd. Run as root. Build first
+# as yourself — root never builds in your checkout (it would leave root-owned build files):
 #
-#   sudo deploy/install.sh                      build release and install under /usr/local
+#   swift build -c release --product mnemond && sudo deploy/install.sh   install under /usr/local
 #   deploy/install.sh --destdir /tmp/pkg        stage into a directory (packaging; no systemctl)
 #   options: --prefix DIR (default /usr/local)  --binary PATH (skip the build, install this binary)
 set -euo pipefail
@@ -17,7 +18,7 @@ while [ $# -gt 0 ]; do
         --prefix) prefix=$2; shift 2 ;;
         --destdir) destdir=$2; shift 2 ;;
         --binary) binary=$2; shift 2 ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
         *) echo "install: unknown option $1 (see --help)" >&2; exit 64 ;;
     esac
 done
@@ -27,9 +28,18 @@ if [ -z "$destdir" ] && [ "$(id -u)" != 0 ]; then
 fi
 
 if [ -z "$binary" ]; then
-    echo "install: building the release binary" >&2
-    swift build -c release --product mnemond
-    binary="$(swift build -c release --show-bin-path)/mnemond"
+    if [ "$(id -u)" = 0 ]; then
+        binary=.build/release/mnemond
+        [ -x "$binary" ] || {
+            echo "install: no release binary at $binary; build it as your user first:" >&2
+            echo "  swift build -c release --product mnemond && sudo deploy/install.sh" >&2
+            exit 66
+        }
+    else
+        echo "install: building the release binary" >&2
+        swift build -c release --product mnemond
+        binary="$(swift build -c release --show-bin-path)/mnemond"
+    fi
 fi
 [ -x "$binary" ] || { echo "install: $binary is not an executable" >&2; exit 66; }
 
