@@ -56,14 +56,12 @@ public final class Runtime: Sendable {
                 requestTimeout: .seconds(config.aws.requestTimeoutSeconds),
                 maxConcurrentRequests: config.aws.maxConcurrentRequests))
         let endpoints = EndpointResolver(environment: options.environment)
-        // The config's profile ranks like AWS_PROFILE: below `--profile`, and below keys in the
-        // environment, as the AWS CLI ranks them.
-        var variables = options.environment
-        if variables["AWS_PROFILE"] == nil, let profile = config.aws.profile { variables["AWS_PROFILE"] = profile }
+        // The config's profile ranks below `--profile` and AWS_PROFILE, and below keys in the
+        // environment, as the AWS CLI ranks a profile; errors name where the profile came from.
         let credentials = CredentialChain.standard(
-            profile: options.profile,
+            profile: options.profile, configuredProfile: config.aws.profile,
             environment: CredentialEnvironment(
-                variables: variables,
+                variables: options.environment,
                 homeDirectory: options.environment["HOME"] ?? NSHomeDirectory()),
             http: http, sts: STSCalls.live(http: http, endpoints: endpoints, now: options.now), now: options.now)
         let aws = AWSClient(

@@ -122,11 +122,12 @@ private final class RecordingSTS: Sendable {
 private let http = HTTPClient()
 
 private func chain(
-    _ sandbox: Sandbox, profile: String? = nil, _ variables: [String: String] = [:],
+    _ sandbox: Sandbox, profile: String? = nil, configuredProfile: String? = nil, _ variables: [String: String] = [:],
     sts: STSCalls = RecordingSTS.unused, clock: ManualClock = ManualClock()
 ) -> any CredentialProvider {
     CredentialChain.standard(
-        profile: profile, environment: sandbox.environment(variables), http: http, sts: sts, now: clock.now)
+        profile: profile, configuredProfile: configuredProfile, environment: sandbox.environment(variables), http: http,
+        sts: sts, now: clock.now)
 }
 
 /// The error a provider throws; records an issue if it succeeds or throws something else.
@@ -337,7 +338,27 @@ private let staticKeys = """
                 == "profile \"staging\" (from AWS_PROFILE) not found in \(sandbox.credentialsFile) or \(sandbox.configFile); profiles there: default, ops, prod"
         )
         let explicit = try #require(await failure(of: chain(sandbox, profile: "nope")))
-        #expect(explicit.message.hasPrefix("profile \"nope\" not found in \(sandbox.credentialsFile) or"))
+        #expect(
+            explicit.message.hasPrefix("profile \"nope\" (from --profile) not found in \(sandbox.credentialsFile) or"))
+        // The config's aws.profile is named as such, never as AWS_PROFILE.
+        let configured = try #require(await failure(of: chain(sandbox, configuredProfile: "mnemonica")))
+        #expect(
+            configured.message.hasPrefix(
+                "profile \"mnemonica\" (from the config's aws.profile) not found in \(sandbox.credentialsFile) or"))
+    }
+
+    /// `--profile` beats AWS_PROFILE, which beats the config's aws.profile, as the AWS CLI ranks them.
+    @Test func theConfigsProfileRanksBelowTheArgumentAndAWSPROFILE() async throws {
+        let sandbox = try Sandbox()
+        try sandbox.write(".aws/credentials", staticKeys)
+        #expect(
+            try await chain(sandbox, configuredProfile: "prod").credentials().signing.accessKeyID == "AKIDPROD")
+        let environment = try #require(
+            await failure(of: chain(sandbox, configuredProfile: "prod", ["AWS_PROFILE": "staging"])))
+        #expect(environment.message.hasPrefix("profile \"staging\" (from AWS_PROFILE)"))
+        let argument = try #require(
+            await failure(of: chain(sandbox, profile: "nope", configuredProfile: "prod", ["AWS_PROFILE": "prod"])))
+        #expect(argument.message.hasPrefix("profile \"nope\" (from --profile)"))
     }
 
     @Test func halfAKeyPairInAProfileIsAnError() async throws {

@@ -25,7 +25,8 @@ import Testing
             .deletingLastPathComponent().appendingPathComponent("etc/mnemond.yaml")
         let config = try Config.load(path: url.path)
         #expect(config.policy.accountID == "828879644785")
-        #expect(config.aws.profile == "mnemonica")
+        // No profile: the service takes the default chain (instance role, IRSA, task role).
+        #expect(config.aws.profile == nil)
         let promises = config.policy.buckets.map { "\($0.name) \($0.region) \($0.role.rawValue) \($0.noncurrentDays)" }
         #expect(
             promises == [

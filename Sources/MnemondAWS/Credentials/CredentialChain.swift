@@ -10,27 +10,29 @@ import MnemondHTTP
 ///    config file;
 /// 5. container — ECS / EKS Pod Identity endpoint;
 /// 6. EC2 instance metadata (IMDSv2).
-/// The profile is the argument, else `AWS_PROFILE`, else "default". (SSO profiles are not
+/// The profile is the argument, else `AWS_PROFILE`, else the config's `aws.profile`, else "default". (SSO profiles are not
 /// supported: botocore tries them between 3 and 4.)
 public enum CredentialChain {
     /// The chain behind a single-flight cache: the first source that is configured answers; an
     /// error inside a configured source is reported, not skipped over.
     public static func standard(
-        profile: String?, environment: CredentialEnvironment, http: HTTPClient, sts: STSCalls,
-        now: @escaping @Sendable () -> Date = Date.init
+        profile: String?, configuredProfile: String? = nil, environment: CredentialEnvironment, http: HTTPClient,
+        sts: STSCalls, now: @escaping @Sendable () -> Date = Date.init
     ) -> any CredentialProvider {
         CachingCredentialProvider(
             ChainCredentialProvider(
-                sources: sources(profile: profile, environment: environment, http: http, sts: sts, now: now)),
+                sources: sources(
+                    profile: profile, configuredProfile: configuredProfile, environment: environment, http: http,
+                    sts: sts, now: now)),
             now: now)
     }
 
     /// The sources in order, uncached.
     static func sources(
-        profile: String?, environment: CredentialEnvironment, http: HTTPClient, sts: STSCalls,
-        now: @escaping @Sendable () -> Date
+        profile: String?, configuredProfile: String? = nil, environment: CredentialEnvironment, http: HTTPClient,
+        sts: STSCalls, now: @escaping @Sendable () -> Date
     ) -> [any CredentialProvider] {
-        let selection = ProfileSelection(argument: profile, environment: environment)
+        let selection = ProfileSelection(argument: profile, configured: configuredProfile, environment: environment)
         let context = CredentialContext(
             selection: selection, environment: environment, http: http, sts: sts, now: now)
         return [

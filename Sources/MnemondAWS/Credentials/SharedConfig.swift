@@ -109,18 +109,21 @@ struct Profile: Sendable {
     var hasAssumeRole: Bool { self["role_arn"] != nil && self["web_identity_token_file"] == nil }
 }
 
-/// Which profile to use: the caller's argument (`--profile`), else `AWS_PROFILE`, else "default".
+/// Which profile to use: the caller's argument (`--profile`), else `AWS_PROFILE`, else the
+/// config's `aws.profile`, else "default".
 struct ProfileSelection: Sendable, Equatable {
-    enum Origin: Sendable, Equatable { case argument, environment, defaultName }
+    enum Origin: Sendable, Equatable { case argument, environment, config, defaultName }
 
     var name: String
     var origin: Origin
 
-    init(argument: String?, environment: CredentialEnvironment) {
+    init(argument: String?, configured: String? = nil, environment: CredentialEnvironment) {
         if let argument, !argument.isEmpty {
             (name, origin) = (argument, .argument)
         } else if let fromEnvironment = environment.value("AWS_PROFILE") {
             (name, origin) = (fromEnvironment, .environment)
+        } else if let configured, !configured.isEmpty {
+            (name, origin) = (configured, .config)
         } else {
             (name, origin) = ("default", .defaultName)
         }
@@ -130,5 +133,13 @@ struct ProfileSelection: Sendable, Equatable {
     /// does; `AWS_PROFILE` does not.
     var disablesEnvironment: Bool { origin == .argument }
 
-    var originNote: String { origin == .environment ? " (from AWS_PROFILE)" : "" }
+    /// Where the name came from, for errors: the source the user must fix.
+    var originNote: String {
+        switch origin {
+        case .argument: " (from --profile)"
+        case .environment: " (from AWS_PROFILE)"
+        case .config: " (from the config's aws.profile)"
+        case .defaultName: ""
+        }
+    }
 }
