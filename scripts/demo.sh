@@ -18,6 +18,7 @@ for arg in "$@"; do
 done
 
 scripts/setup.sh >&2
+. scripts/python-env.sh
 bin="$(swift build --show-bin-path)/mnemond"
 work="$(mktemp -d)"
 db="$work/mnemond.sqlite"
@@ -34,7 +35,7 @@ if [ "$aws" = true ]; then
 else
     echo "demo: starting the AWS simulator with the guide's estate ($state state); --aws checks your real account" >&2
     mkfifo "$work/stdin"
-    python3 Tests/Simulator/simulator.py --state "$state" <"$work/stdin" >"$work/ready" 2>"$work/simulator.log" &
+    "$MNEMOND_TEST_PYTHON" Tests/Simulator/simulator.py --state "$state" <"$work/stdin" >"$work/ready" 2>"$work/simulator.log" &
     sim_pid=$!
     exec 3>"$work/stdin"   # the simulator exits when this closes
     for _ in $(seq 1 300); do

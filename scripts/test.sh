@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --build-tests
-python3 -m pytest -q Tests/Simulator
+. scripts/python-env.sh
+"$MNEMOND_TEST_PYTHON" -m pytest -q Tests/Simulator
 swift test "$@"

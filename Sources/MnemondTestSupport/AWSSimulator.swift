@@ -65,7 +65,7 @@ public final class AWSSimulator: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
-            "python3", PeerProcess.repoRoot().appendingPathComponent("Tests/Simulator/faults.py").path,
+            PeerProcess.defaultPython, PeerProcess.repoRoot().appendingPathComponent("Tests/Simulator/faults.py").path,
             "--endpoint", endpoint.absoluteString, "apply", fault,
         ]
         let errors = Pipe()

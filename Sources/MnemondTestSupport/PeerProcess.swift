@@ -93,10 +93,19 @@ public actor PeerProcess {
         repoRoot().appendingPathComponent("Tests/Peers").appendingPathComponent(name)
     }
 
+    /// The interpreter of the simulator and the peers: `$MNEMOND_TEST_PYTHON`, else the repo's
+    /// `.venv` (what scripts/setup.sh creates where the system Python is externally managed),
+    /// else `python3` from PATH.
+    public static var defaultPython: String {
+        if let chosen = ProcessInfo.processInfo.environment["MNEMOND_TEST_PYTHON"], !chosen.isEmpty { return chosen }
+        let venv = repoRoot().appendingPathComponent(".venv/bin/python3").path
+        return FileManager.default.isExecutableFile(atPath: venv) ? venv : "python3"
+    }
+
     /// Starts `python script arguments…` and waits for its ready line.
     ///
     /// - Parameters:
-    ///   - python: the interpreter; default `$MNEMOND_TEST_PYTHON` or `python3` from PATH.
+    ///   - python: the interpreter; default `defaultPython`.
     ///   - environment: added to (and overriding) this process's environment.
     ///   - readyTimeout: how long the peer may take to print its ready line; after that it is
     ///     killed and the error shows its stderr tail.
@@ -111,7 +120,7 @@ public actor PeerProcess {
         guard FileManager.default.fileExists(atPath: script.path) else {
             throw PeerError("peer script \(script.path) does not exist")
         }
-        let interpreter = python ?? ProcessInfo.processInfo.environment["MNEMOND_TEST_PYTHON"] ?? "python3"
+        let interpreter = python ?? defaultPython
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [interpreter, script.path] + arguments

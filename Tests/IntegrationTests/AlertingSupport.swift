@@ -128,7 +128,7 @@ final class AlertingFixture: Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments =
             [
-                "python3", "-c", script, simulator.endpoint.absoluteString, simulator.accessKeyID,
+                PeerProcess.defaultPython, "-c", script, simulator.endpoint.absoluteString, simulator.accessKeyID,
                 simulator.secretAccessKey,
             ]
             + arguments

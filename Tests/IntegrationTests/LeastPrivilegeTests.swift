@@ -23,7 +23,7 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
-            "python3", "-c", script, simulator.endpoint.absoluteString, simulator.accessKeyID,
+            PeerProcess.defaultPython, "-c", script, simulator.endpoint.absoluteString, simulator.accessKeyID,
             simulator.secretAccessKey, name,
         ]
         let input = Pipe()

@@ -219,7 +219,7 @@ import Testing
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
+        process.arguments = [PeerProcess.defaultPython, "-c", script]
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)

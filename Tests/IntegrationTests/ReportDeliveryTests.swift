@@ -64,7 +64,7 @@ import Testing
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
+        process.arguments = [PeerProcess.defaultPython, "-c", script]
         let input = Pipe()
         let output = Pipe()
         process.standardInput = input
