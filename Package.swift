@@ -121,7 +121,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "MnemondCommandsTests",
-            dependencies: ["MnemondCommands", "MnemondStore", "MnemondModel", "MnemondTestSupport"],
+            dependencies: ["MnemondCommands", "MnemondStore", "MnemondModel", "MnemondReport", "MnemondTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "MnemondStoreTests", dependencies: ["MnemondStore", "MnemondModel", "MnemondTestSupport"],

@@ -21,12 +21,19 @@ public struct StatusReport: Sendable {
     /// The alerts that are firing or pending (all, or those of `--check`), worst first, with their
     /// last notification and its delivery per channel; nil: a store without alerting tables.
     public var alerts: [AlertStatus]?
+    /// The newest sample of every series (the Nagios view's performance data).
+    public var latest: [Sample]
+    /// The policy of the config, when it was readable (thresholds of the performance data).
+    public var policy: Policy?
 
     public init(
         now: Date, states: [StoredState], lastCycle: CycleSummary?, headline: Headline?, staleAfterSeconds: Int,
-        silences: [Silence]?, outbox: OutboxSummary?, alerts: [AlertStatus]? = nil
+        silences: [Silence]?, outbox: OutboxSummary?, alerts: [AlertStatus]? = nil, latest: [Sample] = [],
+        policy: Policy? = nil
     ) {
         self.alerts = alerts
+        self.latest = latest
+        self.policy = policy
         self.now = now
         self.states = states
         self.lastCycle = lastCycle
@@ -52,7 +59,8 @@ public struct StatusReport: Sendable {
             now: now, states: check.map { id in all.filter { $0.check.rawValue == id } } ?? all, lastCycle: lastCycle,
             headline: check == nil ? Headline.make(states: all, latest: latest, policy: policy) : nil,
             staleAfterSeconds: 3 * schedule.shortestIntervalSeconds, silences: silences, outbox: outbox,
-            alerts: check.map { id in alerts?.filter { $0.record.check.rawValue == id } } ?? alerts)
+            alerts: check.map { id in alerts?.filter { $0.record.check.rawValue == id } } ?? alerts,
+            latest: latest, policy: policy)
     }
 
     /// Seconds since the newest cycle when that is longer than the stale limit, else nil.

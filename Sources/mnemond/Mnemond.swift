@@ -11,10 +11,38 @@ struct Mnemond: AsyncParsableCommand {
         commandName: "mnemond",
         abstract:
             "Watches an AWS backup and disaster-recovery estate and says when it is no longer recoverable as promised.",
+        version: MnemondVersion.text,
         subcommands: [
             Check.self, Status.self, ConfigCLI.self, SilenceCommand.self, TestAlert.self, Run.self,
             HistoryCLI.self, ReportCLI.self,
         ])
+
+    /// As ArgumentParser's, except that `status --nagios` keeps to the plugin's exit codes: a
+    /// usage error is UNKNOWN (3) with one line on stdout, as Nagios and Icinga expect.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let nagios = arguments.first == "status" && arguments.contains("--nagios")
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if nagios, !(error is ExitCode) {
+                let message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+                print("MNEMOND UNKNOWN - \(message.replacingOccurrences(of: "|", with: "/"))")
+                Foundation.exit(3)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// `mnemond --version` (and every subcommand's).
+enum MnemondVersion {
+    static let text = "mnemond 0.9.0"
 }
 
 /// Flags every command shares.
@@ -103,19 +131,27 @@ struct Status: AsyncParsableCommand {
     @Flag(help: "Print as JSON.")
     var json = false
 
+    @Flag(
+        help:
+            "Nagios/Icinga plugin output: one line with performance data; every failure is UNKNOWN (3).")
+    var nagios = false
+
     @Option(help: "Only this check ID (e.g. s3.lifecycle.noncurrent).")
     var check: String?
 
     func run() async throws {
         common.bootstrapLogging()
-        let (path, config) = try common.storeForReading()
-        let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         let result: (text: String, status: Int32)
         do {
+            let (path, config) = try ConfigCommand.storeForReading(db: common.db, configPath: common.config)
+            let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
             result = try await StatusCommand.run(
-                storePath: path, config: config, check: check, json: json, color: color, now: Date())
+                storePath: path, config: config, check: check, format: json ? .json : nagios ? .nagios : .text,
+                color: color, now: Date())
         } catch {
-            throw fail(error)
+            guard nagios else { throw fail(error) }
+            print("MNEMOND UNKNOWN - \(error.message.replacingOccurrences(of: "|", with: "/"))")
+            throw ExitCode(3)
         }
         print(result.text, terminator: "")
         throw ExitCode(result.status)

@@ -204,6 +204,35 @@ import Testing
         #expect(none.status == 74)
     }
 
+    /// Nagios/Icinga plugin mode: one line, the state word, the headline, and performance data
+    /// with the policy's limits; every failure (a missing store, a bad option) is UNKNOWN (3).
+    @Test func nagiosModeIsOneLineWithPerformanceDataAndUnknownOnEveryFailure() async throws {
+        let (store, _) = try store()
+        let policy = try Config.load(path: repoConfig).policy
+        try await store.recordCycle(Self.cycle(at: Self.t0, replicaDays: 15))
+        let report = try await StatusReport.load(store: store, policy: policy, now: Self.t0 + 30)
+        #expect(
+            Render.statusNagios(report)
+                == "MNEMOND CRITICAL - NOT RECOVERABLE AS PROMISED: PITR 0-35 d (lag 3 min 5 s), snapshots 0-180 d "
+                + "(newest 2 h 1 min), DR copies 0-180 d (newest 5 h 1 min), versions 0-35 d, replicas 0-15 d "
+                + "(latency 4 min) CRITICAL | pitr_lag_eks-mnemonica-prod=185s;600;1800;0 "
+                + "replication_latency_mne-media-prod=240s;;900;0 snapshot_age_eks-mnemonica-prod-vault=7300s;;;0 "
+                + "snapshot_age_eks-mnemonica-prod-vault-dr=18100s;;;0 critical=1;;;0 warning=0;;;0 unknown=0;;;0 "
+                + "ok=8;;;0\n")
+
+        let missing = try CLI.run([
+            "status", "--nagios", "--db", temporaryDirectory().appendingPathComponent("none.sqlite").path,
+        ])
+        #expect(missing.status == 3)
+        #expect(missing.stdout.hasPrefix("MNEMOND UNKNOWN - store "), "\(missing.stdout)")
+        let usage = try CLI.run(["status", "--nagios", "--no-such-option"])
+        #expect(usage.status == 3)
+        #expect(usage.stdout.hasPrefix("MNEMOND UNKNOWN - "), "\(usage.stdout)")
+        let version = try CLI.run(["status", "--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.hasPrefix("mnemond "))
+    }
+
     @Test func historyShowsStatisticsSparklineAndCSV() async throws {
         let (store, path) = try store()
         let now = Date()
