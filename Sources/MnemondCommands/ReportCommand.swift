@@ -96,6 +96,8 @@ public enum ReportCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .iso8601
+            // snake_case keys, as every other JSON output of mnemond.
+            encoder.keyEncodingStrategy = .convertToSnakeCase
             return String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self) + "\n"
         }
     }

@@ -24,6 +24,7 @@ import Testing
     static func decode(_ json: String) throws -> RecoveryReport {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode(RecoveryReport.self, from: Data(json.utf8))
     }
 
