@@ -172,10 +172,15 @@ public actor Daemon {
         if let path = config.prometheusTextfile {
             do {
                 // Series not measured for two of the longest intervals have gone (a bucket removed
-                // from the config); they leave the file rather than linger as stale gauges.
+                // from the config); they leave the file rather than linger as stale gauges. S3's
+                // daily storage metrics are stamped with their day and published up to 3 days
+                // late: they count as current for 4 days.
                 let longest = config.schedule.intervalSeconds.values.max() ?? 900
-                let samples = try await runtime.store.latestSamples(
-                    since: outcome.finishedAt - Double(2 * longest))
+                let current = outcome.finishedAt - Double(2 * longest)
+                let daily = outcome.finishedAt - 4 * 86400
+                let samples = try await runtime.store.latestSamples(since: min(current, daily)).filter {
+                    $0.time >= current || ([Series.s3Objects, .s3BucketBytes].contains($0.series) && $0.time >= daily)
+                }
                 try PrometheusTextfile.write(
                     PrometheusTextfile.render(
                         findings: outcome.findings, samples: samples, cycleFinishedAt: outcome.finishedAt),

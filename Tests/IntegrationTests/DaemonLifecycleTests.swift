@@ -73,6 +73,9 @@ func daemonConfig(drainSeconds: Int = 10, extra: String = "") throws -> String {
         #expect(text.contains(#"mnemond_check_state{check="s3.lifecycle.noncurrent",resource="mne-media-prod"} 0"#))
         #expect(text.contains("mnemond_last_cycle_timestamp_seconds "))
         #expect(text.contains("mnemond_rds_pitr_lag_seconds{instance="))
+        // S3's daily storage metrics are dated their day, days before the cycle: still in the file.
+        #expect(text.contains(#"mnemond_s3_objects{bucket="mne-media-replica"}"#), "\(text)")
+        #expect(text.contains(#"mnemond_s3_bucket_bytes{bucket="mne-media-prod","#), "\(text)")
 
         // SIGHUP with a broken config: RELOADING=1 with MONOTONIC_USEC, rejected and logged with
         // its location, READY=1 again, and the old config keeps running.
