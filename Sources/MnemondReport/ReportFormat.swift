@@ -100,6 +100,8 @@ public enum ReportFormat {
         let calendar = ReportPeriod.isoCalendar(timeZone)
         let a = calendar.dateComponents([.year, .month], from: first)
         let b = calendar.dateComponents([.year, .month], from: last)
+        // One day is that day, not "30–30 Nov 2026".
+        if calendar.isDate(first, inSameDayAs: last) { return formatter("d MMM yyyy", timeZone).string(from: first) }
         if a.year != b.year {
             return
                 "\(formatter("d MMM yyyy", timeZone).string(from: first)) – \(formatter("d MMM yyyy", timeZone).string(from: last))"

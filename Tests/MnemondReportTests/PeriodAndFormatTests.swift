@@ -64,6 +64,9 @@ func iso(_ text: String) -> Date {
         #expect(days.key == "2026-11-16..2026-11-19")
         #expect(days.title == "16–18 Nov 2026")
         #expect(days.previous.start == iso("2026-11-13T00:00:00+01:00"))
+        let oneDay = ReportPeriod(
+            start: iso("2026-11-30T00:00:00+01:00"), end: iso("2026-12-01T00:00:00+01:00"), timeZone: rome)
+        #expect(oneDay.title == "30 Nov 2026")
     }
 
     @Test(arguments: [
