@@ -1,3 +1,4 @@
+import Foundation
 import MnemondChecks
 import MnemondConfig
 import MnemondModel
@@ -13,9 +14,14 @@ public enum ConfigCommand {
         }
     }
 
-    /// The config at `path`, with every check it names checked against the catalog.
-    public static func loadChecked(path: String) throws(ConfigError) -> Config {
-        try Config.load(path: path).validated(knownChecks: Catalog.all.map(\.id))
+    /// The config at `path`, with every check it names checked against the catalog, and the
+    /// AWS settings the environment overrides (`AWS_MAX_ATTEMPTS`) checked too.
+    public static func loadChecked(
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> Config {
+        let config = try Config.load(path: path).validated(knownChecks: Catalog.all.map(\.id))
+        _ = try config.aws.effective(environment: environment)
+        return config
     }
 
     /// `config validate`: one line naming what was read.

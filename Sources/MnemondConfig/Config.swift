@@ -10,6 +10,30 @@ public struct Config: Sendable, Equatable {
         public var maxConcurrentRequests: Int
         public var requestTimeoutSeconds: Int
         public var connectTimeoutSeconds: Int
+        /// PEM file of the CA certificates to trust for AWS endpoints (`aws.ca_bundle`, as the
+        /// AWS CLI's `ca_bundle`); nil: the system's. `AWS_CA_BUNDLE` beats it.
+        public var caBundle: String? = nil
+        /// Attempts per AWS call, the first included (`aws.max_attempts`, as the AWS CLI's
+        /// `max_attempts`); `AWS_MAX_ATTEMPTS` beats it; default 3.
+        public var maxAttempts: Int? = nil
+
+        /// The CA bundle and attempts in force: the environment's `AWS_CA_BUNDLE` and
+        /// `AWS_MAX_ATTEMPTS` beat the config, as with the AWS CLI and SDKs.
+        public func effective(environment: [String: String]) throws(ConfigError) -> (
+            caBundle: String?, maxAttempts: Int
+        ) {
+            var attempts = maxAttempts ?? 3
+            if let text = environment["AWS_MAX_ATTEMPTS"], !text.isEmpty {
+                guard let value = Int(text), (1...20).contains(value) else {
+                    throw ConfigError(
+                        file: "environment",
+                        message: "AWS_MAX_ATTEMPTS must be a whole number from 1 to 20, found \"\(text.prefix(40))\"")
+                }
+                attempts = value
+            }
+            let bundle = environment["AWS_CA_BUNDLE"].flatMap { $0.isEmpty ? nil : $0 } ?? caBundle
+            return (bundle, attempts)
+        }
     }
 
     public var file: String
@@ -73,11 +97,16 @@ public struct Config: Sendable, Equatable {
         if let node = top.value("aws") {
             let m = try reader.mapping(
                 node, at: "aws",
-                allowed: ["profile", "max_concurrent_requests", "request_timeout_seconds", "connect_timeout_seconds"])
+                allowed: [
+                    "profile", "max_concurrent_requests", "request_timeout_seconds", "connect_timeout_seconds",
+                    "ca_bundle", "max_attempts",
+                ])
             aws.profile = try m.optionalString("profile")
             aws.maxConcurrentRequests = try m.optionalInt("max_concurrent_requests", range: 1...64) ?? 8
             aws.requestTimeoutSeconds = try m.optionalInt("request_timeout_seconds", range: 1...600) ?? 30
             aws.connectTimeoutSeconds = try m.optionalInt("connect_timeout_seconds", range: 1...120) ?? 5
+            aws.caBundle = try m.optionalString("ca_bundle")
+            aws.maxAttempts = try m.optionalInt("max_attempts", range: 1...20)
         }
 
         var storePath = defaultStorePath

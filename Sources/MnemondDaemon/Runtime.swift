@@ -50,11 +50,16 @@ public final class Runtime: Sendable {
         throws(StoreError) -> Runtime
     {
         let store = try Store.open(path: options.dbPath ?? config.storePath)
+        // Checked when the config was loaded (ConfigCommand.loadChecked); the defaults stand in
+        // only for a config built in code.
+        let effective =
+            (try? config.aws.effective(environment: options.environment))
+            ?? (caBundle: config.aws.caBundle, maxAttempts: config.aws.maxAttempts ?? 3)
         let http = HTTPClient(
             configuration: HTTPClientConfiguration(
                 connectTimeout: .seconds(config.aws.connectTimeoutSeconds),
                 requestTimeout: .seconds(config.aws.requestTimeoutSeconds),
-                maxConcurrentRequests: config.aws.maxConcurrentRequests))
+                maxConcurrentRequests: config.aws.maxConcurrentRequests, caBundlePath: effective.caBundle))
         let endpoints = EndpointResolver(environment: options.environment)
         // The config's profile ranks below `--profile` and AWS_PROFILE, and below keys in the
         // environment, as the AWS CLI ranks a profile; errors name where the profile came from.
@@ -65,7 +70,8 @@ public final class Runtime: Sendable {
                 homeDirectory: options.environment["HOME"] ?? NSHomeDirectory()),
             http: http, sts: STSCalls.live(http: http, endpoints: endpoints, now: options.now), now: options.now)
         let aws = AWSClient(
-            credentials: credentials, http: http, endpoints: endpoints, logger: logger, now: options.now)
+            credentials: credentials, http: http, endpoints: endpoints,
+            retry: RetryPolicy(maxAttempts: effective.maxAttempts), logger: logger, now: options.now)
         let alerter = Alerter(
             config: config.alerting, store: store,
             notifiers: Alerter.notifiers(config.alerting, aws: aws, http: http, environment: options.environment),

@@ -198,3 +198,44 @@ import Testing
         }
     }
 }
+
+/// `aws.ca_bundle` and `aws.max_attempts`, with AWS_CA_BUNDLE and AWS_MAX_ATTEMPTS beating them
+/// as with the AWS CLI.
+@Suite struct AWSSettingsTests {
+    static func config(_ aws: String) throws -> Config {
+        try Config.parse(
+            """
+            account_id: "828879644785"
+            aws:
+            \(aws)
+            buckets:
+              - name: b
+                region: eu-west-1
+                role: source
+                noncurrent_days: 35
+            """, file: "t.yaml")
+    }
+
+    @Test func theConfigSetsThemAndTheEnvironmentBeatsIt() throws {
+        let config = try Self.config("  ca_bundle: /etc/ssl/private-ca.pem\n  max_attempts: 5")
+        #expect(config.aws.caBundle == "/etc/ssl/private-ca.pem")
+        #expect(try config.aws.effective(environment: [:]) == ("/etc/ssl/private-ca.pem", 5))
+        let overridden = try config.aws.effective(environment: [
+            "AWS_CA_BUNDLE": "/tmp/other.pem", "AWS_MAX_ATTEMPTS": "8",
+        ])
+        #expect(overridden == ("/tmp/other.pem", 8))
+        let defaults = try Self.config("  max_concurrent_requests: 4")
+        #expect(try defaults.aws.effective(environment: [:]) == (nil, 3))
+    }
+
+    @Test func outOfRangeValuesAreErrorsNamingTheirSource() throws {
+        #expect(throws: ConfigError.self) { try Self.config("  max_attempts: 0") }
+        let config = try Self.config("  max_attempts: 2")
+        do {
+            _ = try config.aws.effective(environment: ["AWS_MAX_ATTEMPTS": "many"])
+            Issue.record("AWS_MAX_ATTEMPTS=many was accepted")
+        } catch {
+            #expect(error.description.contains("AWS_MAX_ATTEMPTS must be a whole number from 1 to 20, found \"many\""))
+        }
+    }
+}
