@@ -51,6 +51,28 @@ public enum PrometheusTextfile {
         return out
     }
 
+    /// Which stored samples are current for the file after a cycle that ended `finishedAt`.
+    /// Series not measured for two of the longest intervals have gone (a bucket removed from the
+    /// config): they leave the file rather than linger as stale gauges. S3's daily storage
+    /// metrics are stamped with their day and published up to 3 days late: current for 4 days.
+    public struct Window: Sendable, Equatable {
+        public var measured: Date
+        public var daily: Date
+        /// What to read from the store: the older of the two bounds.
+        public var since: Date { min(measured, daily) }
+    }
+
+    public static func window(finishedAt: Date, longestInterval: Int) -> Window {
+        Window(measured: finishedAt - Double(2 * longestInterval), daily: finishedAt - 4 * 86400)
+    }
+
+    public static func current(_ samples: [Sample], _ window: Window) -> [Sample] {
+        samples.filter {
+            $0.time >= window.measured
+                || ([Series.s3Objects, .s3BucketBytes].contains($0.series) && $0.time >= window.daily)
+        }
+    }
+
     /// `mnemond_` + the series name with anything outside `[a-zA-Z0-9_:]` replaced by `_`.
     static func metricName(_ series: Series) -> String {
         "mnemond_"

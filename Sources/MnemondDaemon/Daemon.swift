@@ -171,16 +171,10 @@ public actor Daemon {
     func cycleFinished(_ outcome: CycleOutcome, runtime: Runtime, config: Config) async {
         if let path = config.prometheusTextfile {
             do {
-                // Series not measured for two of the longest intervals have gone (a bucket removed
-                // from the config); they leave the file rather than linger as stale gauges. S3's
-                // daily storage metrics are stamped with their day and published up to 3 days
-                // late: they count as current for 4 days.
                 let longest = config.schedule.intervalSeconds.values.max() ?? 900
-                let current = outcome.finishedAt - Double(2 * longest)
-                let daily = outcome.finishedAt - 4 * 86400
-                let samples = try await runtime.store.latestSamples(since: min(current, daily)).filter {
-                    $0.time >= current || ([Series.s3Objects, .s3BucketBytes].contains($0.series) && $0.time >= daily)
-                }
+                let window = PrometheusTextfile.window(finishedAt: outcome.finishedAt, longestInterval: longest)
+                let samples = PrometheusTextfile.current(
+                    try await runtime.store.latestSamples(since: window.since), window)
                 try PrometheusTextfile.write(
                     PrometheusTextfile.render(
                         findings: outcome.findings, samples: samples, cycleFinishedAt: outcome.finishedAt),
@@ -190,7 +184,7 @@ public actor Daemon {
             }
         }
         let next = await collection?.nextRun()
-        notify(.status(Self.statusLine(outcome.findings, next: next?.at, now: options.runtime.now())))
+        notify(.status(SystemdStatusLine.after(outcome.findings, next: next?.at, now: options.runtime.now())))
     }
 
     /// When retention should first run: a day after its last run, but not in the first minutes.
@@ -323,17 +317,6 @@ public actor Daemon {
         } catch {
             logger.warning("sd_notify failed", metadata: ["error": "\(error)"])
         }
-    }
-
-    /// `STATUS=` after a cycle: `8 ok, 1 critical, next in 4m`.
-    static func statusLine(_ findings: [Finding], next: Date?, now: Date) -> String {
-        let counts = Dictionary(grouping: findings, by: \.effectiveState).mapValues(\.count)
-        var parts = ["\(counts[.ok] ?? 0) ok"]
-        for state in [CheckState.critical, .warning, .unknown] {
-            if let n = counts[state] { parts.append("\(n) \(state.description.lowercased())") }
-        }
-        if let next { parts.append("next in \(DurationText.human(next.timeIntervalSince(now)))") }
-        return parts.joined(separator: ", ")
     }
 }
 

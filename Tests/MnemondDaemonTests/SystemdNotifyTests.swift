@@ -75,17 +75,4 @@ import Testing
             #expect(error.description == "NOTIFY_SOCKET=/nonexistent/mnemond-notify: sendto: No such file or directory")
         }
     }
-
-    @Test func statusLineSummarisesTheCycleAndTheNextRun() {
-        let now = Date(timeIntervalSince1970: 1_790_000_000)
-        func finding(_ state: CheckState, accepted: Bool = false) -> Finding {
-            Finding(
-                check: "s3.versioning", resource: UUID().uuidString, state: state, message: "",
-                acceptedRisk: accepted ? AcceptedRisk(check: "s3.versioning", reason: "deferred") : nil)
-        }
-        let findings =
-            Array(repeating: finding(.ok), count: 42) + [finding(.critical), finding(.warning, accepted: true)]
-        #expect(Daemon.statusLine(findings, next: now + 240, now: now) == "43 ok, 1 critical, next in 4 min")
-        #expect(Daemon.statusLine([], next: nil, now: now) == "0 ok")
-    }
 }
