@@ -39,34 +39,42 @@ public enum MeasuredRPO {
     /// The limits of `kind` under `policy`; without a policy (or a promise for the subject), the
     /// defaults the config would give: PITR 10 / 30 min (RDS trails ~5 min), snapshots 6 h + 1 h
     /// grace, replication 15 min.
+    /// The policy's defaults: the interval plus its grace (7 h).
+    static let defaultSnapshotLimitSeconds =
+        (BackupPolicy.defaultIntervalHours + BackupPolicy.defaultGraceHours) * 3600
+
     public static func limits(_ kind: Kind, policy: Policy?) -> Limits {
         switch kind {
         case .pitr(let instance):
             let rds = policy?.rds.first { $0.identifier == instance }
-            let warning = Double(rds?.pitrWarningSeconds ?? 600)
-            let critical = Double(rds?.pitrCriticalSeconds ?? 1800)
+            let warning = Double(rds?.pitrWarningSeconds ?? RDSPolicy.defaultPITRWarningSeconds)
+            let critical = Double(rds?.pitrCriticalSeconds ?? RDSPolicy.defaultPITRCriticalSeconds)
             return Limits(limitSeconds: warning, warningSeconds: warning, criticalSeconds: critical)
         case .snapshot:
             // A missed snapshot is a lost recovery point, not a slow one: past the limit is critical.
-            let limit = Double(policy?.backup?.maxAgeSeconds ?? 7 * 3600)
+            let limit = Double(policy?.backup?.maxAgeSeconds ?? Self.defaultSnapshotLimitSeconds)
             return Limits(limitSeconds: limit, criticalSeconds: limit)
         case .replication(let source):
             // Single spikes are warnings; a period mostly over the promise (p95) is critical, as the
             // guide's alarm needs 2 consecutive periods over it.
-            let limit = Double(policy?.bucket(source)?.replication?.latencyCriticalSeconds ?? 900)
+            let limit = Double(
+                policy?.bucket(source)?.replication?.latencyCriticalSeconds
+                    ?? ReplicationPromise.defaultLatencyCriticalSeconds)
             return Limits(limitSeconds: limit, warningSeconds: limit, p95CriticalSeconds: limit)
         case .scenario(let number):
             // As `recovery.rpo` judges each moment: Scenario 1 at the PITR limits, Scenarios 2 and 3
             // past the plan's own limit (the rule is not in the store: the policy's grace stands in).
             guard number != 1 else {
                 let rds = policy?.rds.first
-                let warning = Double(rds?.pitrWarningSeconds ?? 600)
+                let warning = Double(rds?.pitrWarningSeconds ?? RDSPolicy.defaultPITRWarningSeconds)
                 return Limits(
                     limitSeconds: warning, warningSeconds: warning,
-                    criticalSeconds: Double(rds?.pitrCriticalSeconds ?? 1800))
+                    criticalSeconds: Double(rds?.pitrCriticalSeconds ?? RDSPolicy.defaultPITRCriticalSeconds))
             }
             guard let backup = policy?.backup else {
-                let limit = Double((number == 3 ? 8 : 7) * 3600)
+                let limit =
+                    Double(Self.defaultSnapshotLimitSeconds)
+                    + (number == 3 ? Double(BackupPolicy.defaultCopyGraceMinutes * 60) : 0)
                 return Limits(limitSeconds: limit, criticalSeconds: limit)
             }
             let windows = RecoverabilityLedger.windows(backup, plans: nil)
@@ -86,7 +94,7 @@ public enum MeasuredRPO {
 
     /// The promised schedule of snapshots (the report's "≤ 6 h").
     public static func snapshotIntervalSeconds(policy: Policy?) -> Double {
-        Double((policy?.backup?.intervalHours ?? 6) * 3600)
+        Double((policy?.backup?.intervalHours ?? BackupPolicy.defaultIntervalHours) * 3600)
     }
 
     public struct Verdict: Sendable, Equatable {

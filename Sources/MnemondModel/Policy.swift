@@ -188,6 +188,8 @@ public struct BackupPolicy: Sendable, Equatable {
     /// restorable point on <date>" is critical when that date is this close.
     public var lastPointHorizonDays: Int
 
+    /// The guide's schedule: a backup every 6 hours (Phase 6).
+    public static let defaultIntervalHours = 6
     public static let defaultGraceHours = 1
     public static let defaultRestoreTestDays = 30
     public static let defaultDRRestoreTestDays = 90
