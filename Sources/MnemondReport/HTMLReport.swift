@@ -319,6 +319,7 @@ public enum HTMLReport {
             html +=
                 "<div style=\"font-size:12px;color:#6b7280;margin-top:6px;\">new recovery points: \(points.joined(separator: " · "))</div>"
         }
+        if j.partlyWatched { html += small(String(TextReport.watchedNote(j).dropFirst(2).dropLast())) }
         return html
     }
 

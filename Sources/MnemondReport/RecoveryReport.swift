@@ -154,8 +154,14 @@ public struct RecoveryReport: Sendable, Codable, Equatable {
         public var newRecoveryPoints: [String: Int]
         /// false: no backup series in the period.
         public var measured: Bool
+        /// How long mnemond watched of the period, and the period's length: jobs that ended
+        /// while it did not watch are not counted.
+        public var watchedSeconds: Double = 0
+        public var periodSeconds: Double = 0
 
         public var failed: Int { failedByState.values.reduce(0, +) }
+        /// mnemond watched only part of the period: the counts cover that part.
+        public var partlyWatched: Bool { periodSeconds > 0 && watchedSeconds < periodSeconds }
     }
 
     /// Recovery-point coverage of the retention window, per vault.

@@ -435,10 +435,12 @@ struct Computation {
         }
         let total = completed + failed.values.reduce(0, +)
         let measured = clock.contains { $0 >= window.start && $0 < window.end }
+        let period = window.end.timeIntervalSince(window.start)
         return RecoveryReport.JobSummary(
             completed: completed, failedByState: failed,
             successRate: total > 0 ? Double(completed) / Double(total) : nil, newRecoveryPoints: points,
-            measured: measured)
+            measured: measured, watchedSeconds: max(0, period - monitoring().unmonitoredSeconds),
+            periodSeconds: period)
     }
 
     func coverage() -> [RecoveryReport.CoverageLine] {

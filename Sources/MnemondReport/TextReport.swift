@@ -216,7 +216,14 @@ public enum TextReport {
         var parts = ["\(jobs.completed) completed"]
         for (state, n) in jobs.failedByState.sorted(by: { $0.key < $1.key }) { parts.append("\(n) \(state)") }
         let rate = jobs.successRate.map { "success rate \(ReportFormat.percent($0))" } ?? "no job ended"
-        return parts.joined(separator: ", ") + " — " + rate
+        return parts.joined(separator: ", ") + " — " + rate + watchedNote(jobs)
+    }
+
+    /// ` (mnemond watched 3 h of 1 d: jobs outside that time are not counted)`, or nothing.
+    static func watchedNote(_ jobs: RecoveryReport.JobSummary) -> String {
+        guard jobs.partlyWatched else { return "" }
+        return " (mnemond watched \(DurationText.human(jobs.watchedSeconds)) of "
+            + "\(DurationText.human(jobs.periodSeconds)): jobs outside that time are not counted)"
     }
 
     static func status(_ s: RecoveryReport.MaintenanceLine.Status) -> String {
