@@ -50,6 +50,11 @@ public final class Runtime: Sendable {
         throws(StoreError) -> Runtime
     {
         let store = try Store.open(path: options.dbPath ?? config.storePath)
+        if let mode = store.permissionsTightened {
+            logger.warning(
+                "store permissions tightened",
+                metadata: ["path": "\(store.path)", "mode": "\(mode)", "now": "0600"])
+        }
         let http = HTTPClient(
             configuration: HTTPClientConfiguration(
                 connectTimeout: .seconds(config.aws.connectTimeoutSeconds),
