@@ -33,7 +33,9 @@ import Testing
         "rds.pitr_lag eks-mnemonica-prod", "recovery.rpo scenario-1",
         "recovery_path.dr_landing_zone eks-mnemonica-prod-dr (eu-west-3)",
     ]
-    /// The checks that read a number of an RDS answer (BackupRetentionPeriod).
+    /// The checks built from the instance's answer, which carries the numbers
+    /// (BackupRetentionPeriod): an instance with an unreadable number is refused as a whole. The
+    /// landing zone reads only names from it (and its groups carry no numbers), so it still holds.
     static let readsRDSNumbers: Set<String> = [
         "rds.backup_retention eks-mnemonica-prod", "rds.backup_window eks-mnemonica-prod",
         "rds.pitr_lag eks-mnemonica-prod", "recovery.rpo scenario-1",
@@ -41,11 +43,18 @@ import Testing
 
     struct Case: Sendable, CustomTestStringConvertible {
         var fault: FaultProxy.Fault
+        /// The service the proxy stands in front of (`AWS_ENDPOINT_URL_<SERVICE>`).
+        var service = "RDS"
+        /// What every UNKNOWN finding's message must name as the action.
+        var action = "rds:Describe"
         /// What every UNKNOWN finding's message must name as the cause, beside the action.
         var cause: String
         /// "check resource" of the findings that must turn UNKNOWN; nothing else may change.
         var unknown: Set<String> = FaultInjectionTests.readsRDS
-        var testDescription: String { fault.name }
+        /// "check resource" → text its message must contain: checks that keep their state on
+        /// less evidence and say so (or say less). Every other finding is unchanged.
+        var degraded: [String: String] = [:]
+        var testDescription: String { "\(service) \(fault.name)" }
     }
 
     static let cases: [Case] = [
@@ -101,9 +110,11 @@ import Testing
     }
 
     /// One full cycle on a fresh store, RDS through the proxy; "check resource" → finding.
-    static func cycle(_ simulator: AWSSimulator, _ proxy: FaultProxy) async throws -> [String: Finding] {
+    static func cycle(_ simulator: AWSSimulator, _ proxy: FaultProxy, service: String = "RDS") async throws
+        -> [String: Finding]
+    {
         var environment = simulator.environment
-        environment["AWS_ENDPOINT_URL_RDS"] = proxy.endpoint.absoluteString
+        environment["AWS_ENDPOINT_URL_\(service)"] = proxy.endpoint.absoluteString
         var options = RuntimeOptions(
             dbPath: temporaryDirectory().appendingPathComponent("f.sqlite").path, environment: environment)
         options.now = { FaultInjectionTests.now }
@@ -120,12 +131,80 @@ import Testing
         return Dictionary(finished.findings.map { ("\($0.check) \($0.resource)", $0) }) { first, _ in first }
     }
 
-    @Test(arguments: cases)
+    /// The checks whose evidence comes from AWS Backup (rest-json: JSON answers, epoch-second
+    /// dates): plans, selections, jobs, recovery points and vaults, the scenarios restored from
+    /// them, and the recovery path's vault keys, service role and DR vault policy.
+    static let readsBackup: Set<String> = [
+        "backup.plan eks-mnemonica-6h-snapshots-180d", "backup.selection eks-mnemonica-prod",
+        "backup.job_freshness eks-mnemonica-prod", "backup.job_failures eks-mnemonica-prod",
+        "backup.copy eks-mnemonica-prod-vault-dr", "backup.coverage eks-mnemonica-prod-vault",
+        "backup.coverage eks-mnemonica-prod-vault-dr", "backup.restore_tested eu-west-1",
+        "backup.restore_tested eu-west-3", "backup.retention_guard eks-mnemonica-prod-vault",
+        "backup.retention_guard eks-mnemonica-prod-vault-dr", "backup.dr_pairing eks-mnemonica-prod-vault-dr",
+        "backup.absence eks-mnemonica-prod", "recovery.rpo scenario-2", "recovery.rpo scenario-3",
+        "recovery_path.vault_key eks-mnemonica-prod-vault", "recovery_path.vault_key eks-mnemonica-prod-vault-dr",
+        "recovery_path.copy eks-mnemonica-prod-vault-dr",
+    ]
+    /// Two checks stay OK on what is left when AWS Backup does not answer. The RPO design check
+    /// falls back to the plan the config describes and says "(rule not observed)"; the Backup
+    /// service role is judged against the restore commands only, without the plan's selection
+    /// (its message drops "the plan's selection and").
+    static let backupDegraded = [
+        "recovery.rpo_design eks-mnemonica-6h-snapshots-180d": "1 h grace (rule not observed)",
+        "recovery_path.service_role AWSBackupDefaultServiceRole":
+            "exists, trusts backup.amazonaws.com and carries what the guide's restore commands need",
+    ]
+
+    /// The DR vault has no access policy: AWS Backup answers 404 with
+    /// `x-amzn-ErrorType: ResourceNotFoundException`, which a garbled body leaves intact, so the
+    /// copy check still knows there is no policy. Only an answer that never came (or another
+    /// status) makes it UNKNOWN.
+    static let readsBackupBodies = readsBackup.subtracting(["recovery_path.copy eks-mnemonica-prod-vault-dr"])
+    /// The vaults' keys come from DescribeBackupVault's EncryptionKeyArn; its numbers
+    /// (CreationDate, NumberOfRecoveryPoints) are not read, so absurd numbers leave them true.
+    static let readsBackupNumbers = readsBackupBodies.subtracting([
+        "recovery_path.vault_key eks-mnemonica-prod-vault", "recovery_path.vault_key eks-mnemonica-prod-vault-dr",
+    ])
+
+    /// The JSON decoders behind the same faults. Delays are left to the RDS table: AWS Backup
+    /// is a dozen calls per cycle, each allowed three attempts of the request timeout.
+    static let backupCases: [Case] = {
+        let all = readsBackup
+        let bodies = readsBackupBodies
+        let numbers = readsBackupNumbers
+        // With numbers unreadable the selection (names only) is still read: the service role
+        // keeps its full message.
+        let rpoDesign = backupDegraded.filter { $0.key.hasPrefix("recovery.rpo_design") }
+        let table: [(String, String, Set<String>, [String: String])] = [
+            ("status-500", "InternalServerException", all, backupDegraded),
+            ("status-503", "ServiceUnavailableException", all, backupDegraded),
+            ("slowdown", "SlowDown", all, backupDegraded),
+            ("throttling", "ThrottlingException", all, backupDegraded),
+            ("access-denied", "AccessDeniedException", all, backupDegraded),
+            ("expired-token", "ExpiredTokenException", all, backupDegraded),
+            ("reset", "ConnectionReset", all, backupDegraded),
+            ("short-body", "ConnectionReset", all, backupDegraded),
+            ("truncated", "InvalidResponse", bodies, backupDegraded),
+            ("malformed", "InvalidResponse", bodies, backupDegraded),
+            ("deep-nesting", "InvalidResponse", bodies, backupDegraded),
+            ("number-nan", "InvalidResponse", bodies, backupDegraded),
+            ("number-1e300", "InvalidResponse", numbers, rpoDesign),
+            ("number-minus-1e300", "InvalidResponse", numbers, rpoDesign),
+            ("number-text", "InvalidResponse", numbers, rpoDesign),
+        ]
+        return table.map { name, cause, unknown, degraded in
+            Case(
+                fault: .init(name, depth: 100_000), service: "BACKUP", action: "backup:", cause: cause,
+                unknown: unknown, degraded: degraded)
+        }
+    }()
+
+    @Test(arguments: cases + backupCases)
     func aFaultOfOneServiceMakesExactlyItsChecksUnknown(_ fault: Case) async throws {
         let (simulator, proxy, baseline) = try await Bench.shared.get()
         try await proxy.reset()
         try await proxy.set(fault.fault)
-        let after = try await Self.cycle(simulator, proxy)
+        let after = try await Self.cycle(simulator, proxy, service: fault.service)
         try await proxy.set(.none)
         #expect(try await proxy.stats().faulted > 0, "the fault was never served")
         #expect(Set(after.keys) == Set(baseline.keys))
@@ -135,8 +214,11 @@ import Testing
         for (key, finding) in after {
             if fault.unknown.contains(key) {
                 #expect(finding.state == .unknown, "\(key): \(finding.state) — \(finding.message)")
-                #expect(finding.message.contains("rds:Describe"), "\(key): \(finding.message)")
+                #expect(finding.message.contains(fault.action), "\(key): \(finding.message)")
                 #expect(finding.message.contains(fault.cause), "\(key): \(finding.message)")
+            } else if let text = fault.degraded[key] {
+                #expect(finding.state == baseline[key]?.state, "\(key): \(finding.state) — \(finding.message)")
+                #expect(finding.message.contains(text), "\(key): \(finding.message)")
             } else if let before = baseline[key] {
                 #expect(
                     finding.state == before.state && finding.message == before.message,

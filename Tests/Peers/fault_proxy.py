@@ -138,7 +138,7 @@ class Handler(BaseHTTPRequestHandler):
                 peerlib.log("upstream failed", error=type(error).__name__)
                 return self.answer(502, [("Content-Type", "text/plain")], b"fault proxy: upstream failed")
             if name in ERRORS:
-                return self.error(ERRORS[name], headers)
+                return self.error(ERRORS[name], headers, payload)
             if name == "delay":
                 # Wait, then answer normally: the client has given up long before.
                 if self.state.stop.wait(float(fault.get("seconds", 10))):
@@ -151,9 +151,10 @@ class Handler(BaseHTTPRequestHandler):
             if name == "truncated":
                 return self.answer(status, headers, payload[: len(payload) // 2])
             if name == "malformed":
-                return self.answer(status, headers, self.malformed(headers))
+                return self.answer(status, headers, self.malformed(headers, payload))
             if name == "deep-nesting":
-                return self.answer(status, headers, self.nested(headers, int(fault.get("depth", 100000))))
+                depth = int(fault.get("depth", 100000))
+                return self.answer(status, headers, self.nested(headers, payload, depth))
             if name == "oversized":
                 return self.answer(status, headers, self.padded(headers, payload, int(fault.get("bytes", 16 << 20))))
             if name in NUMBER_REPLACEMENTS:
@@ -181,11 +182,13 @@ class Handler(BaseHTTPRequestHandler):
             connection.close()
 
     @staticmethod
-    def is_json(headers):
+    def is_json(headers, payload=b""):
+        """JSON by Content-Type, or by the body's first character (rest-json answers may come
+        without a JSON Content-Type)."""
         for name, value in headers:
-            if name.lower() == "content-type":
-                return "json" in value.lower()
-        return False
+            if name.lower() == "content-type" and "json" in value.lower():
+                return True
+        return payload.lstrip()[:1] in (b"{", b"[")
 
     def answer(self, status, headers, payload, send=None, trickle_ms=0):
         self.send_response(status)
@@ -212,9 +215,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.wfile.write(payload)
 
-    def error(self, spec, upstream_headers):
+    def error(self, spec, upstream_headers, upstream_payload):
         status, xml_code, json_code, message = spec
-        if self.is_json(upstream_headers):
+        if self.is_json(upstream_headers, upstream_payload):
             payload = json.dumps({"__type": json_code, "message": message}).encode()
             headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", json_code)]
         else:
@@ -235,25 +238,25 @@ class Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ hostile bodies
 
-    def malformed(self, headers):
-        if self.is_json(headers):
+    def malformed(self, headers, payload):
+        if self.is_json(headers, payload):
             return b'{"BackupPlansList": [{"BackupPlanId": "x",, ]\x00\xff'
         return b"<?xml version=\"1.0\"?><Response><Result><Item></Result></Item>\x00\xff"
 
-    def nested(self, headers, depth):
-        if self.is_json(headers):
+    def nested(self, headers, payload, depth):
+        if self.is_json(headers, payload):
             return b"[" * depth + b"]" * depth
         return b"<?xml version=\"1.0\"?>" + b"<a>" * depth + b"</a>" * depth
 
     def padded(self, headers, payload, limit):
         padding = b" " * (limit + 1024)
-        if self.is_json(headers):
+        if self.is_json(headers, payload):
             return padding + payload
         return payload + b"<!--" + padding + b"-->"
 
     def numbers(self, headers, payload, replacement):
         text = replacement.encode()
-        if self.is_json(headers):
+        if self.is_json(headers, payload):
             value = text if replacement in ("1e300", "-1e300") else b'"' + text + b'"'
             if replacement == "NaN":
                 value = b"NaN"  # not JSON at all: a reader must reject it, not read zero
