@@ -29,8 +29,7 @@ public struct RuntimeOptions: Sendable {
     }
 }
 
-/// The composition root: builds every part from the config, the one place where they meet.
-/// Tests build it the same way the executable does.
+/// The composition root: builds every part from the config; tests build it as the executable does.
 public final class Runtime: Sendable {
     public let config: Config
     public let store: Store
@@ -50,8 +49,12 @@ public final class Runtime: Sendable {
         throws(StoreError) -> Runtime
     {
         let store = try Store.open(path: options.dbPath ?? config.storePath)
-        // Checked when the config was loaded (ConfigCommand.loadChecked); the defaults stand in
-        // only for a config built in code.
+        if let mode = store.permissionsTightened {
+            logger.warning(
+                "store permissions tightened",
+                metadata: ["path": "\(store.path)", "mode": "\(mode)", "now": "0600"])
+        }
+        // Checked at config load (ConfigCommand.loadChecked); defaults only for a config built in code.
         let effective =
             (try? config.aws.effective(environment: options.environment))
             ?? (caBundle: config.aws.caBundle, maxAttempts: config.aws.maxAttempts ?? 3)

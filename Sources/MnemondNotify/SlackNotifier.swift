@@ -9,7 +9,9 @@ extension SecretSource {
         return describe(fileKey: "webhook_url_file", environmentKey: "webhook_url_env")
     }
 
-    /// The webhook URL, or an error naming the source (never the value).
+    /// The webhook URL, or an error naming the source (never the value). A plain `http://` URL
+    /// is refused unless it points at this host (a local relay): the URL is the credential, and
+    /// it would cross the network in clear text.
     public func resolveWebhook() throws(DeliveryError) -> Secret<String> {
         let text: String
         do {
@@ -18,12 +20,28 @@ extension SecretSource {
             throw DeliveryError(channel: "slack", message: error.message)
         }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let url = URL(string: trimmed), let scheme = url.scheme, ["https", "http"].contains(scheme),
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(),
+            ["https", "http"].contains(scheme),
             url.host != nil
         else {
             throw DeliveryError(channel: "slack", message: "\(webhookSource) does not hold an http(s) URL")
         }
+        if scheme == "http", let host = url.host, !Self.isLoopback(host) {
+            throw DeliveryError(
+                channel: "slack",
+                message:
+                    "\(webhookSource) holds a plain http:// URL for \(host): the webhook URL is a secret and would "
+                    + "cross the network unencrypted — use https:// (plain http is accepted only on loopback)")
+        }
         return Secret(trimmed)
+    }
+
+    /// `localhost`, `127.0.0.0/8` and `::1`: a host name that never leaves this machine.
+    static func isLoopback(_ host: String) -> Bool {
+        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if name == "localhost" || name == "::1" || name == "0:0:0:0:0:0:0:1" { return true }
+        let octets = name.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 }
 

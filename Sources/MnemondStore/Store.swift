@@ -26,11 +26,16 @@ public final class Store: Sendable {
         }
         self.path = path
         self.pool = writer
+        self.permissionsTightened = nil
     }
 
-    init(path: String, pool: any DatabaseWriter) {
+    /// The mode an existing store file had when `open` tightened it to 0600 (`0644`), else nil.
+    public let permissionsTightened: String?
+
+    init(path: String, pool: any DatabaseWriter, permissionsTightened: String? = nil) {
         self.path = path
         self.pool = pool
+        self.permissionsTightened = permissionsTightened
     }
 
     /// An empty, migrated store in memory: for tests and tools that need no file.
@@ -44,7 +49,13 @@ public final class Store: Sendable {
         return try Store(queue, path: ":memory:")
     }
 
-    /// Opens (creating with mode 0600 if needed) and migrates the store for writing.
+    /// Opens (creating with mode 0600 if needed), checks and migrates the store for writing.
+    ///
+    /// Refuses, with a message naming the file and what to do, a directory the store cannot be
+    /// written in (SQLite creates `-wal` and `-shm` files beside it) and a store that fails
+    /// `PRAGMA quick_check` (corrupt pages anywhere in the file, not only those a cycle reads).
+    /// An existing store readable or writable by others has its mode tightened to 0600
+    /// (`permissionsTightened` says from what, for the caller to log).
     public static func open(path: String) throws(StoreError) -> Store {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
@@ -55,6 +66,15 @@ public final class Store: Sendable {
             throw StoreError(
                 path: path, operation: "create directory \(directory)", message: "\(error.localizedDescription)")
         }
+        guard access(directory, W_OK | X_OK) == 0 else {
+            throw StoreError(
+                path: path, operation: "open",
+                message:
+                    "directory \(directory) is not writable (\(String(cString: strerror(errno)))): the store and "
+                    + "its -wal and -shm files are written there — give mnemond's user write access to it, or "
+                    + "point --db (store.path) elsewhere")
+        }
+        let tightened = try tightenPermissions(path)
         // Create the file ourselves so it is never readable by others, even briefly; SQLite gives
         // the -wal and -shm files the same mode as the database file.
         let fd = Glibc.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
@@ -67,13 +87,63 @@ public final class Store: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        let pool: DatabasePool
         do {
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            try Migrations.migrator.migrate(pool)
-            return Store(path: path, pool: pool)
+            pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw StoreError(path: path, operation: "open", message: "\(error)")
         }
+        try quickCheck(pool, path: path)
+        do {
+            try Migrations.migrator.migrate(pool)
+        } catch {
+            throw StoreError(path: path, operation: "open", message: "\(error)")
+        }
+        return Store(path: path, pool: pool, permissionsTightened: tightened)
+    }
+
+    /// `PRAGMA quick_check` over the whole file: every b-tree page and record format, without
+    /// the index cross-checks of `integrity_check` (seconds on a year of samples, not minutes).
+    /// Throws with SQLite's first complaints when the file is corrupt.
+    static func quickCheck(_ pool: DatabasePool, path: String) throws(StoreError) {
+        let problems: [String]
+        do {
+            problems = try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(5)") }
+        } catch {
+            throw corrupt(path, "\(error)")
+        }
+        guard problems != ["ok"] else { return }
+        throw corrupt(path, problems.joined(separator: "; "))
+    }
+
+    static func corrupt(_ path: String, _ detail: String) -> StoreError {
+        StoreError(
+            path: path, operation: "integrity check",
+            message:
+                "the store is corrupt (PRAGMA quick_check: \(detail.prefix(500))); nothing was read or written. "
+                + "Stop mnemond, move \(path) and its -wal and -shm files aside, and restore the store from a "
+                + "backup or let mnemond start an empty one (history and alert states start over)")
+    }
+
+    /// Sets an existing store file (and its -wal and -shm files) that group or others may read
+    /// or write to 0600. Returns the old mode (`0644`) when it changed something, nil otherwise.
+    static func tightenPermissions(_ path: String) throws(StoreError) -> String? {
+        var old: String?
+        for file in [path, path + "-wal", path + "-shm"] {
+            var info = stat()
+            guard stat(file, &info) == 0 else { continue }
+            let mode = info.st_mode & 0o777
+            guard mode & 0o077 != 0 else { continue }
+            guard chmod(file, 0o600) == 0 else {
+                throw StoreError(
+                    path: path, operation: "open",
+                    message:
+                        "\(file) has mode \(String(mode, radix: 8)) (others may read the store) and cannot be set "
+                        + "to 0600: \(String(cString: strerror(errno))) — chmod 600 it as its owner")
+            }
+            if file == path { old = "0" + String(mode, radix: 8) }
+        }
+        return old
     }
 
     /// Opens an existing store read-only, for `status`, `history` and `report` while the daemon writes.

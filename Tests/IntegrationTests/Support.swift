@@ -22,10 +22,18 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+    /// `launcher` runs the binary through another program (`setpriv --reuid=…`).
+    static func run(_ arguments: [String], environment: [String: String] = [:], launcher: [String] = []) throws
+        -> CLIResult
+    {
         let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [binary.path] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         for key in env.keys where key.hasPrefix("AWS_") { env[key] = nil }
         env.merge(environment) { $1 }

@@ -252,6 +252,42 @@ func queueFiring(_ store: Store, clock: ManualClock, channels: [String] = ["slac
         }
     }
 
+    /// The webhook URL is the credential: over plain http it would cross the network readable by
+    /// anyone on the path. Only a loopback relay may be plain http.
+    @Test func aPlainHTTPWebhookIsRefusedUnlessItIsLoopback() async throws {
+        for url in [
+            "http://hooks.slack.example/services/T000/B000/XyZsecretTOKEN42",
+            "http://10.0.0.7:8080/services/T000/B000/XyZsecretTOKEN42",
+            "HTTP://hooks.slack.example/services/T000/B000/XyZsecretTOKEN42",
+            "http://127.0.0.1.example.com/services/T000/B000/XyZsecretTOKEN42",
+        ] {
+            let webhook = ScriptedWebhook([])
+            let notifier = SlackNotifier(
+                webhook: .environment(name: "MNEMOND_SLACK_WEBHOOK", value: Secret(url)), post: webhook.post)
+            let host = URL(string: url)!.host!
+            await #expect(
+                throws: DeliveryError(
+                    channel: "slack",
+                    message:
+                        "webhook_url_env MNEMOND_SLACK_WEBHOOK holds a plain http:// URL for "
+                        + "\(host): the webhook URL is a secret and would cross the network unencrypted — use "
+                        + "https:// (plain http is accepted only on loopback)")
+            ) {
+                try await notifier.deliver(AlertMessage.test(at: t0, host: "h"))
+            }
+            #expect(webhook.count == 0, "nothing may be sent to \(host)")
+        }
+        for url in [
+            "http://127.0.0.1:8080/services/T000/B000/XyZsecretTOKEN42", "http://localhost/hook",
+            "http://[::1]:9000/hook", "http://127.8.9.10/hook", secretWebhook,
+        ] {
+            let webhook = ScriptedWebhook([])
+            let notifier = SlackNotifier(webhook: .url(Secret(url)), post: webhook.post)
+            try await notifier.deliver(AlertMessage.test(at: t0, host: "h"))
+            #expect(webhook.count == 1, "\(url) is loopback or https and must be used")
+        }
+    }
+
     @Test func theStoreNeverHoldsTheWebhookURL() async throws {
         let store = try temporaryStore()
         let clock = ManualClock(t0)

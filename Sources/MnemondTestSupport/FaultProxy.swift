@@ -1,0 +1,106 @@
+import Foundation
+import MnemondHTTP
+
+/// Tests/Peers/fault_proxy.py: a loopback HTTP proxy in front of one AWS service
+/// (`AWS_ENDPOINT_URL_<SERVICE>`) that forwards to the simulator and injects one fault into
+/// every request while it is set.
+public final class FaultProxy: Sendable {
+    /// A fault and its parameters, as the proxy's `POST /_proxy/fault` takes them.
+    public struct Fault: Sendable, Encodable, CustomStringConvertible {
+        public var name: String
+        /// `delay`: how long to hold each answer.
+        public var seconds: Double?
+        /// `trickle`: the pause between two bytes of the body.
+        public var intervalMilliseconds: Int?
+        /// `deep-nesting`: how many levels.
+        public var depth: Int?
+        /// `oversized`: the body is padded beyond this many bytes.
+        public var bytes: Int?
+
+        public init(
+            _ name: String, seconds: Double? = nil, intervalMilliseconds: Int? = nil, depth: Int? = nil,
+            bytes: Int? = nil
+        ) {
+            self.name = name
+            self.seconds = seconds
+            self.intervalMilliseconds = intervalMilliseconds
+            self.depth = depth
+            self.bytes = bytes
+        }
+
+        public static let none = Fault("none")
+
+        public var description: String { name }
+
+        private enum CodingKeys: String, CodingKey {
+            case name = "fault"
+            case seconds, depth, bytes
+            case intervalMilliseconds = "interval_ms"
+        }
+    }
+
+    /// Requests forwarded unchanged, and requests answered with a fault, since start or reset.
+    public struct Stats: Sendable, Decodable {
+        public var forwarded: Int
+        public var faulted: Int
+        public var fault: String
+    }
+
+    /// `http://127.0.0.1:PORT`
+    public let endpoint: URL
+    public let peer: PeerProcess
+    private let control: HTTPClient
+
+    private init(peer: PeerProcess) throws {
+        self.peer = peer
+        guard let endpoint = URL(string: try peer.readyField("endpoint")) else {
+            throw PeerError("fault_proxy.py: bad endpoint in \(peer.readyLine)")
+        }
+        self.endpoint = endpoint
+        control = HTTPClient(configuration: HTTPClientConfiguration(maxConcurrentRequests: 2))
+    }
+
+    /// Starts a proxy forwarding to `upstream` (the simulator's endpoint).
+    public static func start(upstream: URL) async throws -> FaultProxy {
+        let peer = try await PeerProcess.start(
+            peer: "fault_proxy.py", arguments: ["--upstream", upstream.absoluteString])
+        do {
+            return try FaultProxy(peer: peer)
+        } catch {
+            await peer.stop()
+            throw error
+        }
+    }
+
+    /// Every following request gets `fault` (`.none` forwards them unchanged).
+    public func set(_ fault: Fault) async throws {
+        _ = try await call("POST", "fault", body: try JSONEncoder().encode(fault))
+    }
+
+    public func stats() async throws -> Stats {
+        try JSONDecoder().decode(Stats.self, from: try await call("GET", "stats"))
+    }
+
+    /// Fault `none`, counters zero.
+    public func reset() async throws {
+        _ = try await call("POST", "reset")
+    }
+
+    public func stop() async {
+        await control.shutdown()
+        await peer.stop()
+    }
+
+    private func call(_ method: String, _ route: String, body: Data = Data()) async throws -> Data {
+        let response = try await control.send(
+            HTTPRequest(
+                method: method, url: URL(string: endpoint.absoluteString + "/_proxy/\(route)")!,
+                headers: [(name: "Content-Type", value: "application/json")], body: body))
+        guard response.status == 200 else {
+            throw PeerError(
+                "fault_proxy.py: \(method) /_proxy/\(route) answered \(response.status): "
+                    + String(decoding: response.body, as: UTF8.self))
+        }
+        return response.body
+    }
+}
