@@ -166,13 +166,14 @@ public struct MonitoringCollector: Sendable {
             _ region: String, metric: String, dimensions: [CloudWatch.Dimension], period: Int, stat: String,
             series: Series, labels: [String: String]
         ) {
-            var list = regions[region, default: []]
-            // Ids must start with a lower-case letter; the index keeps them unique per call.
+            // Appended in place: copying the region's list out and back on every query made the plan
+            // quadratic in the number of buckets. Ids must start with a lower-case letter; the index
+            // keeps them unique per call.
+            let index = regions[region]?.count ?? 0
             let query = CloudWatch.MetricQuery(
-                id: "q\(list.count)", namespace: "AWS/S3", metricName: metric, dimensions: dimensions,
+                id: "q\(index)", namespace: "AWS/S3", metricName: metric, dimensions: dimensions,
                 periodSeconds: period, stat: stat)
-            list.append(PlannedQuery(query: query, series: series, labels: labels))
-            regions[region] = list
+            regions[region, default: []].append(PlannedQuery(query: query, series: series, labels: labels))
         }
         for bucket in buckets {
             guard let replication = bucket.replication else { continue }

@@ -56,6 +56,68 @@ import Testing
         }
     }
 
+    /// 500 replicated pairs: sources in eu-west-1, replicas alternating between eu-west-3 and
+    /// eu-north-1 (the 1,000-bucket estate).
+    static func generatedEstate(pairs: Int) -> [BucketPolicy] {
+        var buckets: [BucketPolicy] = []
+        for index in 0..<pairs {
+            let replicaRegion = index.isMultiple(of: 2) ? "eu-west-3" : "eu-north-1"
+            buckets.append(
+                BucketPolicy(
+                    name: "src-\(index)", region: "eu-west-1", role: .source, noncurrentDays: 35, guide: "Phase 1",
+                    replication: ReplicationPromise(
+                        destinationBucket: "dst-\(index)", storageClass: "DEEP_ARCHIVE",
+                        deleteMarkerReplication: true, metricsEnabled: true, ruleID: "rule-\(index)")))
+            buckets.append(
+                BucketPolicy(
+                    name: "dst-\(index)", region: replicaRegion, role: .replica, noncurrentDays: 180,
+                    guide: "Phase 2"))
+        }
+        return buckets
+    }
+
+    @Test func aThousandBucketPlanHasEveryQueryOnceInBucketOrder() {
+        let buckets = Self.generatedEstate(pairs: 500)
+        let plan = MonitoringCollector.metricPlan(buckets, now: Self.now, storage: true)
+        // Per region: the replication queries of each pair in bucket order, then per bucket the
+        // object count and the 22 storage types, in bucket order.
+        var expected: [String: [String]] = [:]
+        for index in 0..<500 {
+            let destination = index.isMultiple(of: 2) ? "eu-west-3" : "eu-north-1"
+            for metric in ["ReplicationLatency", "OperationsFailedReplication", "OperationsPendingReplication"]
+                + ["BytesPendingReplication"]
+            {
+                let region = metric == "OperationsFailedReplication" ? "eu-west-1" : destination
+                expected[region, default: []].append("\(metric) src-\(index)>dst-\(index) rule-\(index)")
+            }
+        }
+        for bucket in buckets {
+            expected[bucket.region, default: []].append("NumberOfObjects \(bucket.name) AllStorageTypes")
+            for type in MonitoringCollector.storageTypes {
+                expected[bucket.region, default: []].append("BucketSizeBytes \(bucket.name) \(type)")
+            }
+        }
+        func describe(_ planned: MonitoringCollector.PlannedQuery) -> String {
+            let values = planned.query.dimensions.map(\.value)
+            return planned.query.periodSeconds == 300
+                ? "\(planned.query.metricName) \(values[0])>\(values[1]) \(values[2])"
+                : "\(planned.query.metricName) \(values[0]) \(values[1])"
+        }
+        #expect(plan.regions.mapValues { $0.count } == ["eu-west-1": 12_000, "eu-west-3": 6_500, "eu-north-1": 6_500])
+        #expect(plan.regions.values.map(\.count).reduce(0, +) == 25_000)
+        for (region, queries) in plan.regions {
+            #expect(queries.map(describe) == expected[region], "order in \(region)")
+            // Ids number the region's queries in plan order, so they are unique in every call.
+            #expect(queries.map(\.query.id) == (0..<queries.count).map { "q\($0)" }, "ids in \(region)")
+        }
+        // Without the daily family only the replication queries remain, in the same order.
+        let hourly = MonitoringCollector.metricPlan(buckets, now: Self.now, storage: false)
+        #expect(hourly.regions.mapValues { $0.count } == ["eu-west-1": 500, "eu-west-3": 750, "eu-north-1": 750])
+        for (region, queries) in hourly.regions {
+            #expect(queries.map(describe) == Array(expected[region]!.prefix(queries.count)))
+        }
+    }
+
     @Test func windowsAreAlignedToTheirPeriods() {
         let hourly = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: false)
         // 14:03:20 → 5-minute boundary 14:00, minus one hour.
