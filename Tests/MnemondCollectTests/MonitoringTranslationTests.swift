@@ -242,6 +242,75 @@ import Testing
             ])
     }
 
+    // MARK: pages
+
+    static let pageFailure = Unavailable(
+        action: "cloudwatch:GetMetricData", resource: "page 2 of 3 (queries q16–q31)", region: "eu-west-1",
+        code: "InternalFailure", message: "simulated")
+
+    @Test func aFailedPageMakesOnlyItsOwnQueriesUnavailable() {
+        let plan = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: true)
+        let queries = plan.regions["eu-west-1"]!  // 2 failure queries + 2 × 23 storage queries
+        #expect(queries.count == 48)
+        let midnight = Date(timeIntervalSince1970: 1_795_046_400)
+        // Every query of the answered pages has one point, so no BucketSizeBytes is dropped.
+        func answered(_ range: Range<Int>, calls: Int) -> MonitoringCollector.PageAnswer {
+            let results = queries[range].map {
+                CloudWatch.MetricResult(id: $0.query.id, label: "", statusCode: "Complete", points: [(midnight, 7)])
+            }
+            return .init(range: range, answer: .value(CloudWatch.MetricData(results: results, calls: calls)))
+        }
+        let pages: [MonitoringCollector.PageAnswer] = [
+            answered(0..<16, calls: 1), .init(range: 16..<32, answer: .unavailable(Self.pageFailure)),
+            answered(32..<48, calls: 2),
+        ]
+        let (observed, calls) = MonitoringCollector.regionSeries(
+            queries, pages: pages, replicationSince: midnight.addingTimeInterval(-1))
+        #expect(calls == 1 + 1 + 2)  // the failed page counts one call
+        guard case .value(let series) = observed else {
+            Issue.record("a region with answered pages is a value, got \(observed)")
+            return
+        }
+        // Every query keeps its series in plan order; only the failed page's carry its reason.
+        #expect(series.count == 48)
+        #expect(series.map(\.metric) == queries.map(\.query.metricName))
+        for (index, one) in series.enumerated() {
+            if (16..<32).contains(index) {
+                #expect(one.unavailable == Self.pageFailure && one.points.isEmpty, "q\(index)")
+            } else {
+                #expect(one.unavailable == nil && one.points.map(\.value) == [7], "q\(index)")
+            }
+        }
+        // mne-vault-prod's object count (q25) is in the failed page; mne-media-prod's (q2) is not.
+        #expect(queries[2].labels == ["bucket": "mne-media-prod"] && queries[2].query.metricName == "NumberOfObjects")
+        #expect(queries[25].labels == ["bucket": "mne-vault-prod"] && queries[25].query.metricName == "NumberOfObjects")
+        let samples = MonitoringCollector.samples(series)
+        #expect(samples.contains { $0.series == .s3Objects && $0.labels == ["bucket": "mne-media-prod"] })
+        #expect(!samples.contains { $0.series == .s3Objects && $0.labels == ["bucket": "mne-vault-prod"] })
+        #expect(samples.count == 32)
+    }
+
+    @Test func everyPageFailedMakesTheRegionUnavailable() {
+        let plan = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: true)
+        let queries = plan.regions["eu-west-1"]!
+        let other = Unavailable(
+            action: "cloudwatch:GetMetricData", region: "eu-west-1", code: "Throttling", message: "slow down")
+        let (observed, calls) = MonitoringCollector.regionSeries(
+            queries,
+            pages: [
+                .init(range: 0..<24, answer: .unavailable(Self.pageFailure)),
+                .init(range: 24..<48, answer: .unavailable(other)),
+            ], replicationSince: Self.now)
+        #expect(observed == .unavailable(Self.pageFailure))
+        #expect(calls == 2)
+    }
+
+    @Test func pagesHoldFiveHundredQueriesInOrder() {
+        #expect(CloudWatch.pages(0) == [])
+        #expect(CloudWatch.pages(500) == [0..<500])
+        #expect(CloudWatch.pages(1_201) == [0..<500, 500..<1_000, 1_000..<1_201])
+    }
+
     @Test func aMetricAlarmIsTranslated() throws {
         let xml = """
             <member><AlarmName>mnemonica-media-replication-lag</AlarmName><ActionsEnabled>true</ActionsEnabled><OKActions/>
