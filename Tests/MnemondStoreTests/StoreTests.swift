@@ -110,8 +110,11 @@ private func cycle(at t: TimeInterval, _ findings: [Finding], samples: [Sample] 
             since: Date(timeIntervalSince1970: 10_000), until: Date(timeIntervalSince1970: 20_000), series: [])
         #expect(snapshot.cycles.count == 120)
         let history = try #require(snapshot.results.first)
-        #expect(history.points.map(\.state) == [.ok, .critical])
-        #expect(history.points.map(\.time.timeIntervalSince1970) == [10_000, 10_000 + 90 * 60])
+        // The first result of each run, and the newest evaluation (check_state) closing the last run.
+        #expect(history.points.map(\.state) == [.ok, .critical, .critical])
+        let expectedTimes: [TimeInterval] = [10_000, 15_400, 17_140]  // minutes 0, 90, 119
+        #expect(history.points.map(\.time.timeIntervalSince1970) == expectedTimes)
+        #expect(history.points.map(\.found) == ["180 d", "15 d", "15 d"])
         #expect(history.lastEvaluated == Date(timeIntervalSince1970: 10_000 + 119 * 60))
     }
 
