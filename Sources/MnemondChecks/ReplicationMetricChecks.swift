@@ -419,6 +419,8 @@ enum S3Metrics {
             let series = all.first { s in
                 s.metric == metric && dimensions.allSatisfy { s.dimensions[$0.key] == $0.value }
             }
+            // Its page of the region's GetMetricData failed while others were answered.
+            if let reason = series?.unavailable { return .unavailable(reason) }
             return .found(series, region: region)
         }
     }
@@ -443,24 +445,26 @@ enum S3Metrics {
         case .unavailable(let reason):
             if stored.isEmpty { return .unavailable(reason) }
         case .value(let all):
-            observed =
-                all.first {
-                    $0.metric == "NumberOfObjects" && $0.dimensions["BucketName"] == bucket.name
-                        && ($0.dimensions["StorageType"] ?? "AllStorageTypes") == "AllStorageTypes"
-                }?.points ?? []
+            let series = all.first {
+                $0.metric == "NumberOfObjects" && $0.dimensions["BucketName"] == bucket.name
+                    && ($0.dimensions["StorageType"] ?? "AllStorageTypes") == "AllStorageTypes"
+            }
+            // Its page failed: as for an unavailable region, stored history alone still judges.
+            if let reason = series?.unavailable, stored.isEmpty { return .unavailable(reason) }
+            observed = series?.points ?? []
         }
         return .points(byDay(stored + observed))
     }
 
     /// A bucket's daily BucketSizeBytes summed over its storage types, without the per-object
     /// overhead types (Deep Archive's 40 KB an object is metadata, not object data), oldest first.
+    /// None when any of its storage types was not read: a partial sum would understate the bytes.
     static func dailyBytes(_ monitoring: MonitoringObservation?, bucket: BucketPolicy) -> [MetricSeries.Point] {
         guard case .value(let all)? = monitoring?.metrics[bucket.region] else { return [] }
+        let sized = all.filter { $0.metric == "BucketSizeBytes" && $0.dimensions["BucketName"] == bucket.name }
+        guard sized.allSatisfy({ $0.unavailable == nil }) else { return [] }
         var totals: [Date: Double] = [:]
-        for series in all
-        where series.metric == "BucketSizeBytes" && series.dimensions["BucketName"] == bucket.name
-            && !(series.dimensions["StorageType"] ?? "").contains("Overhead")
-        {
+        for series in sized where !(series.dimensions["StorageType"] ?? "").contains("Overhead") {
             for point in byDay(series.points) { totals[point.time, default: 0] += point.value }
         }
         return totals.sorted { $0.key < $1.key }.map { MetricSeries.Point(time: $0.key, value: $0.value) }

@@ -33,6 +33,9 @@ public struct MonitoringCollector: Sendable {
 
     /// One GetMetricData call per region that publishes a watched metric (issue #4: never one call
     /// per metric; billing is per metric requested, so the query count is recorded as a sample).
+    /// A region with more than 500 queries needs one page per 500: its pages go out concurrently
+    /// (at most `pagesInFlight` at once), and a page that fails makes only its own queries'
+    /// series unavailable.
     ///
     /// With `storage` the S3 storage metrics (daily) ride in the same call; a call has a single
     /// time range, so the range then spans `storageDays` and the replication series come back with
@@ -41,18 +44,14 @@ public struct MonitoringCollector: Sendable {
     public func collectMetrics(policy: Policy, storage: Bool = true) async -> Result {
         let started = now()
         let plan = Self.metricPlan(policy.buckets, now: started, storage: storage)
-        let answers = await withTaskGroup(of: (String, Observed<CloudWatch.MetricData>).self) { group in
+        let answers = await withTaskGroup(of: (String, [PageAnswer]).self) { group in
             for (region, regionPlan) in plan.regions {
                 group.addTask {
-                    let answer = await observe("cloudwatch:GetMetricData", resource: nil, region: region) {
-                        try await cloudwatch.getMetricData(
-                            queries: regionPlan.map(\.query), start: plan.start, end: plan.end, region: region)
-                    }
-                    return (region, answer)
+                    (region, await pages(regionPlan.map(\.query), start: plan.start, end: plan.end, region: region))
                 }
             }
-            var answers: [String: Observed<CloudWatch.MetricData>] = [:]
-            for await (region, answer) in group { answers[region] = answer }
+            var answers: [String: [PageAnswer]] = [:]
+            for await (region, pages) in group { answers[region] = pages }
             return answers
         }
         let finished = now()
@@ -63,27 +62,91 @@ public struct MonitoringCollector: Sendable {
                 Sample(
                     series: .cloudWatchMetricsRequested, labels: ["region": region], time: finished,
                     value: Double(regionPlan.count)))
-            switch answers[region] {
+            guard let pages = answers[region] else { continue }
+            let (observed, calls) = Self.regionSeries(regionPlan, pages: pages, replicationSince: plan.replicationStart)
+            monitoring.metrics[region] = observed
+            if case .value(let series) = observed { samples += Self.samples(series) }
+            // A failed call still counts against the budget (and the bill).
+            samples.append(
+                Sample(
+                    series: .cloudWatchGetMetricDataCalls, labels: ["region": region], time: finished,
+                    value: Double(calls)))
+        }
+        let complete = monitoring.metrics.values.allSatisfy { observed in
+            observed.value?.allSatisfy { $0.unavailable == nil } ?? false
+        }
+        return Result(monitoring: monitoring, samples: samples, success: complete)
+    }
+
+    /// Pages of one region sent at once. The HTTP client's pool bounds all requests; this keeps
+    /// one large region from taking every worker from the other regions and services.
+    static let pagesInFlight = 4
+
+    /// One page's queries (indices into the region's plan) and what became of them.
+    struct PageAnswer: Sendable {
+        var range: Range<Int>
+        var answer: Observed<CloudWatch.MetricData>
+    }
+
+    /// The pages of one region, at most `pagesInFlight` in flight; answers in page order.
+    func pages(_ queries: [CloudWatch.MetricQuery], start: Date, end: Date, region: String) async -> [PageAnswer] {
+        let ranges = CloudWatch.pages(queries.count)
+        return await withTaskGroup(of: (Int, PageAnswer).self) { group in
+            var answers = [PageAnswer?](repeating: nil, count: ranges.count)
+            var next = 0
+            var inFlight = 0
+            while true {
+                while next < ranges.count, inFlight < Self.pagesInFlight {
+                    let index = next
+                    let range = ranges[index]
+                    // Where a region needs several pages, the reason names the page and its queries.
+                    let page =
+                        ranges.count == 1
+                        ? nil
+                        : "page \(index + 1) of \(ranges.count) (queries q\(range.lowerBound)–q\(range.upperBound - 1))"
+                    group.addTask {
+                        let answer = await observe("cloudwatch:GetMetricData", resource: page, region: region) {
+                            try await cloudwatch.getMetricDataPage(
+                                queries: Array(queries[range]), start: start, end: end, region: region)
+                        }
+                        return (index, PageAnswer(range: range, answer: answer))
+                    }
+                    next += 1
+                    inFlight += 1
+                }
+                guard let done = await group.next() else { break }
+                inFlight -= 1
+                answers[done.0] = done.1
+            }
+            return answers.compactMap { $0 }
+        }
+    }
+
+    /// A region's page answers → its observation and the calls they took. Every page failed: the
+    /// region is unavailable (the first page's reason). Otherwise the answered pages' series, and
+    /// for each query of a failed page an empty series carrying that page's reason, in plan order.
+    static func regionSeries(_ plan: [PlannedQuery], pages: [PageAnswer], replicationSince: Date) -> (
+        Observed<[MetricSeries]>, calls: Int
+    ) {
+        var results: [CloudWatch.MetricResult] = []
+        var failed: [(range: Range<Int>, reason: Unavailable)] = []
+        var calls = 0
+        for page in pages {
+            switch page.answer {
             case .value(let data):
-                let series = Self.series(regionPlan, results: data.results, replicationSince: plan.replicationStart)
-                monitoring.metrics[region] = .value(series)
-                samples += Self.samples(series)
-                samples.append(
-                    Sample(
-                        series: .cloudWatchGetMetricDataCalls, labels: ["region": region], time: finished,
-                        value: Double(data.calls)))
+                results += data.results
+                calls += data.calls
             case .unavailable(let reason):
-                monitoring.metrics[region] = .unavailable(reason)
-                // A failed call still counts against the budget (and the bill).
-                samples.append(
-                    Sample(
-                        series: .cloudWatchGetMetricDataCalls, labels: ["region": region], time: finished, value: 1))
-            case nil:
-                break
+                failed.append((page.range, reason))
+                calls += 1
             }
         }
-        return Result(
-            monitoring: monitoring, samples: samples, success: monitoring.metrics.values.allSatisfy { $0.value != nil })
+        if let first = failed.first, failed.count == pages.count { return (.unavailable(first.reason), calls) }
+        var reasons: [Unavailable?] = Array(repeating: nil, count: plan.count)
+        for (range, reason) in failed {
+            for index in range where index < plan.count { reasons[index] = reason }
+        }
+        return (.value(series(plan, results: results, replicationSince: replicationSince, unavailable: reasons)), calls)
     }
 
     /// Where AWS publishes each S3 metric. A CloudWatch metric exists only in that region, so it
@@ -166,13 +229,14 @@ public struct MonitoringCollector: Sendable {
             _ region: String, metric: String, dimensions: [CloudWatch.Dimension], period: Int, stat: String,
             series: Series, labels: [String: String]
         ) {
-            var list = regions[region, default: []]
-            // Ids must start with a lower-case letter; the index keeps them unique per call.
+            // Appended in place: copying the region's list out and back on every query made the plan
+            // quadratic in the number of buckets. Ids must start with a lower-case letter; the index
+            // keeps them unique per call.
+            let index = regions[region]?.count ?? 0
             let query = CloudWatch.MetricQuery(
-                id: "q\(list.count)", namespace: "AWS/S3", metricName: metric, dimensions: dimensions,
+                id: "q\(index)", namespace: "AWS/S3", metricName: metric, dimensions: dimensions,
                 periodSeconds: period, stat: stat)
-            list.append(PlannedQuery(query: query, series: series, labels: labels))
-            regions[region] = list
+            regions[region, default: []].append(PlannedQuery(query: query, series: series, labels: labels))
         }
         for bucket in buckets {
             guard let replication = bucket.replication else { continue }
@@ -225,12 +289,22 @@ public struct MonitoringCollector: Sendable {
 
     /// Answers → series, in plan order. BucketSizeBytes of storage types the bucket does not use
     /// (no datapoints) are left out; every other query keeps its series even when empty, which
-    /// says "asked, and CloudWatch had nothing".
-    static func series(_ plan: [PlannedQuery], results: [CloudWatch.MetricResult], replicationSince: Date)
-        -> [MetricSeries]
-    {
+    /// says "asked, and CloudWatch had nothing". A query whose page failed (`unavailable[i]` set)
+    /// keeps its series, empty, with the reason: "asked, and not answered".
+    static func series(
+        _ plan: [PlannedQuery], results: [CloudWatch.MetricResult], replicationSince: Date,
+        unavailable: [Unavailable?] = []
+    ) -> [MetricSeries] {
         let byID = Dictionary(results.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        return plan.compactMap { planned in
+        return plan.enumerated().compactMap { index, planned in
+            if index < unavailable.count, let reason = unavailable[index] {
+                return MetricSeries(
+                    metric: planned.query.metricName,
+                    dimensions: Dictionary(
+                        planned.query.dimensions.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }),
+                    statistic: planned.query.stat, periodSeconds: planned.query.periodSeconds, points: [],
+                    unavailable: reason)
+            }
             var points = (byID[planned.query.id]?.points ?? []).map {
                 MetricSeries.Point(time: $0.time, value: $0.value)
             }

@@ -3,7 +3,9 @@ import Foundation
 /// The alert plumbing and the metrics it watches: CloudWatch series and alarms, SNS topics,
 /// EventBridge rules.
 public struct MonitoringObservation: Sendable, Codable, Equatable {
-    /// GetMetricData answers per region (one batched call each).
+    /// GetMetricData answers per region (one page of up to 500 queries each). A region whose
+    /// every page failed is unavailable; one whose pages partly failed has a value in which the
+    /// failed pages' series carry their `unavailable` reason.
     public var metrics: [String: Observed<[MetricSeries]>]
     /// DescribeAlarms answers per region.
     public var alarms: [String: Observed<[AlarmObservation]>]
@@ -33,6 +35,9 @@ public struct MetricSeries: Sendable, Codable, Equatable {
     public var periodSeconds: Int
     /// Oldest first.
     public var points: [Point]
+    /// Set when the page holding this series' query failed while other pages of its region were
+    /// answered: the series was asked for and not read (no points), not "CloudWatch had nothing".
+    public var unavailable: Unavailable?
 
     public struct Point: Sendable, Codable, Equatable {
         public var time: Date
@@ -43,12 +48,16 @@ public struct MetricSeries: Sendable, Codable, Equatable {
         }
     }
 
-    public init(metric: String, dimensions: [String: String], statistic: String, periodSeconds: Int, points: [Point]) {
+    public init(
+        metric: String, dimensions: [String: String], statistic: String, periodSeconds: Int, points: [Point],
+        unavailable: Unavailable? = nil
+    ) {
         self.metric = metric
         self.dimensions = dimensions
         self.statistic = statistic
         self.periodSeconds = periodSeconds
         self.points = points
+        self.unavailable = unavailable
     }
 }
 

@@ -28,9 +28,9 @@ public struct ResultPoint: Sendable, Equatable {
 }
 
 /// The results of one check on one resource around a period: the last one before it (the state
-/// the period starts in) and, inside it, the first and last of every run of the same state,
-/// oldest first — a step function (past the store's detail window only state changes are kept
-/// anyway), not a sample per cycle.
+/// the period starts in) and, inside it, the first and last stored result of every run of the
+/// same state, then the pair's newest evaluation if it falls in the period — oldest first, a
+/// step function (a cycle writes a result only when it changes), not a sample per cycle.
 public struct ResultHistory: Sendable, Equatable {
     public var check: CheckID
     public var resource: String
@@ -161,7 +161,11 @@ extension Store {
         // Every pair ever evaluated has a check_state row; each is then two seeks on
         // check_results_by_check (check_id, resource, ts).
         let pairs = try Row.fetchAll(
-            db, sql: "SELECT check_id, resource, last_evaluated FROM check_state ORDER BY check_id, resource")
+            db,
+            sql: """
+                SELECT check_id, resource, last_evaluated, state, message, expected, found, accepted_risk
+                FROM check_state ORDER BY check_id, resource
+                """)
         let before = try db.cachedStatement(
             sql: """
                 SELECT ts, state, message, expected, found, accepted_risk FROM check_results
@@ -207,6 +211,15 @@ extension Store {
             guard lastEvaluated >= since else { continue }  // not evaluated during the period
             var points = try Row.fetchAll(before, arguments: [check, resource, since.millis]).map(point)
             points += try Row.fetchAll(inside, arguments: [check, resource, since.millis, until.millis]).map(point)
+            // A cycle writes a result only when it changes (see `recordCycle`); the pair's newest
+            // evaluation, in check_state, is the last point of its current run.
+            if lastEvaluated < until, let last = points.last, last.time < lastEvaluated {
+                points.append(
+                    ResultPoint(
+                        time: lastEvaluated, state: CheckState(rawValue: pair["state"]) ?? .unknown,
+                        message: pair["message"], expected: pair["expected"], found: pair["found"],
+                        acceptedRisk: risk(pair["accepted_risk"])))
+            }
             guard !points.isEmpty else { continue }
             histories.append(
                 ResultHistory(

@@ -4,8 +4,9 @@ import MnemondModel
 
 /// How long the store keeps what. A year of default operation stays under 200 MB: raw samples
 /// only for the operational window, hourly rollups for the long trend, and past a few hours
-/// only what changed. Every cycle records every check's result (about 60 rows a minute), so the
-/// detail window is what sizes the store: the daily pass leaves at most a day plus this window.
+/// only what changed. A cycle writes a check's result only when its state or found value
+/// changed (see `Store.recordCycle`); past the detail window the daily pass keeps only the
+/// state changes of those (and of stores written when every cycle wrote every result).
 public struct RetentionPolicy: Sendable, Equatable {
     /// Raw samples at full resolution (the guide's 35-day operational recovery window); also how
     /// long observations and unreferenced cycles are kept.

@@ -166,12 +166,25 @@ public final class Store: Sendable {
 
     // MARK: Writing
 
-    /// Records one evaluation cycle atomically: its summary, the observations, the samples, every
-    /// finding, and the current state per check and resource (keeping `since` while the state holds).
+    /// Records one evaluation cycle atomically: its summary, the observations, the samples, the
+    /// findings that changed, and the current state per check and resource (keeping `since` while
+    /// the state holds).
+    ///
+    /// `check_results` is a step function: a finding is written when its pair has no result yet,
+    /// when its state, its found value or whether a risk is accepted differs from the pair's
+    /// current state, or when the pair was not evaluated in the previous cycle (it left the
+    /// config and came back). An unchanged finding only updates `check_state` (message,
+    /// `last_evaluated`), so in steady state a cycle adds its cycle row and samples, not a row per
+    /// check. Readers take each result as holding until the next one, and `check_state` for the
+    /// present, as they already did for results past the retention's detail window.
+    /// Observations likewise: a row is written when its payload differs from the last one stored
+    /// for the same kind and resource.
     @discardableResult
     public func recordCycle(_ cycle: CycleInput) async throws(StoreError) -> Int64 {
         do {
             return try await pool.write { db in
+                // The previous cycle: a pair last evaluated before it was absent from a cycle since.
+                let previous = try Int64.fetchOne(db, sql: "SELECT MAX(finished_at) FROM cycles")
                 let counts = Dictionary(grouping: cycle.findings, by: \.effectiveState).mapValues(\.count)
                 try db.execute(
                     sql: """
@@ -188,7 +201,14 @@ public final class Store: Sendable {
                 // milliseconds per cycle.
                 for observation in cycle.observations {
                     try db.cachedStatement(
-                        sql: "INSERT INTO observations (cycle_id, ts, kind, resource, payload) VALUES (?, ?, ?, ?, ?)"
+                        sql: """
+                            INSERT INTO observations (cycle_id, ts, kind, resource, payload)
+                            SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (
+                                SELECT 1 FROM (
+                                    SELECT payload FROM observations WHERE kind = ?3 AND resource = ?4
+                                    ORDER BY ts DESC, id DESC LIMIT 1)
+                                WHERE payload = ?5)
+                            """
                     ).execute(
                         arguments: [cycleID, ts, observation.kind, observation.resource, observation.payload])
                 }
@@ -197,16 +217,21 @@ public final class Store: Sendable {
                     let risk = try finding.acceptedRisk.map {
                         String(decoding: try JSONEncoder().encode($0), as: UTF8.self)
                     }
+                    // Read before the check_state upsert below replaces the pair's current state.
                     try db.cachedStatement(
                         sql: """
                             INSERT INTO check_results (cycle_id, ts, check_id, resource, state, message, expected,
                                 found, guide, runbook, accepted_risk)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE NOT EXISTS (
+                                SELECT 1 FROM check_state
+                                WHERE check_id = ?3 AND resource = ?4 AND state = ?5 AND found IS ?8
+                                    AND (accepted_risk IS NULL) = (?11 IS NULL) AND last_evaluated >= ?12)
                             """
                     ).execute(
                         arguments: [
                             cycleID, ts, finding.check.rawValue, finding.resource, finding.state.rawValue,
                             finding.message, finding.expected, finding.found, finding.guide, finding.runbook, risk,
+                            previous ?? Int64.max,
                         ])
                     // `since` survives while the state is unchanged; a new state starts a new `since` —
                     // except that UNKNOWN (nothing could be evaluated) is a gap, not a change: a check
@@ -337,7 +362,8 @@ public final class Store: Sendable {
         }
     }
 
-    /// The history of one check on one resource, newest first.
+    /// The stored results of one check on one resource, newest first: its first evaluation and
+    /// every change of state or found value since (see `recordCycle`).
     public func results(check: CheckID, resource: String, limit: Int = 100) async throws(StoreError) -> [StoredResult] {
         do {
             return try await pool.read { db in

@@ -1,4 +1,5 @@
 import Foundation
+import MnemondHTTP
 
 /// The moto-based AWS simulator of `Tests/Simulator/`, seeded with the guide's estate,
 /// optionally with named faults applied before it reports ready.
@@ -76,6 +77,39 @@ public final class AWSSimulator: Sendable {
         guard process.terminationStatus == 0 else {
             let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             throw PeerError("fault \(fault) failed: \(text.suffix(600))")
+        }
+    }
+
+    /// Makes the simulator answer matching requests with an error instead of the estate (its
+    /// `/_sim/fail-requests` route): the query or JSON `action`, in `region` if given, whose body
+    /// contains every string of `containing`; `times` limits how many fail (nil: all, retries too).
+    public func failRequests(
+        action: String, region: String? = nil, containing: [String] = [], status: Int = 500,
+        code: String = "InternalFailure", message: String = "We encountered an internal error. Please try again.",
+        times: Int? = nil
+    ) async throws {
+        var rule: [String: Any] = [
+            "action": action, "contains": containing, "status": status, "code": code, "message": message,
+        ]
+        if let region { rule["region"] = region }
+        if let times { rule["times"] = times }
+        let body = try JSONSerialization.data(withJSONObject: rule, options: [.sortedKeys])
+        let client = HTTPClient(configuration: HTTPClientConfiguration(maxConcurrentRequests: 1))
+        let response: HTTPResponse
+        do {
+            response = try await client.send(
+                HTTPRequest(
+                    method: "POST", url: endpoint.appendingPathComponent("_sim/fail-requests"),
+                    headers: [(name: "Content-Type", value: "application/json")], body: body))
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
+        guard response.status == 200 else {
+            throw PeerError(
+                "simulator: POST /_sim/fail-requests answered \(response.status): \(String(decoding: response.body, as: UTF8.self))"
+            )
         }
     }
 

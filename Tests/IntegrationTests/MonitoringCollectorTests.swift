@@ -92,7 +92,7 @@ import Testing
     }
 
     /// One cycle of the monitoring families, as the daemon runs them.
-    static func cycle(_ simulator: AWSSimulator) async -> Cycle {
+    static func cycle(_ simulator: AWSSimulator, policy: Policy = policy) async -> Cycle {
         let client = client(simulator)
         let collector = MonitoringCollector(client: client)
         _ = await client.calls.reset()
@@ -238,6 +238,68 @@ import Testing
             ))
         #expect(message.contains("it must live in eu-west-3"))
         #expect(message.contains("the threshold should be 900 s (15 min)"))
+    }
+
+    /// The guide's estate with 22 more buckets in eu-west-3, listed before the replica: 532
+    /// queries there, so two GetMetricData pages; the replica's storage queries (q509–q531) are
+    /// in the second. The extra buckets have no metrics and no replication: no findings of their own.
+    static let pagedPolicy: Policy = {
+        var paged = policy
+        let extra = (0..<22).map {
+            BucketPolicy(
+                name: "mne-paged-\($0)", region: "eu-west-3", role: .source, noncurrentDays: 35, guide: "Phase 1")
+        }
+        paged.buckets = Array(policy.buckets.prefix(2)) + extra + Array(policy.buckets.suffix(2))
+        return paged
+    }()
+
+    /// A region's second page fails (every attempt): only the queries of that page are UNKNOWN,
+    /// naming the call, the page and the cause; its first page and the other regions are judged.
+    @Test func aFailedPageFailsOnlyItsOwnQueries() async throws {
+        let simulator = try await AWSSimulator.start(state: .target)
+        defer { Task { await simulator.stop() } }
+        let before = await Self.cycle(simulator, policy: Self.pagedPolicy)
+        #expect(before.metricCalls == ["cloudwatch": 4])
+        let notOK = before.findings.filter { $0.state != .ok }
+        #expect(notOK.map { "\($0.check) \($0.resource)" } == [guideTargetDRTopicPolicyGap], "\(notOK.map(\.message))")
+
+        try await simulator.failRequests(
+            action: "GetMetricData", region: "eu-west-3", containing: ["MetricDataQueries.member.1.Id=q500&"])
+        let after = await Self.cycle(simulator, policy: Self.pagedPolicy)
+        #expect(after.metricCalls == ["cloudwatch": 4])
+        let changed = after.byKey.filter { key, finding in before.byKey[key]?.state != finding.state }
+        #expect(changed.keys.sorted() == ["s3.replica.object_count mne-media-replica"])
+        let count = after.byKey["s3.replica.object_count mne-media-replica"]
+        #expect(count?.state == .unknown)
+        #expect(
+            count?.message
+                == "mne-media-replica: cannot evaluate — cloudwatch:GetMetricData on page 2 of 2 (queries q500–q531) (eu-west-3): InternalFailure — We encountered an internal error. Please try again. (HTTP 500)"
+        )
+        // The first page of eu-west-3 was answered: the media pair's latency and backlog still judged.
+        #expect(after.byKey["s3.replication.latency mne-media-prod"]?.state == .ok)
+        #expect(after.byKey["s3.replication.backlog mne-media-prod"]?.state == .ok)
+
+        guard case .value(let series)? = after.observation.metrics["eu-west-3"] else {
+            Issue.record("eu-west-3 should be a value with its failed page marked")
+            return
+        }
+        let failed = series.filter { $0.unavailable != nil }
+        #expect(failed.count == 32)  // q500–q531: 9 of mne-paged-21's storage types, the replica's 23
+        #expect(failed.filter { $0.dimensions["BucketName"] == "mne-media-replica" }.count == 23)
+        #expect(failed.allSatisfy { $0.points.isEmpty && $0.unavailable?.code == "InternalFailure" })
+        #expect(series.contains { $0.metric == "ReplicationLatency" && $0.unavailable == nil && !$0.points.isEmpty })
+        // Every page counts against the budget, the failed one too; the collector reports the failure.
+        let calls = after.samples.filter { $0.series == .cloudWatchGetMetricDataCalls }
+        #expect(
+            Dictionary(uniqueKeysWithValues: calls.map { ($0.labels["region"]!, $0.value) }) == [
+                "eu-west-1": 1, "eu-west-3": 2, "eu-north-1": 1,
+            ])
+        #expect(
+            after.samples.contains {
+                $0.series == .collectorSuccess && $0.labels["collector"] == "cloudwatch_metrics" && $0.value == 0
+            })
+        #expect(!after.samples.contains { $0.series == .s3Objects && $0.labels["bucket"] == "mne-media-replica" })
+        #expect(after.samples.contains { $0.series == .s3Objects && $0.labels["bucket"] == "mne-vault-replica" })
     }
 
     struct FaultCase: Sendable, CustomTestStringConvertible {

@@ -82,6 +82,16 @@ private func growing(from start: Double, by step: Double, days: Int) -> [Double]
     (0..<days).map { start + step * Double($0) }
 }
 
+extension MetricSeries {
+    /// The same series, asked for and not read (its GetMetricData page failed).
+    fileprivate func failed(_ reason: Unavailable) -> MetricSeries {
+        var copy = self
+        copy.points = []
+        copy.unavailable = reason
+        return copy
+    }
+}
+
 // MARK: - s3.replication.latency
 
 struct LatencyCase: Sendable, CustomTestStringConvertible {
@@ -643,6 +653,85 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
         let findings = ReplicationMetricChecks.latency.evaluate(policy, observations, History(), now)
         #expect(findings.map(\.state) == [.unknown, .unknown])
         #expect(findings[0].message.contains("in eu-west-3"))
+    }
+
+    /// One page of eu-west-3's GetMetricData failed: the series it held say why; the region's
+    /// other series, and the other regions, are judged as usual.
+    @Test func aSeriesWhosePageFailedIsUnknownNamingTheCall() {
+        let failure = Unavailable(
+            action: "cloudwatch:GetMetricData", resource: "page 2 of 2 (queries q500–q531)", region: "eu-west-3",
+            code: "InternalFailure", message: "We encountered an internal error.")
+        let mediaPair = pairDimensions("mne-media-prod", "mne-media-replica", "paris-replica")
+        let vaultPair = pairDimensions("mne-vault-prod", "mne-vault-replica", "vault-replica-rule")
+        func series(_ metric: String, _ dimensions: [String: String], _ points: [MetricSeries.Point]) -> MetricSeries {
+            MetricSeries(
+                metric: metric, dimensions: dimensions, statistic: "Maximum", periodSeconds: 300, points: points)
+        }
+        let replicaCount = ["BucketName": "mne-media-replica", "StorageType": "AllStorageTypes"]
+        let observations = Observations(
+            collectedAt: now,
+            monitoring: MonitoringObservation(metrics: [
+                "eu-west-1": .value([
+                    series("OperationsFailedReplication", mediaPair, []),
+                    series("OperationsFailedReplication", vaultPair, []),
+                ]),
+                "eu-west-3": .value([
+                    series("ReplicationLatency", mediaPair, fiveMinute([60, 60, 60])),
+                    series("OperationsPendingReplication", mediaPair, fiveMinute([3, 3, 3])),
+                    series("BytesPendingReplication", mediaPair, []).failed(failure),
+                    MetricSeries(
+                        metric: "NumberOfObjects", dimensions: replicaCount, statistic: "Average",
+                        periodSeconds: 86400, points: [], unavailable: failure),
+                ]),
+                "eu-north-1": .value([
+                    series("ReplicationLatency", vaultPair, fiveMinute([60, 60, 60])),
+                    series("OperationsPendingReplication", vaultPair, fiveMinute([3, 3, 3])),
+                    series("BytesPendingReplication", vaultPair, fiveMinute([10, 10, 10])),
+                ]),
+            ]))
+        func states(_ check: Check) -> [String: Finding] {
+            Dictionary(
+                uniqueKeysWithValues: check.evaluate(policy, observations, History(), now).map { ($0.resource, $0) })
+        }
+        let latency = states(ReplicationMetricChecks.latency)
+        #expect(latency["mne-media-prod"]?.state == .ok)
+        #expect(latency["mne-vault-prod"]?.state == .ok)
+        let backlog = states(ReplicationMetricChecks.backlog)
+        #expect(backlog["mne-media-prod"]?.state == .unknown)
+        #expect(
+            backlog["mne-media-prod"]?.message
+                == "mne-media-prod: cannot evaluate — cloudwatch:GetMetricData on page 2 of 2 (queries q500–q531) (eu-west-3): InternalFailure — We encountered an internal error."
+        )
+        #expect(backlog["mne-vault-prod"]?.state == .ok)
+        let counts = states(ReplicationMetricChecks.objectCount)
+        #expect(counts["mne-media-replica"]?.state == .unknown)
+        #expect(counts["mne-media-replica"]?.message.contains("cloudwatch:GetMetricData on page 2 of 2") == true)
+        // With stored daily counts the failed page costs only the newest reading: history judges.
+        let stored = daily(growing(from: 4_789_540, by: 1_200, days: 20)).map {
+            Sample(series: .s3Objects, labels: ["bucket": "mne-media-replica"], time: $0.time, value: $0.value)
+        }
+        let withHistory = ReplicationMetricChecks.objectCount.evaluate(
+            policy, observations, History(samples: stored), now)
+        #expect(withHistory.first { $0.resource == "mne-media-replica" }?.state == .ok)
+    }
+
+    @Test func bytesAreNotSummedOverAStorageTypeThatWasNotRead() {
+        let failure = Unavailable(
+            action: "cloudwatch:GetMetricData", region: "eu-west-3", code: "Throttling", message: "")
+        func bytes(_ type: String, _ value: Double, unavailable: Unavailable? = nil) -> MetricSeries {
+            MetricSeries(
+                metric: "BucketSizeBytes", dimensions: ["BucketName": "mne-media-replica", "StorageType": type],
+                statistic: "Average", periodSeconds: 86400, points: unavailable == nil ? daily([value]) : [],
+                unavailable: unavailable)
+        }
+        let complete = MonitoringObservation(metrics: [
+            "eu-west-3": .value([bytes("DeepArchiveStorage", 9e13), bytes("StandardStorage", 1e12)])
+        ])
+        #expect(S3Metrics.dailyBytes(complete, bucket: mediaReplica).map(\.value) == [9.1e13])
+        let partial = MonitoringObservation(metrics: [
+            "eu-west-3": .value([bytes("DeepArchiveStorage", 9e13), bytes("StandardStorage", 0, unavailable: failure)])
+        ])
+        #expect(S3Metrics.dailyBytes(partial, bucket: mediaReplica).isEmpty)
     }
 
     @Test func nothingCollectedIsUnknownNotOK() {

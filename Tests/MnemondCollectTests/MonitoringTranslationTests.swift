@@ -56,6 +56,68 @@ import Testing
         }
     }
 
+    /// 500 replicated pairs: sources in eu-west-1, replicas alternating between eu-west-3 and
+    /// eu-north-1 (the issue's 1,000-bucket estate).
+    static func generatedEstate(pairs: Int) -> [BucketPolicy] {
+        var buckets: [BucketPolicy] = []
+        for index in 0..<pairs {
+            let replicaRegion = index.isMultiple(of: 2) ? "eu-west-3" : "eu-north-1"
+            buckets.append(
+                BucketPolicy(
+                    name: "src-\(index)", region: "eu-west-1", role: .source, noncurrentDays: 35, guide: "Phase 1",
+                    replication: ReplicationPromise(
+                        destinationBucket: "dst-\(index)", storageClass: "DEEP_ARCHIVE",
+                        deleteMarkerReplication: true, metricsEnabled: true, ruleID: "rule-\(index)")))
+            buckets.append(
+                BucketPolicy(
+                    name: "dst-\(index)", region: replicaRegion, role: .replica, noncurrentDays: 180,
+                    guide: "Phase 2"))
+        }
+        return buckets
+    }
+
+    @Test func aThousandBucketPlanHasEveryQueryOnceInBucketOrder() {
+        let buckets = Self.generatedEstate(pairs: 500)
+        let plan = MonitoringCollector.metricPlan(buckets, now: Self.now, storage: true)
+        // Per region: the replication queries of each pair in bucket order, then per bucket the
+        // object count and the 22 storage types, in bucket order.
+        var expected: [String: [String]] = [:]
+        for index in 0..<500 {
+            let destination = index.isMultiple(of: 2) ? "eu-west-3" : "eu-north-1"
+            for metric in ["ReplicationLatency", "OperationsFailedReplication", "OperationsPendingReplication"]
+                + ["BytesPendingReplication"]
+            {
+                let region = metric == "OperationsFailedReplication" ? "eu-west-1" : destination
+                expected[region, default: []].append("\(metric) src-\(index)>dst-\(index) rule-\(index)")
+            }
+        }
+        for bucket in buckets {
+            expected[bucket.region, default: []].append("NumberOfObjects \(bucket.name) AllStorageTypes")
+            for type in MonitoringCollector.storageTypes {
+                expected[bucket.region, default: []].append("BucketSizeBytes \(bucket.name) \(type)")
+            }
+        }
+        func describe(_ planned: MonitoringCollector.PlannedQuery) -> String {
+            let values = planned.query.dimensions.map(\.value)
+            return planned.query.periodSeconds == 300
+                ? "\(planned.query.metricName) \(values[0])>\(values[1]) \(values[2])"
+                : "\(planned.query.metricName) \(values[0]) \(values[1])"
+        }
+        #expect(plan.regions.mapValues { $0.count } == ["eu-west-1": 12_000, "eu-west-3": 6_500, "eu-north-1": 6_500])
+        #expect(plan.regions.values.map(\.count).reduce(0, +) == 25_000)
+        for (region, queries) in plan.regions {
+            #expect(queries.map(describe) == expected[region], "order in \(region)")
+            // Ids number the region's queries in plan order, so they are unique in every call.
+            #expect(queries.map(\.query.id) == (0..<queries.count).map { "q\($0)" }, "ids in \(region)")
+        }
+        // Without the daily family only the replication queries remain, in the same order.
+        let hourly = MonitoringCollector.metricPlan(buckets, now: Self.now, storage: false)
+        #expect(hourly.regions.mapValues { $0.count } == ["eu-west-1": 500, "eu-west-3": 750, "eu-north-1": 750])
+        for (region, queries) in hourly.regions {
+            #expect(queries.map(describe) == Array(expected[region]!.prefix(queries.count)))
+        }
+    }
+
     @Test func windowsAreAlignedToTheirPeriods() {
         let hourly = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: false)
         // 14:03:20 → 5-minute boundary 14:00, minus one hour.
@@ -178,6 +240,75 @@ import Testing
                 ["source": "mne-media-prod", "destination": "mne-media-replica"],
                 ["source": "mne-media-prod", "destination": "mne-media-replica"],
             ])
+    }
+
+    // MARK: pages
+
+    static let pageFailure = Unavailable(
+        action: "cloudwatch:GetMetricData", resource: "page 2 of 3 (queries q16–q31)", region: "eu-west-1",
+        code: "InternalFailure", message: "simulated")
+
+    @Test func aFailedPageMakesOnlyItsOwnQueriesUnavailable() {
+        let plan = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: true)
+        let queries = plan.regions["eu-west-1"]!  // 2 failure queries + 2 × 23 storage queries
+        #expect(queries.count == 48)
+        let midnight = Date(timeIntervalSince1970: 1_795_046_400)
+        // Every query of the answered pages has one point, so no BucketSizeBytes is dropped.
+        func answered(_ range: Range<Int>, calls: Int) -> MonitoringCollector.PageAnswer {
+            let results = queries[range].map {
+                CloudWatch.MetricResult(id: $0.query.id, label: "", statusCode: "Complete", points: [(midnight, 7)])
+            }
+            return .init(range: range, answer: .value(CloudWatch.MetricData(results: results, calls: calls)))
+        }
+        let pages: [MonitoringCollector.PageAnswer] = [
+            answered(0..<16, calls: 1), .init(range: 16..<32, answer: .unavailable(Self.pageFailure)),
+            answered(32..<48, calls: 2),
+        ]
+        let (observed, calls) = MonitoringCollector.regionSeries(
+            queries, pages: pages, replicationSince: midnight.addingTimeInterval(-1))
+        #expect(calls == 1 + 1 + 2)  // the failed page counts one call
+        guard case .value(let series) = observed else {
+            Issue.record("a region with answered pages is a value, got \(observed)")
+            return
+        }
+        // Every query keeps its series in plan order; only the failed page's carry its reason.
+        #expect(series.count == 48)
+        #expect(series.map(\.metric) == queries.map(\.query.metricName))
+        for (index, one) in series.enumerated() {
+            if (16..<32).contains(index) {
+                #expect(one.unavailable == Self.pageFailure && one.points.isEmpty, "q\(index)")
+            } else {
+                #expect(one.unavailable == nil && one.points.map(\.value) == [7], "q\(index)")
+            }
+        }
+        // mne-vault-prod's object count (q25) is in the failed page; mne-media-prod's (q2) is not.
+        #expect(queries[2].labels == ["bucket": "mne-media-prod"] && queries[2].query.metricName == "NumberOfObjects")
+        #expect(queries[25].labels == ["bucket": "mne-vault-prod"] && queries[25].query.metricName == "NumberOfObjects")
+        let samples = MonitoringCollector.samples(series)
+        #expect(samples.contains { $0.series == .s3Objects && $0.labels == ["bucket": "mne-media-prod"] })
+        #expect(!samples.contains { $0.series == .s3Objects && $0.labels == ["bucket": "mne-vault-prod"] })
+        #expect(samples.count == 32)
+    }
+
+    @Test func everyPageFailedMakesTheRegionUnavailable() {
+        let plan = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: true)
+        let queries = plan.regions["eu-west-1"]!
+        let other = Unavailable(
+            action: "cloudwatch:GetMetricData", region: "eu-west-1", code: "Throttling", message: "slow down")
+        let (observed, calls) = MonitoringCollector.regionSeries(
+            queries,
+            pages: [
+                .init(range: 0..<24, answer: .unavailable(Self.pageFailure)),
+                .init(range: 24..<48, answer: .unavailable(other)),
+            ], replicationSince: Self.now)
+        #expect(observed == .unavailable(Self.pageFailure))
+        #expect(calls == 2)
+    }
+
+    @Test func pagesHoldFiveHundredQueriesInOrder() {
+        #expect(CloudWatch.pages(0) == [])
+        #expect(CloudWatch.pages(500) == [0..<500])
+        #expect(CloudWatch.pages(1_201) == [0..<500, 500..<1_000, 1_000..<1_201])
     }
 
     @Test func aMetricAlarmIsTranslated() throws {

@@ -11,16 +11,18 @@ private let day: TimeInterval = 86400
 /// Midnight UTC, so hours line up with the arithmetic below.
 private let now = Date(timeIntervalSince1970: 1_790_035_200)
 
-private func cycle(at time: Date, _ state: CheckState, resource: String = "mne-media-replica", samples: [Sample] = [])
-    -> CycleInput
-{
+private func cycle(
+    at time: Date, _ state: CheckState, resource: String = "mne-media-replica", samples: [Sample] = [],
+    found: String? = nil
+) -> CycleInput {
     CycleInput(
         startedAt: time - 1, finishedAt: time,
         observations: [.init(kind: "s3.bucket", resource: resource, payload: "{\"state\":\(state.rawValue)}")],
         samples: samples,
         findings: [
             Finding(
-                check: "s3.lifecycle.noncurrent", resource: resource, state: state, message: "\(resource): \(state)")
+                check: "s3.lifecycle.noncurrent", resource: resource, state: state, message: "\(resource): \(state)",
+                found: found)
         ], apiCalls: 4)
 }
 
@@ -86,18 +88,19 @@ private func cycle(at time: Date, _ state: CheckState, resource: String = "mne-m
     @Test func resultsPastTheDetailWindowAreCompactedToStateChanges() async throws {
         let store = try tempStore()
         let states: [CheckState] = [.ok, .ok, .ok, .critical, .critical, .ok, .ok]
+        // A found value that changes every cycle: each result is written (see recordCycle).
         for (i, state) in states.enumerated() {
-            try await store.recordCycle(cycle(at: now - 3 * day + Double(i) * 3600, state))
+            try await store.recordCycle(cycle(at: now - 3 * day + Double(i) * 3600, state, found: "\(i)"))
         }
         // The last six hours stay in full.
-        for i in 0..<3 { try await store.recordCycle(cycle(at: now - 3600 * Double(3 - i), .ok)) }
+        for i in 0..<3 { try await store.recordCycle(cycle(at: now - 3600 * Double(3 - i), .ok, found: "x\(i)")) }
         let report = try await store.applyRetention(now: now)
         #expect(report.resultsCompacted == 4)
         let kept = try await store.results(check: "s3.lifecycle.noncurrent", resource: "mne-media-replica")
         #expect(kept.map(\.state).reversed() == [.ok, .critical, .ok, .ok, .ok, .ok])
         #expect(kept.last?.time == now - 3 * day)
-        // Observations repeat the same way; the identical payloads past the detail window go.
-        #expect(report.observationsCompacted == 4)
+        // An observation repeating the last stored payload is not written at all: nothing to compact.
+        #expect(report.observationsCompacted == 0)
         // Current state and its `since` are untouched.
         let state = try await store.currentStates()[0]
         #expect(state.since == now - 3 * day + 5 * 3600)
@@ -137,9 +140,9 @@ private func cycle(at time: Date, _ state: CheckState, resource: String = "mne-m
         try await store.recordCycle(cycle(at: now - 49 * day, .ok))
         try await store.recordCycle(cycle(at: now - 3600, .ok))
         let report = try await store.applyRetention(now: now)
-        // The result of 49 d ago repeated the state: compacted, and its cycle with it. The first
-        // result (the state change) keeps its cycle.
-        #expect(report.resultsCompacted == 1)
+        // The result of 49 d ago repeated the state: never written, and its cycle, referred to by
+        // nothing, goes. The first result keeps its cycle.
+        #expect(report.resultsCompacted == 0)
         #expect(report.cyclesDeleted == 1)
         #expect(try await store.lastRetention() == now)
         #expect(try await store.lastCycle()?.finishedAt == now - 3600)

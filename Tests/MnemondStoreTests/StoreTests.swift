@@ -44,11 +44,78 @@ private func cycle(at t: TimeInterval, _ findings: [Finding], samples: [Sample] 
         #expect(state.state == .critical)
         #expect(state.since == Date(timeIntervalSince1970: 3000))
         #expect(state.found == "15 d")
+        // The repeated OK of 2000 changed nothing: only the first result and the change are rows.
         let history = try await store.results(check: "s3.lifecycle.noncurrent", resource: "a")
-        #expect(history.map(\.state) == [.critical, .ok, .ok])
+        #expect(history.map(\.state) == [.critical, .ok])
+        #expect(history.map(\.time) == [Date(timeIntervalSince1970: 3000), Date(timeIntervalSince1970: 1000)])
         let last = try await store.lastCycle()
         #expect(last?.critical == 1)
         #expect(last?.apiCalls == 8)
+    }
+
+    /// A result row is written for a pair's first evaluation and for every change of state, found
+    /// value or accepted risk, and when the pair comes back after missing a cycle; otherwise the
+    /// cycle only refreshes the pair's current state.
+    @Test func resultsAreWrittenOnlyWhenStateOrFoundChanges() async throws {
+        let store = try Store.temporary()
+        func record(_ t: TimeInterval, _ findings: [Finding]) async throws {
+            try await store.recordCycle(cycle(at: t, findings))
+        }
+        func times(_ resource: String) async throws -> [TimeInterval] {
+            try await store.results(check: "s3.lifecycle.noncurrent", resource: resource)
+                .map(\.time.timeIntervalSince1970).reversed()
+        }
+        var accepted = finding("b", .critical, found: "15 d")
+        accepted.acceptedRisk = AcceptedRisk(
+            check: "s3.lifecycle.noncurrent", resource: "b", reason: "migration", until: nil)
+        // 100: first evaluations. 200: nothing changes (the message may: it is not compared).
+        try await record(100, [finding("a", .ok, found: "180 d"), finding("b", .critical, found: "15 d")])
+        var reworded = finding("a", .ok, found: "180 d")
+        reworded.message = "a: still fine"
+        try await record(200, [reworded, finding("b", .critical, found: "15 d")])
+        // 300: a's found value changes in the same state; b's risk is accepted.
+        try await record(300, [finding("a", .ok, found: "179 d"), accepted])
+        // 400: b is not evaluated (left the config); 500: it is back, unchanged.
+        try await record(400, [finding("a", .ok, found: "179 d")])
+        try await record(500, [finding("a", .ok, found: "179 d"), accepted])
+        // 600: a stays; b's state changes.
+        try await record(600, [finding("a", .ok, found: "179 d"), finding("b", .ok, found: "180 d")])
+
+        #expect(try await times("a") == [100, 300])
+        #expect(try await times("b") == [100, 300, 500, 600])
+        // The current state still has the newest message and evaluation time, and `since` held.
+        let states = Dictionary(uniqueKeysWithValues: try await store.currentStates().map { ($0.resource, $0) })
+        #expect(states["a"]?.since == Date(timeIntervalSince1970: 100))
+        #expect(states["a"]?.lastEvaluated == Date(timeIntervalSince1970: 600))
+        #expect(states["a"]?.found == "179 d")
+        #expect(states["b"]?.since == Date(timeIntervalSince1970: 600))
+        // a's newest row is the one of 300 (found changed), not the reworded one of 200.
+        let newest = try await store.results(check: "s3.lifecycle.noncurrent", resource: "a", limit: 1)
+        #expect(newest.first?.message == finding("a", .ok).message)
+        #expect(newest.first?.time == Date(timeIntervalSince1970: 300))
+        // Every cycle keeps its row.
+        #expect(try await store.lastCycle()?.finishedAt == Date(timeIntervalSince1970: 600))
+    }
+
+    /// The weekly report reads the step function from the change rows and `check_state`: a pair
+    /// OK for a day then CRITICAL reads the same as when every cycle was a row.
+    @Test func theReportPeriodReadsTheStepFunctionFromChanges() async throws {
+        let store = try Store.temporary()
+        for minute in 0..<120 {
+            let state: CheckState = minute < 90 ? .ok : .critical
+            try await store.recordCycle(
+                cycle(at: 10_000 + Double(minute) * 60, [finding("a", state, found: state == .ok ? "180 d" : "15 d")]))
+        }
+        let snapshot = try await store.reportSnapshot(
+            since: Date(timeIntervalSince1970: 10_000), until: Date(timeIntervalSince1970: 20_000), series: [])
+        #expect(snapshot.cycles.count == 120)
+        let history = try #require(snapshot.results.first)
+        // The first result of each run, and the newest evaluation (check_state) closing the last run.
+        #expect(history.points.map(\.state) == [.ok, .critical, .critical])
+        let expectedTimes: [TimeInterval] = [10_000, 15_400, 17_140]  // minutes 0, 90, 119
+        #expect(history.points.map(\.time.timeIntervalSince1970) == expectedTimes)
+        #expect(history.points.map(\.found) == ["180 d", "15 d", "15 d"])
+        #expect(history.lastEvaluated == Date(timeIntervalSince1970: 10_000 + 119 * 60))
     }
 
     @Test func samplesAnswerRangeQueriesPerSeriesAndLabels() async throws {

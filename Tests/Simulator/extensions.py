@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import copy
 import datetime as dt
+import gzip
 import io
 import ipaddress
 import json
@@ -48,6 +49,7 @@ STATE: dict[str, Any] = {
     "caller_account": None,  # STS GetCallerIdentity answers this account when set
     "meta": {},  # what the seeder recorded (state, now)
     "sns_deliveries": [],  # messages that would have gone to non-loopback http(s)
+    "fail_requests": [],  # rules: AWS requests answered with an error instead of by moto
 }
 
 
@@ -1208,6 +1210,9 @@ def control(method: str, path: str, payload: dict[str, Any]) -> dict[str, Any]:
     if route == "/_sim/cloudwatch/delete-datapoints":
         return _delete_datapoints(account, region(), payload)
 
+    if route == "/_sim/fail-requests":
+        return _set_fail_rule(payload)
+
     raise ControlError(404, f"unknown control route {route}")
 
 
@@ -1243,6 +1248,78 @@ def _delete_datapoints(account: str, region: str, payload: dict[str, Any]) -> di
     return {"deleted": removed}
 
 
+def _set_fail_rule(payload: dict[str, Any]) -> dict[str, Any]:
+    """Adds a rule that answers matching AWS requests with an error (``{"clear": true}``
+    removes every rule). A request matches when its action is ``action``, its SigV4
+    credential scope names ``region`` (if given) and its body contains every string of
+    ``contains``; ``times`` limits how many requests the rule fails (default: all)."""
+    if payload.get("clear"):
+        with LOCK:
+            STATE["fail_requests"] = []
+        return {"rules": 0}
+    try:
+        rule = {
+            "action": str(payload["action"]),
+            "region": payload.get("region"),
+            "contains": [str(text) for text in payload.get("contains") or []],
+            "status": int(payload.get("status", 500)),
+            "code": str(payload.get("code", "InternalFailure")),
+            "message": str(payload.get("message", "The request processing has failed because of an unknown error.")),
+            "times": None if payload.get("times") is None else int(payload["times"]),
+            "failed": 0,
+        }
+    except KeyError:
+        raise ControlError(400, "action is required")
+    except (TypeError, ValueError) as err:
+        raise ControlError(400, str(err))
+    with LOCK:
+        STATE["fail_requests"].append(rule)
+        return {"rules": len(STATE["fail_requests"])}
+
+
+def _failing_rule(environ: dict[str, Any], body: bytes) -> dict[str, Any] | None:
+    """The first fail rule this request matches (and counts it), or None."""
+    if not STATE["fail_requests"]:
+        return None
+    text = body.decode("utf-8", "replace")
+    form = parse_qs(text) if "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", "") else {}
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    action = (form.get("Action") or query.get("Action") or [target.rsplit(".", 1)[-1]])[0]
+    scope = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    region = scope.group(1) if scope else None
+    with LOCK:
+        for rule in STATE["fail_requests"]:
+            if rule["action"] != action or (rule["region"] and rule["region"] != region):
+                continue
+            if not all(needle in text for needle in rule["contains"]):
+                continue
+            if rule["times"] is not None and rule["failed"] >= rule["times"]:
+                continue
+            rule["failed"] += 1
+            return rule
+    return None
+
+
+def _fail_response(rule: dict[str, Any], json_protocol: bool, start_response: Any) -> list[bytes]:
+    request_id = str(uuid.uuid4())
+    if json_protocol:
+        data = json.dumps({"__type": rule["code"], "message": rule["message"]}).encode("utf-8")
+        content_type = "application/x-amz-json-1.1"
+    else:
+        data = (
+            f"<ErrorResponse><Error><Type>Receiver</Type><Code>{_xml_escape(rule['code'])}</Code>"
+            f"<Message>{_xml_escape(rule['message'])}</Message></Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode("utf-8")
+        content_type = "text/xml"
+    start_response(
+        f"{rule['status']} Simulated Failure",
+        [("Content-Type", content_type), ("Content-Length", str(len(data))), ("x-amzn-RequestId", request_id)],
+    )
+    return [data]
+
+
 class ControlApp:
     """WSGI front: ``/_sim/...`` is the control API, everything else is moto."""
 
@@ -1262,6 +1339,19 @@ class ControlApp:
                 wire = environ["wsgi.input"].read(length) if length else environ["wsgi.input"].read()
                 _REQUEST.wire_body = wire
                 environ["wsgi.input"] = io.BytesIO(wire)
+            if STATE["fail_requests"]:
+                if _REQUEST.wire_body is not None:
+                    body = gzip.decompress(_REQUEST.wire_body)
+                else:
+                    try:
+                        length = int(environ.get("CONTENT_LENGTH") or 0)
+                    except ValueError:
+                        length = 0
+                    body = environ["wsgi.input"].read(length) if length else b""
+                    environ["wsgi.input"] = io.BytesIO(body)
+                rule = _failing_rule(environ, body)
+                if rule is not None:
+                    return _fail_response(rule, bool(environ.get("HTTP_X_AMZ_TARGET")), start_response)
             return self.moto_app(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET")
         try:

@@ -885,6 +885,73 @@ def test_control_api_errors(target: Simulator) -> None:
     assert control("/_sim/health", method="GET")["ok"] is True
 
 
+def _query_metric_count(sim: Simulator, region: str, bucket: str) -> tuple[int, str]:
+    """GetMetricData over the query protocol, as mnemond sends it (boto3 speaks CBOR to
+    CloudWatch): the HTTP status and the body."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    form = {
+        "Action": "GetMetricData",
+        "Version": "2010-08-01",
+        "MetricDataQueries.member.1.Id": "q0",
+        "MetricDataQueries.member.1.MetricStat.Metric.Namespace": "AWS/S3",
+        "MetricDataQueries.member.1.MetricStat.Metric.MetricName": "NumberOfObjects",
+        "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Name": "BucketName",
+        "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Value": bucket,
+        "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.2.Name": "StorageType",
+        "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.2.Value": "AllStorageTypes",
+        "MetricDataQueries.member.1.MetricStat.Period": "86400",
+        "MetricDataQueries.member.1.MetricStat.Stat": "Average",
+        "StartTime": (now() - dt.timedelta(days=20)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "EndTime": now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    stamp = now().strftime("%Y%m%d")
+    request = urllib.request.Request(
+        sim.endpoint + "/",
+        data=urllib.parse.urlencode(form).encode(),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={sim.info['access_key_id']}/{stamp}/{region}/monitoring/aws4_request, SignedHeaders=host, Signature=0",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def test_fail_requests_fails_only_matching_requests(target: Simulator) -> None:
+    control = estate.Sim(target.endpoint).control
+    try:
+        control(
+            "/_sim/fail-requests",
+            {"action": "GetMetricData", "region": "eu-west-3", "contains": ["mne-media-replica"], "times": 1},
+        )
+        status, body = _query_metric_count(target, "eu-west-3", "mne-media-replica")
+        assert status == 500 and "<Code>InternalFailure</Code>" in body
+        # `times: 1` is used up: the same request is answered again.
+        status, body = _query_metric_count(target, "eu-west-3", "mne-media-replica")
+        assert status == 200 and body.count("<member>") >= 19
+        control(
+            "/_sim/fail-requests",
+            {"action": "GetMetricData", "region": "eu-west-3", "contains": ["mne-media-replica"], "status": 400, "code": "Throttling"},
+        )
+        # Another region, or a body without the string, is not matched.
+        assert _query_metric_count(target, "eu-north-1", "mne-media-replica")[0] == 200
+        assert _query_metric_count(target, "eu-west-3", "mne-vault-replica")[0] == 200
+        for _ in range(2):
+            status, body = _query_metric_count(target, "eu-west-3", "mne-media-replica")
+            assert status == 400 and "<Code>Throttling</Code>" in body
+    finally:
+        assert control("/_sim/fail-requests", {"clear": True}) == {"rules": 0}
+    assert _query_metric_count(target, "eu-west-3", "mne-media-replica")[0] == 200
+    with pytest.raises(RuntimeError, match="action is required"):
+        control("/_sim/fail-requests", {"contains": ["x"]})
+
+
 # ------------------------------------------- recoverability ledger faults (issue 16)
 # These work from the pinned clock and change history that earlier faults of the shared
 # fault simulator already touch, so each gets a fresh simulator seeded at FIXED_NOW.

@@ -75,35 +75,61 @@ public struct CloudWatch: Sendable {
         public var results: [MetricResult]
         /// GetMetricData calls made (pages included): the budget is one per region per cycle.
         public var calls: Int
+
+        public init(results: [MetricResult], calls: Int) {
+            self.results = results
+            self.calls = calls
+        }
     }
 
-    /// All queries in as few calls as possible: one call per 500 queries, following NextToken
-    /// (CloudWatch pages by datapoints, not by query, so one query's points may span pages; they
-    /// are merged by id). Results come back in the order of `queries`.
+    /// All queries in as few calls as possible, one page after another: one call per 500
+    /// queries (see `getMetricDataPage`). Results come back in the order of `queries`; the first
+    /// page that fails fails the whole call. The collector sends the pages of a region
+    /// concurrently and keeps each page's failure to its own queries instead.
     public func getMetricData(queries: [MetricQuery], start: Date, end: Date, region: String) async throws
         -> MetricData
     {
+        var results: [MetricResult] = []
+        var calls = 0
+        for range in Self.pages(queries.count) {
+            let page = try await getMetricDataPage(
+                queries: Array(queries[range]), start: start, end: end, region: region)
+            results += page.results
+            calls += page.calls
+        }
+        return MetricData(results: results, calls: calls)
+    }
+
+    /// The index ranges of the pages `count` queries are sent in: 500 queries each, in order.
+    public static func pages(_ count: Int) -> [Range<Int>] {
+        stride(from: 0, to: count, by: maxQueriesPerCall).map { $0..<min($0 + maxQueriesPerCall, count) }
+    }
+
+    /// One page of at most 500 queries, following NextToken (CloudWatch pages by datapoints, not
+    /// by query, so one query's points may span answers; they are merged by id). Results come
+    /// back in the order of `queries`, points oldest first.
+    public func getMetricDataPage(queries: [MetricQuery], start: Date, end: Date, region: String) async throws
+        -> MetricData
+    {
+        precondition(queries.count <= Self.maxQueriesPerCall, "a GetMetricData page holds at most 500 queries")
         var merged: [String: MetricResult] = [:]
         var calls = 0
-        for chunkStart in stride(from: 0, to: queries.count, by: Self.maxQueriesPerCall) {
-            let chunk = Array(queries[chunkStart..<min(chunkStart + Self.maxQueriesPerCall, queries.count)])
-            let pages: [MetricResult] = try await paginate { token in
-                calls += 1
-                let op = QueryProtocol.operation(
-                    .cloudwatch, action: "GetMetricData",
-                    parameters: Self.metricDataParameters(chunk, start: start, end: end, nextToken: token))
-                let response = try await client.send(op, region: region)
-                let result = try QueryProtocol.result(response.body, action: op.action, operation: op, region: region)
-                return (try Self.metricResults(result, operation: op, region: region), result.string("NextToken"))
-            }
-            for page in pages {
-                if var existing = merged[page.id] {
-                    existing.points += page.points
-                    existing.statusCode = page.statusCode
-                    merged[page.id] = existing
-                } else {
-                    merged[page.id] = page
-                }
+        let answers: [MetricResult] = try await paginate { token in
+            calls += 1
+            let op = QueryProtocol.operation(
+                .cloudwatch, action: "GetMetricData",
+                parameters: Self.metricDataParameters(queries, start: start, end: end, nextToken: token))
+            let response = try await client.send(op, region: region)
+            let result = try QueryProtocol.result(response.body, action: op.action, operation: op, region: region)
+            return (try Self.metricResults(result, operation: op, region: region), result.string("NextToken"))
+        }
+        for answer in answers {
+            if var existing = merged[answer.id] {
+                existing.points += answer.points
+                existing.statusCode = answer.statusCode
+                merged[answer.id] = existing
+            } else {
+                merged[answer.id] = answer
             }
         }
         let results = queries.compactMap { query in
