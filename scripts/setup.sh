@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
 # Installs what mnemond needs to build and test, when it is missing, then builds it.
-#   apt: libcurl4-openssl-dev (HTTP/SMTP transport), libsqlite3-dev (the store)
+#   apt: libcurl4-openssl-dev (HTTP/SMTP transport), libsqlite3-dev (the store); with
+#        --build-tests also the real tools the tests run mnemond against: prometheus (promtool),
+#        prometheus-node-exporter (a real textfile scrape) and chromium (the report at phone width)
 #   pip: moto[server] (the AWS simulator), boto3, aiosmtpd (SMTP sink), pytest — into .venv
 #        unless python3 already has them (MNEMOND_USE_VENV=1 forces the .venv)
 # Run as root to install system packages; otherwise it only reports what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+packages=(libcurl4-openssl-dev libsqlite3-dev)
+for arg in "$@"; do
+    [ "$arg" = --build-tests ] && packages+=(prometheus prometheus-node-exporter chromium)
+done
 missing_deb=()
-for pkg in libcurl4-openssl-dev libsqlite3-dev; do
+for pkg in "${packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing_deb+=("$pkg")
 done
 if [ ${#missing_deb[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "setup: installing ${missing_deb[*]}" >&2
         DEBIAN_FRONTEND=noninteractive apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_deb[@]}" >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_deb[@]}" >/dev/null
     else
         echo "setup: missing Debian packages: ${missing_deb[*]} (run: sudo apt-get install ${missing_deb[*]})" >&2
         exit 1
