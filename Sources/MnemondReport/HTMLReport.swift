@@ -5,6 +5,12 @@ import MnemondModel
 /// scripts or fetch remote resources reliably, so this uses only tables, inline CSS, bars made of
 /// table cells with pixel widths, and Unicode sparklines — it renders the same offline, in
 /// webmail, and in a browser.
+///
+/// One column, no media queries (mail clients drop them): each item of a section is a stacked
+/// row — a title with one short value on its right, the details below it — so the report fits a
+/// phone of 320 px as well as a 760 px desktop column (the column is `max-width`; Outlook for
+/// Windows, which ignores it, gets a fixed-width table in a conditional comment). Nothing is wider than the narrowest
+/// screen: no fixed width above 160 px, long names and sparklines may break anywhere.
 public enum HTMLReport {
     static let width = 760
     static let font = "-apple-system,'Segoe UI',Roboto,Helvetica,Arial,'DejaVu Sans',sans-serif"
@@ -60,7 +66,7 @@ public enum HTMLReport {
             }
         }
         body += """
-            <tr><td style="padding:16px 24px 24px 24px;color:#6b7280;font-size:12px;border-top:1px solid #e5e7eb;">\
+            <tr><td style="padding:16px 16px 20px 16px;color:#6b7280;font-size:12px;border-top:1px solid #e5e7eb;">\
             Generated \(e(ReportFormat.dateTime(report.generatedAt, tz))) from the mnemond store (no AWS calls). \
             Details: <span style="font-family:\(mono);">mnemond status</span>, \
             <span style="font-family:\(mono);">mnemond history SERIES</span>.</td></tr>
@@ -72,12 +78,14 @@ public enum HTMLReport {
             <title>\(e("mnemond — \(report.period.title)"))</title></head>
             <body style="margin:0;padding:0;background:#f3f4f6;">
             <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f3f4f6;">\
-            <tr><td align="center" style="padding:24px 8px;">
-            <table role="presentation" width="\(width)" cellpadding="0" cellspacing="0" style="width:\(width)px;\
-            max-width:100%;background:#ffffff;border:1px solid #e5e7eb;border-radius:8px;font-family:\(font);\
-            color:#111827;font-size:14px;line-height:1.45;">
+            <tr><td align="center" style="padding:12px 4px;">
+            <!--[if mso]><table role="presentation" width="\(width)" cellpadding="0" cellspacing="0"><tr><td><![endif]-->
+            <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="width:100%;\
+            max-width:\(width)px;background:#ffffff;border:1px solid #e5e7eb;border-radius:8px;font-family:\(font);\
+            color:#111827;font-size:14px;line-height:1.45;word-wrap:break-word;overflow-wrap:anywhere;">
             \(body)
             </table>
+            <!--[if mso]></td></tr></table><![endif]-->
             </td></tr></table>
             </body></html>
 
@@ -105,7 +113,7 @@ public enum HTMLReport {
 
     static func header(_ report: RecoveryReport, _ tz: TimeZone) -> String {
         """
-        <tr><td style="padding:20px 24px 8px 24px;">\
+        <tr><td style="padding:16px 16px 8px 16px;">\
         <div style="font-size:12px;color:#6b7280;letter-spacing:.04em;text-transform:uppercase;">mnemond · weekly recovery report</div>\
         <div style="font-size:22px;font-weight:700;margin-top:2px;">\(e(report.period.title))</div>\
         <div style="font-size:12px;color:#6b7280;">\(e(ReportFormat.zone(tz, at: report.period.start))) · \
@@ -127,7 +135,7 @@ public enum HTMLReport {
             ? "<div style=\"font-size:13px;font-weight:400;margin-top:2px;\">\(e(parts.dropFirst().joined(separator: " — ")))</div>"
             : ""
         return """
-            <tr><td style="padding:8px 24px 4px 24px;">\
+            <tr><td style="padding:8px 16px 4px 16px;">\
             <table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr>\
             <td style="background:\(p.background);color:\(p.text);border-left:6px solid \(p.text);padding:12px 16px;\
             font-size:18px;font-weight:700;border-radius:4px;">\(mark) \(e(parts[0]))\(detail)</td></tr></table>\
@@ -137,32 +145,12 @@ public enum HTMLReport {
 
     static func section(_ title: String, note: String, _ content: () -> String) -> String {
         """
-        <tr><td style="padding:18px 24px 0 24px;">\
+        <tr><td style="padding:18px 16px 0 16px;">\
         <div style="font-size:13px;font-weight:700;text-transform:uppercase;letter-spacing:.05em;color:#374151;\
         border-bottom:2px solid #e5e7eb;padding-bottom:4px;margin-bottom:8px;">\(e(title)) \
         <span style="font-weight:400;text-transform:none;letter-spacing:0;color:#6b7280;">— \(e(note))</span></div>\
         \(content())</td></tr>
         """
-    }
-
-    static func table(_ header: [String]?, _ rows: [String], aligns: [String] = []) -> String {
-        var html =
-            "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;font-size:13px;\">"
-        if let header {
-            html += "<tr>"
-            for (i, h) in header.enumerated() {
-                let align = i < aligns.count ? aligns[i] : "left"
-                html +=
-                    "<th align=\"\(align)\" style=\"text-align:\(align);font-weight:600;color:#6b7280;font-size:12px;padding:3px 6px;border-bottom:1px solid #e5e7eb;\">\(e(h))</th>"
-            }
-            html += "</tr>"
-        }
-        html += rows.joined()
-        return html + "</table>"
-    }
-
-    static func cell(_ html: String, align: String = "left", style: String = "") -> String {
-        "<td align=\"\(align)\" valign=\"top\" style=\"text-align:\(align);padding:4px 6px;border-bottom:1px solid #f3f4f6;\(style)\">\(html)</td>"
     }
 
     static func chip(_ text: String, _ state: CheckState) -> String {
@@ -190,7 +178,7 @@ public enum HTMLReport {
     }
 
     static func sparkline(_ text: String, color: String = "#2563eb") -> String {
-        "<span style=\"font-family:\(mono);font-size:13px;color:\(color);white-space:pre;letter-spacing:0;\">\(e(text))</span>"
+        "<span style=\"font-family:\(mono);font-size:13px;color:\(color);word-break:break-all;letter-spacing:0;\">\(e(text))</span>"
     }
 
     /// A sparkline against a limit: slices within it in grey-blue, slices over it in the
@@ -212,7 +200,7 @@ public enum HTMLReport {
             run.append(character)
         }
         if !run.isEmpty { html += "<span style=\"color:\(runColor);\">\(e(run))</span>" }
-        return "<span style=\"font-family:\(mono);font-size:12px;line-height:1;white-space:pre;\">\(html)</span>"
+        return "<div style=\"font-family:\(mono);font-size:12px;line-height:1.2;word-break:break-all;\">\(html)</div>"
     }
 
     static func small(_ text: String) -> String {
@@ -220,7 +208,33 @@ public enum HTMLReport {
     }
 
     static func code(_ text: String) -> String {
-        "<span style=\"font-family:\(mono);font-size:12px;\">\(e(text))</span>"
+        "<span style=\"font-family:\(mono);font-size:12px;word-break:break-all;\">\(e(text))</span>"
+    }
+
+    /// One item of a section, stacked: the title and one short value on its right (a chip, a
+    /// number), the details on the lines below at the full width of the column.
+    static func item(_ title: String, aside: String = "", _ details: String = "") -> String {
+        "<tr><td style=\"padding:6px 0;border-bottom:1px solid #f3f4f6;\">"
+            + "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\"><tr>"
+            + "<td valign=\"top\" style=\"padding-right:8px;\">\(title)</td>"
+            + (aside.isEmpty
+                ? ""
+                : "<td align=\"right\" valign=\"top\" style=\"text-align:right;white-space:nowrap;\">\(aside)</td>")
+            + "</tr></table>\(details)</td></tr>"
+    }
+
+    static func items(_ rows: [String]) -> String {
+        "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;font-size:13px;\">"
+            + rows.joined() + "</table>"
+    }
+
+    /// `label value · label value` on one line that wraps between pairs, never inside one.
+    static func facts(_ pairs: [(String, String)]) -> String {
+        "<div style=\"font-size:12px;color:#374151;\">"
+            + pairs.map {
+                "<span style=\"white-space:nowrap;\"><span style=\"color:#6b7280;\">\(e($0.0))</span> \($0.1)</span>"
+            }.joined(separator: " · ")
+            + "</div>"
     }
 
     // MARK: Sections
@@ -230,18 +244,14 @@ public enum HTMLReport {
             let failing = area.checks.filter { ($0.okFraction ?? 1) < 1 }.map {
                 code($0.check.rawValue) + " " + e($0.okFraction.map(ReportFormat.percent) ?? "—")
             }
-            return "<tr>"
-                + cell(e(area.title), style: "white-space:nowrap;")
-                + cell(
-                    "<b>\(e(area.okFraction.map(ReportFormat.percent) ?? "—"))</b>", align: "right",
-                    style: "white-space:nowrap;")
-                + cell(bar(area.okFraction, state: area.worst), style: "padding-top:8px;")
-                + cell(
-                    failing.isEmpty
-                        ? "<span style=\"color:#9ca3af;\">all checks OK</span>" : failing.joined(separator: "<br>"))
-                + "</tr>"
+            return item(
+                e(area.title), aside: "<b>\(e(area.okFraction.map(ReportFormat.percent) ?? "—"))</b>",
+                "<div style=\"padding:3px 0;\">\(bar(area.okFraction, state: area.worst))</div>"
+                    + (failing.isEmpty
+                        ? small("all checks OK")
+                        : "<div style=\"font-size:12px;\">\(failing.joined(separator: "<br>"))</div>"))
         }
-        var html = rows.isEmpty ? small("no check was evaluated in this period") : table(nil, rows)
+        var html = rows.isEmpty ? small("no check was evaluated in this period") : items(rows)
         html += small(TextReport.monitoringLine(report.monitoring, tz))
         return html
     }
@@ -259,14 +269,15 @@ public enum HTMLReport {
                 case .failed: .critical
                 case .silenced, .none: .unknown
                 }
-            return "<tr>"
-                + cell(chip(i.severity.description, i.severity))
-                + cell(e(TextReport.when(i, tz)), style: "white-space:nowrap;font-size:12px;")
-                + cell(code("\(i.check) \(i.resource)") + small(TextReport.withoutResource(i.message, i.resource)))
-                + cell(chip(n.outcome.rawValue, notifyState) + small(n.detail))
-                + "</tr>"
+            return item(
+                chip(i.severity.description, i.severity)
+                    + " <span style=\"font-size:12px;\">\(e(TextReport.when(i, tz)))</span>",
+                aside: chip(n.outcome.rawValue, notifyState),
+                "<div>\(code("\(i.check) \(i.resource)"))</div>"
+                    + small(TextReport.withoutResource(i.message, i.resource))
+                    + (n.detail.isEmpty ? "" : small("notified: " + n.detail)))
         }
-        var html = table(["", "when", "what", "notified"], Array(rows))
+        var html = items(Array(rows))
         if report.incidents.count > TextReport.incidentLimit {
             html += small("… and \(report.incidents.count - TextReport.incidentLimit) more (mnemond status)")
         }
@@ -276,22 +287,18 @@ public enum HTMLReport {
     static func rpo(_ report: RecoveryReport) -> String {
         guard !report.rpo.isEmpty else { return small("nothing measured in this period") }
         let rows = report.rpo.map { m -> String in
-            "<tr>"
-                + cell(
-                    "<b>\(e(TextReport.label(m.kind)))</b><div style=\"font-family:\(mono);font-size:12px;white-space:nowrap;\">\(e(m.subject))</div>"
-                        + small(m.measure))
-                + cell(e(TextReport.seconds(m.p50Seconds)), align: "right", style: "white-space:nowrap;")
-                + cell(e(TextReport.seconds(m.p95Seconds)), align: "right", style: "white-space:nowrap;")
-                + cell("<b>\(e(TextReport.seconds(m.maxSeconds)))</b>", align: "right", style: "white-space:nowrap;")
-                + cell(chip(m.state.description, m.state))
-                + cell(
-                    limitSparkline(m.sparkline, limit: m.limitSeconds, state: m.state)
-                        + small(m.promise + (m.approximate ? " (approx.: hourly rollups)" : "")))
-                + "</tr>"
+            item(
+                "<b>\(e(TextReport.label(m.kind)))</b><div style=\"font-family:\(mono);font-size:12px;word-break:break-all;\">\(e(m.subject))</div>",
+                aside: chip(m.state.description, m.state),
+                small(m.measure)
+                    + facts([
+                        ("p50", e(TextReport.seconds(m.p50Seconds))), ("p95", e(TextReport.seconds(m.p95Seconds))),
+                        ("max", "<b>\(e(TextReport.seconds(m.maxSeconds)))</b>"),
+                    ])
+                    + limitSparkline(m.sparkline, limit: m.limitSeconds, state: m.state)
+                    + small(m.promise + (m.approximate ? " (approx.: hourly rollups)" : "")))
         }
-        return table(
-            ["measure", "p50", "p95", "max", "", "per 6 h · promise"], rows,
-            aligns: ["left", "right", "right", "right"])
+        return items(rows)
     }
 
     static func jobs(_ report: RecoveryReport) -> String {
@@ -303,17 +310,18 @@ public enum HTMLReport {
         }
         if j.failed == 0 { cells.append(("failed", "0", .ok)) }
         let rate = j.successRate
-        var html =
-            "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;\"><tr>"
+        // Tiles side by side while they fit, wrapping to the next line on a narrow screen.
+        var html = "<div>"
         for (name, value, state) in cells {
             let p = palette(state)
             html +=
-                "<td style=\"padding:6px 14px;background:\(p.background);color:\(p.text);border-radius:4px;text-align:center;\"><div style=\"font-size:20px;font-weight:700;\">\(e(value))</div><div style=\"font-size:11px;\">\(e(name))</div></td><td style=\"width:8px;\"></td>"
+                "<div style=\"display:inline-block;vertical-align:top;margin:0 8px 6px 0;padding:6px 14px;background:\(p.background);color:\(p.text);border-radius:4px;text-align:center;\"><div style=\"font-size:20px;font-weight:700;\">\(e(value))</div><div style=\"font-size:11px;\">\(e(name))</div></div>"
         }
         html +=
-            "<td style=\"padding:6px 14px;\"><div style=\"font-size:20px;font-weight:700;\">\(e(rate.map(ReportFormat.percent) ?? "—"))</div><div style=\"font-size:11px;color:#6b7280;\">success rate</div></td>"
-        html += "<td style=\"padding:6px 0;\">\(bar(rate, state: j.failed == 0 ? .ok : .warning, width: 120))</td>"
-        html += "</tr></table>"
+            "<div style=\"display:inline-block;vertical-align:top;margin:0 8px 6px 0;padding:6px 4px;\"><div style=\"font-size:20px;font-weight:700;\">\(e(rate.map(ReportFormat.percent) ?? "—"))</div><div style=\"font-size:11px;color:#6b7280;\">success rate</div></div>"
+        html += "</div>"
+        html +=
+            "<div style=\"padding:2px 0 4px 0;\">\(bar(rate, state: j.failed == 0 ? .ok : .warning, width: 120))</div>"
         if !j.newRecoveryPoints.isEmpty {
             let points = j.newRecoveryPoints.sorted { $0.key < $1.key }.map { "\(code($0.key)) \($0.value)" }
             html +=
@@ -326,16 +334,15 @@ public enum HTMLReport {
     static func coverage(_ report: RecoveryReport) -> String {
         guard !report.coverage.isEmpty else { return small("no coverage evaluated in this period") }
         let rows = report.coverage.map { c -> String in
-            "<tr>"
-                + cell(code(c.vault))
-                + cell(c.stateAtEnd.map { chip($0.description, $0) } ?? "—")
-                + cell(e(c.okFraction.map(ReportFormat.percent) ?? "—"), align: "right")
-                + cell(
-                    e(c.found ?? c.largestGapSeconds.map { "largest gap \(DurationText.human($0))" } ?? "—")
-                        + small(c.promise))
-                + "</tr>"
+            item(
+                code(c.vault),
+                aside: (c.stateAtEnd.map { chip($0.description, $0) } ?? "—") + " "
+                    + e(c.okFraction.map(ReportFormat.percent) ?? "—"),
+                "<div style=\"font-size:12px;\">"
+                    + e(c.found ?? c.largestGapSeconds.map { "largest gap \(DurationText.human($0))" } ?? "—")
+                    + "</div>" + small(c.promise))
         }
-        return table(["vault", "at end", "OK", "found · promise"], rows, aligns: ["left", "left", "right"])
+        return items(rows)
     }
 
     static func storageNote(_ report: RecoveryReport) -> String {
@@ -349,20 +356,15 @@ public enum HTMLReport {
         let rows = report.storage.map { s -> String in
             let change = s.change ?? 0
             let color = change > 0 ? "#1d4ed8" : change < 0 ? "#b45309" : "#6b7280"
-            return "<tr>"
-                + cell(code(s.bucket))
-                + cell(e(s.storageType), style: "font-size:12px;")
-                + cell(
-                    "<b>\(e(s.bytesAtEnd.map(ReportFormat.bytes) ?? "—"))</b>", align: "right",
-                    style: "white-space:nowrap;")
-                + cell(
-                    "<span style=\"color:\(color);\">\(e(s.change.map { ReportFormat.bytesChange($0, from: s.bytesAtStart) } ?? "—"))</span>",
-                    align: "right", style: "white-space:nowrap;")
-                + cell(sparkline(Sparkline.render(s.daily), color: "#6b7280"))
-                + "</tr>"
+            return item(
+                code(s.bucket) + small(s.storageType),
+                aside: "<b>\(e(s.bytesAtEnd.map(ReportFormat.bytes) ?? "—"))</b>",
+                "<div style=\"font-size:12px;\"><span style=\"color:#6b7280;\">this week</span> "
+                    + "<span style=\"color:\(color);\">\(e(s.change.map { ReportFormat.bytesChange($0, from: s.bytesAtStart) } ?? "—"))</span>"
+                    + " <span style=\"color:#6b7280;\">daily</span> \(sparkline(Sparkline.render(s.daily), color: "#6b7280"))</div>"
+            )
         }
-        var html = table(
-            ["bucket", "class", "size", "this week", "daily"], rows, aligns: ["left", "left", "right", "right"])
+        var html = items(rows)
         let objects = report.objects.compactMap { o -> String? in
             guard let end = o.atEnd else { return nil }
             let delta = o.atStart.map { end - $0 }
@@ -383,18 +385,16 @@ public enum HTMLReport {
                 "\(code($0.key)) \(chip($0.value.description, $0.value))"
             }
             let expired = r.until.map { $0 <= report.period.end } ?? false
-            return "<tr>"
-                + cell(code("\(r.check)") + small("on \(r.resource ?? "every resource")"))
-                + cell(e(r.reason), style: "font-size:12px;")
-                + cell(
-                    chip(r.status, expired ? .critical : .unknown)
-                        + (waived.isEmpty
-                            ? ""
-                            : "<div style=\"margin-top:3px;font-size:12px;\">\(waived.joined(separator: "<br>"))</div>")
-                )
-                + "</tr>"
+            return item(
+                code("\(r.check)") + small("on \(r.resource ?? "every resource")"),
+                aside: chip(r.status, expired ? .critical : .unknown),
+                "<div style=\"font-size:12px;\">\(e(r.reason))</div>"
+                    + (waived.isEmpty
+                        ? ""
+                        : "<div style=\"margin-top:3px;font-size:12px;\">waived: \(waived.joined(separator: "<br>"))</div>")
+            )
         }
-        return table(["check", "reason", "expiry · waived"], rows)
+        return items(rows)
     }
 
     static func maintenance(_ report: RecoveryReport, _ tz: TimeZone) -> String {
@@ -408,16 +408,15 @@ public enum HTMLReport {
                     case .dueSoon: .warning
                     default: .ok
                     }
-                return "<tr>"
-                    + cell(chip(TextReport.status(m.status), state))
-                    + cell(e(m.cadence), style: "font-size:12px;")
-                    + cell(e(m.task) + small(m.evidence))
-                    + cell(
-                        e(m.lastDone.map { ReportFormat.isoDay($0, tz) } ?? "never seen"), style: "white-space:nowrap;")
-                    + cell(e(m.due.map { ReportFormat.isoDay($0, tz) } ?? "—"), style: "white-space:nowrap;")
-                    + "</tr>"
+                return item(
+                    e(m.task), aside: chip(TextReport.status(m.status), state),
+                    facts([
+                        ("cadence", e(m.cadence)),
+                        ("last done", e(m.lastDone.map { ReportFormat.isoDay($0, tz) } ?? "never seen")),
+                        ("due", e(m.due.map { ReportFormat.isoDay($0, tz) } ?? "—")),
+                    ]) + small(m.evidence))
             }
-            html += table(["", "cadence", "task", "last done", "due"], rows)
+            html += items(rows)
         }
         let covered = report.maintenance.filter { $0.status == .covered }.map(\.task)
         if !covered.isEmpty {
@@ -437,15 +436,13 @@ public enum HTMLReport {
         let rows = report.trend.map { t -> String in
             let color = t.better == true ? "#166534" : t.better == false ? "#991b1b" : "#6b7280"
             let word = t.better == true ? " better" : t.better == false ? " worse" : ""
-            return "<tr>"
-                + cell(e(t.metric))
-                + cell("<b>\(e(t.current))</b>", align: "right", style: "white-space:nowrap;")
-                + cell(e(t.previous), align: "right", style: "white-space:nowrap;color:#6b7280;")
-                + cell(
-                    "<span style=\"color:\(color);\">\(e(t.change + word))</span>", align: "right",
-                    style: "white-space:nowrap;")
-                + "</tr>"
+            return item(
+                e(t.metric), aside: "<b>\(e(t.current))</b>",
+                facts([
+                    ("before", e(t.previous)),
+                    ("change", "<span style=\"color:\(color);\">\(e(t.change + word))</span>"),
+                ]))
         }
-        return table(["", "now", "before", "change"], rows, aligns: ["left", "right", "right", "right"])
+        return items(rows)
     }
 }
