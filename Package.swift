@@ -43,7 +43,10 @@ let package = Package(
             name: "MnemondCollect", dependencies: ["MnemondAWS", "MnemondModel", log], swiftSettings: swiftSettings),
         .target(
             name: "MnemondStore",
-            dependencies: ["MnemondModel", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "MnemondModel", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

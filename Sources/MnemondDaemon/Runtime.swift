@@ -52,7 +52,7 @@ public final class Runtime: Sendable {
         if let mode = store.permissionsTightened {
             logger.warning(
                 "store permissions tightened",
-                metadata: ["path": "\(store.path)", "mode": "\(mode)", "now": "0600"])
+                metadata: ["path": "\(store.path)", "mode": "\(mode)", "now": "\(store.mode ?? "0600")"])
         }
         // Checked at config load (ConfigCommand.loadChecked); defaults only for a config built in code.
         let effective =

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import MnemondModel
 
 #if canImport(Glibc)
@@ -27,15 +28,19 @@ public final class Store: Sendable {
         self.path = path
         self.pool = writer
         self.permissionsTightened = nil
+        self.mode = nil
     }
 
-    /// The mode an existing store file had when `open` tightened it to 0600 (`0644`), else nil.
+    /// The mode an existing store file had when `open` tightened it (`0644`), else nil.
     public let permissionsTightened: String?
+    /// The mode `open` gives the store (`0600`, or `0640` where the umask lets the group read).
+    public let mode: String?
 
-    init(path: String, pool: any DatabaseWriter, permissionsTightened: String? = nil) {
+    init(path: String, pool: any DatabaseWriter, permissionsTightened: String? = nil, mode: String? = nil) {
         self.path = path
         self.pool = pool
         self.permissionsTightened = permissionsTightened
+        self.mode = mode
     }
 
     /// An empty, migrated store in memory: for tests and tools that need no file.
@@ -49,14 +54,19 @@ public final class Store: Sendable {
         return try Store(queue, path: ":memory:")
     }
 
-    /// Opens (creating with mode 0600 if needed), checks and migrates the store for writing.
+    /// Opens (creating it if needed), checks and migrates the store for writing.
+    ///
+    /// The file's mode is the owner's read-write, plus the group's read where the umask allows it:
+    /// 0600 under the unit's `UMask=0077`, 0640 under `UMask=0027` (the opt-in that lets a
+    /// monitoring user in mnemond's group run `mnemond status`). Others never read it.
     ///
     /// Refuses, with a message naming the file and what to do, a directory the store cannot be
     /// written in (SQLite creates `-wal` and `-shm` files beside it) and a store that fails
     /// `PRAGMA quick_check` (corrupt pages anywhere in the file, not only those a cycle reads).
-    /// An existing store readable or writable by others has its mode tightened to 0600
+    /// An existing store with more permissions than that has its mode tightened
     /// (`permissionsTightened` says from what, for the caller to log).
-    public static func open(path: String) throws(StoreError) -> Store {
+    /// `umask`: the process's own (read from /proc) unless given.
+    public static func open(path: String, umask: mode_t? = nil) throws(StoreError) -> Store {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         do {
@@ -74,18 +84,40 @@ public final class Store: Sendable {
                     + "its -wal and -shm files are written there — give mnemond's user write access to it, or "
                     + "point --db (store.path) elsewhere")
         }
-        let tightened = try tightenPermissions(path)
-        // Create the file ourselves so it is never readable by others, even briefly; SQLite gives
-        // the -wal and -shm files the same mode as the database file.
-        let fd = Glibc.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
+        let allowed = allowedMode(umask: umask ?? currentUmask())
+        let tightened = try tightenPermissions(path, allowed: allowed)
+        // Create the file ourselves so it is never readable by others, even briefly; fchmod sets
+        // exactly the mode (open(2) applies the process's umask, which `umask` may override).
+        // SQLite gives the -wal and -shm files the same mode as the database.
+        let fd = Glibc.open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            let changed = fchmod(fd, allowed)
+            let error = errno
+            Glibc.close(fd)
+            guard changed == 0 else {
+                throw StoreError(path: path, operation: "create", message: String(cString: strerror(error)))
+            }
+        } else if errno != EEXIST {
             throw StoreError(path: path, operation: "create", message: String(cString: strerror(errno)))
         }
-        Glibc.close(fd)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
+        let groupReads = allowed & 0o040 != 0
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A reader in mnemond's group cannot create the -wal and -shm files in the 0750 state
+            // directory, and SQLite cannot open a WAL database read-only without them: where the
+            // group may read, they outlive the last connection. journal_size_limit 0 makes that
+            // last close truncate the checkpointed WAL to nothing: no old frames stay behind to
+            // be replayed over the file (they would hide a corrupt page from quick_check).
+            if groupReads {
+                try db.execute(sql: "PRAGMA journal_size_limit = 0")
+                var persist: Int32 = 1
+                let code = sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &persist)
+                guard code == SQLITE_OK else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "SQLITE_FCNTL_PERSIST_WAL")
+                }
+            }
         }
         let pool: DatabasePool
         do {
@@ -99,7 +131,7 @@ public final class Store: Sendable {
         } catch {
             throw StoreError(path: path, operation: "open", message: "\(error)")
         }
-        return Store(path: path, pool: pool, permissionsTightened: tightened)
+        return Store(path: path, pool: pool, permissionsTightened: tightened, mode: "0" + String(allowed, radix: 8))
     }
 
     /// `PRAGMA quick_check` over the whole file: every b-tree page and record format, without
@@ -125,21 +157,41 @@ public final class Store: Sendable {
                 + "backup or let mnemond start an empty one (history and alert states start over)")
     }
 
-    /// Sets an existing store file (and its -wal and -shm files) that group or others may read
-    /// or write to 0600. Returns the old mode (`0644`) when it changed something, nil otherwise.
-    static func tightenPermissions(_ path: String) throws(StoreError) -> String? {
+    /// The store's mode under `umask`: owner read-write always, group read where the umask
+    /// leaves it, nothing else (0600 under 0077, 0640 under 0027 or 0022).
+    static func allowedMode(umask: mode_t) -> mode_t {
+        0o600 | (0o040 & ~umask)
+    }
+
+    /// This process's umask, read without changing it (`umask(2)` can only be read by setting
+    /// it, which would race with threads creating files): Linux's /proc/self/status `Umask:`.
+    /// When that cannot be read, 0077: the store stays private.
+    static func currentUmask() -> mode_t {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
+            let value = mode_t(line.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces), radix: 8)
+        else { return 0o077 }
+        return value
+    }
+
+    /// Sets an existing store file (and its -wal and -shm files) with permissions beyond
+    /// `allowed` (others may read it, or the group may write it or read it where the umask says
+    /// no) to `allowed`. Returns the old mode (`0644`) when it changed something, nil otherwise.
+    static func tightenPermissions(_ path: String, allowed: mode_t) throws(StoreError) -> String? {
         var old: String?
+        let target = String(allowed, radix: 8)
         for file in [path, path + "-wal", path + "-shm"] {
             var info = stat()
             guard stat(file, &info) == 0 else { continue }
             let mode = info.st_mode & 0o777
-            guard mode & 0o077 != 0 else { continue }
-            guard chmod(file, 0o600) == 0 else {
+            guard mode & ~allowed != 0 else { continue }
+            guard chmod(file, allowed) == 0 else {
                 throw StoreError(
                     path: path, operation: "open",
                     message:
-                        "\(file) has mode \(String(mode, radix: 8)) (others may read the store) and cannot be set "
-                        + "to 0600: \(String(cString: strerror(errno))) — chmod 600 it as its owner")
+                        "\(file) has mode \(String(mode, radix: 8)) (more than 0\(target): others may read the store) "
+                        + "and cannot be set to 0\(target): \(String(cString: strerror(errno))) — chmod \(target) it as its owner"
+                )
             }
             if file == path { old = "0" + String(mode, radix: 8) }
         }
@@ -148,10 +200,21 @@ public final class Store: Sendable {
 
     /// Opens an existing store read-only, for `status`, `history` and `report` while the daemon writes.
     public static func openReadOnly(path: String) throws(StoreError) -> Store {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError(
-                path: path, operation: "open read-only",
-                message: "no store here yet — has `mnemond run` or `mnemond check` written one? (--db sets the path)")
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let error = errno
+            guard error == EACCES else {
+                throw StoreError(
+                    path: path, operation: "open read-only",
+                    message: error == ENOENT
+                        ? "no store here yet — has `mnemond run` or `mnemond check` written one? (--db sets the path)"
+                        : String(cString: strerror(error)))
+            }
+            throw permissionDenied(path, "its directory \(URL(fileURLWithPath: path).deletingLastPathComponent().path)")
+        }
+        // SQLite reads the -wal beside it too (the newest cycles sit there until a checkpoint).
+        for file in [path, path + "-wal"] where access(file, R_OK) != 0 && errno == EACCES {
+            throw permissionDenied(path, file == path ? "the file" : file)
         }
         var configuration = Configuration()
         configuration.readonly = true
@@ -162,6 +225,17 @@ public final class Store: Sendable {
         } catch {
             throw StoreError(path: path, operation: "open read-only", message: "\(error)")
         }
+    }
+
+    /// A user who may not read the store (a monitoring user outside mnemond's group, or the
+    /// group-read opt-in not enabled): says so, not "no store here yet".
+    static func permissionDenied(_ path: String, _ what: String) -> StoreError {
+        StoreError(
+            path: path, operation: "open read-only",
+            message:
+                "permission denied reading \(path) (\(what) is not readable by uid \(getuid())): run as the daemon's "
+                + "user (sudo -u mnemond mnemond status), or let a monitoring user in the mnemond group read the "
+                + "store — README, \"Monitoring users\"")
     }
 
     // MARK: Writing

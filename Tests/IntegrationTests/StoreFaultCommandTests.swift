@@ -89,4 +89,57 @@ import Testing
         }
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("new.sqlite").path))
     }
+
+    /// README "Monitoring users": with the unit's opt-in (StateDirectoryMode=0750, UMask=0027)
+    /// the daemon's user writes a 0640 store that a user in its group reads with `status` and
+    /// `silence list`; a user outside the group, or any user under the default UMask=0077, is
+    /// told "permission denied reading …", not "no store here yet". Needs root to be three users.
+    @Test(.enabled(if: getuid() == 0, "switching users needs root (CI runs as root)"))
+    func aMonitoringUserInTheGroupReadsTheStoreAndOthersAreToldPermissionDenied() async throws {
+        let daemon: uid_t = 65534  // nobody:nogroup stands for mnemond:mnemond
+        func asUser(_ uid: Int, groups: String?, umask: String? = nil) -> [String] {
+            ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)"]
+                + (groups.map { ["--groups=\($0)"] } ?? ["--clear-groups"]) + ["--"]
+                + (umask.map { ["/bin/sh", "-c", "umask \($0); exec \"$0\" \"$@\""] } ?? [])
+        }
+        for (optIn, umask) in [(true, "027"), (false, "077")] {
+            let directory = temporaryDirectory("mnemond-monitoring")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            #expect(chown(directory.path, daemon, gid_t(daemon)) == 0)
+            #expect(chmod(directory.path, optIn ? 0o750 : 0o700) == 0)
+            let path = directory.appendingPathComponent("mnemond.sqlite").path
+            let written = try CLI.run(
+                [
+                    "silence", "add", "--check", "s3.lifecycle.noncurrent", "--for", "2h", "--reason",
+                    "bucket migration", "--config", repoConfig, "--db", path,
+                ], environment: try Self.environment(), launcher: asUser(Int(daemon), groups: nil, umask: umask))
+            #expect(written.status == 0, "\(written.stderr)")
+            var info = stat()
+            #expect(stat(path, &info) == 0)
+            #expect(info.st_mode & 0o777 == (optIn ? 0o640 : 0o600), "umask \(umask)")
+
+            let monitoring = asUser(4242, groups: "\(daemon)")
+            let listed = try CLI.run(
+                ["silence", "list", "--config", repoConfig, "--db", path], environment: try Self.environment(),
+                launcher: monitoring)
+            let status = try CLI.run(
+                ["status", "--config", repoConfig, "--db", path], environment: try Self.environment(),
+                launcher: monitoring)
+            let outsider = try CLI.run(
+                ["status", "--config", repoConfig, "--db", path], environment: try Self.environment(),
+                launcher: asUser(4243, groups: nil))
+            for result in (optIn ? [outsider] : [listed, status, outsider]) {
+                #expect(result.status != 0)
+                #expect(result.stderr.contains("permission denied reading \(path)"), "\(result.stderr)")
+                #expect(!result.stderr.contains("no store here yet"), "\(result.stderr)")
+            }
+            if optIn {
+                #expect(listed.status == 0, "\(listed.stderr)")
+                #expect(listed.stdout.contains("bucket migration"), "\(listed.stdout)")
+                // Read, not refused: nothing was recorded by a cycle yet, which status says itself.
+                #expect(!status.stderr.contains("permission denied"), "\(status.stderr)")
+                #expect(!status.stderr.contains("no store here yet"), "\(status.stderr)")
+            }
+        }
+    }
 }

@@ -23,7 +23,7 @@ private func cycle(at t: TimeInterval, _ findings: [Finding], samples: [Sample] 
 @Suite struct StoreTests {
     @Test func fileIsCreatedOwnerOnlyInWALMode() throws {
         let path = tempDB()
-        let store = try Store.open(path: path)
+        let store = try Store.open(path: path, umask: 0o077)  // the unit's UMask
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         // The WAL file exists once a write happened in WAL mode (migrations wrote).
