@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MnemondCommands
 import MnemondConfig
+import MnemondHTTP
 import MnemondModel
 import MnemondStore
 import Synchronization
@@ -85,6 +86,16 @@ public actor Daemon {
 
     func main() async -> Int32 {
         let signals = SignalEvents()
+        let listener: MetricsListener?
+        do {
+            listener = try config.metrics.map { [exporter] in
+                try MetricsListener(host: $0.listen.host, port: $0.listen.port) { exporter.body }
+            }
+        } catch {
+            logger.error("metrics listener failed", metadata: ["error": "\(error)"])
+            return ExitStatus.config
+        }
+        defer { listener?.stop() }
         let collection = Scheduler<CheckFamily>(
             intervals: config.schedule.intervals, jitter: config.schedule.jitter,
             stallAfter: .seconds(config.schedule.stallAfterSeconds), queue: queue, clock: options.clock,
