@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs mnemond on a systemd host: installs the release binary with the unit, the
-# sysusers.d/tmpfiles.d entries and the default config (an existing config is never
+# sysusers.d/tmpfiles.d entries (incl. write access to node_exporter's
+# textfile directory) and the default config (an existing config is never
 # overwritten), creates the user and directories, and reloads systemd. Run as root. Build first
 # as yourself — root never builds in your checkout (it would leave root-owned build files):
 #
@@ -52,6 +53,7 @@ sed "s|/usr/local/bin/mnemond|$prefix/bin/mnemond|; s|/usr/local/share/doc/mnemo
 chmod 0644 "$root/etc/systemd/system/mnemond.service"
 install -D -m 0644 deploy/sysusers.d/mnemond.conf "$root/usr/lib/sysusers.d/mnemond.conf"
 install -D -m 0644 deploy/tmpfiles.d/mnemond.conf "$root/usr/lib/tmpfiles.d/mnemond.conf"
+install -D -m 0644 deploy/tmpfiles.d/mnemond-node-exporter.conf "$root/usr/lib/tmpfiles.d/mnemond-node-exporter.conf"
 install -D -m 0644 README.md "$root$prefix/share/doc/mnemond/README.md"
 install -D -m 0644 deploy/iam-policy.json "$root$prefix/share/doc/mnemond/iam-policy.json"
 
@@ -59,6 +61,8 @@ if [ -z "$destdir" ]; then
     # The user first (the config's group), then the directories with their owners and modes.
     systemd-sysusers /usr/lib/sysusers.d/mnemond.conf
     systemd-tmpfiles --create /usr/lib/tmpfiles.d/mnemond.conf
+    # The textfile's directory: an ACL entry for mnemond on node_exporter's (a no-op without it).
+    systemd-tmpfiles --create /usr/lib/tmpfiles.d/mnemond-node-exporter.conf
 fi
 
 config="$root/etc/mnemond/mnemond.yaml"

@@ -15,13 +15,18 @@ public struct PrometheusTextfileError: Error, Sendable, CustomStringConvertible 
 }
 
 /// node_exporter's textfile collector convention: after each cycle mnemond rewrites one `.prom`
-/// file that node_exporter serves with its own metrics. No timestamps (the collector rejects
-/// them), gauges only, and the file is replaced atomically so a scrape never sees half of it.
+/// file that node_exporter serves with its own metrics; `metrics.listen` serves the same text over
+/// HTTP. No timestamps (the collector rejects them), gauges and one counter, names as
+/// `promtool check metrics` wants them, and the file is replaced atomically so a scrape never
+/// sees half of it.
 public enum PrometheusTextfile {
     /// The exposition text: one state gauge per check and resource, when the last cycle ended,
-    /// and the newest value of every measured series (`rds_pitr_lag_seconds` becomes
-    /// `mnemond_rds_pitr_lag_seconds`).
-    public static func render(findings: [Finding], samples: [Sample], cycleFinishedAt: Date) -> String {
+    /// the AWS API calls made since the daemon started (a counter), and the newest value of every
+    /// measured series (`rds_pitr_lag_seconds` becomes `mnemond_rds_pitr_lag_seconds`) as
+    /// `exposed(_:)` names it.
+    public static func render(
+        findings: [Finding], samples: [Sample], cycleFinishedAt: Date, apiCallsTotal: [String: Int] = [:]
+    ) -> String {
         var out = ""
         out += "# HELP mnemond_check_state State of a check on a resource: 0 OK, 1 warning, 2 critical, 3 unknown.\n"
         out += "# TYPE mnemond_check_state gauge\n"
@@ -40,13 +45,77 @@ public enum PrometheusTextfile {
         out += "# HELP mnemond_last_cycle_timestamp_seconds When the last collection and evaluation cycle ended.\n"
         out += "# TYPE mnemond_last_cycle_timestamp_seconds gauge\n"
         out += "mnemond_last_cycle_timestamp_seconds \(number(cycleFinishedAt.timeIntervalSince1970))\n"
-        let bySeries = Dictionary(grouping: samples, by: { metricName($0.series) })
-        for name in bySeries.keys.sorted() {
-            out += "# HELP \(name) mnemond series \(bySeries[name]![0].series), newest sample.\n"
-            out += "# TYPE \(name) gauge\n"
-            for sample in bySeries[name]!.sorted(by: { $0.labelKey < $1.labelKey }) {
-                out += "\(name)\(labels(sample.labels)) \(number(sample.value))\n"
+        if !apiCallsTotal.isEmpty {
+            out += "# HELP mnemond_aws_api_calls_total AWS API calls made since the daemon started, per service.\n"
+            out += "# TYPE mnemond_aws_api_calls_total counter\n"
+            for (service, count) in apiCallsTotal.sorted(by: { $0.key < $1.key }) {
+                out += "mnemond_aws_api_calls_total\(labels(["service": service])) \(count)\n"
             }
+        }
+        let exposed = exposed(samples)
+        let byName = Dictionary(grouping: exposed, by: \.name)
+        for name in byName.keys.sorted() {
+            let metrics = byName[name]!.sorted { labels($0.labels) < labels($1.labels) }
+            out += "# HELP \(name) \(metrics[0].help)\n"
+            out += "# TYPE \(name) gauge\n"
+            for metric in metrics {
+                out += "\(name)\(labels(metric.labels)) \(number(metric.value))\n"
+            }
+        }
+        return out
+    }
+
+    /// One gauge of the exposition made from stored samples.
+    public struct Exposed: Sendable, Equatable {
+        public var name: String
+        public var labels: [String: String]
+        public var value: Double
+        public var help: String
+    }
+
+    /// The stored series as Prometheus names them; the store keeps its own names (history,
+    /// checks and the report read them), this is the exposition's view only:
+    /// - `…_days` series become `…_seconds` with the value converted (Prometheus wants base units);
+    /// - `aws_api_calls` (per cycle) is left out: `mnemond_aws_api_calls_total` counts the calls;
+    /// - `cycle_duration_seconds{families="pitr+metrics"}` becomes one series per family,
+    ///   `{family="pitr"}`, the duration of the newest cycle that collected that family (a label
+    ///   value must not be a combination).
+    public static func exposed(_ samples: [Sample]) -> [Exposed] {
+        var out: [Exposed] = []
+        var newestCycleOfFamily: [String: Sample] = [:]
+        for sample in samples {
+            switch sample.series {
+            case .awsAPICalls:
+                continue
+            case .cycleDurationSeconds where sample.labels["families"] != nil:
+                for family in sample.labels["families"]!.split(separator: "+").map(String.init) {
+                    if let kept = newestCycleOfFamily[family], kept.time >= sample.time { continue }
+                    newestCycleOfFamily[family] = sample
+                }
+            default:
+                let stored = sample.series.name
+                if stored.hasSuffix("_days") {
+                    out.append(
+                        Exposed(
+                            name: metricName(Series(String(stored.dropLast("_days".count)) + "_seconds")),
+                            labels: sample.labels, value: sample.value * 86400,
+                            help: "mnemond series \(stored) in seconds, newest sample."))
+                } else {
+                    out.append(
+                        Exposed(
+                            name: metricName(sample.series), labels: sample.labels, value: sample.value,
+                            help: "mnemond series \(stored), newest sample."))
+                }
+            }
+        }
+        for (family, sample) in newestCycleOfFamily {
+            var labels = sample.labels
+            labels["families"] = nil
+            labels["family"] = family
+            out.append(
+                Exposed(
+                    name: metricName(.cycleDurationSeconds), labels: labels, value: sample.value,
+                    help: "Duration of the newest cycle that collected the family, in seconds."))
         }
         return out
     }

@@ -43,6 +43,8 @@ public struct Config: Sendable, Equatable {
     public var schedule = Schedule()
     /// node_exporter textfile written after each cycle; nil: off.
     public var prometheusTextfile: String?
+    /// `metrics.listen`: the same exposition served at `GET /metrics` by `mnemond run`; nil: off.
+    public var metrics: Metrics?
     /// `alerting:`: channels and alert rules (Config+Alerting.swift); nothing is sent without it.
     public var alerting = Alerting()
     /// `report:`: the weekly recovery report by e-mail (Config+Report.swift); nothing is sent without it.
@@ -84,7 +86,7 @@ public struct Config: Sendable, Equatable {
             root, at: "",
             allowed: [
                 "account_id", "aws", "store", "buckets", "rds", "backup", "monitoring", "app_role", "accepted_risks",
-                "schedule", "prometheus_textfile", "alerting", "report", "recovery_path",
+                "schedule", "prometheus_textfile", "metrics", "alerting", "report", "recovery_path",
             ])
 
         let accountNode = try top.required("account_id")
@@ -192,6 +194,7 @@ public struct Config: Sendable, Equatable {
             storePath: storePath,
             schedule: try parseSchedule(top.value("schedule"), reader: reader),
             prometheusTextfile: try parsePrometheusTextfile(top, reader: reader),
+            metrics: try parseMetrics(top.value("metrics"), reader: reader),
             alerting: try parseAlerting(top.value("alerting"), reader: reader, references: &checkReferences),
             report: try parseReport(top, reader: reader))
         config.checkReferences = checkReferences

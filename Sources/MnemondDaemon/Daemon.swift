@@ -3,8 +3,10 @@ import Foundation
 import Logging
 import MnemondCommands
 import MnemondConfig
+import MnemondHTTP
 import MnemondModel
 import MnemondStore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -52,6 +54,7 @@ public actor Daemon {
     private var maintenance: Scheduler<MaintenanceJob>?
     private var services: [Task<Void, Never>] = []
     private let watchdogLog = HealthLog()
+    let exporter = PrometheusExporter()
 
     /// Runs the daemon until it is told to stop; returns the process exit code.
     public static func run(_ options: DaemonOptions, logger: Logger) async -> Int32 {
@@ -83,6 +86,16 @@ public actor Daemon {
 
     func main() async -> Int32 {
         let signals = SignalEvents()
+        let listener: MetricsListener?
+        do {
+            listener = try config.metrics.map { [exporter] in
+                try MetricsListener(host: $0.listen.host, port: $0.listen.port) { exporter.body }
+            }
+        } catch {
+            logger.error("metrics listener failed", metadata: ["error": "\(error)"])
+            return ExitStatus.config
+        }
+        defer { listener?.stop() }
         let collection = Scheduler<CheckFamily>(
             intervals: config.schedule.intervals, jitter: config.schedule.jitter,
             stallAfter: .seconds(config.schedule.stallAfterSeconds), queue: queue, clock: options.clock,
@@ -169,19 +182,13 @@ public actor Daemon {
     }
 
     func cycleFinished(_ outcome: CycleOutcome, runtime: Runtime, config: Config) async {
-        if let path = config.prometheusTextfile {
-            do {
-                let longest = config.schedule.intervalSeconds.values.max() ?? 900
-                let window = PrometheusTextfile.window(finishedAt: outcome.finishedAt, longestInterval: longest)
-                let samples = PrometheusTextfile.current(
-                    try await runtime.store.latestSamples(since: window.since), window)
-                try PrometheusTextfile.write(
-                    PrometheusTextfile.render(
-                        findings: outcome.findings, samples: samples, cycleFinishedAt: outcome.finishedAt),
-                    to: path)
-            } catch {
-                logger.warning("prometheus textfile not written", metadata: ["error": "\(error)"])
-            }
+        do {
+            try await exporter.cycleFinished(
+                findings: outcome.findings, apiCalls: outcome.apiCalls, finishedAt: outcome.finishedAt,
+                longestInterval: config.schedule.intervalSeconds.values.max() ?? 900, store: runtime.store,
+                textfile: config.prometheusTextfile)
+        } catch {
+            logger.warning("prometheus exposition not updated", metadata: ["error": "\(error)"])
         }
         let next = await collection?.nextRun()
         notify(.status(SystemdStatusLine.after(outcome.findings, next: next?.at, now: options.runtime.now())))
@@ -321,30 +328,21 @@ public actor Daemon {
 }
 
 /// Resumes a continuation once, with the first of several racing results.
-final class FirstResume: @unchecked Sendable {
-    // @unchecked: `continuation` is only touched under `lock`.
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Bool, Never>?
+final class FirstResume: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
 
-    func set(_ continuation: CheckedContinuation<Bool, Never>) { lock.withLock { self.continuation = continuation } }
+    func set(_ continuation: CheckedContinuation<Bool, Never>) { self.continuation.withLock { $0 = continuation } }
 
-    func resume(_ value: Bool) {
-        lock.withLock {
-            defer { continuation = nil }
-            return continuation
-        }?.resume(returning: value)
-    }
+    func resume(_ value: Bool) { continuation.withLock { $0.take() }?.resume(returning: value) }
 }
 
 /// Remembers the last watchdog verdict so a withheld ping is logged once, not every tick.
-final class HealthLog: @unchecked Sendable {
-    // @unchecked: `last` is only touched under `lock`.
-    private let lock = NSLock()
-    private var last: String?
+final class HealthLog: Sendable {
+    private let last = Mutex<String?>(nil)
 
     /// True when `reason` (nil: healthy) differs from the previous one.
     func changed(to reason: String?) -> Bool {
-        lock.withLock {
+        last.withLock { last in
             defer { last = reason }
             return last != reason
         }

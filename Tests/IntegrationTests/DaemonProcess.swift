@@ -18,9 +18,16 @@ final class DaemonProcess: @unchecked Sendable {
     private var nextWaiter: UInt64 = 0
     private var logWaiters: [UInt64: (needle: String, continuation: CheckedContinuation<Bool, Never>)] = [:]
 
-    init(arguments: [String], environment: [String: String]) throws {
-        process.executableURL = CLI.binary
-        process.arguments = ["run"] + arguments
+    /// `launcher` runs the binary through other programs (`setpriv --reuid=…`), which must exec
+    /// it so the pid stays the daemon's.
+    init(arguments: [String], environment: [String: String], launcher: [String] = []) throws {
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [CLI.binary.path, "run"] + arguments
+        } else {
+            process.executableURL = CLI.binary
+            process.arguments = ["run"] + arguments
+        }
         var env = ProcessInfo.processInfo.environment
         for key in env.keys where key.hasPrefix("AWS_") || key == "NOTIFY_SOCKET" || key.hasPrefix("WATCHDOG_") {
             env[key] = nil

@@ -84,4 +84,60 @@ import Testing
                 == "prometheus_textfile /nonexistent/mnemond.prom: create /nonexistent/.mnemond.prom.\(getpid()).tmp failed: No such file or directory"
         }
     }
+
+    /// Prometheus's conventions, applied to the exposition only (the store keeps its names):
+    /// base units, a `_total` counter for the API calls, no label value that combines values.
+    @Test func daysBecomeSecondsCycleFamiliesSplitAndAPICallsAreACounter() {
+        let samples = [
+            Sample(series: .rdsBackupRetentionDays, labels: ["instance": "db1"], time: Self.t0, value: 35),
+            Sample(
+                series: .cycleDurationSeconds, labels: ["families": "backup_jobs+pitr"], time: Self.t0, value: 2.5),
+            Sample(
+                series: .cycleDurationSeconds, labels: ["families": "pitr"], time: Self.t0 + 60, value: 0.5),
+            Sample(series: .awsAPICalls, labels: ["service": "s3"], time: Self.t0, value: 5),
+        ]
+        let text = PrometheusTextfile.render(
+            findings: [], samples: samples, cycleFinishedAt: Self.t0, apiCallsTotal: ["s3": 12, "rds": 3])
+        #expect(
+            text == #"""
+                # HELP mnemond_check_state State of a check on a resource: 0 OK, 1 warning, 2 critical, 3 unknown.
+                # TYPE mnemond_check_state gauge
+                # HELP mnemond_check_accepted_risk 1 when the check's deviation is an accepted risk (reported, not paged).
+                # TYPE mnemond_check_accepted_risk gauge
+                # HELP mnemond_last_cycle_timestamp_seconds When the last collection and evaluation cycle ended.
+                # TYPE mnemond_last_cycle_timestamp_seconds gauge
+                mnemond_last_cycle_timestamp_seconds 1790000000
+                # HELP mnemond_aws_api_calls_total AWS API calls made since the daemon started, per service.
+                # TYPE mnemond_aws_api_calls_total counter
+                mnemond_aws_api_calls_total{service="rds"} 3
+                mnemond_aws_api_calls_total{service="s3"} 12
+                # HELP mnemond_cycle_duration_seconds Duration of the newest cycle that collected the family, in seconds.
+                # TYPE mnemond_cycle_duration_seconds gauge
+                mnemond_cycle_duration_seconds{family="backup_jobs"} 2.5
+                mnemond_cycle_duration_seconds{family="pitr"} 0.5
+                # HELP mnemond_rds_backup_retention_seconds mnemond series rds_backup_retention_days in seconds, newest sample.
+                # TYPE mnemond_rds_backup_retention_seconds gauge
+                mnemond_rds_backup_retention_seconds{instance="db1"} 3024000
+
+                """#)
+    }
+
+    /// The real `promtool check metrics` (Debian package `prometheus`) accepts the exposition of
+    /// every series mnemond writes, without a lint remark.
+    @Test func promtoolAcceptsEverySeriesMnemondWrites() throws {
+        let findings = [Finding(check: "rds.pitr_lag", resource: "db1", state: .ok, message: "")]
+        var samples: [Sample] = []
+        for series in Series.all {
+            let labels =
+                series == .cycleDurationSeconds ? ["families": "backup_jobs+metrics+pitr"] : ["resource": "r1"]
+            samples.append(Sample(series: series, labels: labels, time: Self.t0, value: 1.5))
+        }
+        let text = PrometheusTextfile.render(
+            findings: findings, samples: samples, cycleFinishedAt: Self.t0, apiCallsTotal: ["s3": 4])
+        let result = try Promtool.checkMetrics(text)
+        #expect(result.status == 0, "promtool: \(result.output)\n\(text)")
+        #expect(result.output.isEmpty, "promtool: \(result.output)")
+        // Only the HELP text still names the stored `_days` series.
+        #expect(!text.split(separator: "\n").contains { !$0.hasPrefix("#") && $0.contains("_days") })
+    }
 }

@@ -55,6 +55,17 @@ import Testing
         #expect(config.schedule.stallAfterSeconds == 120)
         #expect(config.schedule.drainTimeoutSeconds == 5)
         #expect(config.prometheusTextfile == "/var/lib/prometheus/node-exporter/mnemond.prom")
+        #expect(config.metrics == nil)
+    }
+
+    @Test(arguments: [
+        ("127.0.0.1:9464", "127.0.0.1", 9464), ("0.0.0.0:9100", "0.0.0.0", 9100), ("\"[::1]:9464\"", "::1", 9464),
+    ])
+    func metricsListenIsAnAddressAndPort(_ yaml: String, _ host: String, _ port: Int) throws {
+        let config = try Config.parse(Self.base + "metrics:\n  listen: \(yaml)\n", file: "etc/mnemond.yaml")
+        #expect(config.metrics?.listen.host == host)
+        #expect(config.metrics?.listen.port == port)
+        #expect(config.metrics?.listen.description == yaml.replacingOccurrences(of: "\"", with: ""))
     }
 
     struct Invalid: Sendable, CustomTestStringConvertible {
@@ -93,6 +104,40 @@ import Testing
             name: "textfile relative",
             yaml: "prometheus_textfile: mnemond.prom\n",
             error: #"etc/mnemond.yaml:7:22: prometheus_textfile must be an absolute path, found "mnemond.prom""#),
+        Invalid(
+            name: "listen without a port",
+            yaml: "metrics:\n  listen: 127.0.0.1\n",
+            error:
+                #"etc/mnemond.yaml:8:11: metrics.listen must be an IP address and port such as 127.0.0.1:9464 or [::1]:9464 (no port), found "127.0.0.1""#
+        ),
+        Invalid(
+            name: "listen port out of range",
+            yaml: "metrics:\n  listen: 127.0.0.1:70000\n",
+            error:
+                #"etc/mnemond.yaml:8:11: metrics.listen must be an IP address and port such as 127.0.0.1:9464 or [::1]:9464 (port must be a number from 1 to 65535), found "127.0.0.1:70000""#
+        ),
+        Invalid(
+            name: "listen port not a number",
+            yaml: "metrics:\n  listen: \"127.0.0.1:http\"\n",
+            error:
+                #"etc/mnemond.yaml:8:11: metrics.listen must be an IP address and port such as 127.0.0.1:9464 or [::1]:9464 (port must be a number from 1 to 65535), found "127.0.0.1:http""#
+        ),
+        Invalid(
+            name: "listen on a host name",
+            yaml: "metrics:\n  listen: localhost:9464\n",
+            error:
+                #"etc/mnemond.yaml:8:11: metrics.listen must be an IP address and port such as 127.0.0.1:9464 or [::1]:9464 ("localhost" is not an IP address), found "localhost:9464""#
+        ),
+        Invalid(
+            name: "listen on IPv6 without brackets",
+            yaml: "metrics:\n  listen: \"::1:9464\"\n",
+            error:
+                #"etc/mnemond.yaml:8:11: metrics.listen must be an IP address and port such as 127.0.0.1:9464 or [::1]:9464 (an IPv6 address goes in brackets, [::1]:9464), found "::1:9464""#
+        ),
+        Invalid(
+            name: "misspelt metrics key",
+            yaml: "metrics:\n  listn: 127.0.0.1:9464\n",
+            error: #"etc/mnemond.yaml:8:3: unknown key "listn" in metrics (did you mean "listen"?)"#),
         Invalid(
             name: "misspelt top-level key",
             yaml: "schedul:\n  jitter_percent: 5\n",
