@@ -24,7 +24,7 @@ struct Mnemond: AsyncParsableCommand {
         let nagios = arguments.first == "status" && arguments.contains("--nagios")
         do {
             var command = try parseAsRoot(arguments)
-            if var asyncCommand = command as? AsyncParsableCommand {
+            if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
