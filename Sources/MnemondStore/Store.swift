@@ -148,6 +148,19 @@ public final class Store: Sendable {
         throw corrupt(path, problems.joined(separator: "; "))
     }
 
+    /// `PRAGMA integrity_check` over the whole file (quick_check's page and record checks plus
+    /// every index against its table): SQLite's first complaints, empty when the store is
+    /// intact. Minutes on a large store: for a daily pass and for tests, never per cycle.
+    public func integrityCheck() async throws(StoreError) -> [String] {
+        let problems: [String]
+        do {
+            problems = try await pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check(10)") }
+        } catch {
+            throw StoreError(path: path, operation: "integrity check", message: "\(error)")
+        }
+        return problems == ["ok"] ? [] : problems
+    }
+
     static func corrupt(_ path: String, _ detail: String) -> StoreError {
         StoreError(
             path: path, operation: "integrity check",
@@ -405,6 +418,15 @@ public final class Store: Sendable {
             }
         } catch {
             throw StoreError(path: path, operation: "read last cycle", message: "\(error)")
+        }
+    }
+
+    /// How many cycles the store holds (retention deletes those past its window).
+    public func cycleCount() async throws(StoreError) -> Int {
+        do {
+            return try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cycles") ?? 0 }
+        } catch {
+            throw StoreError(path: path, operation: "count cycles", message: "\(error)")
         }
     }
 
