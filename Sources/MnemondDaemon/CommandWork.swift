@@ -8,6 +8,11 @@ import MnemondReport
 /// done here and handed to MnemondCommands to print; failures carry the exit status of the table.
 public enum CommandWork {
     static func runtime(_ config: Config, _ options: RuntimeOptions) throws(CommandFailure) -> Runtime {
+        do throws(ConfigError) {
+            _ = try Runtime.awsSettings(config: config, options: options)
+        } catch {
+            throw CommandFailure("\(error)", status: ExitStatus.config)
+        }
         do {
             return try Runtime.build(config: config, options: options)
         } catch {

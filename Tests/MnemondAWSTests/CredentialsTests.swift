@@ -162,7 +162,7 @@ private let staticKeys = """
 // MARK: - Shared config files
 
 @Suite struct SharedConfigParserTests {
-    @Test func readsSectionsKeysCommentsAndSkipsNestedBlocks() throws {
+    @Test func readsSectionsKeysCommentsAndNestedBlocks() throws {
         let text =
             "\u{FEFF}# leading comment\r\n"
                 + """
@@ -185,6 +185,7 @@ private let staticKeys = """
                 "default": [
                     "region": "eu-west-1", "output": "json",
                     "role_arn": "arn:aws:iam::828879644785:role/mnemond", "s3": "",
+                    "s3.max_concurrent_requests": "20", "s3.addressing_style": "path",
                     "credential_process": "/opt/bin/creds --url=https://x.example/#frag",
                 ],
                 "profile prod": ["region": "eu-west-3"],
@@ -862,7 +863,7 @@ private func credentialJSON(_ accessKeyID: String, expiration: String = "2026-11
         #expect(error.kind == .noCredentials)
         #expect(
             error.message.hasPrefix(
-                "no AWS credentials found; tried: environment (skipped: profile \"quiet\" was requested explicitly), web identity (profile \"quiet\" has no web_identity_token_file), profile \"quiet\" in \(sandbox.credentialsFile) or \(sandbox.configFile) (no aws_access_key_id, credential_process, role_arn or web_identity_token_file), container ("
+                "no AWS credentials found; tried: environment (skipped: profile \"quiet\" was requested explicitly), web identity (profile \"quiet\" has no web_identity_token_file), profile \"quiet\" in \(sandbox.credentialsFile) or \(sandbox.configFile) (no aws_access_key_id, credential_process, role_arn, web_identity_token_file or sso_session), container ("
             ))
         #expect(
             error.message.contains(
