@@ -169,6 +169,27 @@ import Testing
         }
     }
 
+    /// A retry mode the CLI would refuse stops the command before any AWS call (exit 78),
+    /// naming where it was read: the variable, or the shared config file and profile.
+    @Test func aBadRetryModeIsAConfigErrorNamingItsSource() async throws {
+        let simulator = try await AWSSimulator.shared(.target)
+        let home = temporaryDirectory("mnemond-conventions")
+        try Self.write("[default]\nretry_mode = fast\n", to: ".aws/config", in: home)
+        var environment = Self.environment(simulator, home: home)
+        let fromProfile = try Self.check(environment)
+        #expect(fromProfile.status == 78, "\(fromProfile.stderr)")
+        #expect(
+            fromProfile.stderr.contains(
+                "\(home.path)/.aws/config, profile default: retry_mode must be legacy, standard or adaptive, found \"fast\""
+            ), "\(fromProfile.stderr)")
+        environment["AWS_RETRY_MODE"] = "quick"
+        let fromVariable = try Self.check(environment)
+        #expect(fromVariable.status == 78)
+        #expect(
+            fromVariable.stderr.contains("AWS_RETRY_MODE must be legacy, standard or adaptive, found \"quick\""),
+            "\(fromVariable.stderr)")
+    }
+
     // MARK: Proxies
 
     /// Upper-case HTTP_PROXY (which curl alone ignores) carries every AWS request of the cycle;
