@@ -1,5 +1,6 @@
 import Foundation
 import MnemondHTTP
+import MnemondTestSupport
 import Testing
 
 @testable import MnemondAWS
@@ -376,5 +377,43 @@ extension Duration {
         let legacy = try #require(try profile("legacy", home))
         // The legacy CLI wrote "…UTC" instead of "Z": accepted as UTC.
         #expect(try legacy.accessToken(home.environment(), now: Self.now) == ssoToken)
+    }
+}
+
+// MARK: - The retry quota in the client, against a loopback server
+
+/// A server that answers 503 to everything (Tests/Peers/http_recorder.py, scripted): in standard
+/// mode each failing call spends 2 retries × 5 tokens, so after 50 calls the quota of 500 is
+/// spent and later calls get one attempt; legacy mode has no quota and keeps retrying.
+@Suite struct RetryQuotaClientTests {
+    @Test(arguments: [(RetryMode.standard, 50 * 3 + 10), (RetryMode.legacy, 60 * 3)])
+    func aSpentQuotaStopsRetriesInStandardModeOnly(mode: RetryMode, expectedRequests: Int) async throws {
+        try await HTTPRecorder.with { recorder in
+            let unavailable = ScriptedResponse(
+                status: 503, headers: [(name: "Content-Type", value: "text/xml")],
+                text:
+                    "<ErrorResponse><Error><Code>ServiceUnavailable</Code><Message>busy</Message></Error></ErrorResponse>"
+            )
+            try await recorder.enqueue(responses: Array(repeating: unavailable, count: 200))
+            let http = HTTPClient()
+            let client = AWSClient(
+                credentials: StaticCredentialProvider(
+                    AWSCredentials(accessKeyID: "AKIDQUOTA", secretAccessKey: "quota-secret", source: "test")),
+                http: http,
+                endpoints: EndpointResolver(environment: ["AWS_ENDPOINT_URL": recorder.endpoint.absoluteString]),
+                retry: RetryPolicy(mode: mode, maxAttempts: 3), sleep: { _ in }, random: { 0 })
+            for _ in 0..<60 {
+                await #expect(throws: AWSError.self) {
+                    try await client.send(
+                        QueryProtocol.operation(.rds, action: "DescribeDBInstances"), region: "eu-west-1")
+                }
+            }
+            await http.shutdown()
+            #expect(try await recorder.stats().requests == expectedRequests)
+            let left = await client.retryQuotaAvailable(.rds, region: "eu-west-1")
+            #expect(left == (mode == .standard ? 0 : RetryQuota.capacity))
+            // Another service or region has its own quota.
+            #expect(await client.retryQuotaAvailable(.rds, region: "eu-west-3") == RetryQuota.capacity)
+        }
     }
 }
