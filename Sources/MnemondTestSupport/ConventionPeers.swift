@@ -11,6 +11,13 @@ public final class ForwardProxy: Sendable {
         public var path: String
         /// Whether it carried the Proxy-Authorization the proxy requires (always true without `auth`).
         public var authorized: Bool
+
+        public init(method: String, host: String, path: String, authorized: Bool) {
+            self.method = method
+            self.host = host
+            self.path = path
+            self.authorized = authorized
+        }
     }
 
     /// `http://127.0.0.1:PORT`

@@ -63,3 +63,27 @@ import Testing
         }
     }
 }
+
+/// HTTPS through a proxy: upper-case HTTPS_PROXY makes curl tunnel (CONNECT) to the TLS server
+/// through the loopback forward proxy, with the proxy's Basic credentials from the proxy URL.
+@Suite struct HTTPSProxyTests {
+    @Test func httpsGoesThroughTheProxysTunnelWithItsCredentials() async throws {
+        try await HTTPRecorder.with(tls: true) { target in
+            let proxy = try await ForwardProxy.start(auth: "mnemond:tunnel-pw-71")
+            let port = try #require(proxy.endpoint.port)
+            let client = HTTPClient(
+                configuration: HTTPClientConfiguration(
+                    caBundlePath: target.caFile,
+                    proxy: ProxySettings(environment: ["HTTPS_PROXY": "http://mnemond:tunnel-pw-71@127.0.0.1:\(port)"]))
+            )
+            let response = try await client.send(HTTPRequest(url: target.endpoint.appendingPathComponent("secure")))
+            await client.shutdown()
+            let seen = try await proxy.requests()
+            await proxy.stop()
+            #expect(response.status == 200)
+            #expect(try await target.requests().map(\.path) == ["/secure"])
+            let targetHost = "\(target.endpoint.host!):\(target.endpoint.port!)"
+            #expect(seen == [.init(method: "CONNECT", host: targetHost, path: "", authorized: true)])
+        }
+    }
+}

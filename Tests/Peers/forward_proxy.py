@@ -4,10 +4,13 @@
 A client configured with HTTP_PROXY=http://127.0.0.1:PORT sends it requests whose target is an
 absolute URI (GET http://127.0.0.1:9000/path HTTP/1.1); the proxy forwards each to that host
 unchanged (method, path, headers but the hop-by-hop ones, body) and answers with what came
-back. With --auth USER:PASSWORD a request without that Proxy-Authorization (Basic) gets 407.
+back. CONNECT host:port (how a client reaches an https:// URL through the proxy) opens a
+tunnel: the proxy answers 200 and relays bytes both ways without reading them. With --auth
+USER:PASSWORD a request without that Proxy-Authorization (Basic) gets 407.
 
 Control endpoints (origin-form targets, not forwarded, not recorded):
-  GET  /_proxy/requests  {"requests": [{"method", "host", "path", "authorized"}, …]}
+  GET  /_proxy/requests  {"requests": [{"method", "host", "path", "authorized"}, …]} (a tunnel is
+                         one CONNECT entry, path "")
   POST /_proxy/reset     forget the requests
 
 Usage: forward_proxy.py [--auth USER:PASSWORD]. Ready line: {"endpoint":"http://127.0.0.1:PORT"}.
@@ -18,6 +21,7 @@ import argparse
 import base64
 import http.client
 import json
+import select
 import socket
 import threading
 import urllib.parse
@@ -52,6 +56,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def handle_any(self):
+        if self.command == "CONNECT":
+            return self.tunnel()
         body = self.read_body()
         if self.path.startswith(CONTROL_PREFIX):
             return self.control()
@@ -84,6 +90,37 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
+
+    def tunnel(self):
+        host, _, port = self.path.rpartition(":")
+        authorized = self.server.auth is None or self.headers.get("Proxy-Authorization") == self.server.auth
+        with self.server.lock:
+            self.server.requests.append({"method": "CONNECT", "host": self.path, "path": "", "authorized": authorized})
+        if not authorized:
+            return self.answer(407, b"proxy authentication required", [("Proxy-Authenticate", 'Basic realm="t"')])
+        try:
+            upstream = socket.create_connection((host.strip("[]"), int(port)), timeout=60)
+        except (OSError, ValueError) as error:
+            peerlib.log("tunnel failed", error=type(error).__name__)
+            return self.answer(502, b"forward proxy: cannot reach the tunnel's host")
+        self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        self.wfile.flush()
+        client = self.connection
+        try:
+            while True:
+                readable, _, _ = select.select([client, upstream], [], [], 60)
+                if not readable:
+                    break
+                for source in readable:
+                    data = source.recv(65536)
+                    if not data:
+                        return
+                    (upstream if source is client else client).sendall(data)
+        except OSError:
+            pass
+        finally:
+            upstream.close()
+            self.close_connection = True
 
     def control(self):
         route = (self.command, self.path.split("?")[0])
