@@ -1,4 +1,7 @@
 import Foundation
+import MnemondAWS
+import MnemondConfig
+import MnemondDaemon
 import MnemondTestSupport
 import Testing
 
@@ -188,6 +191,39 @@ import Testing
         #expect(
             fromVariable.stderr.contains("AWS_RETRY_MODE must be legacy, standard or adaptive, found \"quick\""),
             "\(fromVariable.stderr)")
+    }
+
+    /// The selected profile's `max_attempts`, `retry_mode`, `ca_bundle` and `endpoint_url` reach
+    /// the runtime the commands build; the environment still beats them.
+    @Test func theProfilesSettingsReachTheRuntimeBelowTheEnvironment() async throws {
+        let home = temporaryDirectory("mnemond-conventions")
+        try Self.write(
+            """
+            [profile tuned]
+            max_attempts = 7
+            retry_mode = adaptive
+            ca_bundle = /etc/ssl/private-ca.pem
+            endpoint_url = http://127.0.0.1:1
+
+            """, to: ".aws/config", in: home)
+        let config = try Config.load(path: repoConfig)
+        let db = temporaryDirectory().appendingPathComponent("mnemond.sqlite").path
+        let options = RuntimeOptions(profile: "tuned", dbPath: db, environment: ["HOME": home.path])
+        let settings = try Runtime.awsSettings(config: config, options: options)
+        #expect(
+            settings.effective == .init(caBundle: "/etc/ssl/private-ca.pem", maxAttempts: 7, retryMode: .adaptive))
+        let runtime = try Runtime.build(config: config, options: options)
+        #expect(runtime.aws.retry.mode == .adaptive)
+        #expect(runtime.aws.retry.maxAttempts == 7)
+        #expect(runtime.aws.endpoints.resolve(.rds, region: "eu-west-1").url.absoluteString == "http://127.0.0.1:1")
+        await runtime.shutdown()
+
+        let overridden = RuntimeOptions(
+            profile: "tuned", dbPath: db,
+            environment: ["HOME": home.path, "AWS_MAX_ATTEMPTS": "2", "AWS_CA_BUNDLE": "/tmp/other.pem"])
+        #expect(
+            try Runtime.awsSettings(config: config, options: overridden).effective
+                == .init(caBundle: "/tmp/other.pem", maxAttempts: 2, retryMode: .adaptive))
     }
 
     // MARK: Proxies
