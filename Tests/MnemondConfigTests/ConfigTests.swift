@@ -288,4 +288,22 @@ import Testing
         }
         #expect(throws: ConfigError.self) { try Self.config("  retry_mode: fast") }
     }
+
+    @Test func aBadMaxAttemptsInTheProfileNamesFileAndProfile() throws {
+        let config = try Self.config("  max_concurrent_requests: 4")
+        do {
+            _ = try config.aws.effective(
+                environment: [:], profile: .init(source: "/h/.aws/config, profile p", maxAttempts: "0"))
+            Issue.record("max_attempts = 0 was accepted")
+        } catch {
+            #expect(
+                error.description
+                    == "/h/.aws/config, profile p: max_attempts must be a whole number from 1 to 20, found \"0\"")
+        }
+        // The environment's value wins, so the profile's bad one is never read.
+        #expect(
+            try config.aws.effective(
+                environment: ["AWS_MAX_ATTEMPTS": "4"], profile: .init(source: "p", maxAttempts: "0")
+            ).maxAttempts == 4)
+    }
 }

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Paths: `AWS_SHARED_CREDENTIALS_FILE` and `AWS_CONFIG_FILE`, else the files under `~/.aws`.
 /// In the credentials file every section is a profile; in the config file only `[default]` and
-/// `[profile NAME]` are (`[sso-session …]`, `[services …]` are other things). Like botocore's
+/// `[profile NAME]` are; `[sso-session NAME]` and `[services NAME]` are kept apart for the SSO
+/// provider and the configured endpoints, any other section is ignored. Like botocore's
 /// `full_config`, a profile's keys from the credentials file win over the config file's.
 struct SharedConfig: Sendable {
     struct File: Sendable {
