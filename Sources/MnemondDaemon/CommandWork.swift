@@ -20,6 +20,20 @@ public enum CommandWork {
         }
     }
 
+    /// `config validate`: the file, then the AWS settings the environment and the selected
+    /// shared-config profile add to it (`retry_mode`, `max_attempts`, endpoints), as `check`
+    /// and `run` will read them.
+    public static func validate(path: String, options: RuntimeOptions) throws(CommandFailure) -> String {
+        let text = try ConfigCommand.validate(path: path)
+        let config = try ConfigCommand.load(path: path)
+        do throws(ConfigError) {
+            _ = try Runtime.awsSettings(config: config, options: options)
+        } catch {
+            throw CommandFailure("\(error)", status: ExitStatus.config)
+        }
+        return text
+    }
+
     /// `check --once`: one cycle — collect, evaluate, store, alert.
     public static func check(config: Config, options: RuntimeOptions) async throws(CommandFailure) -> CycleOutcome {
         let runtime = try runtime(config, options)

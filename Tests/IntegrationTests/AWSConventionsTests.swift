@@ -185,6 +185,9 @@ import Testing
             fromProfile.stderr.contains(
                 "\(home.path)/.aws/config, profile default: retry_mode must be legacy, standard or adaptive, found \"fast\""
             ), "\(fromProfile.stderr)")
+        let validate = try CLI.run(["config", "validate", "--config", repoConfig], environment: environment)
+        #expect(validate.status == 78)
+        #expect(validate.stderr.contains("profile default: retry_mode must be"), "\(validate.stderr)")
         environment["AWS_RETRY_MODE"] = "quick"
         let fromVariable = try Self.check(environment)
         #expect(fromVariable.status == 78)
