@@ -36,7 +36,11 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "MnemondAWS", dependencies: ["MnemondSigV4", "MnemondHTTP", log], swiftSettings: swiftSettings),
+        .target(
+            name: "MnemondAWS",
+            dependencies: ["MnemondSigV4", "MnemondHTTP", .product(name: "Crypto", package: "swift-crypto"), log],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "MnemondModel", swiftSettings: swiftSettings),
         .target(name: "MnemondChecks", dependencies: ["MnemondModel"], swiftSettings: swiftSettings),
         .target(

@@ -15,6 +15,8 @@ public final class AWSClient: Sendable {
     let sleep: @Sendable (Duration) async throws -> Void
     let random: @Sendable () -> Double
     let skew = ClockSkew()
+    /// The retry quota and the adaptive rate limiter of each service and region.
+    let retryState: RetryState
     /// API calls made, by IAM service prefix: the daemon records them as samples each cycle.
     public let calls = CallCounter()
 
@@ -33,17 +35,34 @@ public final class AWSClient: Sendable {
         self.now = now
         self.sleep = sleep
         self.random = random
+        retryState = RetryState(mode: retry.mode)
     }
 
     /// Sends one operation and returns the successful (2xx) answer; throws `AWSError` otherwise.
+    /// Retries follow the mode: up to `maxAttempts` attempts with jittered backoff while the
+    /// retry quota lasts; in the adaptive mode every attempt first waits for the rate limiter.
     public func send(_ operation: AWSOperation, region: String) async throws -> HTTPResponse {
         var attempt = 0
         var skewRetried = false
+        var lastRetryCost: Int?
+        let key = "\(operation.service.iamPrefix) \(region)"
         while true {
             attempt += 1
+            let wait = await retryState.beforeSend(key, now: now().timeIntervalSince1970)
+            if wait > .zero {
+                logger.debug(
+                    "rate limited",
+                    metadata: ["action": "\(operation.iamAction)", "attempt": "\(attempt)", "delay_ms": "\(wait.ms)"])
+                try await sleep(wait)
+            }
             do {
-                return try await attemptOnce(operation, region: region)
+                let response = try await attemptOnce(operation, region: region)
+                await retryState.answered(key, throttled: false, now: now().timeIntervalSince1970)
+                await retryState.succeeded(key, retryCost: lastRetryCost)
+                return response
             } catch let error as AWSError {
+                await retryState.answered(
+                    key, throttled: RetryPolicy.isThrottling(error), now: now().timeIntervalSince1970)
                 if error.kind == .service, RetryPolicy.clockSkewCodes.contains(error.code), !skewRetried,
                     let serverDate = error.serverDate
                 {
@@ -60,17 +79,30 @@ public final class AWSClient: Sendable {
                     }
                 }
                 guard attempt < retry.maxAttempts, let reason = retry.retryReason(error) else { throw error }
+                guard let cost = await retryState.acquireRetry(key, after: error) else {
+                    logger.warning(
+                        "retry quota exhausted",
+                        metadata: [
+                            "action": "\(error.qualifiedAction)", "attempt": "\(attempt)", "reason": "\(reason)",
+                        ])
+                    throw error
+                }
+                lastRetryCost = cost
                 let delay = retry.backoff(afterAttempt: attempt, random: random())
                 logger.debug(
                     "retrying",
                     metadata: [
                         "action": "\(error.qualifiedAction)", "attempt": "\(attempt)", "reason": "\(reason)",
-                        "delay_ms":
-                            "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+                        "delay_ms": "\(delay.ms)", "mode": "\(retry.mode.rawValue)",
                     ])
                 try await sleep(delay)
             }
         }
+    }
+
+    /// What is left of a service's retry quota in a region (500 when full).
+    public func retryQuotaAvailable(_ service: AWSService, region: String) async -> Int {
+        await retryState.availableQuota("\(service.iamPrefix) \(region)")
     }
 
     private func attemptOnce(_ operation: AWSOperation, region: String) async throws -> HTTPResponse {
@@ -143,6 +175,11 @@ public func percentEncode(_ text: String) -> String {
     var allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
     allowed.remove(charactersIn: "")
     return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+}
+
+extension Duration {
+    /// Whole milliseconds, for log metadata.
+    var ms: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }
 
 /// The offset between the local clock and AWS's, learned from a skew error.

@@ -4,29 +4,44 @@ import Foundation
 public struct ResolvedEndpoint: Sendable, Equatable {
     public var url: URL
     public var signingRegion: String
-    /// True when an `AWS_ENDPOINT_URL*` override chose it.
+    /// True when an `AWS_ENDPOINT_URL*` override or the shared config's `endpoint_url` chose it.
     public var isCustom: Bool
 }
 
-/// Regional endpoints as the SDKs build them, with the SDKs' endpoint overrides:
-/// `AWS_ENDPOINT_URL_<SERVICE_ID>` beats `AWS_ENDPOINT_URL`; `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`
-/// disables both.
+/// Regional endpoints as the SDKs build them, with the SDKs' endpoint overrides in their
+/// documented order: `AWS_ENDPOINT_URL_<SERVICE_ID>`, then `AWS_ENDPOINT_URL`, then the shared
+/// config's `[services NAME]` entry for the service, then the profile's `endpoint_url`.
+/// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` (or the profile's
+/// `ignore_configured_endpoint_urls = true`, which the variable beats) disables all of them.
 public struct EndpointResolver: Sendable {
     public var environment: [String: String]
+    public var configured: ConfiguredEndpoints
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        configured: ConfiguredEndpoints? = nil
+    ) {
         self.environment = environment
+        // Without shared-config settings the variable alone decides whether overrides count.
+        self.configured =
+            configured
+            ?? ConfiguredEndpoints(ignored: environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"]?.lowercased() == "true")
+    }
+
+    /// The service's key in a `[services NAME]` section and its `AWS_ENDPOINT_URL_` suffix (upper case).
+    static func serviceKey(_ service: AWSService) -> String {
+        service.serviceID.lowercased().replacingOccurrences(of: " ", with: "_")
     }
 
     public func customEndpoint(for service: AWSService) -> URL? {
-        if environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"]?.lowercased() == "true" { return nil }
-        let specific = "AWS_ENDPOINT_URL_" + service.serviceID.uppercased().replacingOccurrences(of: " ", with: "_")
-        for name in [specific, "AWS_ENDPOINT_URL"] {
+        if configured.ignored { return nil }
+        let key = Self.serviceKey(service)
+        for name in ["AWS_ENDPOINT_URL_" + key.uppercased(), "AWS_ENDPOINT_URL"] {
             if let value = environment[name], !value.isEmpty, let url = URL(string: value), url.host != nil {
                 return url
             }
         }
-        return nil
+        return configured.services[key] ?? configured.global
     }
 
     /// The endpoint for a service call, S3 bucket addressing included.

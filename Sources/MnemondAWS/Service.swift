@@ -54,6 +54,11 @@ public struct AWSService: Sendable, Hashable {
         signingName: "backup", iamPrefix: "backup", endpointPrefix: "backup", serviceID: "Backup", isGlobal: false,
         wire: .restJSON)
 
+    /// The IAM Identity Center portal (GetRoleCredentials): not signed, a bearer token instead.
+    public static let sso = AWSService(
+        signingName: "awsssoportal", iamPrefix: "sso", endpointPrefix: "portal.sso", serviceID: "SSO", isGlobal: false,
+        wire: .restJSON)
+
     public static let all: [AWSService] = [.s3, .sts, .rds, .sns, .iam, .cloudwatch, .eventbridge, .backup]
 }
 

@@ -14,25 +14,89 @@ public struct Config: Sendable, Equatable {
         /// AWS CLI's `ca_bundle`); nil: the system's. `AWS_CA_BUNDLE` beats it.
         public var caBundle: String? = nil
         /// Attempts per AWS call, the first included (`aws.max_attempts`, as the AWS CLI's
-        /// `max_attempts`); `AWS_MAX_ATTEMPTS` beats it; default 3.
+        /// `max_attempts`); `AWS_MAX_ATTEMPTS` beats it; default 3 (5 in the legacy mode).
         public var maxAttempts: Int? = nil
+        /// `aws.retry_mode` (`legacy`, `standard`, `adaptive`, as the AWS CLI's `retry_mode`);
+        /// `AWS_RETRY_MODE` beats it; default standard.
+        public var retryMode: RetryMode? = nil
 
-        /// The CA bundle and attempts in force: the environment's `AWS_CA_BUNDLE` and
-        /// `AWS_MAX_ATTEMPTS` beat the config, as with the AWS CLI and SDKs.
-        public func effective(environment: [String: String]) throws(ConfigError) -> (
-            caBundle: String?, maxAttempts: Int
-        ) {
-            var attempts = maxAttempts ?? 3
-            if let text = environment["AWS_MAX_ATTEMPTS"], !text.isEmpty {
-                guard let value = Int(text), (1...20).contains(value) else {
-                    throw ConfigError(
-                        file: "environment",
-                        message: "AWS_MAX_ATTEMPTS must be a whole number from 1 to 20, found \"\(text.prefix(40))\"")
-                }
-                attempts = value
+        /// The SDKs' retry modes.
+        public enum RetryMode: String, Sendable, Equatable, CaseIterable {
+            case legacy, standard, adaptive
+        }
+
+        /// What the selected shared-config profile (`~/.aws/config`) says, as raw text, and where
+        /// it says it (`/home/u/.aws/config, profile prod`) for errors.
+        public struct SharedProfile: Sendable, Equatable {
+            public var source: String
+            public var caBundle: String?
+            public var maxAttempts: String?
+            public var retryMode: String?
+
+            public init(source: String, caBundle: String? = nil, maxAttempts: String? = nil, retryMode: String? = nil) {
+                self.source = source
+                self.caBundle = caBundle
+                self.maxAttempts = maxAttempts
+                self.retryMode = retryMode
             }
-            let bundle = environment["AWS_CA_BUNDLE"].flatMap { $0.isEmpty ? nil : $0 } ?? caBundle
-            return (bundle, attempts)
+        }
+
+        /// The settings in force.
+        public struct Effective: Sendable, Equatable {
+            public var caBundle: String?
+            public var maxAttempts: Int
+            public var retryMode: RetryMode
+
+            public init(caBundle: String?, maxAttempts: Int, retryMode: RetryMode) {
+                self.caBundle = caBundle
+                self.maxAttempts = maxAttempts
+                self.retryMode = retryMode
+            }
+        }
+
+        /// The CA bundle, attempts and retry mode in force. Each comes from the first that sets
+        /// it: the environment (`AWS_CA_BUNDLE`, `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE`, which beat
+        /// every file, as with the AWS CLI), this config's `aws.*`, the selected shared-config
+        /// profile (`ca_bundle`, `max_attempts`, `retry_mode`), the default. A bad value is an
+        /// error naming where it was read.
+        public func effective(environment: [String: String], profile: SharedProfile? = nil) throws(ConfigError)
+            -> Effective
+        {
+            func set(_ text: String?) -> String? {
+                guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+                return text.trimmingCharacters(in: .whitespaces)
+            }
+            var mode = retryMode ?? .standard
+            if let text = set(environment["AWS_RETRY_MODE"]) {
+                mode = try Self.retryMode(text, file: "environment", name: "AWS_RETRY_MODE")
+            } else if retryMode == nil, let profile, let text = set(profile.retryMode) {
+                mode = try Self.retryMode(text, file: profile.source, name: "retry_mode")
+            }
+            var attempts = maxAttempts ?? (mode == .legacy ? 5 : 3)
+            if let text = set(environment["AWS_MAX_ATTEMPTS"]) {
+                attempts = try Self.attempts(text, file: "environment", name: "AWS_MAX_ATTEMPTS")
+            } else if maxAttempts == nil, let profile, let text = set(profile.maxAttempts) {
+                attempts = try Self.attempts(text, file: profile.source, name: "max_attempts")
+            }
+            let bundle = set(environment["AWS_CA_BUNDLE"]) ?? caBundle ?? set(profile?.caBundle)
+            return Effective(caBundle: bundle, maxAttempts: attempts, retryMode: mode)
+        }
+
+        static func attempts(_ text: String, file: String, name: String) throws(ConfigError) -> Int {
+            guard let value = Int(text), (1...20).contains(value) else {
+                throw ConfigError(
+                    file: file, message: "\(name) must be a whole number from 1 to 20, found \"\(text.prefix(40))\"")
+            }
+            return value
+        }
+
+        static func retryMode(_ text: String, file: String, name: String) throws(ConfigError) -> RetryMode {
+            guard let mode = RetryMode(rawValue: text) else {
+                throw ConfigError(
+                    file: file,
+                    message: "\(name) must be legacy, standard or adaptive, found \"\(text.prefix(40))\"")
+            }
+            return mode
         }
     }
 
@@ -101,7 +165,7 @@ public struct Config: Sendable, Equatable {
                 node, at: "aws",
                 allowed: [
                     "profile", "max_concurrent_requests", "request_timeout_seconds", "connect_timeout_seconds",
-                    "ca_bundle", "max_attempts",
+                    "ca_bundle", "max_attempts", "retry_mode",
                 ])
             aws.profile = try m.optionalString("profile")
             aws.maxConcurrentRequests = try m.optionalInt("max_concurrent_requests", range: 1...64) ?? 8
@@ -109,6 +173,10 @@ public struct Config: Sendable, Equatable {
             aws.connectTimeoutSeconds = try m.optionalInt("connect_timeout_seconds", range: 1...120) ?? 5
             aws.caBundle = try m.optionalString("ca_bundle")
             aws.maxAttempts = try m.optionalInt("max_attempts", range: 1...20)
+            if let node = m.value("retry_mode") {
+                aws.retryMode = AWS.RetryMode(
+                    rawValue: try reader.oneOf(node, at: "aws.retry_mode", AWS.RetryMode.allCases.map(\.rawValue)))
+            }
         }
 
         var storePath = defaultStorePath

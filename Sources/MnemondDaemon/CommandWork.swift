@@ -8,11 +8,30 @@ import MnemondReport
 /// done here and handed to MnemondCommands to print; failures carry the exit status of the table.
 public enum CommandWork {
     static func runtime(_ config: Config, _ options: RuntimeOptions) throws(CommandFailure) -> Runtime {
+        do throws(ConfigError) {
+            _ = try Runtime.awsSettings(config: config, options: options)
+        } catch {
+            throw CommandFailure("\(error)", status: ExitStatus.config)
+        }
         do {
             return try Runtime.build(config: config, options: options)
         } catch {
             throw CommandFailure("\(error)", status: ExitStatus.store)
         }
+    }
+
+    /// `config validate`: the file, then the AWS settings the environment and the selected
+    /// shared-config profile add to it (`retry_mode`, `max_attempts`, endpoints), as `check`
+    /// and `run` will read them.
+    public static func validate(path: String, options: RuntimeOptions) throws(CommandFailure) -> String {
+        let text = try ConfigCommand.validate(path: path)
+        let config = try ConfigCommand.load(path: path)
+        do throws(ConfigError) {
+            _ = try Runtime.awsSettings(config: config, options: options)
+        } catch {
+            throw CommandFailure("\(error)", status: ExitStatus.config)
+        }
+        return text
     }
 
     /// `check --once`: one cycle — collect, evaluate, store, alert.

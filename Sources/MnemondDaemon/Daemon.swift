@@ -61,6 +61,7 @@ public actor Daemon {
         let config: Config
         do {
             config = try ConfigCommand.loadChecked(path: options.configPath)
+            _ = try Runtime.awsSettings(config: config, options: options.runtime)
         } catch {
             logger.error("config rejected", metadata: ["error": "\(error)"])
             return ExitStatus.config
@@ -213,6 +214,7 @@ public actor Daemon {
         let newRuntime: Runtime
         do {
             newConfig = try ConfigCommand.loadChecked(path: options.configPath)
+            _ = try Runtime.awsSettings(config: newConfig, options: options.runtime)
             newRuntime = try Runtime.build(config: newConfig, options: options.runtime, logger: logger)
         } catch {
             logger.error(

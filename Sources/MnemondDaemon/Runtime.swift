@@ -29,6 +29,13 @@ public struct RuntimeOptions: Sendable {
     }
 }
 
+/// The AWS settings of one runtime: attempts, retry mode and CA bundle, and the endpoints the
+/// shared config names.
+public struct AWSSettings: Sendable {
+    public var effective: Config.AWS.Effective
+    public var endpoints: ConfiguredEndpoints
+}
+
 /// The composition root: builds every part from the config; tests build it as the executable does.
 public final class Runtime: Sendable {
     public let config: Config
@@ -54,33 +61,63 @@ public final class Runtime: Sendable {
                 "store permissions tightened",
                 metadata: ["path": "\(store.path)", "mode": "\(mode)", "now": "\(store.mode ?? "0600")"])
         }
-        // Checked at config load (ConfigCommand.loadChecked); defaults only for a config built in code.
-        let effective =
-            (try? config.aws.effective(environment: options.environment))
-            ?? (caBundle: config.aws.caBundle, maxAttempts: config.aws.maxAttempts ?? 3)
+        // Checked before the build (`awsSettings`, exit 78); defaults only for a config built in code.
+        let settings =
+            (try? awsSettings(config: config, options: options))
+            ?? AWSSettings(
+                effective: .init(
+                    caBundle: config.aws.caBundle, maxAttempts: config.aws.maxAttempts ?? 3, retryMode: .standard),
+                endpoints: ConfiguredEndpoints())
         let http = HTTPClient(
             configuration: HTTPClientConfiguration(
                 connectTimeout: .seconds(config.aws.connectTimeoutSeconds),
                 requestTimeout: .seconds(config.aws.requestTimeoutSeconds),
-                maxConcurrentRequests: config.aws.maxConcurrentRequests, caBundlePath: effective.caBundle))
-        let endpoints = EndpointResolver(environment: options.environment)
+                maxConcurrentRequests: config.aws.maxConcurrentRequests, caBundlePath: settings.effective.caBundle,
+                proxy: ProxySettings(environment: options.environment)))
+        let endpoints = EndpointResolver(environment: options.environment, configured: settings.endpoints)
         // The config's profile ranks below `--profile` and AWS_PROFILE, and below keys in the
         // environment, as the AWS CLI ranks a profile; errors name where the profile came from.
         let credentials = CredentialChain.standard(
             profile: options.profile, configuredProfile: config.aws.profile,
-            environment: CredentialEnvironment(
-                variables: options.environment,
-                homeDirectory: options.environment["HOME"] ?? NSHomeDirectory()),
-            http: http, sts: STSCalls.live(http: http, endpoints: endpoints, now: options.now), now: options.now)
+            environment: Self.credentialEnvironment(options),
+            http: http, sts: STSCalls.live(http: http, endpoints: endpoints, now: options.now), endpoints: endpoints,
+            now: options.now)
+        let retryMode = RetryMode(rawValue: settings.effective.retryMode.rawValue) ?? .standard
         let aws = AWSClient(
             credentials: credentials, http: http, endpoints: endpoints,
-            retry: RetryPolicy(maxAttempts: effective.maxAttempts), logger: logger, now: options.now)
+            retry: RetryPolicy(mode: retryMode, maxAttempts: settings.effective.maxAttempts), logger: logger,
+            now: options.now)
         let alerter = Alerter(
             config: config.alerting, store: store,
             notifiers: Alerter.notifiers(config.alerting, aws: aws, http: http, environment: options.environment),
             logger: logger, account: config.policy.accountID, now: options.now)
         return Runtime(
             config: config, store: store, aws: aws, http: http, alerter: alerter, logger: logger, now: options.now)
+    }
+
+    /// The AWS settings in force and the endpoints configured: the environment, the config's
+    /// `aws.*` and the selected shared-config profile, ranked as the AWS CLI ranks them. An error
+    /// names where the bad value was read; callers check this before `build` (exit 78).
+    public static func awsSettings(config: Config, options: RuntimeOptions) throws(ConfigError) -> AWSSettings {
+        let environment = credentialEnvironment(options)
+        let shared: SharedProfileSettings
+        do {
+            shared = try SharedProfileSettings.load(
+                profile: options.profile, configuredProfile: config.aws.profile, environment: environment)
+        } catch {
+            throw ConfigError(file: "shared AWS config", message: error.message)
+        }
+        let effective = try config.aws.effective(
+            environment: options.environment,
+            profile: .init(
+                source: shared.source, caBundle: shared.caBundle, maxAttempts: shared.maxAttempts,
+                retryMode: shared.retryMode))
+        return AWSSettings(effective: effective, endpoints: shared.endpoints)
+    }
+
+    static func credentialEnvironment(_ options: RuntimeOptions) -> CredentialEnvironment {
+        CredentialEnvironment(
+            variables: options.environment, homeDirectory: options.environment["HOME"] ?? NSHomeDirectory())
     }
 
     init(

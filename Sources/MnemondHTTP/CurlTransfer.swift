@@ -79,6 +79,10 @@ enum CurlTransfer {
         let code: CURLcode
         do {
             try common(easy, state, url: request.url, protocols: "http,https", configuration)
+            // The proxy is set here, never left to curl's own lookup: curl ignores upper-case
+            // HTTP_PROXY, which the AWS CLI honours. An empty string means "no proxy".
+            try set(easy, CURLOPT_PROXY, configuration.proxy.proxy(for: request.url) ?? "")
+            if let noProxy = configuration.proxy.noProxy { try set(easy, CURLOPT_NOPROXY, noProxy) }
             try set(easy, CURLOPT_TIMEOUT_MS, milliseconds(request.timeout ?? configuration.requestTimeout))
             try set(easy, CURLOPT_FOLLOWLOCATION, 0)
             try set(easy, CURLOPT_TCP_KEEPALIVE, 1)
@@ -118,7 +122,8 @@ enum CurlTransfer {
             code = curl_easy_perform(easy)
         } catch let failure as Failure {
             throw error(
-                failure.code, method: method, url: request.url, text: failure.what, secrets: secrets(request.url))
+                failure.code, method: method, url: request.url, text: failure.what,
+                secrets: secrets(request.url) + configuration.proxy.secrets)
         }
 
         guard code == CURLE_OK else {
@@ -126,7 +131,9 @@ enum CurlTransfer {
             let text =
                 state.bodyTooLarge
                 ? "response body larger than \(configuration.maxResponseBytes) bytes; refused" : state.errorText
-            throw error(code, method: method, url: request.url, text: text, secrets: secrets(request.url))
+            throw error(
+                code, method: method, url: request.url, text: text,
+                secrets: secrets(request.url) + configuration.proxy.secrets)
         }
         var status = 0
         _ = ccurl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
@@ -187,8 +194,7 @@ enum CurlTransfer {
     }
 
     /// URL, allowed protocols, TLS verification, connect timeout, error buffer, cancellation.
-    /// Nothing here sets CURLOPT_PROXY/NOPROXY: curl then honours http_proxy, https_proxy and
-    /// no_proxy from the environment, as operators expect.
+    /// HTTP requests set their proxy from `ProxySettings`; mail is left to curl's environment.
     private static func common(
         _ easy: UnsafeMutableRawPointer, _ state: TransferState, url: URL, protocols: String,
         _ configuration: HTTPClientConfiguration

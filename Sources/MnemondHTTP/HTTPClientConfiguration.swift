@@ -1,3 +1,5 @@
+import Foundation
+
 /// Settings shared by every request of one `HTTPClient`.
 public struct HTTPClientConfiguration: Sendable {
     /// Time allowed for DNS + TCP connect + TLS handshake.
@@ -11,6 +13,9 @@ public struct HTTPClientConfiguration: Sendable {
     /// A PEM CA bundle to trust instead of the system's (tests use the peers' self-signed CA).
     public var caBundlePath: String?
     public var userAgent: String = "mnemond/0.1"
+    /// Proxies for HTTP(S) requests; by default the process environment's, read as the AWS CLI
+    /// reads them (`ProxySettings`).
+    public var proxy: ProxySettings = ProxySettings(environment: ProcessInfo.processInfo.environment)
     /// The largest response body accepted; a longer one fails the request instead of growing
     /// memory without bound (the service unit caps the daemon at 256 MiB).
     public var maxResponseBytes: Int = 16 << 20
@@ -22,8 +27,10 @@ public struct HTTPClientConfiguration: Sendable {
         verifyTLS: Bool = true,
         caBundlePath: String? = nil,
         userAgent: String = "mnemond/0.1",
-        maxResponseBytes: Int = 16 << 20
+        maxResponseBytes: Int = 16 << 20,
+        proxy: ProxySettings = ProxySettings(environment: ProcessInfo.processInfo.environment)
     ) {
+        self.proxy = proxy
         self.maxResponseBytes = maxResponseBytes
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout

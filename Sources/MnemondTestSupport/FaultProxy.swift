@@ -16,11 +16,17 @@ public final class FaultProxy: Sendable {
         public var depth: Int?
         /// `oversized`: the body is padded beyond this many bytes.
         public var bytes: Int?
+        /// Only requests whose path or body contains this text get the fault.
+        public var match: String?
+        /// Only the next this many (matching) requests get the fault; then it is `none` again.
+        public var times: Int?
 
         public init(
             _ name: String, seconds: Double? = nil, intervalMilliseconds: Int? = nil, depth: Int? = nil,
-            bytes: Int? = nil
+            bytes: Int? = nil, match: String? = nil, times: Int? = nil
         ) {
+            self.match = match
+            self.times = times
             self.name = name
             self.seconds = seconds
             self.intervalMilliseconds = intervalMilliseconds
@@ -34,7 +40,7 @@ public final class FaultProxy: Sendable {
 
         private enum CodingKeys: String, CodingKey {
             case name = "fault"
-            case seconds, depth, bytes
+            case seconds, depth, bytes, match, times
             case intervalMilliseconds = "interval_ms"
         }
     }

@@ -169,7 +169,8 @@ struct ConfigCLI: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                print(try ConfigCommand.validate(path: common.config), terminator: "")
+                print(
+                    try CommandWork.validate(path: common.config, options: common.runtimeOptions), terminator: "")
             } catch {
                 throw fail(error)
             }

@@ -162,7 +162,7 @@ private let staticKeys = """
 // MARK: - Shared config files
 
 @Suite struct SharedConfigParserTests {
-    @Test func readsSectionsKeysCommentsAndSkipsNestedBlocks() throws {
+    @Test func readsSectionsKeysCommentsAndNestedBlocks() throws {
         let text =
             "\u{FEFF}# leading comment\r\n"
                 + """
@@ -185,6 +185,7 @@ private let staticKeys = """
                 "default": [
                     "region": "eu-west-1", "output": "json",
                     "role_arn": "arn:aws:iam::828879644785:role/mnemond", "s3": "",
+                    "s3.max_concurrent_requests": "20", "s3.addressing_style": "path",
                     "credential_process": "/opt/bin/creds --url=https://x.example/#frag",
                 ],
                 "profile prod": ["region": "eu-west-3"],
@@ -862,7 +863,7 @@ private func credentialJSON(_ accessKeyID: String, expiration: String = "2026-11
         #expect(error.kind == .noCredentials)
         #expect(
             error.message.hasPrefix(
-                "no AWS credentials found; tried: environment (skipped: profile \"quiet\" was requested explicitly), web identity (profile \"quiet\" has no web_identity_token_file), profile \"quiet\" in \(sandbox.credentialsFile) or \(sandbox.configFile) (no aws_access_key_id, credential_process, role_arn or web_identity_token_file), container ("
+                "no AWS credentials found; tried: environment (skipped: profile \"quiet\" was requested explicitly), web identity (profile \"quiet\" has no web_identity_token_file), profile \"quiet\" in \(sandbox.credentialsFile) or \(sandbox.configFile) (no aws_access_key_id, credential_process, role_arn, web_identity_token_file or sso_session), container ("
             ))
         #expect(
             error.message.contains(
@@ -996,5 +997,99 @@ private final class CountingProvider: CredentialProvider {
             credentials.description
                 == "AWSCredentials(source: profile mnemonica, expiration: 2026-11-25T18:00:00Z, signing: SigV4Credentials(accessKeyID: ASIAEXAMPLEKEY12, secretAccessKey: ***, sessionToken: ***))"
         )
+    }
+}
+
+// MARK: - SSO (IAM Identity Center) against a loopback portal (Tests/Peers/sso_portal.py)
+
+@Suite struct SSOTests {
+    static let ssoToken = "aoaAAAAAGzUnitTestSSOAccessToken"
+    static let config = """
+        [profile watch]
+        sso_session = mnemonica
+        sso_account_id = 828879644785
+        sso_role_name = MnemondReadOnly
+
+        [sso-session mnemonica]
+        sso_start_url = https://mnemonica.awsapps.com/start
+        sso_region = eu-west-1
+
+        [profile audit]
+        role_arn = arn:aws:iam::828879644785:role/mnemond-audit
+        source_profile = watch
+        region = eu-west-3
+
+        """
+
+    /// sha1("mnemonica"), the file `aws sso login` writes for that session.
+    static let cacheFile = ".aws/sso/cache/11eaf49bcd1a5e1b4177ccaaf2c0127342b37a06.json"
+
+    fileprivate func withPortal(_ body: (Sandbox, SSOPortal) async throws -> Void) async throws {
+        let portal = try await SSOPortal.start(
+            token: Self.ssoToken, account: "828879644785", role: "MnemondReadOnly", accessKeyID: "ASIASSOROLE",
+            secretAccessKey: secret)
+        let sandbox = try Sandbox()
+        try sandbox.write(".aws/config", Self.config)
+        // The clock of these tests is fixed in 2026-11; the token expires a day later.
+        try sandbox.write(
+            Self.cacheFile,
+            "{\"accessToken\": \"\(Self.ssoToken)\", \"expiresAt\": \"\(ISO8601DateFormatter().string(from: start.addingTimeInterval(86400)))\"}"
+        )
+        do {
+            try await body(sandbox, portal)
+        } catch {
+            await portal.stop()
+            throw error
+        }
+        await portal.stop()
+    }
+
+    /// The role credentials come from GetRoleCredentials with the cached token, carry the
+    /// portal's expiration, and are cached: a second call does not reach the portal.
+    @Test func anSSOProfileExchangesTheCachedTokenOnce() async throws {
+        try await withPortal { sandbox, portal in
+            let provider = chain(
+                sandbox, profile: "watch", ["AWS_ENDPOINT_URL_SSO": portal.endpoint.absoluteString])
+            let first = try await provider.credentials()
+            let second = try await provider.credentials()
+            #expect(first.signing.accessKeyID == "ASIASSOROLE")
+            #expect(first.signing.sessionToken == "sso-session-token")
+            #expect(first.source == "sso profile watch")
+            #expect(first.expiration != nil)
+            #expect(second == first)
+            let calls = try await portal.calls()
+            #expect(calls.count == 1)
+            #expect(calls.map(\.roleName) == ["MnemondReadOnly"] && calls.map(\.accountID) == ["828879644785"])
+            #expect(calls.allSatisfy { $0.authorized })
+            #expect(!"\(first)".contains(Self.ssoToken))
+        }
+    }
+
+    /// An SSO profile as a `source_profile`: its role credentials sign the AssumeRole, as botocore
+    /// chains them.
+    @Test func anSSOProfileCanBeASourceProfile() async throws {
+        try await withPortal { sandbox, portal in
+            let sts = RecordingSTS()
+            let credentials = try await chain(
+                sandbox, profile: "audit", ["AWS_ENDPOINT_URL_SSO": portal.endpoint.absoluteString], sts: sts.seam
+            ).credentials()
+            #expect(sts.calls.map(\.input) == ["ASIASSOROLE"])
+            #expect(sts.calls.map(\.region) == ["eu-west-3"])
+            #expect(credentials.signing.accessKeyID == "ASIA-mnemond-audit")
+        }
+    }
+
+    /// A role the SSO user may not use: the portal's 403 names the action, role and account.
+    @Test func aForbiddenRoleNamesTheActionRoleAndAccount() async throws {
+        try await withPortal { sandbox, portal in
+            try sandbox.write(".aws/config", Self.config.replacingOccurrences(of: "MnemondReadOnly", with: "Admin"))
+            let error = await failure(
+                of: chain(sandbox, profile: "watch", ["AWS_ENDPOINT_URL_SSO": portal.endpoint.absoluteString]))
+            #expect(
+                error?.message
+                    == "sso:GetRoleCredentials for role Admin in account 828879644785 (profile watch): ForbiddenException"
+            )
+            #expect(!(error?.message.contains(Self.ssoToken) ?? true))
+        }
     }
 }

@@ -219,13 +219,16 @@ import Testing
     @Test func theConfigSetsThemAndTheEnvironmentBeatsIt() throws {
         let config = try Self.config("  ca_bundle: /etc/ssl/private-ca.pem\n  max_attempts: 5")
         #expect(config.aws.caBundle == "/etc/ssl/private-ca.pem")
-        #expect(try config.aws.effective(environment: [:]) == ("/etc/ssl/private-ca.pem", 5))
+        #expect(
+            try config.aws.effective(environment: [:])
+                == .init(caBundle: "/etc/ssl/private-ca.pem", maxAttempts: 5, retryMode: .standard))
         let overridden = try config.aws.effective(environment: [
             "AWS_CA_BUNDLE": "/tmp/other.pem", "AWS_MAX_ATTEMPTS": "8",
         ])
-        #expect(overridden == ("/tmp/other.pem", 8))
+        #expect(overridden == .init(caBundle: "/tmp/other.pem", maxAttempts: 8, retryMode: .standard))
         let defaults = try Self.config("  max_concurrent_requests: 4")
-        #expect(try defaults.aws.effective(environment: [:]) == (nil, 3))
+        #expect(
+            try defaults.aws.effective(environment: [:]) == .init(caBundle: nil, maxAttempts: 3, retryMode: .standard))
     }
 
     @Test func outOfRangeValuesAreErrorsNamingTheirSource() throws {
@@ -237,5 +240,70 @@ import Testing
         } catch {
             #expect(error.description.contains("AWS_MAX_ATTEMPTS must be a whole number from 1 to 20, found \"many\""))
         }
+    }
+
+    /// Each setting from the first source that sets it: environment, this config, the shared
+    /// config's profile, the default (5 attempts in the legacy mode, as botocore's).
+    @Test(arguments: [
+        (aws: "  max_concurrent_requests: 4", env: [String: String](), profile: false, expected: (3, "standard")),
+        (aws: "  max_concurrent_requests: 4", env: [:], profile: true, expected: (7, "adaptive")),
+        (aws: "  retry_mode: legacy", env: [:], profile: false, expected: (5, "legacy")),
+        (aws: "  retry_mode: legacy", env: [:], profile: true, expected: (7, "legacy")),
+        (aws: "  max_attempts: 2", env: [:], profile: true, expected: (2, "adaptive")),
+        (
+            aws: "  retry_mode: standard", env: ["AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "4"], profile: true,
+            expected: (4, "adaptive")
+        ),
+    ])
+    func retrySettingsFollowTheCLIsPrecedence(
+        aws: String, env: [String: String], profile: Bool, expected: (Int, String)
+    ) throws {
+        let shared = Config.AWS.SharedProfile(
+            source: "/h/.aws/config, profile p", caBundle: "/p.pem", maxAttempts: "7", retryMode: "adaptive")
+        let effective = try Self.config(aws).aws.effective(environment: env, profile: profile ? shared : nil)
+        #expect(effective.maxAttempts == expected.0)
+        #expect(effective.retryMode.rawValue == expected.1)
+        #expect(effective.caBundle == (profile ? "/p.pem" : nil))
+    }
+
+    @Test(arguments: [
+        (
+            env: ["AWS_RETRY_MODE": "fast"], profile: nil as String?,
+            message: "environment: AWS_RETRY_MODE must be legacy, standard or adaptive, found \"fast\""
+        ),
+        (
+            env: [:], profile: "fast",
+            message: "/h/.aws/config, profile p: retry_mode must be legacy, standard or adaptive, found \"fast\""
+        ),
+    ])
+    func aBadRetryModeNamesItsSource(env: [String: String], profile: String?, message: String) throws {
+        let config = try Self.config("  max_concurrent_requests: 4")
+        do {
+            _ = try config.aws.effective(
+                environment: env,
+                profile: profile.map { .init(source: "/h/.aws/config, profile p", retryMode: $0) })
+            Issue.record("retry mode \(env) \(profile ?? "") was accepted")
+        } catch {
+            #expect(error.description == message)
+        }
+        #expect(throws: ConfigError.self) { try Self.config("  retry_mode: fast") }
+    }
+
+    @Test func aBadMaxAttemptsInTheProfileNamesFileAndProfile() throws {
+        let config = try Self.config("  max_concurrent_requests: 4")
+        do {
+            _ = try config.aws.effective(
+                environment: [:], profile: .init(source: "/h/.aws/config, profile p", maxAttempts: "0"))
+            Issue.record("max_attempts = 0 was accepted")
+        } catch {
+            #expect(
+                error.description
+                    == "/h/.aws/config, profile p: max_attempts must be a whole number from 1 to 20, found \"0\"")
+        }
+        // The environment's value wins, so the profile's bad one is never read.
+        #expect(
+            try config.aws.effective(
+                environment: ["AWS_MAX_ATTEMPTS": "4"], profile: .init(source: "p", maxAttempts: "0")
+            ).maxAttempts == 4)
     }
 }

@@ -28,8 +28,13 @@ Faults (the answer to every request while set):
 Error answers are in the upstream's format: XML (<ErrorResponse><Error><Code>) or JSON
 (__type + message, x-amzn-ErrorType), as the forwarded answer's Content-Type says.
 
+A fault may be narrowed: "match" applies it only to requests whose path or body contains that
+text (others are forwarded), and "times" to the next that many of them, after which the fault
+is "none" again (a call throttled twice, then answered).
+
 Control endpoints (not forwarded, not counted):
-  POST /_proxy/fault   {"fault": NAME, "seconds": 8, "depth": 100000, …}: set the fault
+  POST /_proxy/fault   {"fault": NAME, "seconds": 8, "depth": 100000, "match": "…", "times": 2, …}:
+                       set the fault
   GET  /_proxy/stats   {"forwarded", "faulted", "fault"}
   POST /_proxy/reset   fault none, counters zero
 
@@ -124,10 +129,16 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(body)
         with self.state.lock:
             fault = dict(self.state.fault)
+            match = fault.get("match")
+            if match and match.encode("utf-8") not in self.path.encode("utf-8") + b" " + body:
+                fault = {"fault": "none"}
             if fault["fault"] == "none":
                 self.state.forwarded += 1
             else:
                 self.state.faulted += 1
+                if fault.get("times") is not None:
+                    left = int(self.state.fault["times"]) - 1
+                    self.state.fault = {"fault": "none"} if left <= 0 else dict(self.state.fault, times=left)
         name = fault["fault"]
         try:
             if name == "reset":

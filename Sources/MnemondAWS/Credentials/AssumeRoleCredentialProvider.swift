@@ -87,7 +87,7 @@ extension ProfileResolver {
         if source.hasStaticKeys || !source.hasAssumeRole {
             guard let credentials = try await profileCredentials(source, includingWebIdentity: true) else {
                 throw CredentialsError.invalid(
-                    "profile \"\(parent.name)\": its source_profile \"\(name)\" has no credentials (no aws_access_key_id, credential_process, role_arn or web_identity_token_file)"
+                    "profile \"\(parent.name)\": its source_profile \"\(name)\" has no credentials (no aws_access_key_id, credential_process, role_arn, web_identity_token_file or sso_session)"
                 )
             }
             return credentials

@@ -6,40 +6,43 @@ import MnemondHTTP
 /// 2. assume role — the profile's `role_arn` with `source_profile` or `credential_source`;
 /// 3. web identity — `AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`, or the profile's
 ///    `web_identity_token_file` + `role_arn`;
-/// 4. profile — static keys in the credentials file, `credential_process`, static keys in the
+/// 4. SSO — the profile's `sso_session` or legacy `sso_start_url`: the token `aws sso login`
+///    cached, exchanged for role credentials;
+/// 5. profile — static keys in the credentials file, `credential_process`, static keys in the
 ///    config file;
-/// 5. container — ECS / EKS Pod Identity endpoint;
-/// 6. EC2 instance metadata (IMDSv2).
-/// The profile is the argument, else `AWS_PROFILE`, else the config's `aws.profile`, else "default". (SSO profiles are not
-/// supported: botocore tries them between 3 and 4.)
+/// 6. container — ECS / EKS Pod Identity endpoint;
+/// 7. EC2 instance metadata (IMDSv2).
+/// The profile is the argument, else `AWS_PROFILE`, else the config's `aws.profile`, else "default".
 public enum CredentialChain {
     /// The chain behind a single-flight cache: the first source that is configured answers; an
     /// error inside a configured source is reported, not skipped over.
     public static func standard(
         profile: String?, configuredProfile: String? = nil, environment: CredentialEnvironment, http: HTTPClient,
-        sts: STSCalls, now: @escaping @Sendable () -> Date = Date.init
+        sts: STSCalls, endpoints: EndpointResolver? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) -> any CredentialProvider {
         CachingCredentialProvider(
             ChainCredentialProvider(
                 sources: sources(
                     profile: profile, configuredProfile: configuredProfile, environment: environment, http: http,
-                    sts: sts, now: now)),
+                    sts: sts, endpoints: endpoints, now: now)),
             now: now)
     }
 
     /// The sources in order, uncached.
     static func sources(
         profile: String?, configuredProfile: String? = nil, environment: CredentialEnvironment, http: HTTPClient,
-        sts: STSCalls, now: @escaping @Sendable () -> Date
+        sts: STSCalls, endpoints: EndpointResolver? = nil, now: @escaping @Sendable () -> Date
     ) -> [any CredentialProvider] {
         let selection = ProfileSelection(argument: profile, configured: configuredProfile, environment: environment)
         let context = CredentialContext(
-            selection: selection, environment: environment, http: http, sts: sts, now: now)
+            selection: selection, environment: environment, http: http, sts: sts,
+            endpoints: endpoints ?? EndpointResolver(environment: environment.variables), now: now)
         return [
             EnvironmentCredentialProvider(
                 environment: environment, skippedForProfile: selection.disablesEnvironment ? selection.name : nil),
             AssumeRoleCredentialProvider(context: context),
             WebIdentityCredentialProvider(context: context),
+            SSOCredentialProvider(context: context),
             ProfileCredentialProvider(context: context),
             ContainerCredentialProvider(environment: environment, http: http),
             InstanceMetadataCredentialProvider(environment: environment, http: http),

@@ -8,6 +8,8 @@ struct CredentialContext: Sendable {
     var environment: CredentialEnvironment
     var http: HTTPClient
     var sts: STSCalls
+    /// Where the SSO portal is (`AWS_ENDPOINT_URL_SSO` and the shared config override it).
+    var endpoints: EndpointResolver
     var now: @Sendable () -> Date
 
     /// Region of the STS endpoint for AssumeRole*: `AWS_REGION`, `AWS_DEFAULT_REGION`, the

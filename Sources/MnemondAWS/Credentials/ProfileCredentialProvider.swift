@@ -22,7 +22,7 @@ struct ProfileCredentialProvider: CredentialProvider {
             return credentials
         }
         throw CredentialsError.notConfigured(
-            "profile \"\(profile.name)\" in \(config.paths) (no aws_access_key_id, credential_process, role_arn or web_identity_token_file)"
+            "profile \"\(profile.name)\" in \(config.paths) (no aws_access_key_id, credential_process, role_arn, web_identity_token_file or sso_session)"
         )
     }
 }
@@ -36,9 +36,9 @@ struct ProfileResolver: Sendable {
     /// The STS region for every call of this resolution, from the selected profile.
     var region: String
 
-    /// botocore's profile providers in order: web identity from the profile's keys (only for a
-    /// `source_profile`; the top-level profile's is the web identity source's job), static keys
-    /// in the credentials file, `credential_process`, static keys in the config file.
+    /// botocore's profile providers in order: web identity and SSO from the profile's keys (only
+    /// for a `source_profile`; the top-level profile's are the web identity and SSO sources' job),
+    /// static keys in the credentials file, `credential_process`, static keys in the config file.
     /// `nil` when the profile has none of them.
     func profileCredentials(_ profile: Profile, includingWebIdentity: Bool) async throws -> AWSCredentials? {
         if includingWebIdentity, let tokenFile = profile["web_identity_token_file"] {
@@ -51,6 +51,9 @@ struct ProfileResolver: Sendable {
                 tokenFile: context.environment.expandingTilde(tokenFile), roleARN: roleARN,
                 sessionName: profile["role_session_name"] ?? context.defaultSessionName(), region: region,
                 sts: context.sts, source: "profile \(profile.name) (web identity)")
+        }
+        if includingWebIdentity, let sso = try SSOProfile(profile, config: config) {
+            return try await sso.credentials(context: context)
         }
         if let keys = try staticKeys(profile.fromCredentialsFile, file: config.credentials.path, profile: profile.name)
         {

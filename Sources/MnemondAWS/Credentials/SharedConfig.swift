@@ -5,13 +5,18 @@ import Foundation
 ///
 /// Paths: `AWS_SHARED_CREDENTIALS_FILE` and `AWS_CONFIG_FILE`, else the files under `~/.aws`.
 /// In the credentials file every section is a profile; in the config file only `[default]` and
-/// `[profile NAME]` are (`[sso-session …]`, `[services …]` are other things). Like botocore's
+/// `[profile NAME]` are; `[sso-session NAME]` and `[services NAME]` are kept apart for the SSO
+/// provider and the configured endpoints, any other section is ignored. Like botocore's
 /// `full_config`, a profile's keys from the credentials file win over the config file's.
 struct SharedConfig: Sendable {
     struct File: Sendable {
         var path: String
         var exists: Bool
         var profiles: [String: [String: String]]
+        /// `[services NAME]` sections of the config file: `s3.endpoint_url` and the like.
+        var services: [String: [String: String]] = [:]
+        /// `[sso-session NAME]` sections of the config file: `sso_start_url`, `sso_region`.
+        var ssoSessions: [String: [String: String]] = [:]
     }
 
     var credentials: File
@@ -34,6 +39,13 @@ struct SharedConfig: Sendable {
         return String(words[1])
     }
 
+    /// `[services local]` → local for kind "services"; nil for any other section.
+    static func namedSection(_ kind: String, _ section: String) -> String? {
+        let words = section.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard words.count == 2, words[0] == kind else { return nil }
+        return String(words[1])
+    }
+
     private static func read(_ path: String, _ profileName: (String) -> String?) throws(CredentialsError) -> File {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -45,12 +57,17 @@ struct SharedConfig: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw .invalid("\(path): not UTF-8 text")
         }
-        var profiles: [String: [String: String]] = [:]
+        var file = File(path: path, exists: true, profiles: [:])
         for (section, values) in try SharedConfigParser.parse(text, path: path) {
-            guard let name = profileName(section) else { continue }
-            profiles[name, default: [:]].merge(values) { _, new in new }
+            if let name = profileName(section) {
+                file.profiles[name, default: [:]].merge(values) { _, new in new }
+            } else if let name = namedSection("services", section) {
+                file.services[name, default: [:]].merge(values) { _, new in new }
+            } else if let name = namedSection("sso-session", section) {
+                file.ssoSessions[name, default: [:]].merge(values) { _, new in new }
+            }
         }
-        return File(path: path, exists: true, profiles: profiles)
+        return file
     }
 
     func profile(_ name: String) -> Profile? {

@@ -7,8 +7,9 @@
 /// - whole-line comments start with `#` or `;`; a `#` after a value is part of the value
 ///   (botocore does not strip inline comments);
 /// - a line indented deeper than the key above it continues that key: this is how nested
-///   sub-sections (`s3 =` followed by indented `max_concurrent_requests = 20`) are written.
-///   The chain needs none of them, so they are skipped.
+///   sub-sections (`s3 =` followed by indented `endpoint_url = …`) are written. A nested
+///   `key = value` under a key with an empty value is kept as `parent.key` (`s3.endpoint_url`,
+///   what a `[services NAME]` section holds); other continuation lines are skipped.
 /// Duplicate sections merge and a repeated key keeps its last value.
 enum SharedConfigParser {
     typealias Sections = [String: [String: String]]
@@ -19,6 +20,8 @@ enum SharedConfigParser {
         var current: String?
         // Indentation of the last key line in the current section: deeper lines continue it.
         var keyIndent: Int?
+        // The key that opened a nested sub-section (`s3 =`), while its indented lines follow.
+        var parentKey: String?
 
         // "\r\n" is one Character in Swift: split on it explicitly (Python reads universal newlines).
         var lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
@@ -33,13 +36,21 @@ enum SharedConfigParser {
                 continue
             }
             if let keyIndent, indent > keyIndent {
-                continue  // continuation of the key above: a nested sub-section or multi-line value
+                // Continuation of the key above: a nested sub-section's `key = value`, or a
+                // multi-line value (not needed by anything mnemond reads).
+                if let parentKey, let section = current, let split = content.firstIndex(of: "=") {
+                    let key = content[..<split].trimmingTrailingWhitespace().lowercased()
+                    let value = String(content[content.index(after: split)...].drop { $0 == " " || $0 == "\t" })
+                    if !key.isEmpty { sections[section, default: [:]]["\(parentKey).\(key)"] = value }
+                }
+                continue
             }
             if content.hasPrefix("[") {
                 let name = try sectionName(content, at: "\(path):\(lineNumber)")
                 if sections[name] == nil { sections[name] = [:] }
                 current = name
                 keyIndent = nil
+                parentKey = nil
                 continue
             }
             guard let split = content.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
@@ -58,6 +69,7 @@ enum SharedConfigParser {
             }
             sections[section, default: [:]][key] = value
             keyIndent = indent
+            parentKey = value.isEmpty ? key : nil
         }
         return sections
     }
