@@ -75,10 +75,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "MnemondSystemd", swiftSettings: swiftSettings),
         .target(
             name: "MnemondDaemon",
             dependencies: [
-                "MnemondModel", "MnemondConfig", "MnemondCommands", "MnemondHTTP", "MnemondAWS", "MnemondCollect",
+                "MnemondSystemd", "MnemondModel", "MnemondConfig", "MnemondCommands", "MnemondHTTP", "MnemondAWS",
+                "MnemondCollect",
                 "MnemondChecks",
                 "MnemondStore", "MnemondNotify", "MnemondReport", log,
             ],
@@ -123,6 +125,7 @@ let package = Package(
         .testTarget(
             name: "MnemondDaemonTests", dependencies: ["MnemondDaemon", "MnemondModel", "MnemondTestSupport", log],
             swiftSettings: swiftSettings),
+        .testTarget(name: "MnemondSystemdTests", dependencies: ["MnemondSystemd"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MnemondConfigTests", dependencies: ["MnemondConfig", "MnemondModel", "MnemondChecks"],
             swiftSettings: swiftSettings),

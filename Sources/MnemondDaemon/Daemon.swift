@@ -6,6 +6,7 @@ import MnemondConfig
 import MnemondHTTP
 import MnemondModel
 import MnemondStore
+import MnemondSystemd
 import Synchronization
 
 #if canImport(Glibc)

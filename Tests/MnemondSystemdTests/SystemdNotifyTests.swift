@@ -1,8 +1,7 @@
 import Foundation
-import MnemondModel
 import Testing
 
-@testable import MnemondDaemon
+@testable import MnemondSystemd
 
 /// The sd_notify protocol as values: what goes into a datagram, where it goes, and when.
 @Suite struct SystemdNotifyTests {
