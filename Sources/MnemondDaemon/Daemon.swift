@@ -55,6 +55,9 @@ public actor Daemon {
     private var maintenance: Scheduler<MaintenanceJob>?
     private var services: [Task<Void, Never>] = []
     private let watchdogLog = HealthLog()
+    /// What the daily integrity check found wrong with the store (nil: intact, or not run yet):
+    /// every cycle then reports `mnemond.store` CRITICAL, and the watchdog is withheld.
+    let storeDamage = StoreDamage()
     let exporter = PrometheusExporter()
 
     /// Runs the daemon until it is told to stop; returns the process exit code.
@@ -124,9 +127,11 @@ public actor Daemon {
             let notifier = notifier
             let logger = logger
             let log = watchdogLog
+            let storeDamage = storeDamage
             collection.every(interval) { health in
                 // Fed only while the scheduler is healthy: a stuck daemon gets restarted by systemd.
-                if case .unhealthy(let reason) = health {
+                let damage = storeDamage.found.map { "store integrity check failed: \($0)" }
+                if let reason = damage ?? { if case .unhealthy(let why) = health { why } else { nil } }() {
                     if log.changed(to: reason) { logger.error("watchdog withheld", metadata: ["reason": "\(reason)"]) }
                     return
                 }
@@ -144,6 +149,12 @@ public actor Daemon {
             switch signal {
             case SIGHUP:
                 await reload()
+            case SIGUSR1:
+                // `systemctl kill -s USR1 mnemond`: the daily store maintenance (integrity check,
+                // retention) now, without waiting for its day.
+                logger.notice("store maintenance requested")
+                await maintenance.pause()
+                maintenance.resume(runAllNow: true)
             default:
                 return await stop(signal: signal)
             }
@@ -158,7 +169,7 @@ public actor Daemon {
         { [self] families in
             let outcome: CycleOutcome
             do {
-                outcome = try await runtime.runCycle(families: families)
+                outcome = try await runtime.runCycle(families: families, storeDamage: storeDamage.found)
             } catch {
                 notify(.status("store write failed: \(error)"))
                 throw error
@@ -168,12 +179,24 @@ public actor Daemon {
     }
 
     nonisolated func retentionRunner(_ runtime: Runtime) -> Scheduler<MaintenanceJob>.Run {
-        { [logger, options] _ in
+        { [logger, options, storeDamage] _ in
             let started = Date()
+            // The whole file, daily: corruption in pages no cycle reads would otherwise wait for
+            // the next start's quick_check.
+            let problems = try await runtime.store.integrityCheck()
+            guard problems.isEmpty else {
+                let damage = problems.prefix(3).joined(separator: "; ")
+                storeDamage.found = damage
+                logger.critical(
+                    "store integrity check failed",
+                    metadata: ["store": "\(runtime.store.path)", "problems": "\(damage)"])
+                throw StoreError(path: runtime.store.path, operation: "integrity check", message: damage)
+            }
             let report = try await runtime.store.applyRetention(now: options.runtime.now())
             logger.info(
                 "retention done",
                 metadata: [
+                    "integrity_check": "ok",
                     "samples_rolled_up": "\(report.samplesRolledUp)", "rollups_deleted": "\(report.rollupsDeleted)",
                     "results_compacted": "\(report.resultsCompacted)",
                     "observations_compacted": "\(report.observationsCompacted)",
@@ -339,6 +362,16 @@ final class FirstResume: Sendable {
     func resume(_ value: Bool) { continuation.withLock { $0.take() }?.resume(returning: value) }
 }
 
+/// What the daily integrity check found wrong with the store; set once, never cleared (a
+/// corrupt store stays corrupt until an operator replaces it).
+final class StoreDamage: Sendable {
+    private let value = Mutex<String?>(nil)
+    var found: String? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}
+
 /// Remembers the last watchdog verdict so a withheld ping is logged once, not every tick.
 final class HealthLog: Sendable {
     private let last = Mutex<String?>(nil)
@@ -352,13 +385,13 @@ final class HealthLog: Sendable {
     }
 }
 
-/// SIGHUP, SIGTERM and SIGINT as an async sequence, read by Dispatch signal sources (the
+/// SIGHUP, SIGUSR1, SIGTERM and SIGINT as an async sequence, read by Dispatch signal sources (the
 /// default actions are turned off, so the process decides what each means).
 final class SignalEvents {
     let events: AsyncStream<Int32>
     private let sources: [any DispatchSourceSignal]
 
-    init(_ signals: [Int32] = [SIGHUP, SIGTERM, SIGINT]) {
+    init(_ signals: [Int32] = [SIGHUP, SIGUSR1, SIGTERM, SIGINT]) {
         let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
         events = stream
         let queue = DispatchQueue(label: "mnemond.signals")

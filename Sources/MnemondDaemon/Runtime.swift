@@ -148,8 +148,10 @@ public final class Runtime: Sendable {
     ///
     /// The stages: the collectors of the due families, concurrently → merge into the latest
     /// observations → load the history the checks declare → evaluate → record → alert.
-    public func runCycle(families: Set<CheckFamily> = Set(CheckFamily.allCases)) async throws(StoreError)
-        -> CycleOutcome
+    /// `storeDamage`: what the daemon's daily integrity check found wrong with the store; the
+    /// cycle then reports `mnemond.store` CRITICAL beside the catalog's findings.
+    public func runCycle(families: Set<CheckFamily> = Set(CheckFamily.allCases), storeDamage: String? = nil)
+        async throws(StoreError) -> CycleOutcome
     {
         let started = now()
         let policy = config.policy
@@ -183,7 +185,16 @@ public final class Runtime: Sendable {
                 series: query.series, since: now().addingTimeInterval(-query.lookBackSeconds))
         }
         let history = History(samples: stored, recoveryPoints: keptPoints)
-        let findings = Catalog.evaluate(config.policy, observations, history, now: now())
+        var findings = Catalog.evaluate(config.policy, observations, history, now: now())
+        if let damage = storeDamage {
+            findings.append(
+                Finding(
+                    check: "mnemond.store", resource: store.path, state: .critical,
+                    message: "the store failed its daily integrity check (\(damage)): history, alert states and "
+                        + "the outbox are not to be trusted — stop mnemond, move the store aside and restore it "
+                        + "from a backup or start an empty one; until then systemd's watchdog restarts mnemond, "
+                        + "which refuses the corrupt store"))
+        }
         let finished = now()
         let calls = await aws.calls.reset()
         var samples = run.samples + measured

@@ -8,6 +8,11 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var operation: String
     public var message: String
     public var description: String { "store \(path): \(operation) failed: \(message)" }
+    public init(path: String, operation: String, message: String) {
+        self.path = path
+        self.operation = operation
+        self.message = message
+    }
 }
 
 /// What one cycle writes.

@@ -23,15 +23,28 @@ public enum StoreFileDamage {
     /// Page 0 holds the schema and is never chosen, so the file still opens as SQLite.
     @discardableResult
     public static func corruptLastTableLeafPage(of path: String, pageSize: Int = 4096) throws -> Int {
-        let url = URL(fileURLWithPath: path)
-        var bytes = try Data(contentsOf: url)
-        guard bytes.count % pageSize == 0,
-            let page = (1..<(bytes.count / pageSize)).reversed().first(where: { bytes[$0 * pageSize] == 0x0D })
-        else {
-            throw PeerError("\(path): no table leaf page among \(bytes.count / pageSize) pages of \(pageSize) bytes")
+        try corruptTableLeafPage(of: path, fromEnd: 0, pageSize: pageSize)
+    }
+
+    /// The same for the table leaf page `fromEnd` places before the last one, written in place
+    /// (64 bytes at the page's offset, nothing else touched), so it may be done under a running
+    /// daemon: a page in the middle of a table that only grows at its end is one no cycle
+    /// rewrites, as bit rot in old history would be.
+    @discardableResult
+    public static func corruptTableLeafPage(of path: String, fromEnd: Int, pageSize: Int = 4096) throws -> Int {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let leaves = (1..<max(1, bytes.count / pageSize)).reversed().filter { bytes[$0 * pageSize] == 0x0D }
+        guard bytes.count % pageSize == 0, fromEnd < leaves.count else {
+            throw PeerError(
+                "\(path): no table leaf page \(fromEnd) from the end among \(bytes.count / pageSize) pages of \(pageSize) bytes"
+            )
         }
-        for offset in 0..<64 { bytes[page * pageSize + offset] = UInt8(truncatingIfNeeded: 0xA5 &+ offset * 7) }
-        try bytes.write(to: url)
+        let page = leaves[fromEnd]
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(page * pageSize))
+        try handle.write(contentsOf: Data((0..<64).map { UInt8(truncatingIfNeeded: 0xA5 &+ $0 * 7) }))
+        try handle.synchronize()
         return page
     }
 }
