@@ -111,3 +111,29 @@ final class DaemonProcess: @unchecked Sendable {
         _ = await waitForExit(timeout: .seconds(10))
     }
 }
+
+extension DaemonProcess {
+    /// `mnemond run` on `db` with the short test schedule (`daemonConfig`), supervised as systemd
+    /// would: a notify socket and a 2 s watchdog. Returns once the first cycle's STATUS= came;
+    /// throws with the daemon's log when none came within 90 s. The caller stops both.
+    static func supervised(db: String, simulator: AWSSimulator, in directory: URL) async throws
+        -> (DaemonProcess, NotifySocket)
+    {
+        let socket = try NotifySocket()
+        let config = try writeConfig(try daemonConfig(drainSeconds: 30), in: directory)
+        var environment = simulator.environment
+        environment["NOTIFY_SOCKET"] = socket.address
+        environment["WATCHDOG_USEC"] = "2000000"
+        let daemon = try DaemonProcess(
+            arguments: ["--config", config, "--db", db, "--log-level", "info"], environment: environment)
+        let cycled = await socket.wait(timeout: .seconds(90)) {
+            $0.contains { $0.hasPrefix("STATUS=") && $0.contains("next in") }
+        }
+        guard cycled else {
+            await daemon.kill()
+            socket.stop()
+            throw PeerError("no cycle within 90 s; notify: \(socket.assignments) stderr: \(daemon.stderr.suffix(3000))")
+        }
+        return (daemon, socket)
+    }
+}

@@ -62,22 +62,13 @@ struct DiskFullTests {
         let simulator = try await AWSSimulator.shared(.target)
         let disk = try Self.mountTmpfs(megabytes: 16)
         defer { Self.unmount(disk) }
-        let dir = temporaryDirectory()
-        let socket = try NotifySocket()
-        defer { socket.stop() }
         let db = disk.appendingPathComponent("mnemond.sqlite").path
-        let config = try writeConfig(try daemonConfig(drainSeconds: 30), in: dir)
-        var environment = simulator.environment
-        environment["NOTIFY_SOCKET"] = socket.address
-        environment["WATCHDOG_USEC"] = "2000000"
-        let daemon = try DaemonProcess(
-            arguments: ["--config", config, "--db", db, "--log-level", "info"], environment: environment)
-        defer { Task { await daemon.kill() } }
-
-        let stored = await socket.wait(timeout: .seconds(90)) { all in
-            all.contains { $0.hasPrefix("STATUS=") && $0.contains("next in") }
+        let (daemon, socket) = try await DaemonProcess.supervised(
+            db: db, simulator: simulator, in: temporaryDirectory())
+        defer {
+            socket.stop()
+            Task { await daemon.kill() }
         }
-        #expect(stored, "notify: \(socket.assignments) stderr: \(daemon.stderr)")
         let filler = try Self.fill(disk)
         let before = try await Self.cycles(db)
         #expect(before >= 1)

@@ -20,32 +20,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let page = directory.appendingPathComponent("report.html")
         try html.write(to: page, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
+        let result = try runProgram(
+            URL(fileURLWithPath: "/usr/bin/env"),
             [PeerProcess.defaultPython, PeerProcess.peerScript("page_width.py").path, page.path]
-            + widths.map(String.init)
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
+                + widths.map(String.init))
+        guard result.status == 0 else {
+            throw PeerError("page_width.py exited \(result.status): \(result.stderr.suffix(2000))")
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw PeerError(
-                "page_width.py exited \(process.terminationStatus): \(String(decoding: errData.suffix(2000), as: UTF8.self))"
-            )
-        }
-        return try String(decoding: outData, as: UTF8.self).split(separator: "\n").map {
+        return try result.stdout.split(separator: "\n").map {
             try JSONDecoder().decode(Layout.self, from: Data($0.utf8))
         }
     }

@@ -28,20 +28,11 @@ import Testing
                         time: start.addingTimeInterval(Double($0) * 60), value: Double($0 % 90))
                 })
         }
-        let socket = try NotifySocket()
-        defer { socket.stop() }
-        let config = try writeConfig(try daemonConfig(drainSeconds: 30), in: dir)
-        var environment = simulator.environment
-        environment["NOTIFY_SOCKET"] = socket.address
-        environment["WATCHDOG_USEC"] = "2000000"
-        let daemon = try DaemonProcess(
-            arguments: ["--config", config, "--db", db, "--log-level", "info"], environment: environment)
-        defer { Task { await daemon.kill() } }
-        #expect(
-            await socket.wait(timeout: .seconds(90)) {
-                $0.contains { $0.hasPrefix("STATUS=") && $0.contains("next in") }
-            },
-            "stderr: \(daemon.stderr.suffix(3000))")
+        let (daemon, socket) = try await DaemonProcess.supervised(db: db, simulator: simulator, in: dir)
+        defer {
+            socket.stop()
+            Task { await daemon.kill() }
+        }
 
         // Intact: the maintenance run checks and passes, the watchdog keeps being fed.
         daemon.signal(SIGUSR1)
@@ -65,7 +56,7 @@ import Testing
         var reported = false
         let deadline = Date().addingTimeInterval(90)
         while !reported, Date() < deadline {
-            let status = try CLI.run(["status", "--json", "--config", config, "--db", db])
+            let status = try CLI.run(["status", "--json", "--db", db])
             reported = status.stdout.contains("mnemond.store") && status.stdout.contains("CRITICAL")
             if !reported { try await Task.sleep(for: .seconds(1)) }
         }
@@ -76,7 +67,7 @@ import Testing
         _ = await daemon.waitForExit(timeout: .seconds(60))
         // A restart refuses the store (quick_check at open): under systemd the unit fails, loudly.
         let restart = try CLI.run(
-            ["check", "--once", "--config", config, "--db", db], environment: simulator.environment)
+            ["check", "--once", "--config", repoConfig, "--db", db], environment: simulator.environment)
         #expect(restart.status == 74, "stderr: \(restart.stderr.suffix(2000))")
         #expect(restart.stderr.contains("the store is corrupt"), "\(restart.stderr.suffix(2000))")
     }
