@@ -148,6 +148,17 @@ public final class Store: Sendable {
         throw corrupt(path, problems.joined(separator: "; "))
     }
 
+    /// `PRAGMA integrity_check`: quick_check's page checks plus every index against its table.
+    /// `["ok"]` when intact, else SQLite's first `limit` complaints. Minutes on a year of samples:
+    /// for tests and by-hand checks, not for the daemon's start.
+    public func integrityCheck(limit: Int = 20) async throws(StoreError) -> [String] {
+        do {
+            return try await pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check(\(limit))") }
+        } catch {
+            throw StoreError(path: path, operation: "integrity check", message: "\(error)")
+        }
+    }
+
     static func corrupt(_ path: String, _ detail: String) -> StoreError {
         StoreError(
             path: path, operation: "integrity check",
