@@ -39,6 +39,7 @@ import Testing
         let started = ContinuousClock.now
         var lives: [Life] = []
         var faulted = false
+        var windowKills = 0
         for kill in 1...kills {
             // Toggle the fault before the start: the first cycle then fires or resolves an alert.
             if faulted { try f.repairReplicaLifecycle() } else { try f.simulator.apply(fault: Self.fault) }
@@ -48,10 +49,26 @@ import Testing
             let daemon = try DaemonProcess(
                 arguments: ["--config", config, "--db", f.db, "--log-level", "info"],
                 environment: f.simulator.environment)
-            // Half the kills land at a random moment, half just after a Slack request arrived
-            // (inside the window between the receiver's answer and the commit, if it is quick).
-            let afterRequest = random.next() % 2 == 0
-            if afterRequest {
+            var lock: StoreWriteLock?
+            if kill % 5 == 0 {
+                // Every fifth kill lands in the window on purpose: the receiver answers 200 after
+                // 3 s, the test holds the store's write lock meanwhile so the commit that would
+                // record the delivery waits, and the daemon dies waiting.
+                try await f.slack.enqueue(responses: [ScriptedResponse(status: 200, delay: .seconds(3))])
+                if try await eventually(.seconds(10), { try await f.slack.requests().count > before }) {
+                    let arrived = try await f.slack.requests()[before]
+                    lock = try StoreWriteLock(db: f.db)
+                    if let locked = lock?.lockedAt, locked < arrived.time.addingTimeInterval(3) {
+                        _ = try await eventually(.seconds(10)) {
+                            try await f.slack.requests()[before].status == 200
+                                && Date() > arrived.time.addingTimeInterval(3.5)
+                        }
+                        windowKills += 1
+                    }
+                }
+            } else if random.next() % 2 == 0 {
+                // Half the others land just after a Slack request arrived (in the window if the
+                // commit is slow), half at a random moment.
                 _ = try await eventually(.seconds(8)) { try await f.slack.requests().count > before }
                 try await Task.sleep(for: .milliseconds(Int64(random.next() % 40)))
             } else {
@@ -60,6 +77,7 @@ import Testing
             daemon.signal(SIGKILL)
             let status = await daemon.waitForExit(timeout: .seconds(20))
             let killedAt = Date()
+            lock?.release()
             try #require(status != nil, "kill \(kill) did not end the daemon; \(replay)")
             // The store after a kill: intact, as the next start will open it.
             let problems = try await Store.open(path: f.db).integrityCheck()
@@ -130,9 +148,16 @@ import Testing
             if let life { explainedBy.append(life) }
         }
         let duplicates = byKey.values.reduce(0) { $0 + max(0, $1.count - 1) }
-        // One row in flight at a time: a kill explains at most one duplicate.
+        // One row in flight at a time: a kill explains at most one duplicate; each kill held in
+        // the window made one.
         #expect(Set(explainedBy).count == explainedBy.count, "\(replay)")
         #expect(duplicates <= kills)
+        #expect(duplicates >= windowKills, "\(windowKills) kills in the window, \(duplicates) duplicates; \(replay)")
+        #expect(windowKills >= 1 || kills < 5, "no kill was held in the window; \(replay)")
+        let resend = byKey.values.filter { $0.count > 1 }.map { got in
+            let sorted = got.map(\.at).sorted()
+            return sorted[1].timeIntervalSince(sorted[0])
+        }
 
         // The loop did what it claims: alerts fired and resolved on both channels, Slack failed
         // about 30 % of the requests before the drain, and failed rows were retried.
@@ -149,7 +174,9 @@ import Testing
         print(
             "crash loop: \(replay) kills=\(kills) cycles=\(cycles) rows=\(rows.count) "
                 + "receipts=\(receipts.count) slack_requests=\(requests.count) slack_500=\(failed) "
-                + "lost=\(lost.count) duplicates=\(duplicates) loop=\(loop) total=\(ContinuousClock.now - started)")
+                + "lost=\(lost.count) duplicates=\(duplicates) (slack \(byKey.filter { $0.key.channel == "slack" }.values.reduce(0) { $0 + $1.count - 1 }), sns \(byKey.filter { $0.key.channel == "sns" }.values.reduce(0) { $0 + $1.count - 1 })) window_kills=\(windowKills) "
+                + "resend_after_s=\(resend.map { Int($0) }.sorted()) loop=\(loop) total=\(ContinuousClock.now - started)"
+        )
     }
 
     /// The daemon config: the shipped checks, seconds-level intervals, 5 s requests (a 12 s lease),
@@ -187,6 +214,44 @@ import Testing
         if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.date(from: text)
+    }
+}
+
+/// SQLite's write lock on the store, held by another process (`BEGIN IMMEDIATE`) until
+/// `release()`: the daemon's next write waits, as behind any slow commit.
+private final class StoreWriteLock {
+    let process = Process()
+    let input = Pipe()
+    /// When the lock was taken; nil if it was not within 10 s.
+    private(set) var lockedAt: Date?
+
+    init(db: String) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            PeerProcess.defaultPython, "-c",
+            """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+            db.execute("BEGIN IMMEDIATE")
+            print("locked", flush=True)
+            sys.stdin.read()
+            db.execute("ROLLBACK")
+            """,
+            db,
+        ]
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        if String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).hasPrefix("locked") {
+            lockedAt = Date()
+        }
+    }
+
+    func release() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
     }
 }
 
