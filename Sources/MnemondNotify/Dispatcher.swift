@@ -7,8 +7,9 @@ import MnemondStore
 /// payload through its channel's notifier, marks it delivered, or records the error and the next
 /// attempt (exponential backoff with jitter, or the receiver's Retry-After), dead-lettering after
 /// `deadLetterAfter`. At least once: a row is only marked delivered after its notifier returned,
-/// so a crash in between re-sends it with the same idempotency key. Time, sleeping, randomness
-/// and the sending itself (the notifiers) are injected.
+/// so a crash in between re-sends it with the same idempotency key once its lease has ended
+/// (`DeliveryPolicy.lease`). Time, sleeping, randomness and the sending itself (the notifiers)
+/// are injected.
 public actor Dispatcher {
     let store: Store
     let notifiers: [String: any Notifier]
