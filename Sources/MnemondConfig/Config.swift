@@ -266,6 +266,10 @@ public struct Config: Sendable, Equatable {
             alerting: try parseAlerting(top.value("alerting"), reader: reader, references: &checkReferences),
             report: try parseReport(top, reader: reader))
         config.checkReferences = checkReferences
+        // Alerts go out through the same HTTP client as the AWS calls: its timeouts bound one
+        // delivery attempt, and so the outbox lease (DeliveryPolicy.lease).
+        config.alerting.retry.attemptTimeout = DeliveryPolicy.attemptTimeout(
+            requestTimeout: .seconds(aws.requestTimeoutSeconds), connectTimeout: .seconds(aws.connectTimeoutSeconds))
         return config
     }
 

@@ -48,7 +48,9 @@ public final class WeeklyReporter: Sendable {
         self.store = store
         self.email = email
         self.dispatcher = Dispatcher(
-            store: store, notifiers: notifiers, kinds: [.mail, .notice], policy: config.alerting.retry,
+            store: store, notifiers: notifiers, kinds: [.mail, .notice],
+            policy: config.alerting.retry.covering(
+                attempt: (email?.timeout ?? .zero) + .seconds(config.aws.connectTimeoutSeconds)),
             logger: logger, now: now, sleep: sleep, random: random)
         self.logger = logger
         self.now = now

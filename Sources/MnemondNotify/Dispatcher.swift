@@ -7,8 +7,9 @@ import MnemondStore
 /// payload through its channel's notifier, marks it delivered, or records the error and the next
 /// attempt (exponential backoff with jitter, or the receiver's Retry-After), dead-lettering after
 /// `deadLetterAfter`. At least once: a row is only marked delivered after its notifier returned,
-/// so a crash in between re-sends it with the same idempotency key. Time, sleeping, randomness
-/// and the sending itself (the notifiers) are injected.
+/// so a crash in between re-sends it with the same idempotency key once its lease has ended
+/// (`DeliveryPolicy.lease`). Time, sleeping, randomness and the sending itself (the notifiers)
+/// are injected.
 public actor Dispatcher {
     let store: Store
     let notifiers: [String: any Notifier]
@@ -77,17 +78,26 @@ public actor Dispatcher {
 
     /// One pass: every row due now is tried once. Store failures are logged, not thrown: the rows
     /// stay in the outbox and the next pass tries again.
-    public func deliverDue() async -> Report {
+    public func deliverDue(limit: Int = 20) async -> Report {
         var report = Report()
-        let rows: [OutboxRow]
-        do {
-            rows = try await store.claimDueOutbox(now: now(), lease: policy.lease, kinds: kinds)
-        } catch {
-            logger.error("outbox claim failed", metadata: ["error": "\(error)"])
-            return report
-        }
         var backedOff: [String: Date] = [:]
-        for row in rows {
+        // One row per claim: the lease covers one attempt (DeliveryPolicy.lease), never a batch
+        // waiting behind slow receivers. At most `limit` claims per pass, so a receiver answering
+        // `Retry-After: 0` cannot keep a pass going.
+        for _ in 0..<limit {
+            let row: OutboxRow
+            do {
+                guard
+                    let claimed = try await store.claimDueOutbox(
+                        now: now(), lease: policy.lease, limit: 1, kinds: kinds
+                    )
+                    .first
+                else { break }
+                row = claimed
+            } catch {
+                logger.error("outbox claim failed", metadata: ["error": "\(error)"])
+                break
+            }
             if let until = backedOff[row.channel] {
                 // The receiver asked us to wait: the channel's other rows wait too, without an attempt.
                 await record {
@@ -168,7 +178,41 @@ public actor Dispatcher {
         } catch {
             throw DeliveryError(channel: row.channel, message: "outbox row \(row.id) is unreadable: \(error)")
         }
-        try await notifier.deliver(payload)
+        try await Self.bounded(by: policy.attemptTimeout, channel: row.channel) {
+            () async -> Result<Void, DeliveryError> in
+            do throws(DeliveryError) {
+                try await notifier.deliver(payload)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }.get()
+    }
+
+    /// Runs one attempt, cancelled when it outlasts `limit` (on the real clock: the lease it must
+    /// fit in is real time too), which is then a failed attempt. The HTTP transfers, the wait for
+    /// a connection and the AWS client's backoff all end on cancellation.
+    static func bounded(
+        by limit: Duration, channel: String, _ attempt: @escaping @Sendable () async -> Result<Void, DeliveryError>
+    ) async -> Result<Void, DeliveryError> {
+        await withTaskGroup(of: Result<Void, DeliveryError>?.self) { group in
+            group.addTask { await attempt() }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return Task.isCancelled
+                    ? nil
+                    : .failure(
+                        DeliveryError(
+                            channel: channel,
+                            message: "attempt cancelled after \(DurationText.human(limit)) (the attempt timeout)"))
+            }
+            var outcome: Result<Void, DeliveryError>?
+            while outcome == nil, let next = await group.next() {
+                outcome = next
+            }
+            group.cancelAll()
+            return outcome ?? .success(())
+        }
     }
 
     /// A row whose channel this process has no notifier for: retried (the config may be fixed and

@@ -182,6 +182,8 @@ public struct OutboxRow: Sendable, Equatable {
     public var nextAttemptAt: Date
     public var deliveredAt: Date?
     public var deadLetteredAt: Date?
+    /// While a sender holds the row: the end of its lease (`claimDueOutbox`).
+    public var claimedUntil: Date?
 
     init(row: Row) {
         id = row["id"]
@@ -197,6 +199,7 @@ public struct OutboxRow: Sendable, Equatable {
         nextAttemptAt = Date(millis: row["next_attempt_at"])
         deliveredAt = (row["delivered_at"] as Int64?).map(Date.init(millis:))
         deadLetteredAt = (row["dead_lettered_at"] as Int64?).map(Date.init(millis:))
+        claimedUntil = (row["claimed_until"] as Int64?).map(Date.init(millis:))
     }
 }
 

@@ -14,6 +14,10 @@ public struct RecordedRequest: Sendable {
     public var clientPort: Int
     /// The recorder's number for the TCP connection the request came on.
     public var connection: Int
+    /// The status the recorder answered with.
+    public var status: Int
+    /// When it arrived.
+    public var time: Date
 
     /// The first header with this name, compared case-insensitively.
     public func header(_ name: String) -> String? {
@@ -27,7 +31,7 @@ public struct RecordedRequest: Sendable {
 
 extension RecordedRequest: Decodable {
     private enum CodingKeys: String, CodingKey {
-        case sequence, method, path, headers, connection
+        case sequence, method, path, headers, connection, status, time
         case bodyBase64 = "body_base64"
         case clientPort = "client_port"
     }
@@ -41,6 +45,8 @@ extension RecordedRequest: Decodable {
         body = Data(base64Encoded: try container.decode(String.self, forKey: .bodyBase64)) ?? Data()
         clientPort = try container.decode(Int.self, forKey: .clientPort)
         connection = try container.decode(Int.self, forKey: .connection)
+        status = try container.decode(Int.self, forKey: .status)
+        time = Date(timeIntervalSince1970: try container.decode(Double.self, forKey: .time))
     }
 }
 
@@ -161,6 +167,13 @@ public final class HTTPRecorder: Sendable {
 
     public func enqueue(responses: [ScriptedResponse]) async throws {
         _ = try await call("POST", "responses", body: try JSONEncoder().encode(responses))
+    }
+
+    /// Once the script is used up, answers `ratio` of the requests with `status`, drawn from a
+    /// generator seeded with `seed` (the same seed, the same sequence of answers); 0 turns it off.
+    public func failRequests(ratio: Double, seed: UInt64, status: Int = 500) async throws {
+        let settings = ["ratio": ratio, "seed": Double(seed), "status": Double(status)]
+        _ = try await call("POST", "failures", body: try JSONSerialization.data(withJSONObject: settings))
     }
 
     public func stats() async throws -> RecorderStats {

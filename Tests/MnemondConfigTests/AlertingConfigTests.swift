@@ -149,4 +149,17 @@ import Testing
             Issue.record("not a ConfigError: \(error)")
         }
     }
+
+    @Test func theOutboxLeaseFollowsTheHTTPTimeouts() throws {
+        // The shipped timeouts (30 s + 5 s): a 35 s attempt, a 40 s lease.
+        #expect(try Config.load(path: repoConfig).alerting.retry.lease == .seconds(40))
+        let config = try parse(
+            """
+            aws:
+              request_timeout_seconds: 8
+              connect_timeout_seconds: 2
+            """)
+        #expect(config.alerting.retry.attemptTimeout == .seconds(10))
+        #expect(config.alerting.retry.lease == .seconds(15))
+    }
 }

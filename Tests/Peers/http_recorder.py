@@ -12,7 +12,12 @@ Control endpoints (not recorded, not counted as in flight):
                              (null if not UTF-8), client_port, connection (1, 2, … per TCP
                              connection accepted), sequence.
   GET  /_recorder/stats      {"max_in_flight", "in_flight", "connections", "requests"}
-  POST /_recorder/reset      forget requests, script and stats.
+  POST /_recorder/failures   {"ratio": 0.3, "seed": 42, "status": 500}: once the script is
+                             used up, answer that fraction of requests with that status,
+                             drawn from a random generator seeded with "seed" (ratio 0: off).
+  POST /_recorder/reset      forget requests, script, failures and stats.
+Each recorded request also carries "status" (the status it was answered with) and "time"
+(seconds since the epoch when it arrived).
 
 Usage: http_recorder.py [--tls]. Ready line: {"endpoint":"http://127.0.0.1:PORT"} (https and
 "cafile" with --tls). Exits on SIGTERM or stdin EOF.
@@ -21,6 +26,7 @@ Usage: http_recorder.py [--tls]. Ready line: {"endpoint":"http://127.0.0.1:PORT"
 import argparse
 import base64
 import json
+import random
 import socket
 import ssl
 import threading
@@ -45,6 +51,9 @@ class Recorder:
             self.max_in_flight = 0
             self.connections = 0 if not hasattr(self, "connections") else self.connections
             self.sequence = 0
+            self.failure_ratio = 0.0
+            self.failure_status = 500
+            self.failure_random = random.Random(0)
 
     def next_connection(self):
         with self.lock:
@@ -101,6 +110,9 @@ class Handler(BaseHTTPRequestHandler):
                 text = body.decode("utf-8")
             except UnicodeDecodeError:
                 text = None
+            answer = recorder.script.pop(0) if recorder.script else {}
+            if not answer and recorder.failure_ratio > 0 and recorder.failure_random.random() < recorder.failure_ratio:
+                answer = {"status": recorder.failure_status, "body": "injected_failure"}
             recorder.requests.append(
                 {
                     "sequence": recorder.sequence,
@@ -111,9 +123,10 @@ class Handler(BaseHTTPRequestHandler):
                     "body_utf8": text,
                     "client_port": self.client_address[1],
                     "connection": self.connection_id,
+                    "status": int(answer.get("status", 200)),
+                    "time": time.time(),
                 }
             )
-            answer = recorder.script.pop(0) if recorder.script else {}
         try:
             delay = answer.get("delay_ms", 0) / 1000.0
             if delay:
@@ -154,6 +167,13 @@ class Handler(BaseHTTPRequestHandler):
             with recorder.lock:
                 recorder.script.extend(script)
             return self.json({"queued": len(script)})
+        if route == ("POST", CONTROL_PREFIX + "failures"):
+            settings = json.loads(body or b"{}")
+            with recorder.lock:
+                recorder.failure_ratio = float(settings.get("ratio", 0))
+                recorder.failure_status = int(settings.get("status", 500))
+                recorder.failure_random = random.Random(int(settings.get("seed", 0)))
+            return self.json({"ratio": recorder.failure_ratio})
         if route == ("GET", CONTROL_PREFIX + "requests"):
             with recorder.lock:
                 return self.json(list(recorder.requests))
