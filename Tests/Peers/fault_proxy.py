@@ -50,7 +50,7 @@ import socket
 import struct
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import peerlib
 
@@ -299,25 +299,9 @@ class Handler(BaseHTTPRequestHandler):
         return self.json({"error": f"no control route {route}"}, status=404)
 
     def json(self, value, status=200):
-        payload = json.dumps(value).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        peerlib.reply_json(self, value, status)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        import sys
-
-        error = sys.exc_info()[1]
-        if isinstance(error, (ConnectionError, socket.timeout, OSError)):
-            peerlib.log("connection error", client=client_address[1], error=type(error).__name__)
-        else:
-            super().handle_error(request, client_address)
 
 
 def main():
@@ -329,15 +313,10 @@ def main():
         parser.error("--upstream must be http://host:port")
 
     stop = peerlib.stop_event()
-    server = Server(("127.0.0.1", 0), Handler)
+    server = peerlib.Server(("127.0.0.1", 0), Handler)
     server.upstream = upstream
     server.state = State(stop)
-    thread = threading.Thread(target=server.serve_forever, name="serve", daemon=True)
-    thread.start()
-    if peerlib.announce({"endpoint": f"http://127.0.0.1:{server.server_address[1]}"}):
-        peerlib.wait_until(stop)
-    server.shutdown()
-    server.server_close()
+    peerlib.serve(server, {"endpoint": f"http://127.0.0.1:{server.server_address[1]}"}, stop)
 
 
 if __name__ == "__main__":

@@ -20,12 +20,11 @@ Exits on SIGTERM or stdin EOF.
 import argparse
 import base64
 import http.client
-import json
 import select
 import socket
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import peerlib
 
@@ -134,34 +133,12 @@ class Handler(BaseHTTPRequestHandler):
         return self.json({"error": f"no control route {route}"}, status=404)
 
     def answer(self, status, payload, headers=()):
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        peerlib.reply(self, status, payload, "text/plain", headers)
 
     def json(self, value, status=200):
-        payload = json.dumps(value).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        peerlib.reply_json(self, value, status)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        import sys
-
-        error = sys.exc_info()[1]
-        if isinstance(error, (ConnectionError, socket.timeout, OSError)):
-            peerlib.log("connection error", client=client_address[1], error=type(error).__name__)
-        else:
-            super().handle_error(request, client_address)
 
 
 def main():
@@ -170,16 +147,11 @@ def main():
     args = parser.parse_args()
 
     stop = peerlib.stop_event()
-    server = Server(("127.0.0.1", 0), Handler)
+    server = peerlib.Server(("127.0.0.1", 0), Handler)
     server.lock = threading.Lock()
     server.requests = []
     server.auth = "Basic " + base64.b64encode(args.auth.encode()).decode() if args.auth else None
-    thread = threading.Thread(target=server.serve_forever, name="serve", daemon=True)
-    thread.start()
-    if peerlib.announce({"endpoint": f"http://127.0.0.1:{server.server_address[1]}"}):
-        peerlib.wait_until(stop)
-    server.shutdown()
-    server.server_close()
+    peerlib.serve(server, {"endpoint": f"http://127.0.0.1:{server.server_address[1]}"}, stop)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ import socket
 import ssl
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import peerlib
 
@@ -193,17 +193,12 @@ class Handler(BaseHTTPRequestHandler):
         return self.json({"error": f"no control route {route}"}, status=404)
 
     def json(self, value, status=200):
-        payload = json.dumps(value).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        peerlib.reply_json(self, value, status)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
+class Server(peerlib.Server):
     tls_context = None
+    quiet_errors = (ssl.SSLError, ConnectionError, socket.timeout)
 
     def get_request(self):
         sock, address = super().get_request()
@@ -213,14 +208,6 @@ class Server(ThreadingHTTPServer):
             sock = self.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         return sock, address
 
-    def handle_error(self, request, client_address):
-        import sys
-
-        error = sys.exc_info()[1]
-        if isinstance(error, (ssl.SSLError, ConnectionError, socket.timeout)):
-            peerlib.log("connection error", client=client_address[1], error=type(error).__name__)
-        else:
-            super().handle_error(request, client_address)
 
 
 def main():
@@ -241,12 +228,7 @@ def main():
             ready["cafile"] = certfile
         port = server.server_address[1]
         ready["endpoint"] = f"{'https' if args.tls else 'http'}://127.0.0.1:{port}"
-        thread = threading.Thread(target=server.serve_forever, name="serve", daemon=True)
-        thread.start()
-        if peerlib.announce(ready):
-            peerlib.wait_until(stop)
-        server.shutdown()
-        server.server_close()
+        peerlib.serve(server, ready, stop)
     finally:
         peerlib.remove_directory(tls_directory)
 

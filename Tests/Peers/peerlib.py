@@ -12,9 +12,11 @@ import ipaddress
 import json
 import os
 import signal
+import socket
 import sys
 import tempfile
 import threading
+from http.server import ThreadingHTTPServer
 
 
 def announce(fields):
@@ -129,3 +131,43 @@ def log(message, **fields):
     extra = " ".join(f"{k}={v}" for k, v in fields.items())
     sys.stderr.write(f"{message} {extra}".rstrip() + "\n")
     sys.stderr.flush()
+
+
+class Server(ThreadingHTTPServer):
+    """The peers' HTTP server: a thread per connection, and a client that drops its connection
+    (a killed mnemond, a timeout) is one line on stderr, not a traceback."""
+
+    daemon_threads = True
+    quiet_errors = (ConnectionError, socket.timeout, OSError)
+
+    def handle_error(self, request, client_address):
+        error = sys.exc_info()[1]
+        if isinstance(error, self.quiet_errors):
+            log("connection error", client=client_address[1], error=type(error).__name__)
+        else:
+            super().handle_error(request, client_address)
+
+
+def reply(handler, status, payload, content_type="text/plain", headers=()):
+    """One whole answer on `handler` (a BaseHTTPRequestHandler): status, headers, length, body."""
+    handler.send_response(status)
+    for name, value in headers:
+        handler.send_header(name, value)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)
+
+
+def reply_json(handler, value, status=200, headers=()):
+    reply(handler, status, json.dumps(value).encode("utf-8"), "application/json", headers)
+
+
+def serve(server, ready, stop):
+    """Serves in a thread, prints the ready line `ready`, runs until `stop` (`stop_event()`,
+    made before binding so an early signal is not lost) is set, then shuts the server down."""
+    threading.Thread(target=server.serve_forever, name="serve", daemon=True).start()
+    if announce(ready):
+        wait_until(stop)
+    server.shutdown()
+    server.server_close()

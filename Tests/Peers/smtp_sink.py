@@ -17,12 +17,11 @@ Exits on SIGTERM or stdin EOF.
 import argparse
 import asyncio
 import base64
-import json
 import logging
 import ssl
 import warnings
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -92,12 +91,7 @@ class Control(BaseHTTPRequestHandler):
         return self.reply(200, {"reset": True})
 
     def reply(self, status, value):
-        payload = json.dumps(value).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        peerlib.reply_json(self, value, status)
 
 
 def main():
@@ -142,8 +136,7 @@ def main():
         smtp_thread = threading.Thread(target=loop.run_forever, name="smtp", daemon=True)
         smtp_thread.start()
 
-        control = ThreadingHTTPServer(("127.0.0.1", 0), Control)
-        control.daemon_threads = True
+        control = peerlib.Server(("127.0.0.1", 0), Control)
         threading.Thread(target=control.serve_forever, name="control", daemon=True).start()
 
         ready["smtp"] = f"smtp://127.0.0.1:{smtp_port}"

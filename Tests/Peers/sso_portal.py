@@ -17,11 +17,10 @@ Ready line: {"endpoint":"http://127.0.0.1:PORT"}. Exits on SIGTERM or stdin EOF.
 """
 
 import argparse
-import json
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import peerlib
 
@@ -63,18 +62,9 @@ class Handler(BaseHTTPRequestHandler):
         self.json(status, {"message": message}, [("x-amzn-ErrorType", code)])
 
     def json(self, status, value, headers=()):
-        payload = json.dumps(value).encode("utf-8")
-        self.send_response(status)
-        for name, header in headers:
-            self.send_header(name, header)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        peerlib.reply_json(self, value, status, headers)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
 
 
 def main():
@@ -84,16 +74,11 @@ def main():
     args = parser.parse_args()
 
     stop = peerlib.stop_event()
-    server = Server(("127.0.0.1", 0), Handler)
+    server = peerlib.Server(("127.0.0.1", 0), Handler)
     server.args = args
     server.lock = threading.Lock()
     server.calls = []
-    thread = threading.Thread(target=server.serve_forever, name="serve", daemon=True)
-    thread.start()
-    if peerlib.announce({"endpoint": f"http://127.0.0.1:{server.server_address[1]}"}):
-        peerlib.wait_until(stop)
-    server.shutdown()
-    server.server_close()
+    peerlib.serve(server, {"endpoint": f"http://127.0.0.1:{server.server_address[1]}"}, stop)
 
 
 if __name__ == "__main__":
