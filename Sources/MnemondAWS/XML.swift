@@ -54,6 +54,13 @@ public struct XMLTree: Sendable, Equatable {
     public static let maxDepth = 256
 
     public static func parse(_ data: Data) throws(XMLParseError) -> XMLTree {
+        // FoundationXML traps (it force-unwraps the name as UTF-8) when libxml2's push parser hands
+        // it an element or attribute name holding a byte that is not UTF-8, which it does before
+        // it reports the byte. AWS answers are UTF-8: anything else is refused before parsing.
+        if let offset = invalidUTF8Offset(data) {
+            let line = 1 + data.prefix(offset).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw XMLParseError(message: "not UTF-8 at byte offset \(offset)", line: line)
+        }
         let builder = TreeBuilder()
         let parser = XMLParser(data: data)
         parser.delegate = builder
@@ -74,6 +81,20 @@ public struct XMLTree: Sendable, Equatable {
             throw XMLParseError(message: "truncated XML (unclosed elements or no root)", line: parser.lineNumber)
         }
         return root
+    }
+}
+
+/// The offset of the first byte of `data` that does not belong to a valid UTF-8 sequence.
+func invalidUTF8Offset(_ data: Data) -> Int? {
+    var parser = Unicode.UTF8.ForwardParser()
+    var bytes = data.makeIterator()
+    var offset = 0
+    while true {
+        switch parser.parseScalar(from: &bytes) {
+        case .valid(let scalar): offset += scalar.count
+        case .error: return offset
+        case .emptyInput: return nil
+        }
     }
 }
 

@@ -101,6 +101,34 @@ import Testing
         }
         #expect(levels == depth)
     }
+
+    /// Found by fuzz-xml: a name byte that is not UTF-8 trapped inside FoundationXML (it
+    /// force-unwraps element and attribute names); such an answer is now refused before parsing.
+    static let notUTF8: [(String, [UInt8], Int)] = [
+        ("an element name", Array("<a><b".utf8) + [0xD5] + Array("r>x</b".utf8) + [0xD5] + Array("r></a>".utf8), 5),
+        ("an attribute name", Array("<a b".utf8) + [0xD5] + Array("=\"1\">x</a>".utf8), 4),
+        ("text on line 2", Array("<a>\n".utf8) + [0xFF] + Array("</a>".utf8), 4),
+    ]
+
+    @Test(arguments: notUTF8)
+    func bytesThatAreNotUTF8AreRefusedNamingTheOffset(where _: String, xml: [UInt8], offset: Int) {
+        #expect {
+            try XMLTree.parse(Data(xml))
+        } throws: { error in
+            (error as? XMLParseError)?.message == "not UTF-8 at byte offset \(offset)"
+        }
+    }
+
+    @Test func anAnswerThatIsNotUTF8IsAnInvalidResponseNamingTheAction() {
+        let op = AWSOperation(service: .sns, action: "ListSubscriptionsByTopic")
+        let xml = Data(Array("<ListSubscriptionsByTopicResponse><Subscription".utf8) + [0xD5] + Array("rn/>".utf8))
+        #expect {
+            try QueryProtocol.result(xml, action: op.action, operation: op, region: "eu-west-1")
+        } throws: { error in
+            (error as? AWSError)?.description
+                == "sns:ListSubscriptionsByTopic (eu-west-1): InvalidResponse — invalid XML at line 1: not UTF-8 at byte offset 47"
+        }
+    }
 }
 
 @Suite struct HostileJSONTests {
