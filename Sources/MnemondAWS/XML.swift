@@ -61,6 +61,13 @@ public struct XMLTree: Sendable, Equatable {
             let line = 1 + data.prefix(offset).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             throw XMLParseError(message: "not UTF-8 at byte offset \(offset)", line: line)
         }
+        // FoundationXML also crashes (strlen of a null pointer) on a processing instruction
+        // without data (`<?pi?>`) and on a DTD notation without a public id. AWS answers carry
+        // neither processing instructions (the XML declaration aside) nor a DTD: both are refused.
+        if let (offset, what) = unsupportedMarkup(data) {
+            let line = 1 + data.prefix(offset).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw XMLParseError(message: "\(what) at byte offset \(offset) (AWS answers have none)", line: line)
+        }
         let builder = TreeBuilder()
         let parser = XMLParser(data: data)
         parser.delegate = builder
@@ -96,6 +103,30 @@ func invalidUTF8Offset(_ data: Data) -> Int? {
         case .emptyInput: return nil
         }
     }
+}
+
+/// The first processing instruction other than a leading XML declaration, or the first
+/// document type declaration, with its offset.
+func unsupportedMarkup(_ data: Data) -> (offset: Int, what: String)? {
+    let bytes = [UInt8](data)
+    var start = 0
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
+    let declaration = Array("<?xml".utf8)
+    var i = start
+    while i + 1 < bytes.count {
+        if bytes[i] == UInt8(ascii: "<") {
+            if bytes[i + 1] == UInt8(ascii: "?") {
+                let isDeclaration =
+                    i == start && bytes[i...].starts(with: declaration)
+                    && (i + 5 < bytes.count && [0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: "?")].contains(bytes[i + 5]))
+                if !isDeclaration { return (i, "processing instruction") }
+            } else if bytes[i...].starts(with: Array("<!DOCTYPE".utf8)) {
+                return (i, "document type declaration")
+            }
+        }
+        i += 1
+    }
+    return nil
 }
 
 public struct XMLParseError: Error, Sendable, CustomStringConvertible {

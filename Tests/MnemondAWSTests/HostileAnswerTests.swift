@@ -119,6 +119,28 @@ import Testing
         }
     }
 
+    /// Found by fuzz-xml: FoundationXML dereferences a null pointer for a processing instruction
+    /// without data and for a DTD notation without a public id (SEGV). Neither occurs in an AWS
+    /// answer; both are refused before parsing, and the XML declaration still parses.
+    @Test(arguments: [
+        ("<?xng?>l=m \n<ov\0\0nt>>", "processing instruction at byte offset 0"),
+        ("<a><?pi?></a>", "processing instruction at byte offset 3"),
+        ("<?xml version=\"1.0\"?><a><?xml-stylesheet href=\"x\"?></a>", "processing instruction at byte offset 24"),
+        ("<!DOCTYPE a [<!NOTATION n SYSTEM \"x\">]><a/>", "document type declaration at byte offset 0"),
+    ])
+    func processingInstructionsAndDTDsAreRefused(xml: String, message: String) {
+        #expect {
+            try XMLTree.parse(Data(xml.utf8))
+        } throws: { error in
+            (error as? XMLParseError)?.message == "\(message) (AWS answers have none)"
+        }
+    }
+
+    @Test func theXMLDeclarationIsNotAProcessingInstruction() throws {
+        let tree = try XMLTree.parse(Data("\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<a>x</a>".utf8))
+        #expect(tree == XMLTree(name: "a", text: "x"))
+    }
+
     @Test func anAnswerThatIsNotUTF8IsAnInvalidResponseNamingTheAction() {
         let op = AWSOperation(service: .sns, action: "ListSubscriptionsByTopic")
         let xml = Data(Array("<ListSubscriptionsByTopicResponse><Subscription".utf8) + [0xD5] + Array("rn/>".utf8))
