@@ -116,9 +116,11 @@ func unsupportedMarkup(_ data: Data) -> (offset: Int, what: String)? {
     while i + 1 < bytes.count {
         if bytes[i] == UInt8(ascii: "<") {
             if bytes[i + 1] == UInt8(ascii: "?") {
+                // A declaration has a version, so whitespace follows `<?xml`; `<?xml?>` is a
+                // processing instruction without data to libxml2, and crashes as one.
                 let isDeclaration =
                     i == start && bytes[i...].starts(with: declaration)
-                    && (i + 5 < bytes.count && [0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: "?")].contains(bytes[i + 5]))
+                    && (i + 5 < bytes.count && [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i + 5]))
                 if !isDeclaration { return (i, "processing instruction") }
             } else if bytes[i...].starts(with: Array("<!DOCTYPE".utf8)) {
                 return (i, "document type declaration")

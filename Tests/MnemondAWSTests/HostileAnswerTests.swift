@@ -125,6 +125,7 @@ import Testing
     @Test(arguments: [
         ("<?xng?>l=m \n<ov\0\0nt>>", "processing instruction at byte offset 0"),
         ("<a><?pi?></a>", "processing instruction at byte offset 3"),
+        ("<?xml?>0\"0t\0\0?>\"ror>EP_ARCHIVE</StorageClass>", "processing instruction at byte offset 0"),
         ("<?xml version=\"1.0\"?><a><?xml-stylesheet href=\"x\"?></a>", "processing instruction at byte offset 24"),
         ("<!DOCTYPE a [<!NOTATION n SYSTEM \"x\">]><a/>", "document type declaration at byte offset 0"),
     ])
