@@ -33,6 +33,7 @@ for target in "${targets[@]}"; do
     artifacts=.build/fuzz-artifacts/$target
     log=.build/fuzz-$target.log
     mkdir -p "$work" "$artifacts"
+    target_started=$(date +%s)
     if "$bin/fuzz-$target" -max_total_time="$seconds" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" "Tests/Fuzz/Corpus/$target" >"$log" 2>&1; then
         result=ok
@@ -40,9 +41,10 @@ for target in "${targets[@]}"; do
         result=FAILED
         status=1
     fi
+    elapsed=$(($(date +%s) - target_started))
     execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
     coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
-    echo "fuzz-$target: $result, ${execs:-0} executions in $seconds s, coverage ${coverage:-?} edges, corpus $(ls "$work" | wc -l) new inputs"
+    echo "fuzz-$target: $result, ${execs:-0} executions in $elapsed s, coverage ${coverage:-?} edges, corpus $(ls "$work" | wc -l) new inputs"
     if [ "$result" = FAILED ]; then
         grep -E 'ERROR|Fatal error|SUMMARY|Test unit written|Crash|==[0-9]+==' "$log" | head -20 >&2 || true
         echo "fuzz-$target: full log in $log" >&2
