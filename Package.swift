@@ -17,6 +17,10 @@ let package = Package(
     products: [
         .executable(name: "mnemond", targets: ["mnemond"]),
         .executable(name: "mnemond-bench", targets: ["mnemond-bench"]),
+        // The parsers, for the libFuzzer targets in Tests/Fuzz (a package of its own: it is built
+        // with -sanitize=fuzzer, which the rest of the tree must not be).
+        .library(name: "MnemondAWS", targets: ["MnemondAWS"]),
+        .library(name: "MnemondConfig", targets: ["MnemondConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),

@@ -54,6 +54,20 @@ public struct XMLTree: Sendable, Equatable {
     public static let maxDepth = 256
 
     public static func parse(_ data: Data) throws(XMLParseError) -> XMLTree {
+        // FoundationXML traps (it force-unwraps the name as UTF-8) when libxml2's push parser hands
+        // it an element or attribute name holding a byte that is not UTF-8, which it does before
+        // it reports the byte. AWS answers are UTF-8: anything else is refused before parsing.
+        if let offset = invalidUTF8Offset(data) {
+            let line = 1 + data.prefix(offset).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw XMLParseError(message: "not UTF-8 at byte offset \(offset)", line: line)
+        }
+        // FoundationXML also crashes (strlen of a null pointer) on a processing instruction
+        // without data (`<?pi?>`) and on a DTD notation without a public id. AWS answers carry
+        // neither processing instructions (the XML declaration aside) nor a DTD: both are refused.
+        if let (offset, what) = unsupportedMarkup(data) {
+            let line = 1 + data.prefix(offset).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw XMLParseError(message: "\(what) at byte offset \(offset) (AWS answers have none)", line: line)
+        }
         let builder = TreeBuilder()
         let parser = XMLParser(data: data)
         parser.delegate = builder
@@ -75,6 +89,46 @@ public struct XMLTree: Sendable, Equatable {
         }
         return root
     }
+}
+
+/// The offset of the first byte of `data` that does not belong to a valid UTF-8 sequence.
+func invalidUTF8Offset(_ data: Data) -> Int? {
+    var parser = Unicode.UTF8.ForwardParser()
+    var bytes = data.makeIterator()
+    var offset = 0
+    while true {
+        switch parser.parseScalar(from: &bytes) {
+        case .valid(let scalar): offset += scalar.count
+        case .error: return offset
+        case .emptyInput: return nil
+        }
+    }
+}
+
+/// The first processing instruction other than a leading XML declaration, or the first
+/// document type declaration, with its offset.
+func unsupportedMarkup(_ data: Data) -> (offset: Int, what: String)? {
+    let bytes = [UInt8](data)
+    var start = 0
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
+    let declaration = Array("<?xml".utf8)
+    var i = start
+    while i + 1 < bytes.count {
+        if bytes[i] == UInt8(ascii: "<") {
+            if bytes[i + 1] == UInt8(ascii: "?") {
+                // A declaration has a version, so whitespace follows `<?xml`; `<?xml?>` is a
+                // processing instruction without data to libxml2, and crashes as one.
+                let isDeclaration =
+                    i == start && bytes[i...].starts(with: declaration)
+                    && (i + 5 < bytes.count && [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i + 5]))
+                if !isDeclaration { return (i, "processing instruction") }
+            } else if bytes[i...].starts(with: Array("<!DOCTYPE".utf8)) {
+                return (i, "document type declaration")
+            }
+        }
+        i += 1
+    }
+    return nil
 }
 
 public struct XMLParseError: Error, Sendable, CustomStringConvertible {

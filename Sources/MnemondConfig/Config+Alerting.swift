@@ -64,9 +64,10 @@ extension Config {
                 guard parts.count == 6, parts[0] == "arn", parts[2] == "sns", !parts[3].isEmpty else {
                     throw reader.error(
                         arnNode,
-                        "alerting.channels.sns.topic_arn must be a topic ARN like arn:aws:sns:eu-west-1:828879644785:mnemonica-backup-alerts, found \"\(arn)\""
+                        "alerting.channels.sns.topic_arn must be a topic ARN like arn:aws:sns:eu-west-1:828879644785:mnemonica-backup-alerts, found \(shown(arn))"
                     )
                 }
+                try account(of: arn, node: arnNode, at: "alerting.channels.sns.topic_arn", reader: reader)
                 alerting.snsTopicArn = arn
             }
             if let slack = c.value("slack") {
@@ -87,7 +88,7 @@ extension Config {
                     guard file.hasPrefix("/") || file.hasPrefix("$") else {
                         throw reader.error(
                             s.value("webhook_url_file"),
-                            "alerting.channels.slack.webhook_url_file must be an absolute path (or start with ${CREDENTIALS_DIRECTORY}), found \"\(file)\""
+                            "alerting.channels.slack.webhook_url_file must be an absolute path (or start with ${CREDENTIALS_DIRECTORY}), found \(shown(file))"
                         )
                     }
                     alerting.slack = .file(path: file)
@@ -96,7 +97,7 @@ extension Config {
                     else {
                         throw reader.error(
                             s.value("webhook_url_env"),
-                            "alerting.channels.slack.webhook_url_env must name an environment variable (e.g. MNEMOND_SLACK_WEBHOOK), found \"\(env)\""
+                            "alerting.channels.slack.webhook_url_env must name an environment variable (e.g. MNEMOND_SLACK_WEBHOOK), found \(shown(env))"
                         )
                     }
                     alerting.slack = .environment(name: env)
@@ -204,7 +205,7 @@ extension Config {
             } else {
                 throw reader.error(
                     forNode,
-                    "\(path).for must be a number of consecutive evaluations (2) or a duration (30m, 2h), found \"\(text)\""
+                    "\(path).for must be a number of consecutive evaluations (2) or a duration (30m, 2h), found \(shown(text))"
                 )
             }
         }
@@ -221,7 +222,7 @@ extension Config {
         guard let node else { return nil }
         let text = try reader.string(node, at: path)
         guard let d = DurationText.parse(text) else {
-            throw reader.error(node, "\(path) must be a duration like 30s, 10m, 4h or 1d, found \"\(text)\"")
+            throw reader.error(node, "\(path) must be a duration like 30s, 10m, 4h or 1d, found \(shown(text))")
         }
         let seconds = d.components.seconds
         guard range.contains(seconds) else {

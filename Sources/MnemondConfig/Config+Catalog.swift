@@ -35,8 +35,10 @@ extension Config {
                     "latency_critical_minutes", "latency_periods", "guide",
                 ])
             bucket.replication = ReplicationPromise(
-                destinationBucket: try r.string("destination"),
-                storageClass: try r.optionalString("storage_class") ?? "DEEP_ARCHIVE",
+                destinationBucket: try r.identifier("destination"),
+                storageClass: try r.value("storage_class").map { node throws(ConfigError) in
+                    try reader.oneOf(node, at: "\(path).replication.storage_class", s3StorageClasses)
+                } ?? "DEEP_ARCHIVE",
                 deleteMarkerReplication: try r.optionalBool("delete_marker_replication") ?? true,
                 metricsEnabled: try r.optionalBool("metrics") ?? true,
                 ruleID: try r.optionalString("rule_id"),
@@ -48,6 +50,26 @@ extension Config {
         }
         return bucket
     }
+
+    /// S3's storage classes (the S3 API reference's `StorageClass`); a replication destination
+    /// names one, and a misspelt one must fail here, not as a finding that never matches.
+    static let s3StorageClasses = [
+        "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
+        "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE", "FSX_OPENZFS", "FSX_ONTAP",
+    ]
+
+    /// The CloudWatch metrics (namespace AWS/S3) an alarm promise may name, with the dimensions
+    /// each is published with: the ones whose publishing region the checks know (replication
+    /// metrics and the daily storage metrics; AWS, "Using S3 Replication metrics" and "Metrics and
+    /// dimensions"). Another metric, or a misspelt one, could never be placed in a region.
+    static let alarmMetrics: [String: [String]] = [
+        "ReplicationLatency": ["SourceBucket", "DestinationBucket", "RuleId"],
+        "BytesPendingReplication": ["SourceBucket", "DestinationBucket", "RuleId"],
+        "OperationsPendingReplication": ["SourceBucket", "DestinationBucket", "RuleId"],
+        "OperationsFailedReplication": ["SourceBucket", "DestinationBucket", "RuleId"],
+        "NumberOfObjects": ["BucketName", "StorageType"],
+        "BucketSizeBytes": ["BucketName", "StorageType"],
+    ]
 
     static let bucketKeys = [
         "name", "region", "role", "noncurrent_days", "guide", "intelligent_tiering_day0", "abort_multipart_days",
@@ -81,20 +103,21 @@ extension Config {
                 let text = try reader.string(node, at: "\(path).backup_window")
                 guard isWindow(text) else {
                     throw reader.error(
-                        node, "\(path).backup_window must look like 22:00-00:00 (UTC), found \"\(text)\"")
+                        node, "\(path).backup_window must look like 22:00-00:00 (UTC), found \(shown(text))")
                 }
                 window = text
             }
             result.append(
                 RDSPolicy(
-                    identifier: try m.string("identifier"), region: try region(m, "region", path: path, reader: reader),
+                    identifier: try m.identifier("identifier"),
+                    region: try region(m, "region", path: path, reader: reader),
                     retentionDays: try m.int("retention_days", range: 0...35), backupWindow: window,
                     pitrWarningSeconds: warning * 60, pitrCriticalSeconds: critical * 60))
         }
         return result
     }
 
-    static func parseBackup(_ node: Node, reader: YAMLReader) throws(ConfigError) -> BackupPolicy {
+    static func parseBackup(_ node: Node, accountID: String, reader: YAMLReader) throws(ConfigError) -> BackupPolicy {
         let m = try reader.mapping(
             node, at: "backup",
             allowed: [
@@ -102,17 +125,31 @@ extension Config {
                 "resource_arn", "dr", "restore_test_days", "dr_restore_test_days", "copy_grace_minutes",
                 "last_point_horizon_days",
             ])
+        // The protected resource is in the watched account: its jobs are listed there. S3 ARNs
+        // carry no account field (arn:aws:s3:::bucket) and are taken as they are.
+        let resourceNode = try m.required("resource_arn")
+        let resourceARN = try reader.identifier(resourceNode, at: "backup.resource_arn")
+        let arnParts = resourceARN.split(separator: ":", omittingEmptySubsequences: false)
+        guard arnParts.count >= 6, arnParts[0] == "arn", !arnParts[1].isEmpty, !arnParts[2].isEmpty else {
+            throw reader.error(
+                resourceNode,
+                "backup.resource_arn must be an ARN (arn:aws:SERVICE:REGION:ACCOUNT:…), found \(shown(resourceARN))")
+        }
+        if !arnParts[4].isEmpty || arnParts[2] != "s3" {
+            try account(
+                of: resourceARN, node: resourceNode, at: "backup.resource_arn", expected: accountID, reader: reader)
+        }
         let drNode = try m.required("dr")
         let dr = try reader.mapping(drNode, at: "backup.dr", allowed: ["region", "vault", "retention_days"])
         return BackupPolicy(
-            region: try region(m, "region", path: "backup", reader: reader), planName: try m.string("plan"),
-            ruleName: try m.string("rule"), schedule: try m.string("schedule"),
+            region: try region(m, "region", path: "backup", reader: reader), planName: try m.identifier("plan"),
+            ruleName: try m.identifier("rule"), schedule: try m.string("schedule"),
             intervalHours: try m.int("interval_hours", range: 1...168),
             graceHours: try m.optionalInt("grace_hours", range: 0...48) ?? BackupPolicy.defaultGraceHours,
-            retentionDays: try m.int("retention_days", range: 1...36500), vault: try m.string("vault"),
-            resourceARN: try m.string("resource_arn"),
+            retentionDays: try m.int("retention_days", range: 1...36500), vault: try m.identifier("vault"),
+            resourceARN: resourceARN,
             drRegion: try region(dr, "region", path: "backup.dr", reader: reader),
-            drVault: try dr.string("vault"), drRetentionDays: try dr.int("retention_days", range: 1...36500),
+            drVault: try dr.identifier("vault"), drRetentionDays: try dr.int("retention_days", range: 1...36500),
             restoreTestDays: try m.optionalInt("restore_test_days", range: 1...3650)
                 ?? BackupPolicy.defaultRestoreTestDays,
             drRestoreTestDays: try m.optionalInt("dr_restore_test_days", range: 1...3650)
@@ -148,13 +185,17 @@ extension Config {
             let path = "monitoring.alarms[\(i)]"
             let am = try reader.mapping(
                 a, at: path, allowed: ["name", "metric", "dimensions", "threshold", "topic", "region"])
+            let metricNode = try am.required("metric")
+            let metric = try reader.oneOf(metricNode, at: "\(path).metric", alarmMetrics.keys.sorted())
             var dimensions: [String: String] = [:]
             if let d = am.value("dimensions") {
-                guard case .mapping(let dm) = d else {
+                guard case .mapping = d else {
                     throw reader.error(d, "\(path).dimensions must be a mapping of dimension name to value")
                 }
-                for (k, v) in dm {
-                    dimensions[k.string ?? ""] = try reader.string(v, at: "\(path).dimensions.\(k.string ?? "")")
+                let dm = try reader.mapping(d, at: "\(path).dimensions", allowed: alarmMetrics[metric] ?? [])
+                for (k, v) in dm.mapping {
+                    let name = k.string ?? ""
+                    dimensions[name] = try reader.string(v, at: "\(path).dimensions.\(name)")
                 }
             }
             var threshold: Double?
@@ -168,7 +209,7 @@ extension Config {
                 AlarmPromise(
                     name: try am.string("name"),
                     region: try am.value("region") == nil ? nil : region(am, "region", path: path, reader: reader),
-                    metric: try am.string("metric"), dimensions: dimensions, threshold: threshold,
+                    metric: metric, dimensions: dimensions, threshold: threshold,
                     topicARN: try am.value("topic") == nil
                         ? nil : arn(am, "topic", service: "sns", path: path, reader: reader)))
         }
@@ -178,7 +219,7 @@ extension Config {
             let rm = try reader.mapping(r, at: path, allowed: ["name", "region", "topic"])
             rules.append(
                 EventRulePromise(
-                    name: try rm.string("name"), region: try region(rm, "region", path: path, reader: reader),
+                    name: try rm.identifier("name"), region: try region(rm, "region", path: path, reader: reader),
                     topicARN: try arn(rm, "topic", service: "sns", path: path, reader: reader)))
         }
         return MonitoringPolicy(
@@ -196,7 +237,7 @@ extension Config {
     {
         let m = try reader.mapping(node, at: "app_role", allowed: ["name"])
         return AppRolePolicy(
-            name: try m.string("name"), sourceBuckets: buckets.filter { $0.role == .source }.map(\.name),
+            name: try m.identifier("name"), sourceBuckets: buckets.filter { $0.role == .source }.map(\.name),
             replicaBuckets: buckets.filter { $0.role == .replica }.map(\.name))
     }
 
@@ -206,7 +247,7 @@ extension Config {
         let node = try m.required(key)
         let text = try reader.string(node, at: "\(path).\(key)")
         guard isRegion(text) else {
-            throw reader.error(node, "\(path).\(key) \"\(text)\" is not an AWS region name (e.g. eu-west-1)")
+            throw reader.error(node, "\(path).\(key) \(shown(text)) is not an AWS region name (e.g. eu-west-1)")
         }
         return text
     }
@@ -220,9 +261,30 @@ extension Config {
         guard parts.count >= 6, parts[0] == "arn", parts[2] == Substring(service), isRegion(String(parts[3])) else {
             throw reader.error(
                 node,
-                "\(path).\(key) must be an \(service) ARN (arn:aws:\(service):REGION:ACCOUNT:NAME), found \"\(text)\"")
+                "\(path).\(key) must be an \(service) ARN (arn:aws:\(service):REGION:ACCOUNT:NAME), found \(shown(text))"
+            )
         }
+        try account(of: text, node: node, at: "\(path).\(key)", reader: reader)
         return text
+    }
+
+    /// The account field of an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:…`) is 12 digits, and
+    /// `expected` where the resource must be in the watched account. An ARN with another account
+    /// field could never match what AWS answers, and would only surface later as a finding.
+    @discardableResult
+    static func account(
+        of arn: String, node: Node, at path: String, expected: String? = nil, reader: YAMLReader
+    ) throws(ConfigError) -> String {
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        let account = parts.count >= 5 ? String(parts[4]) : ""
+        guard account.utf8.count == 12, account.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
+            throw reader.error(node, "\(path): the account in \(shown(arn)) must be 12 digits, found \(shown(account))")
+        }
+        if let expected, account != expected {
+            throw reader.error(
+                node, "\(path): the account in \(shown(arn)) is \(account), not account_id \(expected)")
+        }
+        return account
     }
 
     /// `hh:mm-hh:mm`, 24-hour.
@@ -267,12 +329,14 @@ extension Config {
             guard text.hasPrefix("arn:aws:iam::"), text.contains(":role/") else {
                 throw reader.error(
                     roleNode,
-                    "recovery_path.restore_role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), found \"\(text)\""
+                    "recovery_path.restore_role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), found \(shown(text))"
                 )
             }
+            try account(
+                of: text, node: roleNode, at: "recovery_path.restore_role_arn", expected: accountID, reader: reader)
             policy.restoreRoleARN = text
         }
-        policy.drInstance = try m.optionalString("dr_instance") ?? policy.drInstance
+        policy.drInstance = try m.optionalIdentifier("dr_instance") ?? policy.drInstance
         if let roleNode = m.value("s3_recovery_operator_role") {
             let text = try reader.string(roleNode, at: "recovery_path.s3_recovery_operator_role")
             // A role name (IAM: letters, digits and +=,.@_-, at most 64) or a role ARN.
@@ -287,7 +351,10 @@ extension Config {
                 throw reader.error(
                     roleNode,
                     "recovery_path.s3_recovery_operator_role must be an IAM role name or ARN "
-                        + "(arn:aws:iam::ACCOUNT:role/NAME), found \"\(text)\"")
+                        + "(arn:aws:iam::ACCOUNT:role/NAME), found \(shown(text))")
+            }
+            if isARN {
+                try account(of: text, node: roleNode, at: "recovery_path.s3_recovery_operator_role", reader: reader)
             }
             policy.s3RecoveryOperatorRole = text
         }
@@ -295,9 +362,9 @@ extension Config {
             let z = try reader.mapping(
                 zone, at: "recovery_path.dr_landing_zone",
                 allowed: ["db_subnet_group", "db_parameter_group", "option_group"])
-            policy.dbSubnetGroup = try z.optionalString("db_subnet_group")
-            policy.dbParameterGroup = try z.optionalString("db_parameter_group")
-            policy.optionGroup = try z.optionalString("option_group")
+            policy.dbSubnetGroup = try z.optionalIdentifier("db_subnet_group")
+            policy.dbParameterGroup = try z.optionalIdentifier("db_parameter_group")
+            policy.optionGroup = try z.optionalIdentifier("option_group")
         }
         return policy
     }
@@ -310,7 +377,7 @@ extension YAMLReader.Mapping {
         switch text {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
-        default: throw reader.error(node, "\(child(key)) must be true or false, found \"\(text)\"")
+        default: throw reader.error(node, "\(child(key)) must be true or false, found \(shown(text))")
         }
     }
 }

@@ -38,7 +38,7 @@ extension Config {
             var buffer = in6_addr()
             let family = host.contains(":") ? AF_INET6 : AF_INET
             guard !host.isEmpty, inet_pton(family, host, &buffer) == 1 else {
-                return .failure(ListenAddressError(reason: "\"\(host)\" is not an IP address"))
+                return .failure(ListenAddressError(reason: "\(shown(host)) is not an IP address"))
             }
             guard !portText.isEmpty, portText.allSatisfy(\.isASCII), portText.allSatisfy(\.isNumber),
                 let port = Int(portText), (1...65535).contains(port)
@@ -64,7 +64,7 @@ extension Config {
         case .failure(let error):
             throw reader.error(
                 listenNode,
-                "metrics.listen must be an IP address and port such as 127.0.0.1:9464 or [::1]:9464 (\(error.reason)), found \"\(text)\""
+                "metrics.listen must be an IP address and port such as 127.0.0.1:9464 or [::1]:9464 (\(error.reason)), found \(shown(text))"
             )
         }
     }

@@ -43,7 +43,7 @@ extension Config {
             let name = try reader.string(zoneNode, at: "report.time_zone")
             guard let zone = TimeZone(identifier: name) else {
                 throw reader.error(
-                    zoneNode, "report.time_zone \"\(name)\" is not an IANA time zone name (e.g. Europe/Rome, UTC)")
+                    zoneNode, "report.time_zone \(shown(name)) is not an IANA time zone name (e.g. Europe/Rome, UTC)")
             }
             report.timeZone = zone
         }
@@ -52,7 +52,7 @@ extension Config {
             guard let schedule = SendSchedule.parse(text) else {
                 throw reader.error(
                     sendNode,
-                    "report.send_at must be a weekday and a 24-hour time like \"Monday 08:00\", found \"\(text)\"")
+                    "report.send_at must be a weekday and a 24-hour time like \"Monday 08:00\", found \(shown(text))")
             }
             report.sendAt = schedule
         }
@@ -61,7 +61,8 @@ extension Config {
             guard let address = MailAddress.parse(text) else {
                 throw reader.error(
                     fromNode,
-                    "report.from must be an e-mail address like \"mnemond <mnemond@example.org>\", found \"\(text)\"")
+                    "report.from must be an e-mail address like \"mnemond <mnemond@example.org>\", found \(shown(text))"
+                )
             }
             report.from = address
         }
@@ -71,7 +72,7 @@ extension Config {
             for (index, item) in items.enumerated() {
                 let text = try reader.string(item, at: "report.to[\(index)]")
                 guard let address = MailAddress.parse(text) else {
-                    throw reader.error(item, "report.to[\(index)] must be an e-mail address, found \"\(text)\"")
+                    throw reader.error(item, "report.to[\(index)] must be an e-mail address, found \(shown(text))")
                 }
                 report.to.append(address)
             }
@@ -122,7 +123,7 @@ extension Config {
         else {
             throw reader.error(
                 urlNode,
-                "report.smtp.url must be smtp://host[:port] (STARTTLS) or smtps://host[:port], found \"\(text)\"")
+                "report.smtp.url must be smtp://host[:port] (STARTTLS) or smtps://host[:port], found \(shown(text))")
         }
         guard url.user == nil, url.password == nil else {
             throw reader.error(urlNode, "report.smtp.url must not carry credentials: use username and password_file")
@@ -137,7 +138,7 @@ extension Config {
             guard file.hasPrefix("/") || file.hasPrefix("$") else {
                 throw reader.error(
                     s.value("password_file"),
-                    "report.smtp.password_file must be an absolute path (or start with ${CREDENTIALS_DIRECTORY}), found \"\(file)\""
+                    "report.smtp.password_file must be an absolute path (or start with ${CREDENTIALS_DIRECTORY}), found \(shown(file))"
                 )
             }
             smtp.password = .file(path: file)
@@ -145,7 +146,7 @@ extension Config {
             guard !env.isEmpty, env.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) else {
                 throw reader.error(
                     s.value("password_env"),
-                    "report.smtp.password_env must name an environment variable (e.g. MNEMOND_SMTP_PASSWORD), found \"\(env)\""
+                    "report.smtp.password_env must name an environment variable (e.g. MNEMOND_SMTP_PASSWORD), found \(shown(env))"
                 )
             }
             smtp.password = .environment(name: env)

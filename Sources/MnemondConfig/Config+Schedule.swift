@@ -58,12 +58,12 @@ extension Config {
         guard let node = top.value("prometheus_textfile") else { return nil }
         let path = try reader.string(node, at: "prometheus_textfile")
         guard path.hasPrefix("/") else {
-            throw reader.error(node, "prometheus_textfile must be an absolute path, found \"\(path)\"")
+            throw reader.error(node, "prometheus_textfile must be an absolute path, found \(shown(path))")
         }
         guard path.hasSuffix(".prom") else {
             throw reader.error(
                 node,
-                "prometheus_textfile must end in .prom (node_exporter's textfile collector reads only *.prom), found \"\(path)\""
+                "prometheus_textfile must end in .prom (node_exporter's textfile collector reads only *.prom), found \(shown(path))"
             )
         }
         return path

@@ -122,13 +122,26 @@ public struct Config: Sendable, Equatable {
 
     /// Reads and validates a config file; every problem is a `ConfigError` naming file:line:column.
     public static func load(path: String) throws(ConfigError) -> Config {
-        let text: String
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw ConfigError(file: path, message: "cannot read: \((error as NSError).localizedDescription)")
         }
-        return try parse(text, file: path)
+        return try parse(data: data, file: path)
+    }
+
+    /// The bytes of a config file: UTF-8 (an invalid byte is an error naming its offset), then `parse`.
+    public static func parse(data: Data, file: String) throws(ConfigError) -> Config {
+        if let offset = invalidUTF8Offset(data) {
+            let (line, column) = position(ofByte: offset, in: data)
+            throw ConfigError(
+                file: file, line: line, column: column,
+                message:
+                    "invalid UTF-8 at byte offset \(offset) (0x\(String(format: "%02X", data[data.startIndex + offset]))): the file must be UTF-8"
+            )
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: file)
     }
 
     public static func parse(_ text: String, file: String) throws(ConfigError) -> Config {
@@ -141,9 +154,9 @@ public struct Config: Sendable, Equatable {
         } catch let error as ConfigError {
             throw error
         } catch let error as YamlError {
-            throw Self.located(error, file: file)
+            throw Self.located(error, file: file, text: text)
         } catch {
-            throw ConfigError(file: file, message: "invalid YAML: \(error)")
+            throw ConfigError(file: file, line: 1, message: "invalid YAML: \(String(describing: error).prefix(200))")
         }
         let reader = YAMLReader(file: file)
         let top = try reader.mapping(
@@ -155,8 +168,8 @@ public struct Config: Sendable, Equatable {
 
         let accountNode = try top.required("account_id")
         let accountID = try reader.string(accountNode, at: "account_id")
-        guard accountID.count == 12, accountID.allSatisfy(\.isNumber) else {
-            throw reader.error(accountNode, "account_id must be 12 digits (quote it), found \"\(accountID)\"")
+        guard accountID.utf8.count == 12, accountID.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
+            throw reader.error(accountNode, "account_id must be 12 digits (quote it), found \(shown(accountID))")
         }
 
         var aws = AWS(profile: nil, maxConcurrentRequests: 8, requestTimeoutSeconds: 30, connectTimeoutSeconds: 5)
@@ -193,12 +206,12 @@ public struct Config: Sendable, Equatable {
         for (index, node) in bucketNodes.enumerated() {
             let path = "buckets[\(index)]"
             let m = try reader.mapping(node, at: path, allowed: bucketKeys)
-            let name = try m.string("name")
+            let name = try m.identifier("name")
             let regionNode = try m.required("region")
             let region = try reader.string(regionNode, at: "\(path).region")
             guard Self.isRegion(region) else {
                 throw reader.error(
-                    regionNode, "\(path).region \"\(region)\" is not an AWS region name (e.g. eu-west-1)")
+                    regionNode, "\(path).region \(shown(region)) is not an AWS region name (e.g. eu-west-1)")
             }
             let role = BucketPolicy.Role(
                 rawValue: try reader.oneOf(
@@ -206,7 +219,7 @@ public struct Config: Sendable, Equatable {
             let days = try m.int("noncurrent_days", range: 1...36500)
             let guide = try m.optionalString("guide") ?? "the guide"
             if buckets.contains(where: { $0.name == name }) {
-                throw reader.error(node, "\(path): bucket \"\(name)\" is listed twice")
+                throw reader.error(node, "\(path): bucket \(shown(name)) is listed twice")
             }
             buckets.append(
                 try bucketExtras(
@@ -219,11 +232,13 @@ public struct Config: Sendable, Equatable {
             {
                 throw reader.error(
                     bucketNodes[index],
-                    "buckets[\(index)].replication.destination \"\(destination)\" is not a configured bucket")
+                    "buckets[\(index)].replication.destination \(shown(destination)) is not a configured bucket")
             }
         }
         let rds = try parseRDS(try top.list("rds"), reader: reader)
-        let backup = try top.value("backup").map { node throws(ConfigError) in try parseBackup(node, reader: reader) }
+        let backup = try top.value("backup").map { node throws(ConfigError) in
+            try parseBackup(node, accountID: accountID, reader: reader)
+        }
         let monitoring = try top.value("monitoring").map { node throws(ConfigError) in
             try parseMonitoring(node, reader: reader)
         }
@@ -244,7 +259,7 @@ public struct Config: Sendable, Equatable {
             if let untilNode = m.value("until") {
                 let text = try reader.string(untilNode, at: "\(path).until")
                 guard let date = Self.parseDay(text) else {
-                    throw reader.error(untilNode, "\(path).until must be a date like 2026-06-30, found \"\(text)\"")
+                    throw reader.error(untilNode, "\(path).until must be a date like 2026-06-30, found \(shown(text))")
                 }
                 until = date
             }
@@ -278,9 +293,9 @@ public struct Config: Sendable, Equatable {
     public func validated(knownChecks: [CheckID]) throws(ConfigError) -> Config {
         let known = Set(knownChecks)
         for reference in checkReferences where !known.contains(reference.id) {
-            var message = "\(reference.path): unknown check \"\(reference.id)\""
+            var message = "\(reference.path): unknown check \(shown(reference.id.rawValue))"
             if let hint = suggestion(for: reference.id.rawValue, among: knownChecks.map(\.rawValue)) {
-                message += " (did you mean \"\(hint)\"?)"
+                message += " (did you mean \(shown(hint))?)"
             }
             throw ConfigError(file: file, line: reference.line, column: reference.column, message: message)
         }
@@ -301,13 +316,74 @@ public struct Config: Sendable, Equatable {
         return formatter.date(from: text)
     }
 
-    static func located(_ error: YamlError, file: String) -> ConfigError {
+    static func located(_ error: YamlError, file: String, text: String) -> ConfigError {
+        // Yams's own descriptions quote the offending line (the reader, scanner and parser
+        // errors) or the whole document (duplicate keys): only the problem and the place are kept.
         switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
-            return ConfigError(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(problem)")
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            return ConfigError(
+                file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(problem.prefix(200))")
+        case .reader(let problem, let offset, _, _):
+            let bytes = Data(text.utf8)
+            guard let offset, offset >= 0, offset <= bytes.count else {
+                return ConfigError(file: file, line: 1, message: "invalid YAML: \(problem.prefix(200))")
+            }
+            let (line, column) = position(ofByte: offset, in: bytes)
+            return ConfigError(
+                file: file, line: line, column: column,
+                message: "invalid YAML: \(problem.prefix(200)) at byte offset \(offset)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let key = duplicates.first ?? ""
+            let lines = keyLines(key, column: context.mark.column, from: context.mark.line, in: text)
+            let at = lines.count >= 2 ? " on lines \(lines[0]) and \(lines[1])" : ""
+            return ConfigError(
+                file: file, line: lines.count >= 2 ? lines[1] : context.mark.line,
+                column: context.mark.column, message: "duplicate key \(shown(key))\(at)")
         default:
-            return ConfigError(file: file, message: "invalid YAML: \(error)")
+            return ConfigError(file: file, line: 1, message: "invalid YAML: \(String(describing: error).prefix(200))")
         }
+    }
+
+    /// The lines (1-based), from `first` on, where `key` starts a mapping entry at `column`.
+    static func keyLines(_ key: String, column: Int, from first: Int, in text: String) -> [Int] {
+        var found: [Int] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where index + 1 >= first {
+            let scalars = Array(line.unicodeScalars.prefix(column - 1 + key.unicodeScalars.count + 3))
+            guard scalars.count >= column - 1 else { continue }
+            let rest = String(String.UnicodeScalarView(scalars[(column - 1)...]))
+            let bare = rest.hasPrefix(key + ":") || rest.hasPrefix(key + " :")
+            let quoted = rest.hasPrefix("\"\(key)\"") || rest.hasPrefix("'\(key)'")
+            if bare || quoted { found.append(index + 1) }
+            if found.count == 2 { break }
+        }
+        return found
+    }
+
+    /// The byte offset of the first byte that is not part of a valid UTF-8 sequence, if any.
+    static func invalidUTF8Offset(_ data: Data) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var bytes = data.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &bytes) {
+            case .valid(let scalar): offset += scalar.count
+            case .error: return offset
+            case .emptyInput: return nil
+            }
+        }
+    }
+
+    /// Line and column (1-based; the column counts bytes) of a byte offset.
+    static func position(ofByte offset: Int, in data: Data) -> (line: Int, column: Int) {
+        var line = 1
+        var lineStart = 0
+        for (index, byte) in data.prefix(offset).enumerated() where byte == 0x0A {
+            line += 1
+            lineStart = index + 1
+        }
+        return (line, offset - lineStart + 1)
     }
 }
 

@@ -14,7 +14,7 @@ struct YAMLReader {
         switch node {
         case .mapping: "a mapping"
         case .sequence: "a list"
-        case .scalar(let s): s.tag == .implicit || s.string.isEmpty ? "\"\(s.string)\"" : "\"\(s.string)\""
+        case .scalar(let s): shown(s.string)
         case .alias: "an alias"
         }
     }
@@ -28,12 +28,12 @@ struct YAMLReader {
         for (keyNode, _) in mapping {
             let key = keyNode.string ?? ""
             if !allowed.contains(key) {
-                var message = "unknown key \"\(key)\"" + (path.isEmpty ? "" : " in \(path)")
-                if let hint = suggestion(for: key, among: allowed) { message += " (did you mean \"\(hint)\"?)" }
+                var message = "unknown key \(shown(key))" + (path.isEmpty ? "" : " in \(path)")
+                if let hint = suggestion(for: key, among: allowed) { message += " (did you mean \(shown(hint))?)" }
                 throw error(keyNode, message)
             }
             if !seen.insert(key).inserted {
-                throw error(keyNode, "duplicate key \"\(key)\"" + (path.isEmpty ? "" : " in \(path)"))
+                throw error(keyNode, "duplicate key \(shown(key))" + (path.isEmpty ? "" : " in \(path)"))
             }
         }
         return Mapping(node: node, mapping: mapping, path: path, reader: self)
@@ -59,13 +59,22 @@ struct YAMLReader {
 
         func required(_ key: String) throws(ConfigError) -> Node {
             guard let node = value(key) else {
-                throw reader.error(self.node, "missing key \"\(key)\"" + (path.isEmpty ? "" : " in \(path)"))
+                throw reader.error(self.node, "missing key \(shown(key))" + (path.isEmpty ? "" : " in \(path)"))
             }
             return node
         }
 
         func string(_ key: String) throws(ConfigError) -> String {
             try reader.string(try required(key), at: child(key))
+        }
+
+        func identifier(_ key: String) throws(ConfigError) -> String {
+            try reader.identifier(try required(key), at: child(key))
+        }
+
+        func optionalIdentifier(_ key: String) throws(ConfigError) -> String? {
+            guard let node = value(key) else { return nil }
+            return try reader.identifier(node, at: child(key))
         }
 
         func optionalString(_ key: String) throws(ConfigError) -> String? {
@@ -93,11 +102,38 @@ struct YAMLReader {
         func keyNode(_ key: String) -> Node? { mapping.first { $0.key.string == key }?.key }
     }
 
+    /// A string value. No value of the file may hold a control character other than a tab or a
+    /// line break: a NUL (`"\0"` in a double-quoted string) or an escape sequence in a name would
+    /// reach AWS requests, logs and terminals.
     func string(_ node: Node, at path: String) throws(ConfigError) -> String {
         guard case .scalar(let scalar) = node else {
             throw error(node, "\(path) must be a string, found \(describe(node))")
         }
+        for (index, c) in scalar.string.unicodeScalars.enumerated()
+        where c.properties.generalCategory == .control && !["\t", "\n", "\r"].contains(c) {
+            throw error(
+                node,
+                "\(path) contains the control character U+\(hex4(c.value)) at character \(index + 1): \(shown(scalar.string))"
+            )
+        }
         return scalar.string
+    }
+
+    /// A name AWS knows a resource by (bucket, instance, vault, plan, role, alarm, rule): a
+    /// string with no whitespace or control character at all.
+    func identifier(_ node: Node, at path: String) throws(ConfigError) -> String {
+        let text = try string(node, at: path)
+        guard !text.isEmpty else { throw error(node, "\(path) must not be empty") }
+        for (index, c) in text.unicodeScalars.enumerated() where c.properties.isWhitespace {
+            throw error(
+                node, "\(path) contains whitespace (U+\(hex4(c.value))) at character \(index + 1): \(shown(text))")
+        }
+        return text
+    }
+
+    func hex4(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     func int(_ node: Node, at path: String, range: ClosedRange<Int>) throws(ConfigError) -> Int {
@@ -115,7 +151,8 @@ struct YAMLReader {
         guard allowed.contains(value) else {
             throw error(
                 node,
-                "\(path) must be one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")), found \"\(value)\"")
+                "\(path) must be one of \(allowed.map { "\(shown($0))" }.joined(separator: ", ")), found \(shown(value))"
+            )
         }
         return value
     }

@@ -101,6 +101,57 @@ import Testing
         }
         #expect(levels == depth)
     }
+
+    /// Found by fuzz-xml: a name byte that is not UTF-8 trapped inside FoundationXML (it
+    /// force-unwraps element and attribute names); such an answer is now refused before parsing.
+    static let notUTF8: [(String, [UInt8], Int)] = [
+        ("an element name", Array("<a><b".utf8) + [0xD5] + Array("r>x</b".utf8) + [0xD5] + Array("r></a>".utf8), 5),
+        ("an attribute name", Array("<a b".utf8) + [0xD5] + Array("=\"1\">x</a>".utf8), 4),
+        ("text on line 2", Array("<a>\n".utf8) + [0xFF] + Array("</a>".utf8), 4),
+    ]
+
+    @Test(arguments: notUTF8)
+    func bytesThatAreNotUTF8AreRefusedNamingTheOffset(where _: String, xml: [UInt8], offset: Int) {
+        #expect {
+            try XMLTree.parse(Data(xml))
+        } throws: { error in
+            (error as? XMLParseError)?.message == "not UTF-8 at byte offset \(offset)"
+        }
+    }
+
+    /// Found by fuzz-xml: FoundationXML dereferences a null pointer for a processing instruction
+    /// without data and for a DTD notation without a public id (SEGV). Neither occurs in an AWS
+    /// answer; both are refused before parsing, and the XML declaration still parses.
+    @Test(arguments: [
+        ("<?xng?>l=m \n<ov\0\0nt>>", "processing instruction at byte offset 0"),
+        ("<a><?pi?></a>", "processing instruction at byte offset 3"),
+        ("<?xml?>0\"0t\0\0?>\"ror>EP_ARCHIVE</StorageClass>", "processing instruction at byte offset 0"),
+        ("<?xml version=\"1.0\"?><a><?xml-stylesheet href=\"x\"?></a>", "processing instruction at byte offset 24"),
+        ("<!DOCTYPE a [<!NOTATION n SYSTEM \"x\">]><a/>", "document type declaration at byte offset 0"),
+    ])
+    func processingInstructionsAndDTDsAreRefused(xml: String, message: String) {
+        #expect {
+            try XMLTree.parse(Data(xml.utf8))
+        } throws: { error in
+            (error as? XMLParseError)?.message == "\(message) (AWS answers have none)"
+        }
+    }
+
+    @Test func theXMLDeclarationIsNotAProcessingInstruction() throws {
+        let tree = try XMLTree.parse(Data("\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<a>x</a>".utf8))
+        #expect(tree == XMLTree(name: "a", text: "x"))
+    }
+
+    @Test func anAnswerThatIsNotUTF8IsAnInvalidResponseNamingTheAction() {
+        let op = AWSOperation(service: .sns, action: "ListSubscriptionsByTopic")
+        let xml = Data(Array("<ListSubscriptionsByTopicResponse><Subscription".utf8) + [0xD5] + Array("rn/>".utf8))
+        #expect {
+            try QueryProtocol.result(xml, action: op.action, operation: op, region: "eu-west-1")
+        } throws: { error in
+            (error as? AWSError)?.description
+                == "sns:ListSubscriptionsByTopic (eu-west-1): InvalidResponse — invalid XML at line 1: not UTF-8 at byte offset 47"
+        }
+    }
 }
 
 @Suite struct HostileJSONTests {
