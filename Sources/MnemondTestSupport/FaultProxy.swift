@@ -1,5 +1,4 @@
 import Foundation
-import MnemondHTTP
 
 /// Tests/Peers/fault_proxy.py: a loopback HTTP proxy in front of one AWS service
 /// (`AWS_ENDPOINT_URL_<SERVICE>`) that forwards to the simulator and injects one fault into
@@ -52,31 +51,18 @@ public final class FaultProxy: Sendable {
         public var fault: String
     }
 
+    let control: PeerControl
     /// `http://127.0.0.1:PORT`
-    public let endpoint: URL
-    public let peer: PeerProcess
-    private let control: HTTPClient
-
-    private init(peer: PeerProcess) throws {
-        self.peer = peer
-        guard let endpoint = URL(string: try peer.readyField("endpoint")) else {
-            throw PeerError("fault_proxy.py: bad endpoint in \(peer.readyLine)")
-        }
-        self.endpoint = endpoint
-        control = HTTPClient(configuration: HTTPClientConfiguration(maxConcurrentRequests: 2))
-    }
+    public var endpoint: URL { control.endpoint }
+    public var peer: PeerProcess { control.peer }
 
     /// Starts a proxy forwarding to `upstream` (the simulator's endpoint).
     public static func start(upstream: URL) async throws -> FaultProxy {
-        let peer = try await PeerProcess.start(
-            peer: "fault_proxy.py", arguments: ["--upstream", upstream.absoluteString])
-        do {
-            return try FaultProxy(peer: peer)
-        } catch {
-            await peer.stop()
-            throw error
-        }
+        FaultProxy(
+            control: try await PeerControl.start("fault_proxy.py", arguments: ["--upstream", upstream.absoluteString]))
     }
+
+    init(control: PeerControl) { self.control = control }
 
     /// Every following request gets `fault` (`.none` forwards them unchanged).
     public func set(_ fault: Fault) async throws {
@@ -92,21 +78,9 @@ public final class FaultProxy: Sendable {
         _ = try await call("POST", "reset")
     }
 
-    public func stop() async {
-        await control.shutdown()
-        await peer.stop()
-    }
+    public func stop() async { await control.stop() }
 
     private func call(_ method: String, _ route: String, body: Data = Data()) async throws -> Data {
-        let response = try await control.send(
-            HTTPRequest(
-                method: method, url: URL(string: endpoint.absoluteString + "/_proxy/\(route)")!,
-                headers: [(name: "Content-Type", value: "application/json")], body: body))
-        guard response.status == 200 else {
-            throw PeerError(
-                "fault_proxy.py: \(method) /_proxy/\(route) answered \(response.status): "
-                    + String(decoding: response.body, as: UTF8.self))
-        }
-        return response.body
+        try await control.call(method, "_proxy/" + route, body: body)
     }
 }
