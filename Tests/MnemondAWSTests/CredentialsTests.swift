@@ -11,7 +11,7 @@ import Testing
 // HTTP (Tests/Peers/http_recorder.py). Only STS is a seam: a closure that records its calls.
 
 /// Secrets planted in every input: no description or error may ever contain them.
-private let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"
+private let secret = "fake-test-secret/not-a-real-aws-key/0001"
 private let token = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN"
 
 /// A temp HOME with `.aws/`, removed when the test ends. Its environment disables EC2

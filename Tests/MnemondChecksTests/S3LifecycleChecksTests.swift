@@ -169,7 +169,7 @@ struct NoncurrentCase: Sendable, CustomTestStringConvertible {
     }
 
     @Test func secretsNeverPrint() {
-        let secret = Secret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+        let secret = Secret("fake-test-secret/not-a-real-aws-key/0002")
         #expect("\(secret)" == "***")
         #expect(String(reflecting: secret) == "***")
         #expect(!"\(Mirror(reflecting: secret).children.map { "\($0.value)" })".contains("wJalr"))

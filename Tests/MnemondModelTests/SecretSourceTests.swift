@@ -3,7 +3,7 @@ import MnemondModel
 import Testing
 
 @Suite struct SecretSourceTests {
-    static let secret = "xoxb-very-secret-value-123"
+    static let secret = "fake-slack-token-very-secret-123"
 
     @Test func aFileIsReadAtUseWithOneTrailingLineBreakDropped() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mnemond-secret-\(UUID().uuidString)")

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("secrets never print")
 struct SecretLeakTests {
-    static let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+    static let secret = "fake-test-secret/not-a-real-aws-key/0003"
     static let token = "IQoJb3JpZ2luX2VjSESSIONTOKENEXAMPLE"
     static let credentials = SigV4Credentials(
         accessKeyID: "AKIDEXAMPLE", secretAccessKey: secret, sessionToken: token)
