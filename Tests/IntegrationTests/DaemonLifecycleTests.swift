@@ -68,8 +68,14 @@ func daemonConfig(drainSeconds: Int = 10, extra: String = "") throws -> String {
         #expect(
             await socket.wait(for: "WATCHDOG=1", count: 3, timeout: .seconds(20)),
             "notify: \(socket.assignments) stderr: \(daemon.stderr)")
-        // The textfile is there after a cycle, whole.
-        let text = try String(contentsOfFile: prom, encoding: .utf8)
+        // The textfile is there after a cycle, whole. On a loaded machine the first cycle's RDS
+        // call may time out; the PITR family runs every 2 s, so wait for a cycle that had it.
+        var text = ""
+        let wanted = "mnemond_rds_pitr_lag_seconds{instance="
+        for _ in 0..<60 where !text.contains(wanted) {
+            text = (try? String(contentsOfFile: prom, encoding: .utf8)) ?? ""
+            if !text.contains(wanted) { try await Task.sleep(for: .seconds(1)) }
+        }
         #expect(text.contains(#"mnemond_check_state{check="s3.lifecycle.noncurrent",resource="mne-media-prod"} 0"#))
         #expect(text.contains("mnemond_last_cycle_timestamp_seconds "))
         #expect(text.contains("mnemond_rds_pitr_lag_seconds{instance="))

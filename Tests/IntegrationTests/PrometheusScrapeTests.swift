@@ -77,8 +77,11 @@ import Testing
                     "--web.listen-address=127.0.0.1:\(port)", "--collector.disable-defaults", "--collector.textfile",
                     "--collector.textfile.directory=\(textDirectory.path)",
                 ], log: base.appendingPathComponent("node-exporter.log"))
-            let scraped = await Self.scrape("http://127.0.0.1:\(port)/metrics", until: .seconds(60)) {
-                $0.contains("node_textfile_scrape_error")
+            // Until a cycle that reached RDS wrote the file (on a loaded machine the first
+            // cycle's RDS calls may time out; the test schedule runs them every few seconds).
+            let scraped = await Self.scrape("http://127.0.0.1:\(port)/metrics", until: .seconds(90)) {
+                $0.contains("node_textfile_scrape_error") && $0.contains("mnemond_rds_pitr_lag_seconds{")
+                    && $0.contains("mnemond_rds_backup_retention_seconds{")
             }
             let log = (try? String(contentsOf: base.appendingPathComponent("node-exporter.log"), encoding: .utf8)) ?? ""
             #expect(scraped.contains("node_textfile_scrape_error 0"), "node_exporter: \(log)\n\(scraped)")

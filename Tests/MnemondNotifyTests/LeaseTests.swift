@@ -57,7 +57,9 @@ import Testing
             random: { 0.5 })
         let started = ContinuousClock.now
         let report = await dispatcher.deliverDue()
-        #expect(ContinuousClock.now - started < .seconds(30))
+        // Cancelled after its 1 s timeout, not after the receiver's hour: a wide margin for a
+        // loaded machine that still fails a timeout that is not enforced.
+        #expect(ContinuousClock.now - started < .seconds(300))
         #expect(report.delivered == 0)
         #expect(report.failed == 1)
         let row = try #require(try await store.outboxRows().first)
