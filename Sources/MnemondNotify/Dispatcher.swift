@@ -23,13 +23,19 @@ public actor Dispatcher {
     let random: @Sendable () -> Double
     let signal = WakeSignal()
 
+    /// Time that only moves forward, for `drain`'s deadline; tests on a manual clock pass a
+    /// frozen one, so a stalled test machine does not eat their simulated time.
+    let monotonic: @Sendable () -> ContinuousClock.Instant
+
     public init(
         store: Store, notifiers: [any Notifier], kinds: Set<OutboxPayload.Kind>? = nil,
         policy: DeliveryPolicy = DeliveryPolicy(), logger: Logger = Logger(label: "mnemond.notify"),
         now: @escaping @Sendable () -> Date = Date.init,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        monotonic: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     ) {
+        self.monotonic = monotonic
         self.store = store
         self.notifiers = Dictionary(notifiers.map { ($0.channel, $0) }) { first, _ in first }
         self.kinds = kinds
@@ -237,13 +243,14 @@ public actor Dispatcher {
     /// one, whichever comes first) — for `mnemond check --once`, which must not exit with alerts
     /// still queued, nor hang on a receiver that is down: what is left stays in the outbox.
     public func drain(timeout: Duration) async -> Report {
-        let started = ContinuousClock.now
+        let started = monotonic()
         let startedAt = now()
         var report = Report()
         while true {
             report = report + (await deliverDue())
             guard report.pending > 0, let next = try? await store.nextOutboxAttempt(kinds: kinds) else { break }
-            let elapsed = max(ContinuousClock.now - started, .seconds(now().timeIntervalSince(startedAt)))
+            // Both clocks: the wall clock may be stepped back (NTP), the monotonic one may not.
+            let elapsed = max(monotonic() - started, .seconds(now().timeIntervalSince(startedAt)))
             let remaining = timeout - elapsed
             let wait = Duration.milliseconds(Int64(max(0, next.timeIntervalSince(now())) * 1000))
             guard wait < remaining else { break }

@@ -54,8 +54,11 @@ func queueFiring(_ store: Store, clock: ManualClock, channels: [String] = ["slac
     {
         Dispatcher(
             store: store, notifiers: [SlackNotifier(webhook: .url(Secret(secretWebhook)), post: webhook.post)],
-            policy: policy, now: { clock.now }, sleep: clock.sleep, random: { 0.5 })
+            policy: policy, now: { clock.now }, sleep: clock.sleep, random: { 0.5 }, monotonic: { Self.frozen })
     }
+
+    /// The manual clock is the only time these tests have: the drain's monotonic clock stands still.
+    static let frozen = ContinuousClock.now
 
     @Test func a500ThenA200IsDeliveredOnceAfterTheRetry() async throws {
         let store = try temporaryStore()
