@@ -42,7 +42,9 @@ let package = Package(
         ),
         .target(
             name: "MnemondAWS",
-            dependencies: ["MnemondSigV4", "MnemondHTTP", .product(name: "Crypto", package: "swift-crypto"), log],
+            dependencies: [
+                "MnemondSigV4", "MnemondHTTP", "MnemondProcess", .product(name: "Crypto", package: "swift-crypto"), log,
+            ],
             swiftSettings: swiftSettings
         ),
         .target(name: "MnemondModel", swiftSettings: swiftSettings),
@@ -80,6 +82,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "MnemondSystemd", swiftSettings: swiftSettings),
+        .target(name: "MnemondProcess", swiftSettings: swiftSettings),
         .target(
             name: "MnemondDaemon",
             dependencies: [
@@ -108,7 +111,7 @@ let package = Package(
         .executableTarget(name: "mnemond-bench", dependencies: ["MnemondBenchData"], swiftSettings: swiftSettings),
         .target(
             name: "MnemondTestSupport",
-            dependencies: ["MnemondHTTP", "MnemondStore"],
+            dependencies: ["MnemondHTTP", "MnemondStore", "MnemondProcess"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -116,7 +119,8 @@ let package = Package(
             dependencies: ["MnemondSigV4", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
-            name: "MnemondHTTPTests", dependencies: ["MnemondHTTP", "MnemondTestSupport"], swiftSettings: swiftSettings),
+            name: "MnemondHTTPTests", dependencies: ["MnemondHTTP", "MnemondProcess", "MnemondTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "MnemondAWSTests", dependencies: ["MnemondAWS", "MnemondSigV4", "MnemondHTTP", "MnemondTestSupport"],
             swiftSettings: swiftSettings),
@@ -130,6 +134,7 @@ let package = Package(
             name: "MnemondDaemonTests", dependencies: ["MnemondDaemon", "MnemondModel", "MnemondTestSupport", log],
             swiftSettings: swiftSettings),
         .testTarget(name: "MnemondSystemdTests", dependencies: ["MnemondSystemd"], swiftSettings: swiftSettings),
+        .testTarget(name: "MnemondProcessTests", dependencies: ["MnemondProcess"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MnemondConfigTests", dependencies: ["MnemondConfig", "MnemondModel", "MnemondChecks"],
             swiftSettings: swiftSettings),
@@ -156,7 +161,7 @@ let package = Package(
             dependencies: [
                 "MnemondDaemon", "MnemondCommands", "MnemondConfig", "MnemondChecks", "MnemondStore", "MnemondModel",
                 "MnemondAWS", "MnemondSigV4", "MnemondCollect", "MnemondTestSupport", "MnemondReport", "MnemondNotify",
-                "MnemondHTTP", "MnemondBenchData", log,
+                "MnemondHTTP", "MnemondBenchData", "MnemondProcess", log,
             ],
             swiftSettings: swiftSettings
         ),

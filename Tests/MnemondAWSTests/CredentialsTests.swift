@@ -538,6 +538,20 @@ private let staticKeys = """
         )
     }
 
+    /// A helper waiting for a person (a browser login, a PIN) must not stall the daemon's cycle.
+    @Test func aHangingProcessIsKilledAtItsDeadlineAndNamed() async throws {
+        let error = try await #require(throws: CredentialsError.self) {
+            try await CredentialProcess.credentials(
+                command: "echo 'waiting for the browser login' >&2; exec sleep 600", profile: "sso-helper",
+                file: "/home/ops/.aws/config", environment: CredentialEnvironment(variables: [:], homeDirectory: "/"),
+                timeout: .seconds(1))
+        }
+        #expect(
+            error.message
+                == "profile \"sso-helper\" in /home/ops/.aws/config: credential_process did not finish within 1 s and was killed (stderr: waiting for the browser login)"
+        )
+    }
+
     struct BadOutput: Sendable, CustomTestStringConvertible {
         var name: String
         var stdout: String

@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import MnemondProcess
 
 /// A profile's `credential_process`: a command that prints credentials as JSON on stdout
 /// (`{"Version": 1, "AccessKeyId": …, "SecretAccessKey": …, "SessionToken": …,
@@ -16,13 +16,19 @@ enum CredentialProcess {
         var stderr: Data
     }
 
-    static func credentials(command: String, profile: String, file: String, environment: CredentialEnvironment)
-        async throws -> AWSCredentials
-    {
+    static func credentials(
+        command: String, profile: String, file: String, environment: CredentialEnvironment,
+        timeout: Duration = timeout
+    ) async throws -> AWSCredentials {
         let output: Output
         do {
-            output = try await run(command, environment: environment.variables)
-        } catch {
+            output = try await run(command, environment: environment.variables, timeout: timeout)
+        } catch let error as ChildProcessError where error.kind == .timedOut {
+            let reason = firstLine(of: error.stderr).map { " (stderr: \($0))" } ?? ""
+            throw CredentialsError.failed(
+                "profile \"\(profile)\" in \(file): credential_process did not finish within \(timeout.components.seconds) s and was killed"
+                    + reason)
+        } catch let error as ChildProcessError {
             throw CredentialsError.failed(
                 "profile \"\(profile)\" in \(file): credential_process could not be started: \(error)")
         }
@@ -56,41 +62,20 @@ enum CredentialProcess {
         }
     }
 
-    /// Runs `/bin/sh -c command` (as the Go and Java SDKs do) with the given environment and
-    /// stdin from /dev/null. The blocking waits run on a Dispatch thread, off the cooperative pool.
-    static func run(_ command: String, environment: [String: String]) async throws -> Output {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try runBlocking(command, environment: environment) })
-            }
-        }
-    }
+    /// How long the command may run: the SDKs wait forever, a daemon cannot (its cycle would
+    /// stall with every check unanswered). A helper that waits for a person never suits it.
+    static let timeout = Duration.seconds(60)
 
-    private static func runBlocking(_ command: String, environment: [String: String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.environment = environment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Drain stderr on another thread while this one drains stdout: a process blocked on a
-        // full pipe that nobody reads would never exit.
-        let stderrReader = stderr.fileHandleForReading
-        let stderrData = DataBox()
-        let drained = DispatchGroup()
-        DispatchQueue.global().async(group: drained) {
-            stderrData.data = stderrReader.readDataToEndOfFile()
-        }
-        let stdoutData = stdout.fileHandleForReading.readDataToEndOfFile()
-        drained.wait()
-        process.waitUntilExit()
+    /// Runs `/bin/sh -c command` (as the Go and Java SDKs do) with the given environment and
+    /// stdin from /dev/null, off the cooperative pool; killed when it outlives `timeout`.
+    static func run(_ command: String, environment: [String: String], timeout: Duration = timeout) async throws
+        -> Output
+    {
+        let output = try await ChildProcess.run(
+            URL(fileURLWithPath: "/bin/sh"), ["-c", command], environment: environment, timeout: timeout,
+            outputLimit: 1 << 20)
         return Output(
-            status: process.terminationStatus, killedBySignal: process.terminationReason == .uncaughtSignal,
-            stdout: stdoutData, stderr: stderrData.data)
+            status: output.status, killedBySignal: output.killedBySignal, stdout: output.stdout, stderr: output.stderr)
     }
 
     /// The first non-empty line, cut to 200 characters.
@@ -101,10 +86,5 @@ enum CredentialProcess {
                 .map({ $0.trimmingCharacters(in: .whitespaces) }).first(where: { !$0.isEmpty })
         else { return nil }
         return line.count > 200 ? line.prefix(200) + "…" : line
-    }
-
-    /// Written by one Dispatch block, read after `DispatchGroup.wait()` — the group orders the two.
-    private final class DataBox: @unchecked Sendable {
-        var data = Data()
     }
 }
