@@ -1,5 +1,6 @@
 import Foundation
 import MnemondHTTP
+import MnemondProcess
 
 /// The moto-based AWS simulator of `Tests/Simulator/`, seeded with the guide's estate,
 /// optionally with named faults applied before it reports ready.
@@ -62,22 +63,15 @@ public final class AWSSimulator: Sendable {
     }
 
     /// Applies one named fault of `Tests/Simulator/faults.py` (`faults.py list` names them).
-    public func apply(fault: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            PeerProcess.defaultPython, PeerProcess.repoRoot().appendingPathComponent("Tests/Simulator/faults.py").path,
-            "--endpoint", endpoint.absoluteString, "apply", fault,
-        ]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw PeerError("fault \(fault) failed: \(text.suffix(600))")
-        }
+    public func apply(fault: String) async throws {
+        let output = try await ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [
+                PeerProcess.defaultPython,
+                PeerProcess.repoRoot().appendingPathComponent("Tests/Simulator/faults.py").path,
+                "--endpoint", endpoint.absoluteString, "apply", fault,
+            ], timeout: .seconds(300))
+        guard output.succeeded else { throw PeerError("fault \(fault) failed: \(output.stderrText.suffix(600))") }
     }
 
     /// Makes the simulator answer matching requests with an error instead of the estate (its

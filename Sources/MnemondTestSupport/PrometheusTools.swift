@@ -1,4 +1,5 @@
 import Foundation
+import MnemondProcess
 
 /// The real Prometheus tools mnemond's exposition is checked with: `promtool` (Debian package
 /// `prometheus`) and `prometheus-node-exporter`. A missing tool is an error naming the setup
@@ -25,26 +26,11 @@ public enum Promtool {
         public var output: String
     }
 
-    public static func checkMetrics(_ text: String) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(
-            fileURLWithPath: try PrometheusTools.require(PrometheusTools.promtool, package: "prometheus"))
-        process.arguments = ["check", "metrics"]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        // Write on another thread: promtool may answer before reading everything.
-        let data = Data(text.utf8)
-        let writer = Thread {
-            try? input.fileHandleForWriting.write(contentsOf: data)
-            try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-        let answer = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: answer, as: UTF8.self))
+    public static func checkMetrics(_ text: String) async throws -> Result {
+        let promtool = try PrometheusTools.require(PrometheusTools.promtool, package: "prometheus")
+        let output = try await ChildProcess.run(
+            URL(fileURLWithPath: promtool), ["check", "metrics"], input: Data(text.utf8), timeout: .seconds(300))
+        // promtool writes its findings on stderr, its verdict in the status.
+        return Result(status: output.status, output: output.stdoutText + output.stderrText)
     }
 }

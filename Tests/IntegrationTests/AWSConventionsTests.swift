@@ -9,7 +9,7 @@ import Testing
 /// target estate, with its endpoint, credentials, proxy or retry behaviour coming only from the
 /// conventions under test. Every run must end as a fully answered target cycle does
 /// (`guideTargetDRTopicPolicyGap` and nothing else) unless the test says otherwise.
-@Suite(.serialized) struct AWSConventionsTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct AWSConventionsTests {
     /// The simulator's environment with a fresh HOME; `endpoint: false` drops AWS_ENDPOINT_URL.
     static func environment(_ simulator: AWSSimulator, home: URL, endpoint: Bool = true) -> [String: String] {
         var environment = simulator.environment
@@ -25,9 +25,10 @@ import Testing
         try text.write(to: url, atomically: true, encoding: .utf8)
     }
 
-    static func check(_ environment: [String: String], _ extra: [String] = []) throws -> CLIResult {
+    static func check(_ environment: [String: String], _ extra: [String] = []) async throws -> CLIResult {
         let db = temporaryDirectory().appendingPathComponent("mnemond.sqlite").path
-        return try CLI.run(["check", "--once", "--config", repoConfig, "--db", db] + extra, environment: environment)
+        return try await CLI.run(
+            ["check", "--once", "--config", repoConfig, "--db", db] + extra, environment: environment)
     }
 
     /// The target estate's outcome: every AWS call answered, one critical (the guide's own gap).
@@ -63,7 +64,7 @@ import Testing
             to: ".aws/config", in: home)
         var environment = Self.environment(simulator, home: home, endpoint: false)
         environment["AWS_PROFILE"] = "sim"
-        Self.expectAnswered(try Self.check(environment))
+        Self.expectAnswered(try await Self.check(environment))
     }
 
     /// `services = NAME` sends RDS to the fault proxy (forwarding unchanged) while the profile's
@@ -88,13 +89,13 @@ import Testing
             """, to: "elsewhere/aws-config", in: home)
         var environment = Self.environment(simulator, home: home, endpoint: false)
         environment["AWS_CONFIG_FILE"] = configFile.path
-        Self.expectAnswered(try Self.check(environment))
+        Self.expectAnswered(try await Self.check(environment))
         let viaSection = try await proxy.stats()
         #expect(viaSection.forwarded > 0, "RDS did not go to the services section's endpoint")
 
         try await proxy.reset()
         environment["AWS_ENDPOINT_URL_RDS"] = simulator.endpoint.absoluteString
-        Self.expectAnswered(try Self.check(environment))
+        Self.expectAnswered(try await Self.check(environment))
         #expect(try await proxy.stats().forwarded == 0, "AWS_ENDPOINT_URL_RDS did not beat the services section")
     }
 
@@ -109,7 +110,7 @@ import Testing
         try await proxy.set(.init("throttling", match: "Action=DescribeDBInstances", times: 2))
         var environment = simulator.environment
         environment["AWS_ENDPOINT_URL_RDS"] = proxy.endpoint.absoluteString
-        let result = try Self.check(environment, ["--log-level", "debug"])
+        let result = try await Self.check(environment, ["--log-level", "debug"])
         Self.expectAnswered(result)
         #expect(try await proxy.stats().faulted == 2)
         let retries = Self.events("retrying", action: "rds:DescribeDBInstances", in: result.stderr)
@@ -132,7 +133,7 @@ import Testing
         var environment = simulator.environment
         environment["AWS_ENDPOINT_URL_RDS"] = proxy.endpoint.absoluteString
         environment.merge(settings) { $1 }
-        let result = try Self.check(environment)
+        let result = try await Self.check(environment)
         #expect(result.status == 3 || result.status == 2, "\(result.stderr.suffix(2000))")
         #expect(try await proxy.stats().faulted == 2 * attempts)
         let unknown = result.stdout.split(separator: "\n").filter { $0.hasPrefix("UNKNOWN") }
@@ -154,7 +155,7 @@ import Testing
             try await proxy.reset()
             try await proxy.set(.init("throttling", match: "Action=DescribeDBInstances", times: 2))
             environment["AWS_RETRY_MODE"] = mode
-            let result = try Self.check(environment, ["--log-level", "debug"])
+            let result = try await Self.check(environment, ["--log-level", "debug"])
             Self.expectAnswered(result)
             let limited = Self.events("rate limited", action: "rds:DescribeDBInstances", in: result.stderr)
             if mode == "standard" {
@@ -179,17 +180,17 @@ import Testing
         let home = temporaryDirectory("mnemond-conventions")
         try Self.write("[default]\nretry_mode = fast\n", to: ".aws/config", in: home)
         var environment = Self.environment(simulator, home: home)
-        let fromProfile = try Self.check(environment)
+        let fromProfile = try await Self.check(environment)
         #expect(fromProfile.status == 78, "\(fromProfile.stderr)")
         #expect(
             fromProfile.stderr.contains(
                 "\(home.path)/.aws/config, profile default: retry_mode must be legacy, standard or adaptive, found \"fast\""
             ), "\(fromProfile.stderr)")
-        let validate = try CLI.run(["config", "validate", "--config", repoConfig], environment: environment)
+        let validate = try await CLI.run(["config", "validate", "--config", repoConfig], environment: environment)
         #expect(validate.status == 78)
         #expect(validate.stderr.contains("profile default: retry_mode must be"), "\(validate.stderr)")
         environment["AWS_RETRY_MODE"] = "quick"
-        let fromVariable = try Self.check(environment)
+        let fromVariable = try await Self.check(environment)
         #expect(fromVariable.status == 78)
         #expect(
             fromVariable.stderr.contains("AWS_RETRY_MODE must be legacy, standard or adaptive, found \"quick\""),
@@ -239,7 +240,7 @@ import Testing
         defer { Task { await proxy.stop() } }
         var environment = simulator.environment
         environment["HTTP_PROXY"] = proxy.endpoint.absoluteString
-        Self.expectAnswered(try Self.check(environment))
+        Self.expectAnswered(try await Self.check(environment))
         let seen = try await proxy.requests()
         let simulatorHost = "\(simulator.endpoint.host!):\(simulator.endpoint.port!)"
         #expect(seen.count > 20, "\(seen.count) requests went through the proxy")
@@ -247,7 +248,7 @@ import Testing
         #expect(Set(seen.map(\.method)) == ["GET", "POST"])
 
         environment["NO_PROXY"] = simulator.endpoint.host!
-        Self.expectAnswered(try Self.check(environment))
+        Self.expectAnswered(try await Self.check(environment))
         #expect(try await proxy.requests().count == seen.count, "NO_PROXY did not bypass the proxy")
     }
 
@@ -261,13 +262,13 @@ import Testing
         let port = proxy.endpoint.port!
         var environment = simulator.environment
         environment["HTTP_PROXY"] = "http://mnemond:\(password)@127.0.0.1:\(port)"
-        let good = try Self.check(environment, ["--log-level", "trace"])
+        let good = try await Self.check(environment, ["--log-level", "trace"])
         Self.expectAnswered(good)
         let seen = try await proxy.requests()
         #expect(!seen.isEmpty && seen.allSatisfy(\.authorized))
 
         environment["HTTP_PROXY"] = "http://mnemond:wrong-\(password)@127.0.0.1:\(port)"
-        let refused = try Self.check(environment, ["--log-level", "trace"])
+        let refused = try await Self.check(environment, ["--log-level", "trace"])
         #expect(refused.status == 3, "\(refused.stdout)")
         #expect(refused.stdout.contains("UNKNOWN"))
         for result in [good, refused] {
@@ -348,7 +349,7 @@ import Testing
         let portal = try await Self.startPortal(simulator)
         defer { Task { await portal.stop() } }
         let home = try Self.ssoHome(simulator, expiresAt: Date().addingTimeInterval(8 * 3600))
-        let result = try Self.check(
+        let result = try await Self.check(
             Self.ssoEnvironment(simulator, portal, home: home, profile: profile), ["--log-level", "trace"])
         Self.expectAnswered(result)
         let calls = try await portal.calls()
@@ -364,7 +365,7 @@ import Testing
         let portal = try await Self.startPortal(simulator)
         defer { Task { await portal.stop() } }
         let home = try Self.ssoHome(simulator, expiresAt: Date().addingTimeInterval(-60))
-        let result = try Self.check(Self.ssoEnvironment(simulator, portal, home: home, profile: "watch"))
+        let result = try await Self.check(Self.ssoEnvironment(simulator, portal, home: home, profile: "watch"))
         #expect(result.status == 3, "\(result.stdout)\n\(result.stderr.suffix(2000))")
         #expect(
             result.stdout.contains("the SSO token for profile watch has expired: run aws sso login --profile watch"),
@@ -381,7 +382,7 @@ import Testing
             secretAccessKey: simulator.secretAccessKey)
         defer { Task { await portal.stop() } }
         let home = try Self.ssoHome(simulator, expiresAt: Date().addingTimeInterval(3600))
-        let result = try Self.check(Self.ssoEnvironment(simulator, portal, home: home, profile: "watch-legacy"))
+        let result = try await Self.check(Self.ssoEnvironment(simulator, portal, home: home, profile: "watch-legacy"))
         #expect(result.status == 3)
         #expect(
             result.stdout.contains(

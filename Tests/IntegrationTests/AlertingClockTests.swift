@@ -8,7 +8,7 @@ import Testing
 
 /// Repeat interval and grouping, on a manual clock: `Runtime.runCycle()` driven through hours of
 /// virtual time against the simulator, delivering to SNS → SQS and the Slack receiver.
-@Suite(.serialized) struct AlertingClockTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct AlertingClockTests {
     @Test func alertsStartingTogetherAreGroupedAndRepeatEveryFourHours() async throws {
         let f = try await AlertingFixture.start()
         defer { Task { await f.stop() } }
@@ -29,7 +29,7 @@ import Testing
             _ = try await runtime.runCycle()
             var items: [String] = []
             var keys: [String: String] = [:]
-            let messages = try f.sqsMessages()
+            let messages = try await f.sqsMessages()
             for message in messages {
                 let document =
                     try JSONSerialization.jsonObject(with: Data((message["Message"] as! String).utf8)) as! [String: Any]
@@ -47,8 +47,8 @@ import Testing
         let vault = "s3.versioning mne-vault-prod"
 
         // Two faults at once: both alerts start firing in the same cycle → one message per channel.
-        try f.simulator.apply(fault: "lifecycle-noncurrent-15d")
-        try f.simulator.apply(fault: "versioning-suspended")
+        try await f.simulator.apply(fault: "lifecycle-noncurrent-15d")
+        try await f.simulator.apply(fault: "versioning-suspended")
         var got = try await cycle(at: 0)
         #expect(!got.sns.contains { $0.hasPrefix(replica) || $0.hasPrefix(vault) })
         got = try await cycle(at: 5)
@@ -78,7 +78,7 @@ import Testing
             options: RuntimeOptions(dbPath: f.db, environment: f.simulator.environment, now: { clock.now }))
         clock.advance(by: 600)
         _ = try await restarted.runCycle()
-        let afterRestart = try f.sqsMessages().map { $0["Message"] as! String }
+        let afterRestart = try await f.sqsMessages().map { $0["Message"] as! String }
         #expect(
             !afterRestart.contains { $0.contains("s3.lifecycle.noncurrent on mne-media-replica") }, "\(afterRestart)")
         let record = try await restarted.store.alertRecords().first {

@@ -12,7 +12,7 @@ import Testing
 
 /// Issue 5's acceptance, against real peers on loopback: the simulator (SNS → SQS), a Slack
 /// receiver, the real `mnemond` binary and its SQLite store.
-@Suite(.serialized) struct AlertingEndToEndTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct AlertingEndToEndTests {
     /// Target estate → fault → one SNS message and one Slack request with every field → repair →
     /// one resolve each. Secrets never reach the logs (trace level) or the store.
     @Test func aFaultPagesOnceOnEachChannelAndItsRepairResolvesOnce() async throws {
@@ -23,23 +23,23 @@ import Testing
 
         // A healthy estate pages no one (checks whose collectors fail are UNKNOWN, which pages
         // only after 30 min).
-        var run = try f.check(config, extra: ["--log-level", "trace"])
+        var run = try await f.check(config, extra: ["--log-level", "trace"])
         logs += run.stderr
         #expect(run.status != 1 && run.status != 2, "\(run.stdout)\n\(run.stderr)")
 
         // t1: the fault appears; the first critical evaluation is only pending.
-        try f.simulator.apply(fault: "lifecycle-noncurrent-15d")
-        run = try f.check(config, extra: ["--log-level", "trace"])
+        try await f.simulator.apply(fault: "lifecycle-noncurrent-15d")
+        run = try await f.check(config, extra: ["--log-level", "trace"])
         logs += run.stderr
         #expect(run.status == 2)
-        #expect(try f.sqsMessages().isEmpty)
+        #expect(try await f.sqsMessages().isEmpty)
         #expect(try await f.slack.requests().isEmpty)
 
         // t2: the second consecutive critical evaluation fires: one message per channel.
-        run = try f.check(config, extra: ["--log-level", "trace"])
+        run = try await f.check(config, extra: ["--log-level", "trace"])
         logs += run.stderr
         #expect(run.status == 2)
-        let fired = try f.sqsMessages()
+        let fired = try await f.sqsMessages()
         try #require(fired.count == 1)
         let sns = fired[0]
         #expect(sns["TopicArn"] as? String == AlertingFixture.topicArn)
@@ -79,17 +79,17 @@ import Testing
         }
 
         // t3: still broken — no repeat before 4 h, no duplicate.
-        run = try f.check(config, extra: ["--log-level", "trace"])
+        run = try await f.check(config, extra: ["--log-level", "trace"])
         logs += run.stderr
-        #expect(try f.sqsMessages().isEmpty)
+        #expect(try await f.sqsMessages().isEmpty)
         #expect(try await f.slack.requests().count == 1)
 
         // t4: repaired — one resolve on each channel, referring to the firing notification.
-        try f.repairReplicaLifecycle()
-        run = try f.check(config, extra: ["--log-level", "trace"])
+        try await f.repairReplicaLifecycle()
+        run = try await f.check(config, extra: ["--log-level", "trace"])
         logs += run.stderr
         #expect(run.stdout.contains("OK        s3.lifecycle.noncurrent  mne-media-replica: "), "\(run.stdout)")
-        let resolved = try f.sqsMessages()
+        let resolved = try await f.sqsMessages()
         try #require(resolved.count == 1)
         #expect(
             resolved[0]["Subject"] as? String
@@ -129,8 +129,8 @@ import Testing
                       webhook_url_file: \(f.webhookFile)
                 """,
             extra: "  delivery:\n    initial_backoff: 5s\n    once_timeout: 120s\n")
-        try f.simulator.apply(fault: "lifecycle-noncurrent-15d")
-        #expect(try f.check(config).status == 2)  // pending
+        try await f.simulator.apply(fault: "lifecycle-noncurrent-15d")
+        #expect(try await f.check(config).status == 2)  // pending
 
         // The receiver is down (500s): the second run fires, queues, fails to deliver, retries...
         try await f.slack.enqueue(responses: Array(repeating: ScriptedResponse(status: 500, text: "down"), count: 50))
@@ -144,7 +144,7 @@ import Testing
         }
         try #require(failedOnce, "no failed attempt recorded; stderr: \(doomed.stderr)")
         // ...and is killed between attempts, its claim released, the row committed and pending.
-        doomed.killHard()
+        await doomed.killHard()
         let before = try await Store.openReadOnly(path: f.db).outboxRows()
         try #require(before.count == 1)
         #expect(before[0].deliveredAt == nil)
@@ -160,7 +160,7 @@ import Testing
 
         // Restart with the receiver back: delivered once, same key, nothing re-decided.
         try await f.slack.reset()
-        let restart = try f.check(config)
+        let restart = try await f.check(config)
         #expect(restart.status == 2, "\(restart.stderr)")
         let delivered = try await f.slack.requests()
         try #require(delivered.count == 1, "\(delivered.count) deliveries")
@@ -171,7 +171,7 @@ import Testing
         #expect(after[0].deliveredAt != nil)
         #expect(after[0].attempts == before[0].attempts + 1)
         // A further run sends nothing: the alert's notification log says it was told.
-        _ = try f.check(config)
+        _ = try await f.check(config)
         #expect(try await f.slack.requests().count == 1)
     }
 
@@ -185,11 +185,11 @@ import Testing
                       webhook_url_file: \(f.webhookFile)
                 """,
             extra: "  delivery:\n    initial_backoff: 1s\n")
-        try f.simulator.apply(fault: "lifecycle-noncurrent-15d")
-        _ = try f.check(config)
+        try await f.simulator.apply(fault: "lifecycle-noncurrent-15d")
+        _ = try await f.check(config)
 
         try await f.slack.enqueue(responses: [ScriptedResponse(status: 500, text: "internal_error")])
-        var run = try f.check(config)
+        var run = try await f.check(config)
         var requests = try await f.slack.requests()
         #expect(requests.count == 2, "\(run.stderr)")
         #expect(requests.map(\.bodyText).allSatisfy { $0 == requests[0].bodyText })
@@ -197,13 +197,13 @@ import Testing
         #expect(run.stderr.contains("error=\"HTTP 500: internal_error\""), "\(run.stderr)")
 
         // Repair and a rate limit: the resolve waits out Retry-After, then goes once.
-        try f.repairReplicaLifecycle()
+        try await f.repairReplicaLifecycle()
         try await f.slack.reset()
         try await f.slack.enqueue(responses: [
             ScriptedResponse(status: 429, headers: [(name: "Retry-After", value: "2")], text: "rate_limited")
         ])
         let started = ContinuousClock.now
-        run = try f.check(config)
+        run = try await f.check(config)
         let took = ContinuousClock.now - started
         requests = try await f.slack.requests()
         #expect(requests.count == 2, "\(run.stderr)")
@@ -215,7 +215,7 @@ import Testing
         #expect(rows.allSatisfy { $0.deliveredAt != nil && $0.attempts == 2 })
 
         // Nothing more on later runs.
-        _ = try f.check(config)
+        _ = try await f.check(config)
         #expect(try await f.slack.requests().count == 2)
     }
 
@@ -224,7 +224,7 @@ import Testing
         let f = try await AlertingFixture.start()
         defer { Task { await f.stop() } }
         let config = try f.config()
-        var run = try CLI.run(
+        var run = try await CLI.run(
             ["test-alert", "--config", config, "--db", f.db, "--log-level", "trace"],
             environment: f.simulator.environment)
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
@@ -233,13 +233,13 @@ import Testing
             run.stdout.contains(
                 "OK      slack  Slack webhook on 127.0.0.1 (webhook_url_file \(f.webhookFile)): test message delivered")
         )
-        let sns = try f.sqsMessages()
+        let sns = try await f.sqsMessages()
         try #require(sns.count == 1)
         #expect((sns[0]["Subject"] as? String)?.hasPrefix("[TEST] mnemond test alert from ") == true)
         #expect(try await f.slack.requests().first?.bodyText.contains("TEST — mnemond alert delivery") == true)
 
         try await f.slack.enqueue(responses: [ScriptedResponse(status: 404, text: "no_service")])
-        run = try CLI.run(
+        run = try await CLI.run(
             ["test-alert", "--config", config, "--db", f.db, "--log-level", "trace"],
             environment: f.simulator.environment)
         #expect(run.status == 1)
@@ -252,7 +252,8 @@ import Testing
         }
 
         // Without channels nothing is verified: say so and fail.
-        run = try CLI.run(["test-alert", "--config", repoConfig, "--db", f.db], environment: f.simulator.environment)
+        run = try await CLI.run(
+            ["test-alert", "--config", repoConfig, "--db", f.db], environment: f.simulator.environment)
         #expect(run.status == 1)
         #expect(run.stdout == "no alerting channel is configured (alerting.channels in the config): nothing was sent\n")
     }
@@ -262,17 +263,17 @@ import Testing
         let f = try await AlertingFixture.start()
         defer { Task { await f.stop() } }
         let config = try f.config()
-        let add = try CLI.run([
+        let add = try await CLI.run([
             "silence", "add", "--db", f.db, "--check", "s3.lifecycle.noncurrent", "--resource", "mne-media-replica",
             "--for", "2h", "--reason", "planned lifecycle migration",
         ])
         #expect(add.status == 0, "\(add.stderr)")
         #expect(add.stdout.hasPrefix("silence #1 added: s3.lifecycle.noncurrent on mne-media-replica until "))
-        try f.simulator.apply(fault: "lifecycle-noncurrent-15d")
-        for _ in 0..<3 { _ = try f.check(config) }
-        #expect(try f.sqsMessages().isEmpty)
+        try await f.simulator.apply(fault: "lifecycle-noncurrent-15d")
+        for _ in 0..<3 { _ = try await f.check(config) }
+        #expect(try await f.sqsMessages().isEmpty)
         #expect(try await f.slack.requests().isEmpty)
-        let list = try CLI.run(["silence", "list", "--db", f.db])
+        let list = try await CLI.run(["silence", "list", "--db", f.db])
         #expect(list.stdout.contains("#1  ACTIVE   s3.lifecycle.noncurrent on mne-media-replica until "))
         #expect(list.stdout.contains("      holding back: CRITICAL s3.lifecycle.noncurrent mne-media-replica (firing)"))
         let log = try await Store.openReadOnly(path: f.db).alertLog(
@@ -280,16 +281,16 @@ import Testing
         #expect(log.map(\.kind) == ["firing"])
         #expect(log.first?.silencedBy == 1)
 
-        let bad = try CLI.run([
+        let bad = try await CLI.run([
             "silence", "add", "--db", f.db, "--check", "s3.lifecycle.noncurent", "--for", "2h", "--reason", "x",
         ])
         #expect(bad.status == 64)
         #expect(
             bad.stderr.contains(#"unknown check "s3.lifecycle.noncurent" (did you mean "s3.lifecycle.noncurrent"?)"#))
 
-        #expect(try CLI.run(["silence", "remove", "--db", f.db, "1"]).status == 0)
-        _ = try f.check(config)
-        #expect(try f.sqsMessages().count == 1)
+        #expect(try await CLI.run(["silence", "remove", "--db", f.db, "1"]).status == 0)
+        _ = try await f.check(config)
+        #expect(try await f.sqsMessages().count == 1)
         #expect(try await f.slack.requests().count == 1)
     }
 }

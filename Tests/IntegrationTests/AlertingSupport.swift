@@ -1,5 +1,6 @@
 import Foundation
 import MnemondConfig
+import MnemondProcess
 import MnemondStore
 import MnemondTestSupport
 import Testing
@@ -34,7 +35,7 @@ final class AlertingFixture: Sendable {
     static func start() async throws -> AlertingFixture {
         let simulator = try await AWSSimulator.start(state: .target)
         let slack = try await HTTPRecorder.start()
-        let created = try boto(
+        let created = try await boto(
             """
             sns = client("sns", "eu-west-1"); sqs = client("sqs", "eu-west-1")
             queue = sqs.create_queue(QueueName="mnemond-alert-inbox")["QueueUrl"]
@@ -44,7 +45,7 @@ final class AlertingFixture: Sendable {
             """, simulator: simulator, arguments: [topicArn])
         // The alerting tests start from an estate without findings: give the DR topic the policy
         // guide Step 8.2 sets only on the eu-west-1 topic (see `guideTargetDRTopicPolicyGap`).
-        _ = try boto(
+        _ = try await boto(
             """
             sns = client("sns", "eu-west-3"); arn = sys.argv[4].replace("eu-west-1", "eu-west-3") + "-dr"
             policy = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
@@ -79,13 +80,14 @@ final class AlertingFixture: Sendable {
     }
 
     /// `mnemond check --once` against the simulator.
-    func check(_ config: String, extra: [String] = []) throws -> CLIResult {
-        try CLI.run(["check", "--once", "--config", config, "--db", db] + extra, environment: simulator.environment)
+    func check(_ config: String, extra: [String] = []) async throws -> CLIResult {
+        try await CLI.run(
+            ["check", "--once", "--config", config, "--db", db] + extra, environment: simulator.environment)
     }
 
     /// SNS notifications that reached the queue since the last call (the SNS JSON envelopes).
-    func sqsMessages() throws -> [[String: Any]] {
-        let text = try AlertingFixture.boto(
+    func sqsMessages() async throws -> [[String: Any]] {
+        let text = try await AlertingFixture.boto(
             """
             sqs = client("sqs", "eu-west-1"); out = []
             while True:
@@ -101,8 +103,8 @@ final class AlertingFixture: Sendable {
     }
 
     /// Puts the guide's 180-day lifecycle back on mne-media-replica (undoes lifecycle-noncurrent-15d).
-    func repairReplicaLifecycle() throws {
-        _ = try AlertingFixture.boto(
+    func repairReplicaLifecycle() async throws {
+        _ = try await AlertingFixture.boto(
             """
             sys.path.insert(0, sys.argv[4]); import estate
             s3 = client("s3", "eu-west-3")
@@ -114,7 +116,7 @@ final class AlertingFixture: Sendable {
 
     /// Runs a boto3 snippet against the simulator; `client(service, region)` is predefined and
     /// `sys.argv[4...]` are `arguments`. Returns stdout.
-    static func boto(_ body: String, simulator: AWSSimulator, arguments: [String] = []) throws -> String {
+    static func boto(_ body: String, simulator: AWSSimulator, arguments: [String] = []) async throws -> String {
         let script = """
             import boto3, json, sys
             from botocore.config import Config
@@ -124,31 +126,23 @@ final class AlertingFixture: Sendable {
                     config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}))
 
             """ + body
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
+        let result = try await runProgram(
+            URL(fileURLWithPath: "/usr/bin/env"),
             [
                 PeerProcess.defaultPython, "-c", script, simulator.endpoint.absoluteString, simulator.accessKeyID,
                 simulator.secretAccessKey,
-            ]
-            + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw PeerError("boto3 snippet failed: \(errorText.suffix(800))") }
-        return String(decoding: data, as: UTF8.self)
+            ] + arguments)
+        guard result.status == 0 else { throw PeerError("boto3 snippet failed: \(result.stderr.suffix(800))") }
+        return result.stdout
     }
 }
 
 /// A `mnemond` process the test does not wait for (to kill it mid-delivery).
 final class RunningCLI: @unchecked Sendable {
+    // @unchecked: `process` is configured in init and only signalled afterwards.
     let process = Process()
     let stderrFile: URL
+    private let exit: ProcessExit
 
     init(_ arguments: [String], environment: [String: String], directory: URL) throws {
         process.executableURL = CLI.binary
@@ -161,12 +155,14 @@ final class RunningCLI: @unchecked Sendable {
         FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: stderrFile)
+        exit = ProcessExit(process)
         try process.run()
     }
 
-    func killHard() {
+    /// SIGKILL, then waits until the process is gone.
+    func killHard() async {
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = await exit.wait(timeout: .seconds(300))
     }
 
     var stderr: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }

@@ -11,7 +11,7 @@ import Testing
 /// The AWS Backup area against the simulator: the collector reads every answer the checks need,
 /// the target estate is clean, the current one shows the daily/35 d plan, and each AWS Backup
 /// fault of `Tests/Simulator/faults.py` turns exactly the intended check.
-@Suite(.serialized) struct BackupCollectorTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct BackupCollectorTests {
     /// The guide's Phase 6 promises.
     static let backup = BackupPolicy(
         region: "eu-west-1", planName: "eks-mnemonica-6h-snapshots-180d",
@@ -188,7 +188,7 @@ import Testing
     @Test(arguments: faults) func eachFaultTurnsExactlyItsCheck(_ c: FaultCase) async throws {
         let simulator = try await AWSSimulator.start(state: .target)
         defer { Task { await simulator.stop() } }
-        try simulator.apply(fault: c.fault)
+        try await simulator.apply(fault: c.fault)
         let (result, findings) = await Self.cycle(Self.client(simulator))
         #expect(result.report.success, "every call answered")
         #expect(Set(findings.keys) == Self.everyFinding)

@@ -8,7 +8,7 @@ import Testing
 /// The catalog against the simulated estate: the target state is clean, the current state shows
 /// exactly the guide's "What Needs Changes" list plus the missing Phase 8 monitoring, and each
 /// single fault changes exactly the check it breaks.
-@Suite(.serialized) struct CatalogAcceptanceTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct CatalogAcceptanceTests {
     /// (check, resource) → state after one full cycle over the guide's estate.
     /// `now` is the checks' clock; pass the instant the simulator was seeded at (`--now`).
     static func states(_ simulator: AWSSimulator, now: Date? = nil) async throws -> [String: CheckState] {
@@ -35,7 +35,7 @@ import Testing
     @Test func targetStateIsCleanExceptTheAcceptedObjectLockRiskAndTheGuidesDRTopicPolicy() async throws {
         let simulator = try await AWSSimulator.shared(.target)
         let dir = temporaryDirectory()
-        let result = try CLI.run(
+        let result = try await CLI.run(
             ["check", "--once", "--json", "--config", repoConfig, "--db", dir.appendingPathComponent("t.sqlite").path],
             environment: simulator.environment)
         #expect(result.status == 2, "stdout: \(result.stdout)\nstderr: \(result.stderr)")

@@ -1,6 +1,7 @@
 import Foundation
 import MnemondConfig
 import MnemondModel
+import MnemondProcess
 import MnemondStore
 import MnemondTestSupport
 import Testing
@@ -16,7 +17,7 @@ import Testing
 /// and the commit that records it (the at-least-once window the README states).
 ///
 /// 20 kills in CI; by hand `MNEMOND_CRASH_KILLS=100` (and `MNEMOND_CRASH_SEED=N` to replay a run).
-@Suite(.serialized) struct CrashLoopTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct CrashLoopTests {
     static let fault = "lifecycle-noncurrent-15d"
 
     @Test func killedAtRandomMomentsNothingIsLostAndEveryDuplicateIsExplained() async throws {
@@ -44,7 +45,7 @@ import Testing
         var windowKills = 0
         for kill in 1...kills {
             // Toggle the fault before the start: the first cycle then fires or resolves an alert.
-            if faulted { try f.repairReplicaLifecycle() } else { try f.simulator.apply(fault: Self.fault) }
+            if faulted { try await f.repairReplicaLifecycle() } else { try await f.simulator.apply(fault: Self.fault) }
             faulted.toggle()
             let before = try await f.slack.requests().count
             let start = Date()
@@ -79,7 +80,7 @@ import Testing
             daemon.signal(SIGKILL)
             let status = await daemon.waitForExit(timeout: .seconds(20))
             let killedAt = Date()
-            lock?.release()
+            await lock?.release()
             try #require(status != nil, "kill \(kill) did not end the daemon; \(replay)")
             // The store after a kill: intact, as the next start will open it.
             let problems = try await Store.open(path: f.db).integrityCheck()
@@ -115,7 +116,7 @@ import Testing
             receipts.append(Receipt(channel: "slack", key: key, at: request.time))
         }
         var snsKinds: Set<String> = []
-        for message in try f.sqsMessages() {
+        for message in try await f.sqsMessages() {
             let attributes = try #require(message["MessageAttributes"] as? [String: [String: String]])
             snsKinds.insert(attributes["kind"]?["Value"] ?? "")
             let key = try #require(attributes["idempotency_key"]?["Value"])
@@ -226,6 +227,7 @@ import Testing
 private final class StoreWriteLock {
     let process = Process()
     let input = Pipe()
+    private var exit: ProcessExit?
     /// When the lock was taken; nil if it was not within 10 s.
     private(set) var lockedAt: Date?
 
@@ -247,15 +249,16 @@ private final class StoreWriteLock {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
+        exit = ProcessExit(process)
         try process.run()
         if String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).hasPrefix("locked") {
             lockedAt = Date()
         }
     }
 
-    func release() {
+    func release() async {
         try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        _ = await exit?.wait(timeout: .seconds(300))
     }
 }
 

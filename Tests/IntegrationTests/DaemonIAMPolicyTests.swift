@@ -44,7 +44,7 @@ struct IAMPolicy {
 
 /// deploy/iam-policy.json against what the code really calls: a full cycle of every family
 /// against the simulator, then every IAM action the AWS client used must be allowed.
-@Suite struct DaemonIAMPolicyTests {
+@Suite(.timeLimit(.minutes(15))) struct DaemonIAMPolicyTests {
     @Test func everyActionAFullCheckCallsIsAllowedByTheShippedPolicy() async throws {
         let simulator = try await AWSSimulator.shared(.target)
         let dir = temporaryDirectory()

@@ -39,7 +39,7 @@ func daemonConfig(drainSeconds: Int = 10, extra: String = "") throws -> String {
 
 /// `mnemond run` under a stand-in for systemd: a notify socket bound by the test, a watchdog,
 /// SIGHUP and SIGTERM — the issue's acceptance, as a timeline.
-@Suite(.serialized) struct DaemonLifecycleTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct DaemonLifecycleTests {
     @Test func readyWatchdogStatusRejectedReloadReloadAndDrainingStop() async throws {
         let simulator = try await AWSSimulator.shared(.target)
         let dir = temporaryDirectory()
@@ -144,7 +144,7 @@ func daemonConfig(drainSeconds: Int = 10, extra: String = "") throws -> String {
         let results = try await store.results(
             check: "s3.lifecycle.noncurrent", resource: "mne-media-prod", limit: 10_000)
         #expect(results.count >= 1 && results.count <= logged)
-        let statusCLI = try CLI.run(["status", "--db", db, "--config", config, "--json"])
+        let statusCLI = try await CLI.run(["status", "--db", db, "--config", config, "--json"])
         #expect((0...3).contains(statusCLI.status), "\(statusCLI.stdout)\(statusCLI.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(statusCLI.stdout.utf8)) as? [String: Any]
         #expect((document?["findings"] as? [Any])?.isEmpty == false)
@@ -196,7 +196,7 @@ func daemonConfig(drainSeconds: Int = 10, extra: String = "") throws -> String {
         var text = try daemonConfig()
         text = text.replacingOccurrences(of: "jitter_percent: 0", with: "jitter_percent: 90")
         let bad = try writeConfig(text, in: dir)
-        let result = try CLI.run(["run", "--config", bad, "--db", dir.appendingPathComponent("m.sqlite").path])
+        let result = try await CLI.run(["run", "--config", bad, "--db", dir.appendingPathComponent("m.sqlite").path])
         #expect(result.status == 78)
         #expect(
             result.stderr.contains("schedule.jitter_percent must be between 0 and 50, found 90"), "\(result.stderr)")
@@ -204,7 +204,9 @@ func daemonConfig(drainSeconds: Int = 10, extra: String = "") throws -> String {
         let good = try writeConfig(try daemonConfig(), in: dir)
         let blocked = dir.appendingPathComponent("file")
         try Data().write(to: blocked)
-        let store = try CLI.run(["run", "--config", good, "--db", blocked.appendingPathComponent("m.sqlite").path])
+        let store = try await CLI.run([
+            "run", "--config", good, "--db", blocked.appendingPathComponent("m.sqlite").path,
+        ])
         #expect(store.status == 74, "\(store.stderr)")
         #expect(store.stderr.contains(#"msg="store unavailable""#))
     }

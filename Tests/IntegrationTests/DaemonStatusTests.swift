@@ -9,7 +9,7 @@ import Testing
 
 /// `mnemond status` and `mnemond history` read what the daemon wrote: a real store in a temp
 /// dir, the guide's policy from the shipped config, and the CLI as an operator runs it.
-@Suite struct DaemonStatusTests {
+@Suite(.timeLimit(.minutes(15))) struct DaemonStatusTests {
     static let t0 = Date(timeIntervalSince1970: 1_790_035_200)
 
     /// One cycle of the guide's estate; `replicaDays` is the measured media-replica window.
@@ -191,16 +191,18 @@ import Testing
         let (store, path) = try store()
         let now = Date()
         try await store.recordCycle(Self.cycle(at: now - 10, replicaDays: 15))
-        let all = try CLI.run(["status", "--db", path, "--config", repoConfig])
+        let all = try await CLI.run(["status", "--db", path, "--config", repoConfig])
         #expect(all.status == 2, "\(all.stderr)")
         #expect(all.stdout.hasPrefix("NOT RECOVERABLE AS PROMISED: PITR 0-35 d"))
         #expect(!all.stdout.contains("\u{1B}["), "not a terminal: plain text")
-        let one = try CLI.run(["status", "--db", path, "--check", "rds.pitr_lag", "--json"])
+        let one = try await CLI.run(["status", "--db", path, "--check", "rds.pitr_lag", "--json"])
         #expect(one.status == 0, "\(one.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [String: Any])
         #expect((document["findings"] as? [Any])?.count == 1)
         #expect(document["headline"] == nil)
-        let none = try CLI.run(["status", "--db", temporaryDirectory().appendingPathComponent("none.sqlite").path])
+        let none = try await CLI.run([
+            "status", "--db", temporaryDirectory().appendingPathComponent("none.sqlite").path,
+        ])
         #expect(none.status == 74)
     }
 
@@ -220,15 +222,15 @@ import Testing
                 + "snapshot_age_eks-mnemonica-prod-vault-dr=18100s;;;0 critical=1;;;0 warning=0;;;0 unknown=0;;;0 "
                 + "ok=8;;;0\n")
 
-        let missing = try CLI.run([
+        let missing = try await CLI.run([
             "status", "--nagios", "--db", temporaryDirectory().appendingPathComponent("none.sqlite").path,
         ])
         #expect(missing.status == 3)
         #expect(missing.stdout.hasPrefix("MNEMOND UNKNOWN - store "), "\(missing.stdout)")
-        let usage = try CLI.run(["status", "--nagios", "--no-such-option"])
+        let usage = try await CLI.run(["status", "--nagios", "--no-such-option"])
         #expect(usage.status == 3)
         #expect(usage.stdout.hasPrefix("MNEMOND UNKNOWN - "), "\(usage.stdout)")
-        let version = try CLI.run(["status", "--version"])
+        let version = try await CLI.run(["status", "--version"])
         #expect(version.status == 0)
         #expect(version.stdout.hasPrefix("mnemond "))
     }
@@ -245,27 +247,27 @@ import Testing
                     time: now - 86400 + Double(i) * 600, value: i == 100 ? 2400 : 180 + Double(i % 3) * 60))
         }
         try await store.insertSamples(samples)
-        let text = try CLI.run(["history", "rds_pitr_lag_seconds", "--since", "2d", "--db", path])
+        let text = try await CLI.run(["history", "rds_pitr_lag_seconds", "--since", "2d", "--db", path])
         #expect(text.status == 0, "\(text.stderr)")
         let lines = text.stdout.split(separator: "\n").map(String.init)
         #expect(lines[0].hasPrefix("rds_pitr_lag_seconds  instance=eks-mnemonica-prod  (144 samples, "))
         #expect(lines[1] == "  min 3 min  median 4 min  p95 5 min  max 40 min  now 5 min")
         #expect(lines[2].contains("█"))
         #expect(lines[2].hasPrefix("  " + String(repeating: " ", count: 29)), "the first day is empty: \(lines[2])")
-        let csv = try CLI.run(["history", "rds_pitr_lag_seconds", "--since", "2d", "--csv", "--db", path])
+        let csv = try await CLI.run(["history", "rds_pitr_lag_seconds", "--since", "2d", "--csv", "--db", path])
         let rows = csv.stdout.split(separator: "\n")
         #expect(rows.first == "time,series,labels,value,min,max,count,rolled_up")
         #expect(rows.count == 145)
         #expect(rows[101].hasSuffix(",rds_pitr_lag_seconds,instance=eks-mnemonica-prod,2400,2400,2400,1,false"))
 
-        let unknown = try CLI.run(["history", "rds_pitr_lag_second", "--db", path])
+        let unknown = try await CLI.run(["history", "rds_pitr_lag_second", "--db", path])
         #expect(unknown.status == 1)
         #expect(
             unknown.stderr.contains(
                 #"no series "rds_pitr_lag_second" in the store (did you mean "rds_pitr_lag_seconds"?)"#))
-        let badSince = try CLI.run(["history", "rds_pitr_lag_seconds", "--since", "7", "--db", path])
+        let badSince = try await CLI.run(["history", "rds_pitr_lag_seconds", "--since", "7", "--db", path])
         #expect(badSince.status == 64)
-        let other = try CLI.run(["history", "rds_pitr_lag_seconds", "--resource", "another-db", "--db", path])
+        let other = try await CLI.run(["history", "rds_pitr_lag_seconds", "--resource", "another-db", "--db", path])
         #expect(other.status == 1)
         #expect(other.stderr.contains("no samples of rds_pitr_lag_seconds for another-db in the last 7d"))
     }

@@ -11,42 +11,36 @@ import Testing
 /// The store on a disk that fills up: a real tmpfs of a few MB (mounting needs root, which CI
 /// has), filled by a file the test writes until ENOSPC. SQLite answers SQLITE_FULL; mnemond must
 /// say so naming the file, keep everything it had stored, and carry on once space is back.
-@Suite(.serialized, .enabled(if: getuid() == 0, "mounting a tmpfs needs root (CI runs as root)"))
+@Suite(
+    .serialized, .timeLimit(.minutes(15)), .enabled(if: getuid() == 0, "mounting a tmpfs needs root (CI runs as root)"))
 struct DiskFullTests {
-    /// A tmpfs of `megabytes` mounted on a fresh directory.
+    /// A tmpfs of `megabytes` mounted on a fresh directory (mount(2), as `mount -t tmpfs` does).
     static func mountTmpfs(megabytes: Int) throws -> URL {
         let directory = temporaryDirectory("mnemond-full")
-        let result = try run(
-            "/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m,mode=0755", "tmpfs", directory.path])
-        guard result == 0 else { throw PeerError("mount -t tmpfs on \(directory.path) exited \(result)") }
+        guard mount("tmpfs", directory.path, "tmpfs", 0, "size=\(megabytes)m,mode=0755") == 0 else {
+            throw PeerError("mount tmpfs on \(directory.path): \(String(cString: strerror(errno)))")
+        }
         return directory
     }
 
     static func unmount(_ directory: URL) {
-        _ = try? run("/bin/umount", ["-l", directory.path])
+        _ = umount2(directory.path, Int32(MNT_DETACH))
         try? FileManager.default.removeItem(at: directory)
     }
 
     /// Writes `filler` until the file system has no block left.
-    static func fill(_ directory: URL) throws -> URL {
+    static func fill(_ directory: URL) async throws -> URL {
         let filler = directory.appendingPathComponent("filler")
         // dd stops at ENOSPC and exits 1: that is the point.
-        _ = try run("/bin/dd", ["if=/dev/zero", "of=\(filler.path)", "bs=4k"])
+        _ = try await run("/bin/dd", ["if=/dev/zero", "of=\(filler.path)", "bs=4k"])
         var info = statvfs()
         #expect(statvfs(directory.path, &info) == 0)
         #expect(info.f_bavail == 0, "the tmpfs still has \(info.f_bavail) blocks free")
         return filler
     }
 
-    static func run(_ program: String, _ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+    static func run(_ program: String, _ arguments: [String]) async throws -> Int32 {
+        try await runProgram(URL(fileURLWithPath: program), arguments, timeout: .seconds(300)).status
     }
 
     static func cycles(_ path: String) async throws -> Int {
@@ -69,7 +63,7 @@ struct DiskFullTests {
             socket.stop()
             Task { await daemon.kill() }
         }
-        let filler = try Self.fill(disk)
+        let filler = try await Self.fill(disk)
         let before = try await Self.cycles(db)
         #expect(before >= 1)
 
@@ -108,8 +102,8 @@ struct DiskFullTests {
         defer { Self.unmount(disk) }
         let db = disk.appendingPathComponent("mnemond.sqlite").path
         do { _ = try Store.open(path: db) }
-        _ = try Self.fill(disk)
-        let result = try CLI.run(
+        _ = try await Self.fill(disk)
+        let result = try await CLI.run(
             ["check", "--once", "--config", repoConfig, "--db", db],
             environment: try StoreFaultCommandTests.environment())
         #expect(result.status == 74, "stdout: \(result.stdout.suffix(500))\nstderr: \(result.stderr.suffix(2000))")

@@ -10,7 +10,7 @@ import Testing
 /// fault must leave the cycle finishing within its deadline, exactly the checks that read RDS
 /// UNKNOWN with the API action and the cause in the message, and every other finding as it
 /// was in the fault-free cycle.
-@Suite(.serialized) struct FaultInjectionTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct FaultInjectionTests {
     /// The request timeout of these cycles (the shipped config says 30 s); a delayed answer
     /// costs 3 attempts of it.
     static let requestTimeoutSeconds = 8

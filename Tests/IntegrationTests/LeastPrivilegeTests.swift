@@ -6,9 +6,9 @@ import Testing
 /// deploy/iam-policy.json is enough for every call mnemond makes, and a call it does not allow
 /// turns exactly the checks that need it UNKNOWN with AccessDenied — the simulator enforces IAM
 /// policies when signature verification is on.
-@Suite(.serialized) struct LeastPrivilegeTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct LeastPrivilegeTests {
     /// Creates an IAM user with `policy` in the simulator and returns its access key pair.
-    func user(_ name: String, policy: String, on simulator: AWSSimulator) throws -> (String, String) {
+    func user(_ name: String, policy: String, on simulator: AWSSimulator) async throws -> (String, String) {
         let script = """
             import boto3, json, sys
             from botocore.config import Config
@@ -20,25 +20,14 @@ import Testing
             key = iam.create_access_key(UserName=sys.argv[4])["AccessKey"]
             print(json.dumps([key["AccessKeyId"], key["SecretAccessKey"]]))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            PeerProcess.defaultPython, "-c", script, simulator.endpoint.absoluteString, simulator.accessKeyID,
-            simulator.secretAccessKey, name,
-        ]
-        let input = Pipe()
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(policy.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(errorText)")
+        let created = try await runProgram(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [
+                PeerProcess.defaultPython, "-c", script, simulator.endpoint.absoluteString, simulator.accessKeyID,
+                simulator.secretAccessKey, name,
+            ], input: Data(policy.utf8))
+        #expect(created.status == 0, "\(created.stderr)")
+        let data = Data(created.stdout.utf8)
         let pair = try JSONSerialization.jsonObject(with: data) as! [String]
         return (pair[0], pair[1])
     }
@@ -49,12 +38,12 @@ import Testing
         let policyPath = PeerProcess.repoRoot().appendingPathComponent("deploy/iam-policy.json").path
         let policy = try String(contentsOfFile: policyPath, encoding: .utf8)
 
-        let (key, secret) = try user("mnemond-least-privilege", policy: policy, on: simulator)
+        let (key, secret) = try await user("mnemond-least-privilege", policy: policy, on: simulator)
         var env = simulator.environment
         env["AWS_ACCESS_KEY_ID"] = key
         env["AWS_SECRET_ACCESS_KEY"] = secret
         let dir = temporaryDirectory()
-        let ok = try CLI.run(
+        let ok = try await CLI.run(
             ["check", "--once", "--config", repoConfig, "--db", dir.appendingPathComponent("a.sqlite").path],
             environment: env)
         // Every call allowed: nothing UNKNOWN; the one critical is the guide's DR topic policy.
@@ -63,10 +52,10 @@ import Testing
         #expect(!ok.stdout.contains("UNKNOWN"), "\(ok.stdout)")
 
         let narrowed = policy.replacingOccurrences(of: "\"s3:GetLifecycleConfiguration\",", with: "")
-        let (key2, secret2) = try user("mnemond-narrow", policy: narrowed, on: simulator)
+        let (key2, secret2) = try await user("mnemond-narrow", policy: narrowed, on: simulator)
         env["AWS_ACCESS_KEY_ID"] = key2
         env["AWS_SECRET_ACCESS_KEY"] = secret2
-        let denied = try CLI.run(
+        let denied = try await CLI.run(
             ["check", "--once", "--json", "--config", repoConfig, "--db", dir.appendingPathComponent("b.sqlite").path],
             environment: env)
         // UNKNOWN lifecycle checks, and the guide's own DR topic policy gap (critical).

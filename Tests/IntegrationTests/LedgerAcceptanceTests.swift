@@ -9,7 +9,7 @@ import Testing
 /// The recoverability ledger against the simulated estate, as a timeline: each case seeds the
 /// estate at a pinned instant (`--now`), applies one fault and runs cycles whose clock is injected,
 /// then asserts the exact findings and `recovery_rpo_seconds` values.
-@Suite(.serialized) struct LedgerAcceptanceTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct LedgerAcceptanceTests {
     static var utc: Calendar {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!

@@ -13,7 +13,7 @@ import Testing
 /// The monitoring area end to end against the simulator: collect (metrics + plumbing) → the
 /// monitoring checks. The target estate is all OK; each monitoring fault changes exactly the
 /// check it is meant for; one cycle makes one GetMetricData call per publishing region.
-@Suite(.serialized) struct MonitoringCollectorTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct MonitoringCollectorTests {
     static let account = "828879644785"
     static func topic(_ region: String, _ name: String) -> String { "arn:aws:sns:\(region):\(account):\(name)" }
     static let primary = topic("eu-west-1", "mnemonica-backup-alerts")
@@ -217,12 +217,9 @@ import Testing
                             {"Name": "RuleId", "Value": "paris-replica"}],
                 AlarmActions=["\(Self.primary)"])
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [PeerProcess.defaultPython, "-c", script]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let edited = try await runProgram(
+            URL(fileURLWithPath: "/usr/bin/env"), [PeerProcess.defaultPython, "-c", script])
+        #expect(edited.status == 0, "\(edited.stderr)")
 
         let cycle = await Self.cycle(simulator)
         let notOK = cycle.findings.filter {
@@ -346,7 +343,7 @@ import Testing
         let before = await Self.cycle(simulator).byKey
         let notOK = before.filter { $0.value.state != .ok }
         #expect(Set(notOK.keys) == [guideTargetDRTopicPolicyGap], "\(notOK.values.map(\.message))")
-        try simulator.apply(fault: c.fault)
+        try await simulator.apply(fault: c.fault)
         let after = await Self.cycle(simulator).byKey
         let changed = after.filter { key, finding in before[key]?.state != finding.state }
         #expect(changed.keys.sorted() == ["\(c.check) \(c.resource)"], "\(changed.values.map(\.message))")

@@ -7,12 +7,12 @@ import MnemondTestSupport
 import Testing
 
 /// The walking skeleton end to end: simulator → S3 collector → check → store → CLI.
-@Suite(.serialized) struct NoncurrentEndToEndTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct NoncurrentEndToEndTests {
     @Test func currentStateReportsTheGuidesLifecycleChanges() async throws {
         let simulator = try await AWSSimulator.shared(.current)
         let dir = temporaryDirectory()
         let db = dir.appendingPathComponent("mnemond.sqlite").path
-        let result = try CLI.run(
+        let result = try await CLI.run(
             ["check", "--once", "--json", "--config", repoConfig, "--db", db], environment: simulator.environment)
         #expect(result.status == 2, "stderr: \(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
@@ -34,12 +34,12 @@ import Testing
         #expect(document["exit_code"] as? Int == 2)
 
         // status reads the same state back from the store, with since-when.
-        let status = try CLI.run(["status", "--db", db])
+        let status = try await CLI.run(["status", "--db", db])
         #expect(status.status == 2, "stderr: \(status.stderr)")
         #expect(status.stdout.contains("mne-media-replica"))
         #expect(status.stdout.contains("noncurrent versions expire after 15 d; guide requires 180 d (Phase 2)"))
         #expect(status.stdout.contains("[s3]"))
-        let json = try CLI.run(["status", "--json", "--db", db, "--check", "s3.lifecycle.noncurrent"])
+        let json = try await CLI.run(["status", "--json", "--db", db, "--check", "s3.lifecycle.noncurrent"])
         let stored = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
         let rows = stored["findings"] as! [[String: Any]]
         #expect(rows.count == 4)
@@ -51,12 +51,12 @@ import Testing
         let simulator = try await AWSSimulator.shared(.target)
         let dir = temporaryDirectory()
         let db = dir.appendingPathComponent("mnemond.sqlite").path
-        let result = try CLI.run(
+        let result = try await CLI.run(
             ["check", "--once", "--config", repoConfig, "--db", db], environment: simulator.environment)
         #expect(result.status == 2, "stdout: \(result.stdout) stderr: \(result.stderr)")
         #expect(result.stdout.split(separator: "\n").last?.hasPrefix("CRITICAL: 1 critical, ") == true)
         #expect(!result.stdout.contains("WARNING") && !result.stdout.contains("UNKNOWN"), "\(result.stdout)")
-        let status = try CLI.run(["status", "--db", db])
+        let status = try await CLI.run(["status", "--db", db])
         #expect(status.status == 2)
     }
 
@@ -79,7 +79,7 @@ import Testing
         #expect(replica.since == Date(timeIntervalSince1970: 1_790_000_000))
         #expect(replica.lastEvaluated == Date(timeIntervalSince1970: 1_790_000_600))
 
-        try simulator.apply(fault: "lifecycle-noncurrent-15d")
+        try await simulator.apply(fault: "lifecycle-noncurrent-15d")
         clock.advance(by: 600)
         let outcome = try await runtime.runCycle()
         #expect(outcome.overall == .critical)
@@ -114,7 +114,7 @@ import Testing
         let dir = temporaryDirectory()
         let config = try writeConfig(
             Self.bucketsOnlyConfig(replacing: "name: mne-vault-replica", with: "name: mne-vault-replica-gone"), in: dir)
-        let result = try CLI.run(
+        let result = try await CLI.run(
             ["check", "--once", "--json", "--config", config, "--db", dir.appendingPathComponent("db.sqlite").path],
             environment: simulator.environment)
         #expect(result.status == 3, "stderr: \(result.stderr)")
@@ -146,7 +146,7 @@ import Testing
             responses: Array(repeating: ScriptedResponse(status: 200, text: "<x/>", delay: .seconds(3)), count: 120))
         let dir = temporaryDirectory()
         let config = try writeConfig(Self.bucketsOnlyConfig(timeout: 1), in: dir)
-        let result = try CLI.run(
+        let result = try await CLI.run(
             ["check", "--once", "--json", "--config", config, "--db", dir.appendingPathComponent("db.sqlite").path],
             environment: [
                 "AWS_ENDPOINT_URL": recorder.endpoint.absoluteString, "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
@@ -160,22 +160,24 @@ import Testing
         #expect(notTimedOut.isEmpty, "\(notTimedOut)")
     }
 
-    @Test func configErrorsExit78NamingFileLineAndKey() throws {
+    @Test func configErrorsExit78NamingFileLineAndKey() async throws {
         let dir = temporaryDirectory()
         var text = try String(contentsOfFile: repoConfig, encoding: .utf8)
         text = text.replacingOccurrences(of: "noncurrent_days: 180       # Step 2B.3", with: "noncurent_days: 180")
         let config = try writeConfig(text, in: dir)
         let line = text.components(separatedBy: "\n").firstIndex { $0.contains("noncurent_days: 180") }! + 1
-        let result = try CLI.run(["check", "--once", "--config", config, "--db", dir.appendingPathComponent("x").path])
+        let result = try await CLI.run([
+            "check", "--once", "--config", config, "--db", dir.appendingPathComponent("x").path,
+        ])
         #expect(result.status == 78)
         #expect(
             result.stderr.contains(
                 #"mnemond.yaml:\#(line):5: unknown key "noncurent_days" in buckets[3] (did you mean "noncurrent_days"?)"#
             ),
             "\(result.stderr)")
-        let validate = try CLI.run(["config", "validate", "--config", config])
+        let validate = try await CLI.run(["config", "validate", "--config", config])
         #expect(validate.status == 78)
-        let good = try CLI.run(["config", "validate", "--config", repoConfig])
+        let good = try await CLI.run(["config", "validate", "--config", repoConfig])
         #expect(good.status == 0)
     }
 }

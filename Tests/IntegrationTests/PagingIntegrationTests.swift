@@ -12,7 +12,7 @@ import Testing
 /// Issue 10's paging semantics against the real peers: the cycle's families decide what counts
 /// towards `for: N`, the simulator's SNS accepts the largest message mnemond can produce, and
 /// `mnemond status` shows where every alert and its notifications are.
-@Suite(.serialized) struct PagingIntegrationTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct PagingIntegrationTests {
     @Test func oneBadPITRSampleFiresOnlyAtTheSecondPITRCollection() async throws {
         let f = try await AlertingFixture.start()
         defer { Task { await f.stop() } }
@@ -27,7 +27,7 @@ import Testing
         }
 
         // One bad sample: LatestRestorableTime 40 min old (critical, `for: 2`).
-        try f.simulator.apply(fault: "pitr-stale-40m")
+        try await f.simulator.apply(fault: "pitr-stale-40m")
         _ = try await runtime.runCycle()
         #expect(try await pitrPhase() == .pending)
         // Five cycles of other families re-evaluate that same sample: no new evidence, no page.
@@ -62,7 +62,7 @@ import Testing
         let message = try #require(Grouping.message(items, at: Date()))
         let notifier = SNSNotifier.sns(topicArn: AlertingFixture.topicArn, sns: SNS(client: runtime.aws))
         try await notifier.deliver(message)
-        let received = try f.sqsMessages()
+        let received = try await f.sqsMessages()
         #expect(received.count == 1)
         let document = try #require(
             try JSONSerialization.jsonObject(with: Data((received.first?["Message"] as? String ?? "").utf8))

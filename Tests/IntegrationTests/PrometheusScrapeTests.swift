@@ -1,5 +1,6 @@
 import Foundation
 import MnemondHTTP
+import MnemondProcess
 import MnemondTestSupport
 import Testing
 
@@ -11,7 +12,7 @@ import Testing
 /// textfile as another user, and straight from `metrics.listen`; both checked by the real
 /// promtool. Needs root (two users) and `scripts/setup.sh --build-tests` (promtool,
 /// prometheus-node-exporter).
-@Suite(.serialized) struct PrometheusScrapeTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct PrometheusScrapeTests {
     /// The textfile directory laid out as `deploy/tmpfiles.d/mnemond-node-exporter.conf` says,
     /// mnemond run as an unprivileged user under the unit's `UMask=0077`, node_exporter as user
     /// `prometheus`: the scrape carries mnemond's series and `node_textfile_scrape_error 0`.
@@ -44,7 +45,7 @@ import Testing
         try shipped.replacingOccurrences(of: "/var/lib/prometheus/node-exporter", with: textDirectory.path)
             .replacingOccurrences(of: "u:mnemond:", with: "u:nobody:")
             .write(toFile: tmpfiles, atomically: true, encoding: .utf8)
-        let applied = try Self.run("/usr/bin/systemd-tmpfiles", ["--create", tmpfiles])
+        let applied = try await Self.run("/usr/bin/systemd-tmpfiles", ["--create", tmpfiles])
         try #require(applied.status == 0, "systemd-tmpfiles: \(applied.output)")
 
         let textfile = textDirectory.appendingPathComponent("mnemond.prom").path
@@ -58,7 +59,7 @@ import Testing
                 "--regid=65534", "--clear-groups", "--",
             ])
         let port = try PeerProcess.unusedLoopbackPort()
-        var exporter: Process?
+        var exporter: (process: Process, exit: ProcessExit)?
         do {
             // The first cycle writes the file, or logs why it could not (then fail now, not at the deadline).
             _ = await Self.waitFor(.seconds(180)) {
@@ -96,13 +97,18 @@ import Testing
             }
 
             // The textfile as the simulator's estate makes it passes promtool's checks.
-            let lint = try Promtool.checkMetrics(try String(contentsOfFile: textfile, encoding: .utf8))
+            let lint = try await Promtool.checkMetrics(try String(contentsOfFile: textfile, encoding: .utf8))
             #expect(lint.status == 0 && lint.output.isEmpty, "promtool: \(lint.output)")
         } catch {
             Issue.record(error, "stderr: \(daemon.stderr)")
         }
-        exporter?.terminate()
-        exporter?.waitUntilExit()
+        if let exporter {
+            exporter.process.terminate()
+            if await exporter.exit.wait(timeout: .seconds(60)) == nil {
+                kill(exporter.process.processIdentifier, SIGKILL)
+                _ = await exporter.exit.wait(timeout: .seconds(60))
+            }
+        }
         daemon.signal(SIGTERM)
         #expect(await daemon.waitForExit(timeout: .seconds(60)) == 0, "stderr: \(daemon.stderr)")
         await daemon.kill()
@@ -145,7 +151,7 @@ import Testing
                 last.scraped.contains(
                     #"mnemond_check_state{check="s3.lifecycle.noncurrent",resource="mne-media-prod"} 0"#))
             #expect(last.scraped.contains(#"mnemond_aws_api_calls_total{service="#))
-            let lint = try Promtool.checkMetrics(last.scraped)
+            let lint = try await Promtool.checkMetrics(last.scraped)
             #expect(lint.status == 0 && lint.output.isEmpty, "promtool: \(lint.output)")
 
             let other = try await client.send(HTTPRequest(url: URL(string: "http://127.0.0.1:\(port)/")!))
@@ -170,7 +176,7 @@ import Testing
         defer { taken.stop() }
         let config = try writeConfig(
             try daemonConfig(extra: "metrics:\n  listen: 127.0.0.1:\(taken.port)\n"), in: dir)
-        let result = try CLI.run(
+        let result = try await CLI.run(
             ["run", "--config", config, "--db", dir.appendingPathComponent("mnemond.sqlite").path],
             environment: simulator.environment)
         #expect(result.status == 78, "stderr: \(result.stderr)")
@@ -208,7 +214,9 @@ import Testing
         return body
     }
 
-    static func start(_ program: String, _ arguments: [String], log: URL) throws -> Process {
+    static func start(_ program: String, _ arguments: [String], log: URL) throws -> (
+        process: Process, exit: ProcessExit
+    ) {
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         let process = Process()
@@ -216,23 +224,16 @@ import Testing
         process.arguments = arguments
         process.standardOutput = handle
         process.standardError = handle
+        let exit = ProcessExit(process)
         try process.run()
-        return process
+        return (process, exit)
     }
 
-    static func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    static func run(_ program: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
         guard FileManager.default.isExecutableFile(atPath: program) else {
             throw PeerError("\(program) is not installed (Debian package systemd)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        let result = try await runProgram(URL(fileURLWithPath: program), arguments, timeout: .seconds(300))
+        return (result.status, result.stdout + result.stderr)
     }
 }

@@ -13,7 +13,7 @@ import Testing
 /// `mnemond run` with a `report:` section, on the real clock: a store that has watched for two
 /// weeks but never sent a report has missed last Monday's; the daemon sends it once at start, and
 /// a restart does not send it again.
-@Suite(.serialized) struct ReportDaemonTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct ReportDaemonTests {
     @Test func theDaemonCatchesUpOnTheMissedReportOnceAndNotAgainAfterARestart() async throws {
         let simulator = try await AWSSimulator.shared(.target)
         let (_, db, directory) = try await ReportTests.generatedStore()

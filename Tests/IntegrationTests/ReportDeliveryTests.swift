@@ -14,7 +14,7 @@ import Testing
 /// The report by e-mail: `mnemond report --send` and the daemon's weekly sender, against an
 /// aiosmtpd sink on loopback. The received message is parsed by Python's `email` package — a
 /// MIME parser that is not ours.
-@Suite(.serialized) struct ReportDeliveryTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct ReportDeliveryTests {
     static let recipients = ["ops@example.org", "dr-team@example.net"]
 
     /// The shipped config with a `report:` section that mails the sink.
@@ -51,7 +51,7 @@ import Testing
         }
     }
 
-    static func parse(_ data: Data) throws -> Parsed {
+    static func parse(_ data: Data) async throws -> Parsed {
         let script = """
             import email, email.policy, json, sys
             m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
@@ -62,18 +62,10 @@ import Testing
                 "from": str(m["from"]), "to": str(m["to"]), "date": str(m["date"]),
                 "messageID": str(m["message-id"]), "mimeVersion": str(m["mime-version"]), "parts": parts}))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [PeerProcess.defaultPython, "-c", script]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(data)
-        try input.fileHandleForWriting.close()
-        let json = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let parsed = try await runProgram(
+            URL(fileURLWithPath: "/usr/bin/env"), [PeerProcess.defaultPython, "-c", script], input: data)
+        #expect(parsed.status == 0, "\(parsed.stderr)")
+        let json = Data(parsed.stdout.utf8)
         return try JSONDecoder().decode(Parsed.self, from: json)
     }
 
@@ -81,7 +73,7 @@ import Testing
         let (week, db, directory) = try await ReportTests.generatedStore()
         try await SMTPSink.with { sink in
             let config = try Self.config(smtpURL: sink.smtpURL, in: directory)
-            let result = try CLI.run(["report", "--send", "--config", config, "--db", db])
+            let result = try await CLI.run(["report", "--send", "--config", config, "--db", db])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(
                 result.stdout
@@ -92,7 +84,7 @@ import Testing
             try #require(received.count == 1)
             #expect(received[0].mailFrom == "mnemond@example.org")
             #expect(received[0].recipients == Self.recipients)
-            let mail = try Self.parse(received[0].data)
+            let mail = try await Self.parse(received[0].data)
             #expect(mail.contentType == "multipart/alternative")
             #expect(mail.mimeVersion == "1.0")
             #expect(mail.subject == "[mnemond] \(week.period.title): Not recoverable as promised for 3 h 10 min on Wed")
@@ -120,7 +112,9 @@ import Testing
             #expect(try await store.lastScheduledReport() == nil)
 
             // --to sends only the e-mail, only to that address.
-            let adhoc = try CLI.run(["report", "--send", "--to", "me@example.com", "--config", config, "--db", db])
+            let adhoc = try await CLI.run([
+                "report", "--send", "--to", "me@example.com", "--config", config, "--db", db,
+            ])
             #expect(adhoc.status == 0, "\(adhoc.stderr)")
             #expect(try await sink.messages().last?.recipients == ["me@example.com"])
         }
@@ -135,7 +129,7 @@ import Testing
                 extra:
                     "    username: mnemond\n    password_env: MNEMOND_SMTP_PASSWORD\nalerting:\n  delivery:\n    once_timeout: 0s\n"
             )
-            let result = try CLI.run(
+            let result = try await CLI.run(
                 ["report", "--send", "--config", config, "--db", db], environment: ["MNEMOND_SMTP_PASSWORD": password])
             #expect(result.status == 75, "\(result.stderr)")
             #expect(result.stderr.contains("QUEUED   report-email  \(week.period.key) report via SMTP"))
@@ -192,7 +186,8 @@ import Testing
             #expect(messages.count == 2)
             let following = ReportPeriod.lastCompletedWeek(before: clock.now, timeZone: config.report.timeZone)
             #expect(following.start == week.period.end)
-            #expect(try Self.parse(messages[1].data).subject.hasPrefix("[mnemond] \(following.title): "))
+            let parsedSubject = try await Self.parse(messages[1].data).subject
+            #expect(parsedSubject.hasPrefix("[mnemond] \(following.title): "))
             await http.shutdown()
         }
     }
@@ -213,7 +208,8 @@ import Testing
             let next = await Self.reporter(config, store, clock: clock, smtp: sink.smtpURL, http: http).tick()
             let received = try await sink.messages()
             try #require(received.count == 1)
-            #expect(try Self.parse(received[0].data).subject.hasPrefix("[mnemond] \(week.period.title): "))
+            let parsedSubject = try await Self.parse(received[0].data).subject
+            #expect(parsedSubject.hasPrefix("[mnemond] \(week.period.title): "))
             #expect(next > clock.now)
 
             clock.advance(by: 300)

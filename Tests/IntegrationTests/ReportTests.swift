@@ -8,7 +8,7 @@ import Testing
 
 /// `mnemond report` against a store filled with a generated week (MnemondBenchData/ReportWeek.swift): the
 /// numbers it prints are the ones computed from what was generated.
-@Suite(.serialized) struct ReportTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct ReportTests {
     /// A fresh copy of the generated fortnight's store (generated once per test run); returns the
     /// fixture and the copy's path.
     static func generatedStore() async throws -> (week: ReportWeek, db: String, directory: URL) {
@@ -30,7 +30,7 @@ import Testing
 
     @Test func aGeneratedWeekRendersTheNumbersComputedFromIt() async throws {
         let (w, db, _) = try await Self.generatedStore()
-        let result = try CLI.run(["report", "--config", repoConfig, "--db", db, "--format", "json"])
+        let result = try await CLI.run(["report", "--config", repoConfig, "--db", db, "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let r = try Self.decode(result.stdout)
 
@@ -145,11 +145,11 @@ import Testing
 
     @Test func textAndHTMLShowTheVerdictAndTheHTMLFetchesNothing() async throws {
         let (_, db, _) = try await Self.generatedStore()
-        let text = try CLI.run(["report", "--db", db, "--week"])
+        let text = try await CLI.run(["report", "--db", db, "--week"])
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("✗ Not recoverable as promised for 3 h 10 min on Wed"), "\(text.stdout)")
         #expect(text.stdout.contains("CRITICAL  "))
-        let html = try CLI.run(["report", "--db", db, "--format", "html"])
+        let html = try await CLI.run(["report", "--db", db, "--format", "html"])
         #expect(html.status == 0, "\(html.stderr)")
         #expect(html.stdout.hasPrefix("<!DOCTYPE html>"))
         #expect(html.stdout.contains("Not recoverable as promised for 3 h 10 min on Wed"))
@@ -158,7 +158,7 @@ import Testing
         }
     }
 
-    @Test func badPeriodArgumentsAreUsageErrors() throws {
+    @Test func badPeriodArgumentsAreUsageErrors() async throws {
         let dir = temporaryDirectory()
         let db = dir.appendingPathComponent("none.sqlite").path
         let cases: [([String], String)] = [
@@ -171,11 +171,11 @@ import Testing
             ),
         ]
         for (arguments, message) in cases {
-            let result = try CLI.run(["report", "--db", db] + arguments)
+            let result = try await CLI.run(["report", "--db", db] + arguments)
             #expect(result.status == 64, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains(message), "\(result.stderr)")
         }
-        let missing = try CLI.run(["report", "--db", db])
+        let missing = try await CLI.run(["report", "--db", db])
         #expect(missing.status == 74)
     }
 }

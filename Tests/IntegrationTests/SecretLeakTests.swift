@@ -7,7 +7,7 @@ import Testing
 #endif
 
 /// No credential, secret key or session token may appear in any log line or stored row.
-@Suite struct SecretLeakTests {
+@Suite(.timeLimit(.minutes(15))) struct SecretLeakTests {
     @Test func noCredentialReachesLogsOutputOrTheStore() async throws {
         let simulator = try await AWSSimulator.shared(.current)
         let dir = temporaryDirectory()
@@ -15,11 +15,11 @@ import Testing
         let sessionToken = "FQoGZXIvYXdzEXAMPLESESSIONTOKEN0123456789"
         var environment = simulator.environment
         environment["AWS_SESSION_TOKEN"] = sessionToken
-        let check = try CLI.run(
+        let check = try await CLI.run(
             ["check", "--once", "--log-level", "trace", "--config", repoConfig, "--db", db], environment: environment)
         #expect([0, 1, 2, 3].contains(check.status), "stderr: \(check.stderr)")
         #expect(!check.stderr.isEmpty, "trace logging produced no lines to inspect")
-        let status = try CLI.run(["status", "--json", "--db", db])
+        let status = try await CLI.run(["status", "--json", "--db", db])
         var stored = Data()
         for suffix in ["", "-wal", "-shm"] {
             stored += (try? Data(contentsOf: URL(fileURLWithPath: db + suffix))) ?? Data()
@@ -42,7 +42,7 @@ import Testing
         for (umask, mode) in [("077", 0o600), ("022", 0o640)] {
             let dir = temporaryDirectory()
             let db = dir.appendingPathComponent("mnemond.sqlite").path
-            _ = try CLI.run(
+            _ = try await CLI.run(
                 ["check", "--once", "--config", repoConfig, "--db", db], environment: simulator.environment,
                 launcher: ["/bin/sh", "-c", "umask \(umask); exec \"$0\" \"$@\""])
             let attributes = try FileManager.default.attributesOfItem(atPath: db)
@@ -91,7 +91,7 @@ import Testing
             try await f.slack.enqueue(
                 responses: Array(
                     repeating: ScriptedResponse(status: 500, text: "no_service for \(f.webhookURL)"), count: 40))
-            try f.simulator.apply(fault: "lifecycle-noncurrent-15d")
+            try await f.simulator.apply(fault: "lifecycle-noncurrent-15d")
 
             let daemon = try DaemonProcess(
                 arguments: ["--config", config, "--db", f.db, "--log-level", "trace"], environment: environment)
@@ -108,11 +108,11 @@ import Testing
             daemon.signal(SIGTERM)
             _ = await daemon.waitForExit(timeout: .seconds(60))
 
-            let send = try CLI.run(
+            let send = try await CLI.run(
                 ["report", "--send", "--log-level", "trace", "--config", config, "--db", f.db], environment: environment
             )
             #expect(send.stderr.contains("the server refused the login"), "\(send.stderr.suffix(2000))")
-            let testAlert = try CLI.run(
+            let testAlert = try await CLI.run(
                 ["test-alert", "--log-level", "trace", "--config", config, "--db", f.db], environment: environment)
             #expect(testAlert.status == 1, "\(testAlert.stdout)")
             var outputs: [(String, String)] = [
@@ -122,10 +122,10 @@ import Testing
                 ("textfile", (try? String(contentsOfFile: prom, encoding: .utf8)) ?? ""),
             ]
             for format in ["text", "html", "json"] {
-                let report = try CLI.run(["report", "--format", format, "--config", config, "--db", f.db])
+                let report = try await CLI.run(["report", "--format", format, "--config", config, "--db", f.db])
                 outputs.append(("report \(format)", report.stdout + report.stderr))
             }
-            let status = try CLI.run(["status", "--json", "--config", config, "--db", f.db])
+            let status = try await CLI.run(["status", "--json", "--config", config, "--db", f.db])
             outputs.append(("status", status.stdout + status.stderr))
             var stored = Data()
             for suffix in ["", "-wal", "-shm"] {

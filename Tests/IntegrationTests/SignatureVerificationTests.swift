@@ -8,7 +8,7 @@ import Testing
 /// Proof (b) of the signer: the simulator, started with signature verification on, recomputes
 /// every signature with botocore's signer. A correct key succeeds and a wrong secret is refused
 /// with SignatureDoesNotMatch, for every service mnemond calls.
-@Suite(.serialized) struct SignatureVerificationTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct SignatureVerificationTests {
     static let services: [AWSService] = [.s3, .sts, .rds, .sns, .cloudwatch, .eventbridge, .iam, .backup]
 
     func client(_ simulator: AWSSimulator, secret: String) -> AWSClient {

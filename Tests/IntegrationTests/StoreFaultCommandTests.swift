@@ -10,7 +10,7 @@ import Testing
 
 /// The commands and the daemon on a store they must not use: corrupt, or in a directory they
 /// cannot write. Each exits 74 (EX_IOERR) before any AWS call, with a message naming the file.
-@Suite struct StoreFaultCommandTests {
+@Suite(.timeLimit(.minutes(15))) struct StoreFaultCommandTests {
     /// Keys that are never used: the store is refused before the first AWS call, and any call
     /// would go to a port where nothing listens.
     static func environment() throws -> [String: String] {
@@ -41,7 +41,7 @@ import Testing
 
     @Test func checkExits74NamingTheCorruptStore() async throws {
         let path = try await Self.corruptStore()
-        let result = try CLI.run(
+        let result = try await CLI.run(
             ["check", "--once", "--config", repoConfig, "--db", path], environment: try Self.environment())
         #expect(result.status == 74, "stdout: \(result.stdout)\nstderr: \(result.stderr)")
         #expect(
@@ -54,7 +54,8 @@ import Testing
     /// history, alert states and outbox cannot be trusted.
     @Test func theDaemonRefusesToStartOnACorruptStore() async throws {
         let path = try await Self.corruptStore()
-        let result = try CLI.run(["run", "--config", repoConfig, "--db", path], environment: try Self.environment())
+        let result = try await CLI.run(
+            ["run", "--config", repoConfig, "--db", path], environment: try Self.environment())
         #expect(result.status == 74, "stderr: \(result.stderr)")
         #expect(result.stderr.contains("store unavailable"), "\(result.stderr)")
         #expect(
@@ -78,7 +79,7 @@ import Testing
         #expect(chmod(directory.path, 0o555) == 0)
         defer { chmod(directory.path, 0o755) }
         for path in [existing, directory.appendingPathComponent("new.sqlite").path] {
-            let result = try CLI.run(
+            let result = try await CLI.run(
                 ["check", "--once", "--config", repoConfig, "--db", path], environment: try Self.environment(),
                 launcher: launcher)
             #expect(result.status == 74, "\(path): stdout: \(result.stdout)\nstderr: \(result.stderr)")
@@ -108,7 +109,7 @@ import Testing
             #expect(chown(directory.path, daemon, gid_t(daemon)) == 0)
             #expect(chmod(directory.path, optIn ? 0o750 : 0o700) == 0)
             let path = directory.appendingPathComponent("mnemond.sqlite").path
-            let written = try CLI.run(
+            let written = try await CLI.run(
                 [
                     "silence", "add", "--check", "s3.lifecycle.noncurrent", "--for", "2h", "--reason",
                     "bucket migration", "--config", repoConfig, "--db", path,
@@ -119,13 +120,13 @@ import Testing
             #expect(info.st_mode & 0o777 == (optIn ? 0o640 : 0o600), "umask \(umask)")
 
             let monitoring = asUser(4242, groups: "\(daemon)")
-            let listed = try CLI.run(
+            let listed = try await CLI.run(
                 ["silence", "list", "--config", repoConfig, "--db", path], environment: try Self.environment(),
                 launcher: monitoring)
-            let status = try CLI.run(
+            let status = try await CLI.run(
                 ["status", "--config", repoConfig, "--db", path], environment: try Self.environment(),
                 launcher: monitoring)
-            let outsider = try CLI.run(
+            let outsider = try await CLI.run(
                 ["status", "--config", repoConfig, "--db", path], environment: try Self.environment(),
                 launcher: asUser(4243, groups: nil))
             for result in (optIn ? [outsider] : [listed, status, outsider]) {

@@ -12,7 +12,7 @@ import Testing
 /// maintenance (run at once here with SIGUSR1, as `systemctl kill -s USR1 mnemond` does) runs a
 /// full `PRAGMA integrity_check` and turns what it finds into a CRITICAL `mnemond.store`
 /// finding and a withheld watchdog — never silently ignored.
-@Suite(.serialized) struct StoreIntegrityTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct StoreIntegrityTests {
     @Test func theDailyIntegrityCheckFindsCorruptionWhileTheDaemonRuns() async throws {
         let simulator = try await AWSSimulator.shared(.target)
         let dir = temporaryDirectory()
@@ -56,7 +56,7 @@ import Testing
         var reported = false
         let deadline = Date().addingTimeInterval(90)
         while !reported, Date() < deadline {
-            let status = try CLI.run(["status", "--json", "--db", db])
+            let status = try await CLI.run(["status", "--json", "--db", db])
             reported = status.stdout.contains("mnemond.store") && status.stdout.contains("CRITICAL")
             if !reported { try await Task.sleep(for: .seconds(1)) }
         }
@@ -66,7 +66,7 @@ import Testing
         daemon.signal(SIGTERM)
         _ = await daemon.waitForExit(timeout: .seconds(60))
         // A restart refuses the store (quick_check at open): under systemd the unit fails, loudly.
-        let restart = try CLI.run(
+        let restart = try await CLI.run(
             ["check", "--once", "--config", repoConfig, "--db", db], environment: simulator.environment)
         #expect(restart.status == 74, "stderr: \(restart.stderr.suffix(2000))")
         #expect(restart.stderr.contains("the store is corrupt"), "\(restart.stderr.suffix(2000))")

@@ -1,5 +1,6 @@
 import Foundation
 import MnemondConfig
+import MnemondProcess
 import MnemondTestSupport
 
 /// Runs the built `mnemond` binary as a user would and captures everything it prints.
@@ -23,46 +24,31 @@ enum CLI {
     }
 
     /// `launcher` runs the binary through another program (`setpriv --reuid=…`).
-    static func run(_ arguments: [String], environment: [String: String] = [:], launcher: [String] = []) throws
+    static func run(_ arguments: [String], environment: [String: String] = [:], launcher: [String] = []) async throws
         -> CLIResult
     {
         var env = ProcessInfo.processInfo.environment
         for key in env.keys where key.hasPrefix("AWS_") { env[key] = nil }
         env.merge(environment) { $1 }
         if let program = launcher.first {
-            return try runProgram(
+            return try await runProgram(
                 URL(fileURLWithPath: program), Array(launcher.dropFirst()) + [binary.path] + arguments, environment: env
             )
         }
-        return try runProgram(binary, arguments, environment: env)
+        return try await runProgram(binary, arguments, environment: env)
     }
 }
 
-/// Runs a program to its end with exactly `environment` (nil: this process's), both pipes read
-/// before waiting so a chatty child cannot block on a full pipe.
-func runProgram(_ program: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> CLIResult {
-    let process = Process()
-    process.executableURL = program
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let group = DispatchGroup()
-    nonisolated(unsafe) var outData = Data()
-    group.enter()
-    DispatchQueue.global().async {
-        outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return CLIResult(
-        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
+/// Runs a program to its end with exactly `environment` (nil: this process's), off the
+/// cooperative pool (`ChildProcess`). A program still running after `timeout` is killed and
+/// the test fails naming it, instead of hanging the suite.
+func runProgram(
+    _ program: URL, _ arguments: [String], environment: [String: String]? = nil, input: Data? = nil,
+    timeout: Duration = .seconds(600)
+) async throws -> CLIResult {
+    let output = try await ChildProcess.run(
+        program, arguments, environment: environment, input: input, timeout: timeout)
+    return CLIResult(status: output.status, stdout: output.stdoutText, stderr: output.stderrText)
 }
 
 var repoConfig: String { PeerProcess.repoRoot().appendingPathComponent("etc/mnemond.yaml").path }

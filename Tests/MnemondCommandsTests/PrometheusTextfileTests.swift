@@ -124,7 +124,7 @@ import Testing
 
     /// The real `promtool check metrics` (Debian package `prometheus`) accepts the exposition of
     /// every series mnemond writes, without a lint remark.
-    @Test func promtoolAcceptsEverySeriesMnemondWrites() throws {
+    @Test func promtoolAcceptsEverySeriesMnemondWrites() async throws {
         let findings = [Finding(check: "rds.pitr_lag", resource: "db1", state: .ok, message: "")]
         var samples: [Sample] = []
         for series in Series.all {
@@ -134,7 +134,7 @@ import Testing
         }
         let text = PrometheusTextfile.render(
             findings: findings, samples: samples, cycleFinishedAt: Self.t0, apiCallsTotal: ["s3": 4])
-        let result = try Promtool.checkMetrics(text)
+        let result = try await Promtool.checkMetrics(text)
         #expect(result.status == 0, "promtool: \(result.output)\n\(text)")
         #expect(result.output.isEmpty, "promtool: \(result.output)")
         // Only the HELP text still names the stored `_days` series.

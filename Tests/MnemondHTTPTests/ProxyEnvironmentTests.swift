@@ -1,5 +1,6 @@
 import Foundation
 import MnemondHTTP
+import MnemondProcess
 import MnemondTestSupport
 import Testing
 
@@ -58,34 +59,10 @@ enum ChildTestRun {
     }
 
     static func run(filter: String, environment: [String: String]) async throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["--testing-library", "swift-testing", "--filter", filter]
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        let output = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Data, any Error>) in
-            do {
-                try process.run()
-            } catch {
-                continuation.resume(throwing: error)
-                return
-            }
-            try? pipe.fileHandleForWriting.close()
-            let reader = pipe.fileHandleForReading
-            // Blocking read to EOF on its own thread, not on the cooperative pool.
-            Thread {
-                continuation.resume(returning: reader.readDataToEndOfFile())
-            }.start()
-        }
-        let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
-            Thread {
-                process.waitUntilExit()
-                continuation.resume(returning: process.terminationStatus)
-            }.start()
-        }
-        return Result(status: status, output: String(decoding: output, as: UTF8.self))
+        let output = try await ChildProcess.run(
+            URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
+            ["--testing-library", "swift-testing", "--filter", filter], environment: environment,
+            timeout: .seconds(600))
+        return Result(status: output.status, output: output.stdoutText + output.stderrText)
     }
 }
