@@ -7,9 +7,11 @@ Usage: scripts/unfinished-tests.py LOG   (scripts/test.sh calls it when the run 
 import re
 import sys
 
-STARTED = re.compile(r"^\S+ Test (\S+\(.*?\)) started\.")
-ENDED = re.compile(r"^\S+ Test (\S+\(.*?\)) (?:passed|failed|skipped)")
-CASE = re.compile(r"^\S+ Test case passing .*? to (\S+\(.*?\)) started\.")
+# A test is named by its function (`name(label:)`) or by its display name in quotes.
+NAME = r'("[^"]*"|\S+\(.*?\))'
+STARTED = re.compile(rf"^\S+ Test {NAME} started\.")
+ENDED = re.compile(rf"^\S+ Test {NAME}(?: with \d+ test cases?)? (?:passed|failed|skipped)")
+CASE = re.compile(rf"^\S+ Test case passing .*? to {NAME} started\.")
 
 
 def main(path: str) -> int:
