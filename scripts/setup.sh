@@ -3,7 +3,8 @@
 #   apt: libcurl4-openssl-dev (HTTP/SMTP transport), libsqlite3-dev (the store); with
 #        --build-tests also the real tools the tests run mnemond against: prometheus (promtool),
 #        prometheus-node-exporter (a real textfile scrape) and chromium (the report at phone width)
-#   pip: moto[server] (the AWS simulator), boto3, aiosmtpd (SMTP sink), pytest — into .venv
+#   pip: moto[server] (the AWS simulator), boto3, aiosmtpd (SMTP sink), pytest,
+#        kubernetes-validate (the manifests' schema check) — into .venv
 #        unless python3 already has them (MNEMOND_USE_VENV=1 forces the .venv)
 # Run as root to install system packages; otherwise it only reports what is missing.
 set -euo pipefail
@@ -31,7 +32,7 @@ fi
 # The Python packages go into the repo's .venv (ignored by git): Debian's python3 refuses
 # pip installs into the system (externally-managed-environment). A python3 that already has
 # them (a CI image, a developer's own environment) is used as it is.
-modules='import moto, boto3, aiosmtpd, pytest, flask'
+modules='import moto, boto3, aiosmtpd, pytest, flask, kubernetes_validate'
 if [ "${MNEMOND_USE_VENV:-}" = 1 ] || ! python3 -c "$modules" >/dev/null 2>&1; then
     if ! [ -x .venv/bin/python3 ] || ! .venv/bin/python3 -c "$modules" >/dev/null 2>&1; then
         if ! python3 -m venv .venv >/dev/null 2>&1; then

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --build-tests
 . scripts/python-env.sh
-"$MNEMOND_TEST_PYTHON" -m pytest -q Tests/Simulator
+"$MNEMOND_TEST_PYTHON" -m pytest -q Tests/Simulator Tests/Deploy
 limit="${MNEMOND_TEST_TIMEOUT:-1500}"
 log=.build/test-output.log
 mkdir -p .build

@@ -59,6 +59,8 @@ public actor Daemon {
     /// every cycle then reports `mnemond.store` CRITICAL, and the watchdog is withheld.
     let storeDamage = StoreDamage()
     let exporter = PrometheusExporter()
+    /// The watchdog's verdict for `/healthz`: ticks every `WatchdogSec/2`, or every 10 s without systemd.
+    let liveness: WatchdogVerdict
 
     /// Runs the daemon until it is told to stop; returns the process exit code.
     public static func run(_ options: DaemonOptions, logger: Logger) async -> Int32 {
@@ -87,14 +89,17 @@ public actor Daemon {
         self.runtime = runtime
         self.logger = logger
         notifier = SystemdNotifier(environment: options.runtime.environment)
+        liveness = WatchdogVerdict(staleAfter: (notifier.watchdogPingInterval ?? .seconds(10)) * 3)
     }
 
     func main() async -> Int32 {
         let signals = SignalEvents()
         let listener: MetricsListener?
         do {
-            listener = try config.metrics.map { [exporter] in
-                try MetricsListener(host: $0.listen.host, port: $0.listen.port) { exporter.body }
+            listener = try config.metrics.map { [exporter, liveness] in
+                try MetricsListener(host: $0.listen.host, port: $0.listen.port, live: { liveness.failure }) {
+                    exporter.body
+                }
             }
         } catch {
             logger.error("metrics listener failed", metadata: ["error": "\(error)"])
@@ -123,19 +128,20 @@ public actor Daemon {
         let retentionIn = await retentionDelay(runtime)
         maintenance.start(firstDelay: retentionIn)
         logger.info("retention scheduled", metadata: ["in_s": "\(Int(retentionIn.seconds))"])
-        if let interval = notifier.watchdogPingInterval {
-            let notifier = notifier
-            let logger = logger
-            let log = watchdogLog
-            let storeDamage = storeDamage
-            collection.every(interval) { health in
-                // Fed only while the scheduler is healthy: a stuck daemon gets restarted by systemd.
+        do {
+            let (notifier, logger, log, storeDamage, liveness) = (notifier, logger, watchdogLog, storeDamage, liveness)
+            collection.every(notifier.watchdogPingInterval ?? .seconds(10)) { health in
+                // Fed only while the scheduler is healthy: a stuck daemon gets restarted by systemd
+                // (or by Kubernetes, whose liveness probe reads the same verdict on /healthz).
                 let damage = storeDamage.found.map { "store integrity check failed: \($0)" }
-                if let reason = damage ?? { if case .unhealthy(let why) = health { why } else { nil } }() {
+                let reason = damage ?? { if case .unhealthy(let why) = health { why } else { nil } }()
+                liveness.record(reason)
+                if let reason {
                     if log.changed(to: reason) { logger.error("watchdog withheld", metadata: ["reason": "\(reason)"]) }
                     return
                 }
                 if log.changed(to: nil) { logger.notice("watchdog resumed") }
+                guard notifier.watchdogMicroseconds != nil else { return }
                 do {
                     try notifier.notify(.watchdog)
                 } catch {

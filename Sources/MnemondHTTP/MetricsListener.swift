@@ -14,8 +14,10 @@ public struct MetricsListenerError: Error, Sendable, CustomStringConvertible {
     public var description: String { "metrics.listen \(address): \(operation) failed: \(message)" }
 }
 
-/// A deliberately small HTTP/1.1 server for Prometheus scrapes: `GET /metrics` answers with
-/// `body()` (503 while it is nil), any other path 404, any other method 405. One request per
+/// A deliberately small HTTP/1.1 server for Prometheus scrapes and orchestrators' probes:
+/// `GET /metrics` answers with `body()` (503 while it is nil); `GET /healthz` 200 while `live()`
+/// is nil, else 503 with its one-line reason (liveness); `GET /readyz` 200 once `body()` is not
+/// nil (readiness: a cycle has finished); any other path 404, any other method 405. One request per
 /// connection (`Connection: close`), a request head of at most 8 KiB, 10 s to send it, at most
 /// 8 connections served at once (more are closed unanswered). Connections are served on their
 /// own threads, so a slow client never holds up the daemon; `body` must only copy what is
@@ -31,6 +33,7 @@ public final class MetricsListener: Sendable {
     public let port: Int
     private let socket: Int32
     private let body: @Sendable () -> String?
+    private let live: @Sendable () -> String?
     private let state = Mutex(State())
     private struct State {
         var open = 0
@@ -39,10 +42,15 @@ public final class MetricsListener: Sendable {
     private let acceptorDone = DispatchSemaphore(value: 0)
 
     /// Binds `host:port` (an IPv4 literal, or IPv6 without brackets) and starts answering.
-    public init(host: String, port: Int, body: @escaping @Sendable () -> String?) throws(MetricsListenerError) {
+    /// `live`: nil while the process is alive, else why not (it must not block either).
+    public init(
+        host: String, port: Int, live: @escaping @Sendable () -> String? = { nil },
+        body: @escaping @Sendable () -> String?
+    ) throws(MetricsListenerError) {
         let isIPv6 = host.contains(":")
         address = isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
         self.body = body
+        self.live = live
         let fd = Glibc.socket(
             isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Self.failure(address, "socket") }
@@ -144,7 +152,7 @@ public final class MetricsListener: Sendable {
         setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let response: Response
         switch readHead(client) {
-        case .head(let head): response = Self.respond(to: head, body: body)
+        case .head(let head): response = Self.respond(to: head, body: body, live: live)
         case .tooLarge: response = Response(status: 431, reason: "Request Header Fields Too Large")
         case .closed: return
         }
@@ -197,10 +205,12 @@ public final class MetricsListener: Sendable {
         var headers: [(String, String)] = []
         /// nil: the reason phrase.
         var body: String?
+        /// The exposition's type for a 200 of /metrics, plain text for everything else.
+        var exposition = false
 
         var bytes: Data {
             var text = "HTTP/1.1 \(status) \(reason)\r\n"
-            let type = status == 200 ? MetricsListener.contentType : "text/plain; charset=utf-8"
+            let type = exposition ? MetricsListener.contentType : "text/plain; charset=utf-8"
             let content = body ?? "\(reason)\n"
             for (name, value) in headers { text += "\(name): \(value)\r\n" }
             text += "Content-Type: \(type)\r\nContent-Length: \(content.utf8.count)\r\nConnection: close\r\n\r\n"
@@ -211,23 +221,33 @@ public final class MetricsListener: Sendable {
     }
 
     /// What a request head gets: the decision alone, so it is testable without a socket.
-    static func respond(to head: String, body: () -> String?) -> Response {
+    static func respond(to head: String, body: () -> String?, live: () -> String? = { nil }) -> Response {
         let requestLine = head.split(separator: "\r\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         let parts = requestLine.split(separator: " ")
         guard parts.count == 3, parts[2].hasPrefix("HTTP/1.") else {
             return Response(status: 400, reason: "Bad Request")
         }
         let path = parts[1].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        guard path == "/metrics" else { return Response(status: 404, reason: "Not Found") }
+        guard ["/metrics", "/healthz", "/readyz"].contains(path) else {
+            return Response(status: 404, reason: "Not Found")
+        }
         guard parts[0] == "GET" else {
             return Response(status: 405, reason: "Method Not Allowed", headers: [("Allow", "GET")])
         }
-        guard let text = body() else {
-            return Response(
-                status: 503, reason: "Service Unavailable", headers: [("Retry-After", "10")],
-                body: "mnemond: no cycle has finished yet\n")
+        let notYet = Response(
+            status: 503, reason: "Service Unavailable", headers: [("Retry-After", "10")],
+            body: "mnemond: no cycle has finished yet\n")
+        switch path {
+        case "/healthz":
+            guard let why = live() else { return Response(status: 200, reason: "OK", body: "ok\n") }
+            let line = why.split(whereSeparator: \.isNewline).joined(separator: " ")
+            return Response(status: 503, reason: "Service Unavailable", body: "mnemond: \(line)\n")
+        case "/readyz":
+            return body() == nil ? notYet : Response(status: 200, reason: "OK", body: "ok\n")
+        default:
+            guard let text = body() else { return notYet }
+            return Response(status: 200, reason: "OK", body: text, exposition: true)
         }
-        return Response(status: 200, reason: "OK", body: text)
     }
 
     static func failure(_ address: String, _ operation: String) -> MetricsListenerError {

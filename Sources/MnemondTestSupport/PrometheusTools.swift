@@ -33,4 +33,21 @@ public enum Promtool {
         // promtool writes its findings on stderr, its verdict in the status.
         return Result(status: output.status, output: output.stdoutText + output.stderrText)
     }
+
+    /// `promtool check rules FILE`: the rules file parses and every expression is valid PromQL.
+    public static func checkRules(_ path: String) async throws -> Result {
+        try await run(["check", "rules", path])
+    }
+
+    /// `promtool test rules FILE`: the unit tests in FILE (fixture series, expected alerts and
+    /// expression values) pass against the rule files it names.
+    public static func testRules(_ path: String) async throws -> Result {
+        try await run(["test", "rules", path])
+    }
+
+    static func run(_ arguments: [String]) async throws -> Result {
+        let promtool = try PrometheusTools.require(PrometheusTools.promtool, package: "prometheus")
+        let output = try await ChildProcess.run(URL(fileURLWithPath: promtool), arguments, timeout: .seconds(300))
+        return Result(status: output.status, output: output.stdoutText + output.stderrText)
+    }
 }

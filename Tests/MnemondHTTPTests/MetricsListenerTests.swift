@@ -45,6 +45,43 @@ import Testing
         await client.shutdown()
     }
 
+    /// Kubernetes' probes: /healthz follows `live` (the watchdog verdict), /readyz the first cycle.
+    @Test func healthzFollowsTheLivenessVerdictAndReadyzTheFirstCycle() async throws {
+        let body = Body()
+        let failure = Mutex<String?>(nil)
+        let listener = try MetricsListener(host: "127.0.0.1", port: 0, live: { failure.withLock { $0 } }) {
+            body.text.withLock { $0 }
+        }
+        defer { listener.stop() }
+        let client = HTTPClient()
+        let healthz = URL(string: "http://127.0.0.1:\(listener.port)/healthz")!
+        let readyz = URL(string: "http://127.0.0.1:\(listener.port)/readyz")!
+
+        let alive = try await client.send(HTTPRequest(url: healthz))
+        #expect(alive.status == 200)
+        #expect(String(decoding: alive.body, as: UTF8.self) == "ok\n")
+        #expect(alive.header("Content-Type") == "text/plain; charset=utf-8")
+        let notReady = try await client.send(HTTPRequest(url: readyz))
+        #expect(notReady.status == 503)
+        #expect(String(decoding: notReady.body, as: UTF8.self) == "mnemond: no cycle has finished yet\n")
+
+        failure.withLock { $0 = "run of pitr stuck for 16 min\nsince 10:00" }
+        let dead = try await client.send(HTTPRequest(url: healthz))
+        #expect(dead.status == 503)
+        #expect(String(decoding: dead.body, as: UTF8.self) == "mnemond: run of pitr stuck for 16 min since 10:00\n")
+
+        body.text.withLock { $0 = "mnemond_up 1\n" }
+        failure.withLock { $0 = nil }
+        let ready = try await client.send(HTTPRequest(url: readyz))
+        #expect(ready.status == 200)
+        #expect(String(decoding: ready.body, as: UTF8.self) == "ok\n")
+        #expect(try await client.send(HTTPRequest(url: healthz)).status == 200)
+        let post = try await client.send(HTTPRequest(method: "POST", url: healthz, body: Data("x".utf8)))
+        #expect(post.status == 405)
+        #expect(try await client.send(HTTPRequest(url: URL(string: "\(healthz)/x")!)).status == 404)
+        await client.shutdown()
+    }
+
     @Test func anOversizedRequestHeadIsRefusedAndTheConnectionClosed() throws {
         let listener = try MetricsListener(host: "127.0.0.1", port: 0) { "a 1\n" }
         defer { listener.stop() }
