@@ -123,7 +123,7 @@ public struct AlertmanagerNotifier: Notifier {
     /// again. A failure is logged and tried at the next interval (the transitions themselves wait
     /// in the outbox). Ends when the task is cancelled.
     public func runRefresh(
-        store: Store, logger: Logger,
+        store: Store, logger: Logger = Logger(label: "mnemond.notify"),
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) async {
         var failing = false

@@ -3,6 +3,7 @@ import MnemondHTTP
 import MnemondModel
 import MnemondNotify
 import MnemondStore
+import MnemondTestSupport
 import Testing
 
 /// The Alertmanager channel without Alertmanager: the labels, annotations and times of the
@@ -161,5 +162,37 @@ import Testing
         }
         #expect(refused?.channel == "alertmanager")
         #expect(refused?.message.isEmpty == false)
+    }
+
+    /// The daemon's re-post loop, on a manual clock: every resend interval the store's firing
+    /// alert is posted again, ending four intervals after that post; a refusal does not end it.
+    @Test func theRepostLoopPostsWhatFiresEveryIntervalAndOutlivesARefusal() async throws {
+        let store = try temporaryStore()
+        let clock = ManualClock(t0)
+        _ = try await queueFiring(store, clock: clock, channels: ["alertmanager"])
+        let start = clock.now
+        let receiver = ScriptedWebhook([HTTPResponse(status: 503, body: Data("unavailable".utf8))])
+        let notifier = AlertmanagerNotifier(
+            url: URL(string: "http://127.0.0.1:9093")!, estate: "e", resendInterval: .seconds(60),
+            now: clock.nowFunction, post: receiver.post)
+        await notifier.runRefresh(store: store) { interval in
+            clock.advance(by: interval.seconds)
+            if clock.now >= start + 180 { throw CancellationError() }
+        }
+        // t+0 refused, t+60 and t+120 posted; the loop ended when its sleep was cancelled.
+        #expect(receiver.count == 3)
+        let ends = try receiver.bodies.map { body in
+            let alerts = try #require(
+                try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [[String: Any]])
+            try #require(alerts.count == 1)
+            return try #require(alerts[0]["endsAt"] as? String)
+        }
+        #expect(ends == [start + 240, start + 300, start + 360].map(Self.rfc3339))
+    }
+
+    static func rfc3339(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)))
     }
 }
