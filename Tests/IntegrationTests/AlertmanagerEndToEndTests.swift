@@ -163,12 +163,16 @@ import Testing
             }
         }
         try await am.start()
-        let config = try f.config(
-            channels: """
-                    alertmanager:
-                      url: \(am.url)
-                      resend_interval: 10s
-                """)
+        func amConfig(resend: String) throws -> String {
+            try f.config(
+                channels: """
+                        alertmanager:
+                          url: \(am.url)
+                          resend_interval: \(resend)
+                    """)
+        }
+        // Fired by `check --once` with a long interval: the alert cannot end while it is checked.
+        var config = try amConfig(resend: "10m")
         try await f.simulator.apply(fault: "lifecycle-noncurrent-15d")
         _ = try await f.check(config)
         #expect(try await f.check(config).status == 2)
@@ -177,10 +181,17 @@ import Testing
         await am.stop()
         try await am.start()
         #expect(try await am.activeAlerts().isEmpty)
+        config = try amConfig(resend: "10s")
         let daemon = try DaemonProcess(
             arguments: ["--config", config, "--db", f.db, "--log-level", "info"], environment: f.simulator.environment)
         // A 10 s interval; generous room for a loaded machine's start-up and first cycle.
-        let alerts = try await am.waitForAlerts(count: 1, timeout: .seconds(240))
+        let alerts: [[String: Any]]
+        do {
+            alerts = try await am.waitForAlerts(count: 1, timeout: .seconds(240))
+        } catch {
+            await daemon.kill()
+            throw error
+        }
         let log = daemon.stderr
         await daemon.kill()
         try #require(alerts.count == 1, "\(alerts)\n\(log.suffix(3000))")
