@@ -2,7 +2,8 @@
 # Installs what mnemond needs to build and test, when it is missing, then builds it.
 #   apt: libcurl4-openssl-dev (HTTP/SMTP transport), libsqlite3-dev (the store); with
 #        --build-tests also the real tools the tests run mnemond against: prometheus (promtool),
-#        prometheus-node-exporter (a real textfile scrape) and chromium (the report at phone width)
+#        prometheus-node-exporter (a real textfile scrape), prometheus-alertmanager (the
+#        Alertmanager channel, queried with amtool) and chromium (the report at phone width)
 #   pip: moto[server] (the AWS simulator), boto3, aiosmtpd (SMTP sink), pytest,
 #        kubernetes-validate (the manifests' schema check) — into .venv
 #        unless python3 already has them (MNEMOND_USE_VENV=1 forces the .venv)
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 packages=(libcurl4-openssl-dev libsqlite3-dev)
 for arg in "$@"; do
-    [ "$arg" = --build-tests ] && packages+=(prometheus prometheus-node-exporter chromium)
+    [ "$arg" = --build-tests ] && packages+=(prometheus prometheus-node-exporter prometheus-alertmanager chromium)
 done
 missing_deb=()
 for pkg in "${packages[@]}"; do

@@ -11,6 +11,8 @@ extension Config {
         public var snsTopicArn: String?
         /// `alerting.channels.slack`: where the webhook URL is read from (never the URL itself).
         public var slack: SecretSource?
+        /// `alerting.channels.alertmanager`: Alertmanager's v2 API (see `AlertmanagerChannel`).
+        public var alertmanager: AlertmanagerChannel?
         public var rules = AlertRules()
         public var retry = DeliveryPolicy()
         /// How long `mnemond check --once` keeps delivering before it exits; what is left stays
@@ -20,7 +22,10 @@ extension Config {
         public init() {}
 
         /// Channel names in delivery order.
-        public var channels: [String] { (snsTopicArn == nil ? [] : ["sns"]) + (slack == nil ? [] : ["slack"]) }
+        public var channels: [String] {
+            (snsTopicArn == nil ? [] : ["sns"]) + (slack == nil ? [] : ["slack"])
+                + (alertmanager == nil ? [] : ["alertmanager"])
+        }
 
         /// The rules in force, one line each: `critical: fires after 2 consecutive evaluations,
         /// repeats every 4h`, then per-check overrides and flap damping.
@@ -46,16 +51,19 @@ extension Config {
         }
     }
 
-    static func parseAlerting(_ node: Node?, reader: YAMLReader, references: inout [CheckReference]) throws(ConfigError)
-        -> Alerting
-    {
+    static func parseAlerting(
+        _ node: Node?, reader: YAMLReader, references: inout [CheckReference], accountID: String = ""
+    ) throws(ConfigError) -> Alerting {
         var alerting = Alerting()
         guard let node else { return alerting }
         let m = try reader.mapping(
             node, at: "alerting", allowed: ["channels", "rules", "checks", "flapping", "delivery"])
 
         if let channels = m.value("channels") {
-            let c = try reader.mapping(channels, at: "alerting.channels", allowed: ["sns", "slack"])
+            let c = try reader.mapping(channels, at: "alerting.channels", allowed: ["sns", "slack", "alertmanager"])
+            if let alertmanager = c.value("alertmanager") {
+                alerting.alertmanager = try parseAlertmanager(alertmanager, reader: reader, accountID: accountID)
+            }
             if let sns = c.value("sns") {
                 let s = try reader.mapping(sns, at: "alerting.channels.sns", allowed: ["topic_arn"])
                 let arnNode = try s.required("topic_arn")

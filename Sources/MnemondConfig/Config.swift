@@ -278,7 +278,8 @@ public struct Config: Sendable, Equatable {
             schedule: try parseSchedule(top.value("schedule"), reader: reader),
             prometheusTextfile: try parsePrometheusTextfile(top, reader: reader),
             metrics: try parseMetrics(top.value("metrics"), reader: reader),
-            alerting: try parseAlerting(top.value("alerting"), reader: reader, references: &checkReferences),
+            alerting: try parseAlerting(
+                top.value("alerting"), reader: reader, references: &checkReferences, accountID: accountID),
             report: try parseReport(top, reader: reader))
         config.checkReferences = checkReferences
         // Alerts go out through the same HTTP client as the AWS calls: its timeouts bound one

@@ -55,6 +55,14 @@ public final class Alerter: Sendable {
         if let slack = config.slack {
             notifiers.append(.slack(webhook: slack.reading(environment), http: http))
         }
+        if let am = config.alertmanager {
+            let auth =
+                am.bearerToken.map { AlertmanagerAuth.bearer($0.reading(environment)) }
+                ?? am.password.map { .basic(username: am.username ?? "", password: $0.reading(environment)) }
+            notifiers.append(
+                .alertmanager(url: am.url, estate: am.estate, auth: auth, resendInterval: am.resendInterval, http: http)
+            )
+        }
         return notifiers
     }
 
@@ -111,7 +119,13 @@ public final class Alerter: Sendable {
             return
         }
         await running.set(true)
-        await dispatcher.run()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.dispatcher.run() }
+            // Alertmanager ends an alert that is not re-posted: its firing alerts are posted again.
+            for case let am as AlertmanagerNotifier in notifiers {
+                group.addTask { await am.runRefresh(store: self.store, logger: self.logger) }
+            }
+        }
         await running.set(false)
     }
 

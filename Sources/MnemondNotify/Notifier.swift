@@ -2,10 +2,11 @@ import Foundation
 import MnemondModel
 
 /// A delivery channel. Several real implementations exist — SNS (alerts, and the weekly report's
-/// summary), Slack (alerts), SMTP (the weekly report's e-mail) — each made with a named factory:
-/// `.sns(topicArn:sns:)`, `.slack(webhook:http:)`, `.smtp(url:requireTLS:username:password:http:)`.
+/// summary), Slack (alerts), Alertmanager (alerts), SMTP (the weekly report's e-mail) — each made
+/// with a named factory: `.sns(topicArn:sns:)`, `.slack(webhook:http:)`,
+/// `.alertmanager(url:estate:auth:resendInterval:http:)`, `.smtp(url:requireTLS:username:password:http:)`.
 public protocol Notifier: Sendable {
-    /// The channel name stored in the outbox: `sns`, `slack`, `report-email`, `report-sns`.
+    /// The channel name stored in the outbox: `sns`, `slack`, `alertmanager`, `report-email`, `report-sns`.
     var channel: String { get }
     /// Where it delivers, safe to print: the topic ARN, the webhook's host — never a secret.
     var target: String { get }

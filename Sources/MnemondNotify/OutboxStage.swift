@@ -7,7 +7,7 @@ import MnemondStore
 /// `Store.commitAlerts`), so a crash between "decided" and "queued" cannot happen. The rows hold
 /// the message, never a channel secret.
 public struct OutboxStage: Sendable {
-    /// Channel names (`sns`, `slack`) in delivery order.
+    /// Channel names (`sns`, `slack`, `alertmanager`) in delivery order.
     public var channels: [String]
 
     public init(channels: [String]) { self.channels = channels }

@@ -74,6 +74,42 @@ import Testing
         #expect(file.alerting.slack == .file(path: "${CREDENTIALS_DIRECTORY}/slack-webhook"))
     }
 
+    @Test func theAlertmanagerChannelReadsItsURLEstateIntervalAndCredentialSource() throws {
+        let config = try parse(
+            """
+            alerting:
+              channels:
+                alertmanager:
+                  url: https://alertmanager.example:9093/am/
+                  estate: prod-eu
+                  resend_interval: 30s
+                  bearer_token_file: ${CREDENTIALS_DIRECTORY}/alertmanager-token
+            """)
+        let am = try #require(config.alerting.alertmanager)
+        #expect(am.url.absoluteString == "https://alertmanager.example:9093/am")
+        #expect(am.estate == "prod-eu")
+        #expect(am.resendInterval == .seconds(30))
+        #expect(am.bearerToken == .file(path: "${CREDENTIALS_DIRECTORY}/alertmanager-token"))
+        #expect(config.alerting.channels == ["alertmanager"])
+
+        // Without `estate:` the label is the expected account; basic auth from the environment.
+        let plain = try parse(
+            """
+            alerting:
+              channels:
+                alertmanager:
+                  url: http://127.0.0.1:9093
+                  username: mnemond
+                  password_env: MNEMOND_ALERTMANAGER_PASSWORD
+            """)
+        let local = try #require(plain.alerting.alertmanager)
+        #expect(local.estate == "828879644785")
+        #expect(local.resendInterval == .seconds(60))
+        #expect(local.username == "mnemond")
+        #expect(local.password == .environment(name: "MNEMOND_ALERTMANAGER_PASSWORD"))
+        #expect(local.bearerToken == nil)
+    }
+
     struct Invalid: Sendable, CustomTestStringConvertible {
         var name: String
         var yaml: String
@@ -106,6 +142,49 @@ import Testing
             yaml: "alerting:\n  channels:\n    slack:\n      webhook_url_file: slack-webhook",
             error:
                 #"etc/mnemond.yaml:10:25: alerting.channels.slack.webhook_url_file must be an absolute path (or start with ${CREDENTIALS_DIRECTORY}), found "slack-webhook""#
+        ),
+        Invalid(
+            name: "an Alertmanager token inline is refused without repeating it",
+            yaml:
+                "alerting:\n  channels:\n    alertmanager:\n      url: http://127.0.0.1:9093\n      bearer_token: SECRETtoken",
+            error:
+                "etc/mnemond.yaml:11:7: alerting.channels.alertmanager.bearer_token: a credential is never written in the config — put it in a file (bearer_token_file, e.g. a systemd credential) or an environment variable (bearer_token_env)"
+        ),
+        Invalid(
+            name: "a password in the Alertmanager URL is refused without repeating it",
+            yaml: "alerting:\n  channels:\n    alertmanager:\n      url: https://mnemond:SECRET@am.example:9093",
+            error:
+                "etc/mnemond.yaml:10:12: alerting.channels.alertmanager.url must not hold a user or password — use username with password_file or password_env"
+        ),
+        Invalid(
+            name: "an Alertmanager URL that is not http",
+            yaml: "alerting:\n  channels:\n    alertmanager:\n      url: ftp://am.example",
+            error:
+                #"etc/mnemond.yaml:10:12: alerting.channels.alertmanager.url must be an http(s) URL like http://127.0.0.1:9093, found "ftp://am.example""#
+        ),
+        Invalid(
+            name: "an Alertmanager without URL",
+            yaml: "alerting:\n  channels:\n    alertmanager:\n      estate: prod",
+            error: #"etc/mnemond.yaml:10:7: missing key "url" in alerting.channels.alertmanager"#),
+        Invalid(
+            name: "a credential over plain http to another host",
+            yaml:
+                "alerting:\n  channels:\n    alertmanager:\n      url: http://am.example:9093\n      bearer_token_env: AM_TOKEN",
+            error:
+                "etc/mnemond.yaml:10:12: alerting.channels.alertmanager.url is plain http:// to am.example: the credential would cross the network unencrypted — use https:// (plain http is accepted only on loopback)"
+        ),
+        Invalid(
+            name: "a username without password",
+            yaml:
+                "alerting:\n  channels:\n    alertmanager:\n      url: http://127.0.0.1:9093\n      username: mnemond",
+            error:
+                "etc/mnemond.yaml:11:7: alerting.channels.alertmanager.username needs password_file or password_env"),
+        Invalid(
+            name: "a resend interval too short for Alertmanager",
+            yaml:
+                "alerting:\n  channels:\n    alertmanager:\n      url: http://127.0.0.1:9093\n      resend_interval: 5s",
+            error:
+                "etc/mnemond.yaml:11:24: alerting.channels.alertmanager.resend_interval must be between 10s and 10m, found 5s"
         ),
         Invalid(
             name: "not a topic ARN",
