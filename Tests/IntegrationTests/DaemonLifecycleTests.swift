@@ -60,7 +60,7 @@ func daemonConfig(drainSeconds: Int = 10, extra: String = "") throws -> String {
         // Config loaded and store open: READY=1.
         #expect(await socket.wait(for: "READY=1", timeout: .seconds(30)), "stderr: \(daemon.stderr)")
         // The first cycle ends: STATUS= carries its summary and the next run.
-        let firstCycle = await socket.wait(timeout: .seconds(60)) { all in
+        let firstCycle = await socket.wait(timeout: .seconds(180)) { all in
             all.contains { $0.hasPrefix("STATUS=") && $0.contains(" ok") && $0.contains("next in") }
         }
         #expect(firstCycle, "notify: \(socket.assignments) stderr: \(daemon.stderr)")

@@ -126,13 +126,14 @@ extension DaemonProcess {
         environment["WATCHDOG_USEC"] = "2000000"
         let daemon = try DaemonProcess(
             arguments: ["--config", config, "--db", db, "--log-level", "info"], environment: environment)
-        let cycled = await socket.wait(timeout: .seconds(90)) {
+        let cycled = await socket.wait(timeout: .seconds(180)) {
             $0.contains { $0.hasPrefix("STATUS=") && $0.contains("next in") }
         }
         guard cycled else {
             await daemon.kill()
             socket.stop()
-            throw PeerError("no cycle within 90 s; notify: \(socket.assignments) stderr: \(daemon.stderr.suffix(3000))")
+            throw PeerError(
+                "no cycle within 180 s; notify: \(socket.assignments) stderr: \(daemon.stderr.suffix(3000))")
         }
         return (daemon, socket)
     }
