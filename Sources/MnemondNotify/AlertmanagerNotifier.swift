@@ -97,14 +97,7 @@ public struct AlertmanagerNotifier: Notifier {
         if let secret { headers.append((name: "Authorization", value: secret.revealed())) }
         let request = HTTPRequest(
             method: "POST", url: endpoint, headers: headers, body: AlertmanagerRenderer.body(alerts))
-        let response: HTTPResponse
-        do {
-            response = try await post(request)
-        } catch let error as HTTPError {
-            throw DeliveryError(channel: channel, message: "\(error)")
-        } catch {
-            throw DeliveryError(channel: channel, message: "\(type(of: error))")
-        }
+        let response = try await send(request, with: post)
         if (200..<300).contains(response.status) { return }
         var answer = String(decoding: response.body.prefix(300), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)

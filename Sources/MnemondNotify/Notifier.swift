@@ -1,4 +1,5 @@
 import Foundation
+import MnemondHTTP
 import MnemondModel
 
 /// A delivery channel. Several real implementations exist — SNS (alerts, and the weekly report's
@@ -19,6 +20,21 @@ extension Notifier {
     /// Delivers one alert message, once (`mnemond test-alert` sends this way, bypassing the outbox).
     public func deliver(_ message: AlertMessage) async throws(DeliveryError) {
         try await deliver(.alert(message))
+    }
+
+    /// Sends `request` with `post`; a failure to get any answer becomes this channel's
+    /// `DeliveryError`. `HTTPError` names host:port and curl's text only, never the path or a
+    /// header (where webhook secrets and tokens live); any other error is named by its type.
+    func send(
+        _ request: HTTPRequest, with post: @Sendable (HTTPRequest) async throws -> HTTPResponse
+    ) async throws(DeliveryError) -> HTTPResponse {
+        do {
+            return try await post(request)
+        } catch let error as HTTPError {
+            throw DeliveryError(channel: channel, message: "\(error)")
+        } catch {
+            throw DeliveryError(channel: channel, message: "\(type(of: error))")
+        }
     }
 
     /// The error for a payload this channel does not carry.

@@ -74,15 +74,7 @@ public struct SlackNotifier: Notifier {
         let request = HTTPRequest(
             method: "POST", url: url, headers: [(name: "Content-Type", value: "application/json; charset=utf-8")],
             body: SlackRenderer.payload(message))
-        let response: HTTPResponse
-        do {
-            response = try await post(request)
-        } catch let error as HTTPError {
-            // HTTPError names host:port only, never the path that carries the webhook's secret.
-            throw DeliveryError(channel: channel, message: "\(error)")
-        } catch {
-            throw DeliveryError(channel: channel, message: "\(type(of: error))")
-        }
+        let response = try await send(request, with: post)
         if (200..<300).contains(response.status) { return }
         let answer = Self.redact(
             String(decoding: response.body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
