@@ -38,7 +38,7 @@ import Testing
         let client = HTTPClient()
         let base = "http://127.0.0.1:\(port)"
         do {
-            let ready = await Self.poll(client, "\(base)/readyz", until: .seconds(120)) { $0.status == 200 }
+            let ready = await Self.poll(client, "\(base)/readyz", until: .seconds(180)) { $0.status == 200 }
             #expect(ready?.status == 200, "stderr: \(daemon.stderr.suffix(3000))")
             let alive = try await client.send(HTTPRequest(url: URL(string: "\(base)/healthz")!))
             #expect(alive.status == 200)
