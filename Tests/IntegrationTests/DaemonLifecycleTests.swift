@@ -71,13 +71,17 @@ func daemonConfig(drainSeconds: Int = 10, extra: String = "") throws -> String {
             "notify: \(socket.assignments) stderr: \(daemon.stderr)")
         // The textfile is there after a cycle, whole. On a loaded machine the first cycle's RDS
         // call may time out; the PITR family runs every 2 s, so wait for a cycle that had it.
+        // Its S3 calls may time out the same way (the check is then unknown, 3), so wait for both.
         var text = ""
-        let wanted = "mnemond_rds_pitr_lag_seconds{instance="
-        for _ in 0..<60 where !text.contains(wanted) {
+        let wanted = [
+            "mnemond_rds_pitr_lag_seconds{instance=",
+            #"mnemond_check_state{check="s3.lifecycle.noncurrent",resource="mne-media-prod"} 0"#,
+        ]
+        for _ in 0..<180 where !wanted.allSatisfy(text.contains) {
             text = (try? String(contentsOfFile: prom, encoding: .utf8)) ?? ""
-            if !text.contains(wanted) { try await Task.sleep(for: .seconds(1)) }
+            if !wanted.allSatisfy(text.contains) { try await Task.sleep(for: .seconds(1)) }
         }
-        #expect(text.contains(#"mnemond_check_state{check="s3.lifecycle.noncurrent",resource="mne-media-prod"} 0"#))
+        #expect(text.contains(wanted[1]), "\(text)")
         #expect(text.contains("mnemond_last_cycle_timestamp_seconds "))
         #expect(text.contains("mnemond_rds_pitr_lag_seconds{instance="))
         // S3's daily storage metrics are dated their day, days before the cycle: still in the file.

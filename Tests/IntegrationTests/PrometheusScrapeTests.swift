@@ -80,7 +80,7 @@ import Testing
                 ], log: base.appendingPathComponent("node-exporter.log"))
             // Until a cycle that reached RDS wrote the file (on a loaded machine the first
             // cycle's RDS calls may time out; the test schedule runs them every few seconds).
-            let scraped = await Self.scrape("http://127.0.0.1:\(port)/metrics", until: .seconds(90)) {
+            let scraped = await Self.scrape("http://127.0.0.1:\(port)/metrics", until: .seconds(240)) {
                 $0.contains("node_textfile_scrape_error") && $0.contains("mnemond_rds_pitr_lag_seconds{")
                     && $0.contains("mnemond_rds_backup_retention_seconds{")
             }
