@@ -93,7 +93,7 @@ struct DiskFullTests {
         #expect(await daemon.waitForExit(timeout: .seconds(60)) == 0, "stderr: \(daemon.stderr.suffix(2000))")
         let store = try Store.open(path: db)
         #expect(try await store.integrityCheck() == [])
-        #expect(try await store.cycleCount() >= after)
+        #expect(try await store.cycleCount() > before)
     }
 
     /// `mnemond check --once` whose cycle cannot be stored: exit 74 (EX_IOERR) naming the file
