@@ -151,7 +151,7 @@ import Testing
             let client = HTTPClient()
             let task = Task { try await client.send(HTTPRequest(url: recorder.url("/hang"))) }
             // Wait until the request is at the server, so the cancellation hits curl_easy_perform.
-            while try await recorder.stats().inFlight == 0 { await Task.yield() }
+            try await Self.waitForARequest(at: recorder)
             let cancelled = ContinuousClock.now
             task.cancel()
             let result = await task.result
@@ -166,10 +166,14 @@ import Testing
 
     @Test func shutdownLetsTransfersInFlightFinishAndFailsTheWaitingOnes() async throws {
         try await HTTPRecorder.with { recorder in
-            try await recorder.enqueue(responses: [ScriptedResponse(text: "slow", delay: .milliseconds(500))])
+            // Slow enough that it is still in flight when the second request and the shutdown
+            // come, however loaded the machine.
+            try await recorder.enqueue(responses: [ScriptedResponse(text: "slow", delay: .seconds(20))])
             let client = HTTPClient(configuration: HTTPClientConfiguration(maxConcurrentRequests: 1))
-            let inFlight = Task { try await client.send(HTTPRequest(url: recorder.url("/in-flight"))) }
-            while try await recorder.stats().inFlight == 0 { await Task.yield() }
+            let inFlight = Task {
+                try await client.send(HTTPRequest(url: recorder.url("/in-flight"), timeout: .seconds(120)))
+            }
+            try await Self.waitForARequest(at: recorder)
             // Waits for the only worker, or finds the client shutting down: refused either way.
             let waiting = Task { try await client.send(HTTPRequest(method: "PUT", url: recorder.url("/waiting"))) }
             await client.shutdown()
@@ -178,6 +182,18 @@ import Testing
                 await #expect(throws: HTTPError.self) { try await waiting.value })
             #expect(error.description == "PUT 127.0.0.1:\(recorder.endpoint.port!): other: HTTP client is shut down")
             #expect(try await recorder.requests().map(\.path) == ["/in-flight"])
+        }
+    }
+
+    /// Until the recorder has had a request in flight. `maxInFlight` only grows, so a request
+    /// that came and went between two polls is not missed (polling `inFlight` could spin forever).
+    static func waitForARequest(at recorder: HTTPRecorder, timeout: Duration = .seconds(120)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try await recorder.stats().maxInFlight == 0 {
+            guard ContinuousClock.now < deadline else {
+                throw PeerError("no request reached the recorder within \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 }
