@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import MnemondAWS
@@ -108,6 +109,33 @@ import Testing
             return aws.code == "InvalidResponse" && aws.message == bad.says
                 && aws.qualifiedAction == "cloudwatch:ListMetrics" && aws.region == "eu-west-3"
         }
+    }
+
+    struct Incomplete: Error, Equatable {}
+
+    /// A listing is read to its end; one that does not end is an error, never the pages so far
+    /// (a storage type missing from the listing would not be asked for).
+    @Test func aListingIsCompleteOrAnError() async throws {
+        let pages: [String?: ([Int], String?)] = [nil: ([1, 2], "b"), "b": ([3], "c"), "c": ([4], nil)]
+        let all = try await paginateCompletely(incomplete: { Incomplete() }) { token in pages[token]! }
+        #expect(all == [1, 2, 3, 4])
+        await #expect(throws: Incomplete.self) {
+            try await paginateCompletely(incomplete: { Incomplete() }) { _ in ([0], "always-the-same") }
+        }
+        let counter = Mutex(0)
+        await #expect(throws: Incomplete.self) {
+            try await paginateCompletely(maxPages: 5, incomplete: { Incomplete() }) { _ in
+                let page = counter.withLock { count in
+                    count += 1
+                    return count
+                }
+                return ([page], "page-\(page)")
+            }
+        }
+        #expect(counter.withLock { $0 } == 5)
+        // An empty token ends the listing, as AWS's paginators read it.
+        let ended = try await paginateCompletely(incomplete: { Incomplete() }) { _ in ([7], "") }
+        #expect(ended == [7])
     }
 
     @Test func theRequestNamesTheNamespaceTheMetricAndThePage() {

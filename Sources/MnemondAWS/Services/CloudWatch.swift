@@ -10,6 +10,8 @@ public struct CloudWatch: Sendable {
 
     /// GetMetricData accepts at most 500 queries per call (and bills per metric requested).
     public static let maxQueriesPerCall = 500
+    /// ListMetrics pages (500 metrics each) one listing may take: 500,000 metrics of one name.
+    public static let maxListMetricsPages = 1000
     /// DescribeAlarms accepts at most 100 alarm names per call.
     public static let maxAlarmNamesPerCall = 100
 
@@ -222,9 +224,18 @@ public struct CloudWatch: Sendable {
     /// ListMetrics of one metric in one namespace, every page (CloudWatch answers 500 metrics a
     /// page and a NextToken). CloudWatch lists a metric that had a datapoint in the last two weeks.
     /// It is not billed per metric, unlike GetMetricData: one listing tells which metrics exist, so
-    /// only those are requested.
+    /// only those are requested. A listing that does not end (a repeated token, more than
+    /// `maxListMetricsPages` pages) is an error: cut short, it would drop metrics that exist.
     public func listMetrics(namespace: String, metricName: String, region: String) async throws -> [ListedMetric] {
-        try await paginate { token in
+        let incomplete = {
+            AWSError(
+                kind: .decoding, service: AWSService.cloudwatch.iamPrefix, action: "ListMetrics", region: region,
+                code: "InvalidResponse",
+                message:
+                    "the listing of \(namespace) \(metricName) did not end (a NextToken repeated, or more than \(Self.maxListMetricsPages) pages)"
+            )
+        }
+        return try await paginateCompletely(maxPages: Self.maxListMetricsPages, incomplete: incomplete) { token in
             let op = QueryProtocol.operation(
                 .cloudwatch, action: "ListMetrics",
                 parameters: Self.listMetricsParameters(namespace: namespace, metricName: metricName, nextToken: token))
