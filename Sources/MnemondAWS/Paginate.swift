@@ -20,3 +20,23 @@ public func paginate<Item: Sendable>(
     }
     return items
 }
+
+/// Like `paginate`, for a listing whose missing items would be read as facts (the caller asks
+/// only for what is listed): a token the service already gave, or more than `maxPages` pages,
+/// throws `incomplete()` instead of returning the pages read so far.
+public func paginateCompletely<Item: Sendable>(
+    maxPages: Int = 1000, incomplete: () -> any Error,
+    _ fetch: (_ token: String?) async throws -> (items: [Item], next: String?)
+) async throws -> [Item] {
+    var items: [Item] = []
+    var token: String?
+    var seen: Set<String> = []
+    for _ in 0..<maxPages {
+        let page = try await fetch(token)
+        items += page.items
+        guard let next = page.next, !next.isEmpty else { return items }
+        guard seen.insert(next).inserted else { throw incomplete() }
+        token = next
+    }
+    throw incomplete()
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MnemondAWS
 import MnemondModel
 
@@ -13,12 +14,22 @@ public struct MonitoringCollector: Sendable {
     let sns: SNS
     let events: EventBridge
     let now: @Sendable () -> Date
+    /// The storage types each bucket has (nil: every storage run asks for every type).
+    let discovery: StorageTypeDiscovery?
+    let logger: Logger
 
-    public init(client: AWSClient, now: @escaping @Sendable () -> Date = Date.init) {
+    /// `discovery`: where the storage types learned from ListMetrics are kept between cycles; the
+    /// daemon passes one, so only the types a bucket has are requested (see `StorageTypeDiscovery`).
+    public init(
+        client: AWSClient, now: @escaping @Sendable () -> Date = Date.init, discovery: StorageTypeDiscovery? = nil,
+        logger: Logger = Logger(label: "mnemond.collect")
+    ) {
         self.cloudwatch = CloudWatch(client: client)
         self.sns = SNS(client: client)
         self.events = EventBridge(client: client)
         self.now = now
+        self.discovery = discovery
+        self.logger = logger
     }
 
     public struct Result: Sendable {
@@ -41,9 +52,24 @@ public struct MonitoringCollector: Sendable {
     /// time range, so the range then spans `storageDays` and the replication series come back with
     /// 5-minute points for all those days, of which only the last hour is kept. A daemon should pass
     /// `storage: true` only when the daily family is due (every 6 h) to keep 5-minute cycles small.
+    ///
+    /// With a `discovery`, a storage run first learns (at most daily) which storage types each
+    /// bucket has and asks only for those; where that listing fails it asks for every type.
     public func collectMetrics(policy: Policy, storage: Bool = true) async -> Result {
         let started = now()
-        let plan = Self.metricPlan(policy.buckets, now: started, storage: storage)
+        var types: [String: [String]] = [:]
+        if storage, let discovery {
+            let found = await discovery.storageTypes(for: policy.buckets, now: started) { [cloudwatch] region in
+                try await cloudwatch.listMetrics(namespace: "AWS/S3", metricName: "BucketSizeBytes", region: region)
+            }
+            types = found.types
+            for reason in found.failed {
+                logger.warning(
+                    "storage types not discovered: asking for every storage type of the region's buckets this cycle",
+                    metadata: ["region": "\(reason.region ?? "?")", "reason": "\(reason)"])
+            }
+        }
+        let plan = Self.metricPlan(policy.buckets, now: started, storage: storage, storageTypes: types)
         let answers = await withTaskGroup(of: (String, [PageAnswer]).self) { group in
             for (region, regionPlan) in plan.regions {
                 group.addTask {
@@ -179,8 +205,9 @@ public struct MonitoringCollector: Sendable {
         ("BytesPendingReplication", "Maximum"),
     ]
 
-    /// BucketSizeBytes' StorageType values (AWS, "Metrics and dimensions", S3 User Guide). Types a
-    /// bucket does not use return no datapoints and cost one metric request each, once per day family.
+    /// BucketSizeBytes' StorageType values (AWS, "Metrics and dimensions", S3 User Guide), all asked
+    /// for where the types a bucket has are not known (no discovery, or its listing failed). Types
+    /// a bucket does not use return no datapoints and cost one metric request each.
     static let storageTypes = [
         "StandardStorage", "IntelligentTieringFAStorage", "IntelligentTieringIAStorage", "IntelligentTieringAAStorage",
         "IntelligentTieringAIAStorage", "IntelligentTieringDAAStorage", "StandardIAStorage", "StandardIASizeOverhead",
@@ -215,7 +242,12 @@ public struct MonitoringCollector: Sendable {
     /// The queries of one cycle, grouped by the region each metric is published in. Windows are
     /// aligned to period boundaries so CloudWatch's (and the simulator's) buckets match S3's
     /// midnight storage datapoints and 5-minute replication periods.
-    static func metricPlan(_ buckets: [BucketPolicy], now: Date, storage: Bool) -> MetricPlan {
+    ///
+    /// `storageTypes`: the BucketSizeBytes types to ask for per bucket (discovered); a bucket
+    /// without an entry is asked for every type, so a type is never left out unseen.
+    static func metricPlan(
+        _ buckets: [BucketPolicy], now: Date, storage: Bool, storageTypes discovered: [String: [String]] = [:]
+    ) -> MetricPlan {
         let regionOf = Dictionary(buckets.map { ($0.name, $0.region) }, uniquingKeysWith: { first, _ in first })
         let fiveMinutes = Double(replicationPeriodSeconds)
         let replicationStart = Date(
@@ -266,7 +298,7 @@ public struct MonitoringCollector: Sendable {
                     dimensions: [.init("BucketName", bucket.name), .init("StorageType", "AllStorageTypes")],
                     period: storagePeriodSeconds, stat: "Average", series: .s3Objects, labels: ["bucket": bucket.name]
                 )
-                for type in storageTypes {
+                for type in discovered[bucket.name] ?? storageTypes {
                     add(
                         bucket.region, metric: "BucketSizeBytes",
                         dimensions: [.init("BucketName", bucket.name), .init("StorageType", type)],

@@ -11,7 +11,8 @@ public enum StandardCollectors {
         client: AWSClient, now: @escaping @Sendable () -> Date = Date.init,
         recoveryPoints: BackupCollector.Cursors? = nil
     ) -> [any Collector] {
-        let monitoring = MonitoringCollector(client: client, now: now)
+        // One discovery for the daemon's life: storage types are listed at most daily.
+        let monitoring = MonitoringCollector(client: client, now: now, discovery: StorageTypeDiscovery())
         return [
             RDSCollector(client: client, now: now),
             BackupCollector(client: client, now: now, cursors: recoveryPoints),

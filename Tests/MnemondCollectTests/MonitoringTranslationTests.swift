@@ -118,6 +118,49 @@ import Testing
         }
     }
 
+    /// The same 1,000 buckets once ListMetrics has said which storage types each has: 2 each
+    /// (Standard and Intelligent-Tiering on the sources, Deep Archive and its overhead on the
+    /// replicas). 25,000 metric queries per storage run before discovery, 5,000 after: 2,000
+    /// replication queries, and per bucket its object count and its 2 types.
+    @Test func aThousandBucketPlanAfterDiscoveryAsksOnlyForTheListedTypes() async {
+        let buckets = Self.generatedEstate(pairs: 500)
+        var listed: [String: [CloudWatch.ListedMetric]] = [:]
+        for bucket in buckets {
+            let types =
+                bucket.role == .source
+                ? ["IntelligentTieringFAStorage", "StandardStorage"]
+                : ["DeepArchiveObjectOverhead", "DeepArchiveStorage"]
+            listed[bucket.region, default: []] += types.map {
+                CloudWatch.ListedMetric(
+                    namespace: "AWS/S3", metricName: "BucketSizeBytes",
+                    dimensions: [.init("BucketName", bucket.name), .init("StorageType", $0)])
+            }
+        }
+        let answers = listed
+        let found = await StorageTypeDiscovery().storageTypes(for: buckets, now: Self.now) { answers[$0] ?? [] }
+        #expect(found.failed.isEmpty)
+        let before = MonitoringCollector.metricPlan(buckets, now: Self.now, storage: true)
+        let after = MonitoringCollector.metricPlan(buckets, now: Self.now, storage: true, storageTypes: found.types)
+        let queriesBefore: Int = before.regions.values.map(\.count).reduce(0, +)
+        let queriesAfter: Int = after.regions.values.map(\.count).reduce(0, +)
+        #expect(queriesBefore == 25_000)
+        #expect(queriesAfter == 5_000)
+        #expect(after.regions.mapValues { $0.count } == ["eu-west-1": 2_000, "eu-west-3": 1_500, "eu-north-1": 1_500])
+        // Per bucket: its object count, then its listed types in AWS's order.
+        let dst = after.regions["eu-west-3"]!.filter { $0.labels["bucket"] == "dst-0" }
+        #expect(
+            dst.map { "\($0.query.metricName) \($0.labels["storage_type"] ?? "")" } == [
+                "NumberOfObjects ", "BucketSizeBytes DeepArchiveStorage", "BucketSizeBytes DeepArchiveObjectOverhead",
+            ])
+        for queries in after.regions.values {
+            #expect(queries.map(\.query.id) == (0..<queries.count).map { "q\($0)" })
+        }
+        // Without the daily family nothing changes: 2,000 replication queries either way.
+        let hourly = MonitoringCollector.metricPlan(buckets, now: Self.now, storage: false, storageTypes: found.types)
+        let hourlyQueries: Int = hourly.regions.values.map(\.count).reduce(0, +)
+        #expect(hourlyQueries == 2_000)
+    }
+
     @Test func windowsAreAlignedToTheirPeriods() {
         let hourly = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: false)
         // 14:03:20 → 5-minute boundary 14:00, minus one hour.

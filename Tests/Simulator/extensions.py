@@ -958,6 +958,35 @@ def _install_no_synthetic_s3_metrics() -> None:
 
 
 
+def _install_list_metrics_once() -> None:
+    """AWS's ListMetrics names each metric (namespace, name, dimensions) once. moto lists it
+    once per datapoint put: its duplicate check compares every dimension with every other, so
+    a metric with two dimensions (BucketName and StorageType) never matches itself, and the
+    check is quadratic in the datapoints. Here: once per metric, first-put order, in one pass."""
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    def get_filtered_metrics(self: Any, metric_name: str, namespace: str, dimensions: list[dict[str, str]]) -> list[Any]:
+        wanted = [(d["Name"], d.get("Value")) for d in dimensions or []]
+        seen: set[tuple[Any, ...]] = set()
+        listed: list[Any] = []
+        for datum in self.get_all_metrics():
+            if namespace and datum.namespace != namespace:
+                continue
+            if metric_name and datum.name != metric_name:
+                continue
+            have = [(d.name, d.value) for d in datum.dimensions]
+            if any(not any(n == name and (value is None or v == value) for n, v in have) for name, value in wanted):
+                continue
+            key = (datum.namespace, datum.name, tuple(sorted(have)))
+            if key in seen:
+                continue
+            seen.add(key)
+            listed.append(datum)
+        return listed
+
+    CloudWatchBackend.get_filtered_metrics = get_filtered_metrics
+
+
 # ---------------------------------------------------------------- recovery path
 
 
@@ -1053,6 +1082,7 @@ def install() -> None:
     _install_gzip_fix()
     _install_not_implemented()
     _install_no_synthetic_s3_metrics()
+    _install_list_metrics_once()
     _install_json_auth_errors()
     _install_s3_replication()
     _install_backup()

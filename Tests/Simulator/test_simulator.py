@@ -505,6 +505,24 @@ def test_target_metrics(target: Simulator) -> None:
     assert sizes and max(sizes) == int(100.2 * 10**12)
 
 
+def test_list_metrics_names_each_seeded_storage_metric_once(target: Simulator) -> None:
+    """ListMetrics in a bucket's region names its BucketSizeBytes storage types, each once (as
+    AWS lists a metric, not its datapoints), and nothing of buckets in other regions."""
+    listed: dict[str, list[tuple[str, str]]] = {}
+    for region in sorted(set(estate.BUCKET_REGION.values())):
+        metrics = all_pages(
+            target.client("cloudwatch", region), "list_metrics", "Metrics", Namespace="AWS/S3", MetricName="BucketSizeBytes"
+        )
+        dims = [{d["Name"]: d["Value"] for d in m["Dimensions"]} for m in metrics]
+        listed[region] = sorted((d["BucketName"], d["StorageType"]) for d in dims)
+    expected: dict[str, list[tuple[str, str]]] = {}
+    for bucket, info in estate.STORAGE.items():
+        types = list(info["bytes"]) + (list(estate.DEEP_ARCHIVE_OVERHEAD) if "DeepArchiveStorage" in info["bytes"] else [])
+        expected.setdefault(estate.BUCKET_REGION[bucket], []).extend((bucket, t) for t in types)
+    assert listed == {region: sorted(pairs) for region, pairs in expected.items()}
+    assert len(listed["eu-west-3"]) == 3  # mne-media-replica: DeepArchiveStorage and its two overheads
+
+
 def test_target_iam_and_sts(target: Simulator) -> None:
     iam = target.client("iam", "us-east-1")
     doc = iam.get_role_policy(RoleName=estate.APP_ROLE, PolicyName=estate.APP_POLICY)["PolicyDocument"]

@@ -10,6 +10,8 @@ public struct CloudWatch: Sendable {
 
     /// GetMetricData accepts at most 500 queries per call (and bills per metric requested).
     public static let maxQueriesPerCall = 500
+    /// ListMetrics pages (500 metrics each) one listing may take: 500,000 metrics of one name.
+    public static let maxListMetricsPages = 1000
     /// DescribeAlarms accepts at most 100 alarm names per call.
     public static let maxAlarmNamesPerCall = 100
 
@@ -200,6 +202,79 @@ public struct CloudWatch: Sendable {
             return MetricResult(
                 id: member.string("Id") ?? "", label: member.string("Label") ?? "",
                 statusCode: member.string("StatusCode") ?? "", points: points)
+        }
+    }
+
+    /// One metric as ListMetrics names it: namespace, name and dimensions in the answer's order.
+    public struct ListedMetric: Sendable, Equatable {
+        public var namespace: String
+        public var metricName: String
+        public var dimensions: [Dimension]
+
+        public init(namespace: String, metricName: String, dimensions: [Dimension]) {
+            self.namespace = namespace
+            self.metricName = metricName
+            self.dimensions = dimensions
+        }
+
+        /// The value of the dimension `name`, nil when the metric has no such dimension.
+        public func dimension(_ name: String) -> String? { dimensions.first { $0.name == name }?.value }
+    }
+
+    /// ListMetrics of one metric in one namespace, every page (CloudWatch answers 500 metrics a
+    /// page and a NextToken). CloudWatch lists a metric that had a datapoint in the last two weeks.
+    /// It is not billed per metric, unlike GetMetricData: one listing tells which metrics exist, so
+    /// only those are requested. A listing that does not end (a repeated token, more than
+    /// `maxListMetricsPages` pages) is an error: cut short, it would drop metrics that exist.
+    public func listMetrics(namespace: String, metricName: String, region: String) async throws -> [ListedMetric] {
+        let incomplete = {
+            AWSError(
+                kind: .decoding, service: AWSService.cloudwatch.iamPrefix, action: "ListMetrics", region: region,
+                code: "InvalidResponse",
+                message:
+                    "the listing of \(namespace) \(metricName) did not end (a NextToken repeated, or more than \(Self.maxListMetricsPages) pages)"
+            )
+        }
+        return try await paginateCompletely(maxPages: Self.maxListMetricsPages, incomplete: incomplete) { token in
+            let op = QueryProtocol.operation(
+                .cloudwatch, action: "ListMetrics",
+                parameters: Self.listMetricsParameters(namespace: namespace, metricName: metricName, nextToken: token))
+            let response = try await client.send(op, region: region)
+            let result = try QueryProtocol.result(response.body, action: op.action, operation: op, region: region)
+            return (try Self.listedMetrics(result, operation: op, region: region), result.string("NextToken"))
+        }
+    }
+
+    /// ListMetricsInput: one metric of one namespace, any dimensions, the page asked for.
+    static func listMetricsParameters(namespace: String, metricName: String, nextToken: String?) -> [(String, String)] {
+        var parameters = [("Namespace", namespace), ("MetricName", metricName)]
+        if let nextToken { parameters.append(("NextToken", nextToken)) }
+        return parameters
+    }
+
+    /// `<ListMetricsResult>` → metrics. An answer without its `Metrics` list, or a metric or
+    /// dimension without its name or value, is invalid (naming the field): read as "no metrics",
+    /// it would make the caller ask for none.
+    static func listedMetrics(_ result: XMLTree, operation: AWSOperation, region: String) throws -> [ListedMetric] {
+        guard let list = result["Metrics"] else {
+            throw AWSDecoding.missing("ListMetricsResult.Metrics", operation: operation, region: region)
+        }
+        func required(_ node: XMLTree, _ name: String, _ field: String) throws -> String {
+            guard let text = node.string(name), !text.isEmpty else {
+                throw AWSDecoding.invalid(field, node.string(name) ?? "(absent)", operation: operation, region: region)
+            }
+            return text
+        }
+        return try list.all("member").enumerated().map { index, member in
+            let field = "Metrics[\(index)]"
+            let dimensions = try (member["Dimensions"]?.all("member") ?? []).enumerated().map { d, node in
+                Dimension(
+                    try required(node, "Name", "\(field).Dimensions[\(d)].Name"),
+                    try required(node, "Value", "\(field).Dimensions[\(d)].Value"))
+            }
+            return ListedMetric(
+                namespace: try required(member, "Namespace", "\(field).Namespace"),
+                metricName: try required(member, "MetricName", "\(field).MetricName"), dimensions: dimensions)
         }
     }
 
