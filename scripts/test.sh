@@ -23,5 +23,7 @@ set -e
 if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
     echo "swift test did not finish within $limit s (MNEMOND_TEST_TIMEOUT); started, never finished:" >&2
     "$MNEMOND_TEST_PYTHON" scripts/unfinished-tests.py "$log" >&2
+    # The test runner swift test started, and the peers it started, may have outlived it.
+    pkill -KILL -f "$PWD/(\.build|Tests)/" || true
 fi
 exit "$status"
