@@ -13,6 +13,9 @@ scripts/setup.sh --build-tests
 . scripts/python-env.sh
 "$MNEMOND_TEST_PYTHON" -m pytest -q Tests/Simulator Tests/Deploy
 limit="${MNEMOND_TEST_TIMEOUT:-1500}"
+# At most 4 tests at a time: each integration test runs simulators (Python) and daemons, and
+# unbounded on 2 cores the simulators answered in over 30 s (Swift Testing's own setting).
+export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH="${SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH:-4}"
 log=.build/test-output.log
 mkdir -p .build
 set +e

@@ -24,8 +24,11 @@ import Testing
     static func client(endpoint: String, key: String, secret: String) -> AWSClient {
         let credentials = AWSCredentials(
             signing: SigV4Credentials(accessKeyID: key, secretAccessKey: secret, sessionToken: nil), source: "test")
+        // The shared simulator serves several suites at once: on a loaded machine an answer has
+        // taken over 30 s (the shipped timeout), which is not what these tests are about.
         return AWSClient(
-            credentials: StaticCredentialProvider(credentials), http: HTTPClient(),
+            credentials: StaticCredentialProvider(credentials),
+            http: HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(180))),
             endpoints: EndpointResolver(environment: ["AWS_ENDPOINT_URL": endpoint]), retry: RetryPolicy(maxAttempts: 1)
         )
     }
