@@ -8,17 +8,7 @@ public func paginate<Item: Sendable>(
     maxPages: Int = 1000,
     _ fetch: (_ token: String?) async throws -> (items: [Item], next: String?)
 ) async throws -> [Item] {
-    var items: [Item] = []
-    var token: String?
-    var seen: Set<String> = []
-    for _ in 0..<maxPages {
-        let page = try await fetch(token)
-        items += page.items
-        guard let next = page.next, !next.isEmpty, !seen.contains(next) else { return items }
-        seen.insert(next)
-        token = next
-    }
-    return items
+    try await walkPages(maxPages: maxPages, fetch) { readSoFar in readSoFar }
 }
 
 /// Like `paginate`, for a listing whose missing items would be read as facts (the caller asks
@@ -28,6 +18,15 @@ public func paginateCompletely<Item: Sendable>(
     maxPages: Int = 1000, incomplete: () -> any Error,
     _ fetch: (_ token: String?) async throws -> (items: [Item], next: String?)
 ) async throws -> [Item] {
+    try await walkPages(maxPages: maxPages, fetch) { _ in throw incomplete() }
+}
+
+/// The pages up to the last one, or `cutShort(readSoFar)` when a token repeats or `maxPages`
+/// pages were not enough.
+private func walkPages<Item: Sendable>(
+    maxPages: Int, _ fetch: (_ token: String?) async throws -> (items: [Item], next: String?),
+    cutShort: ([Item]) throws -> [Item]
+) async throws -> [Item] {
     var items: [Item] = []
     var token: String?
     var seen: Set<String> = []
@@ -35,8 +34,8 @@ public func paginateCompletely<Item: Sendable>(
         let page = try await fetch(token)
         items += page.items
         guard let next = page.next, !next.isEmpty else { return items }
-        guard seen.insert(next).inserted else { throw incomplete() }
+        guard seen.insert(next).inserted else { return try cutShort(items) }
         token = next
     }
-    throw incomplete()
+    return try cutShort(items)
 }
