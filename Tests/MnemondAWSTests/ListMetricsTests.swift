@@ -150,3 +150,28 @@ import Testing
         #expect(op.iamAction == "cloudwatch:ListMetrics")
     }
 }
+
+/// The lenient walk: a service repeating a token or paging past the limit ends the listing with
+/// what was read (the callers for whom a shorter list is no false fact).
+@Suite struct PaginateTests {
+    @Test func aRepeatedTokenEndsTheListingWithThePagesRead() async throws {
+        let pages: [String?: (items: [Int], next: String?)] = [nil: ([1, 2], "a"), "a": ([3], "b"), "b": ([4], "a")]
+        let items = try await paginate { token in pages[token]! }
+        #expect(items == [1, 2, 3, 4])
+    }
+
+    @Test func theLastPageHasNoToken() async throws {
+        let items = try await paginate { token in token == nil ? ([1], "next") : ([2], "") }
+        #expect(items == [1, 2])
+    }
+
+    @Test func pagingStopsAtMaxPages() async throws {
+        var asked = 0
+        let items = try await paginate(maxPages: 3) { _ in
+            asked += 1
+            return ([asked], "token-\(asked)")
+        }
+        #expect(items == [1, 2, 3])
+        #expect(asked == 3)
+    }
+}
