@@ -7,6 +7,24 @@ import Testing
 /// The Alertmanager channel against a real Alertmanager started by the test, with the real
 /// `mnemond` binary, its store and the simulator: what `amtool alert query` shows.
 @Suite(.serialized, .timeLimit(.minutes(15))) struct AlertmanagerEndToEndTests {
+    /// The alerting peers and a running Alertmanager beside them.
+    static func peers() async throws -> (AlertingFixture, AlertmanagerPeer) {
+        let f = try await AlertingFixture.start()
+        let am = try AlertmanagerPeer(directory: f.directory)
+        do {
+            try await am.start()
+        } catch {
+            await stop(f, am)
+            throw error
+        }
+        return (f, am)
+    }
+
+    static func stop(_ f: AlertingFixture, _ am: AlertmanagerPeer) async {
+        await am.shutdown()
+        await f.stop()
+    }
+
     static let labels = [
         "alertname": "MnemondFinding", "check": "s3.lifecycle.noncurrent", "resource": "mne-media-replica",
         "severity": "critical", "area": "s3",
@@ -15,15 +33,8 @@ import Testing
     /// Fault → exactly one alert with the finding's labels and annotations; still broken → still
     /// one; repaired → no longer active. The credential never reaches the logs or the store.
     @Test func aFaultIsOneAlertAndItsRepairResolvesIt() async throws {
-        let f = try await AlertingFixture.start()
-        let am = try AlertmanagerPeer(directory: f.directory)
-        defer {
-            Task {
-                await am.shutdown()
-                await f.stop()
-            }
-        }
-        try await am.start()
+        let (f, am) = try await Self.peers()
+        defer { Task { await Self.stop(f, am) } }
         let password = "AMpassWORD\(UInt32.random(in: 1000...9999))"
         let passwordFile = f.directory.appendingPathComponent("alertmanager-password").path
         try (password + "\n").write(toFile: passwordFile, atomically: true, encoding: .utf8)
@@ -97,15 +108,8 @@ import Testing
     /// Alertmanager is down when the alert fires; mnemond is killed (-9) while it retries. After
     /// both come back, the queued alert is delivered: one alert, nothing lost.
     @Test func anAlertQueuedWhileAlertmanagerIsDownSurvivesKillNine() async throws {
-        let f = try await AlertingFixture.start()
-        let am = try AlertmanagerPeer(directory: f.directory)
-        defer {
-            Task {
-                await am.shutdown()
-                await f.stop()
-            }
-        }
-        try await am.start()
+        let (f, am) = try await Self.peers()
+        defer { Task { await Self.stop(f, am) } }
         let config = try f.config(
             channels: """
                     alertmanager:
@@ -154,15 +158,8 @@ import Testing
     /// Alertmanager forgets alerts on restart (and ends any not re-posted within its endsAt): the
     /// daemon re-posts what is firing every `resend_interval`, without a new outbox row.
     @Test func theDaemonRepostsFiringAlertsAlertmanagerLost() async throws {
-        let f = try await AlertingFixture.start()
-        let am = try AlertmanagerPeer(directory: f.directory)
-        defer {
-            Task {
-                await am.shutdown()
-                await f.stop()
-            }
-        }
-        try await am.start()
+        let (f, am) = try await Self.peers()
+        defer { Task { await Self.stop(f, am) } }
         func amConfig(resend: String) throws -> String {
             try f.config(
                 channels: """

@@ -19,17 +19,7 @@ import Testing
         let dir = temporaryDirectory("mnemond-health-probe")
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("mnemond.sqlite").path
-        // Old history the cycles never write again: pages to corrupt that no cycle reads.
-        do {
-            let store = try Store.open(path: db)
-            let start = Date(timeIntervalSinceNow: -300 * 86400)
-            try await store.insertSamples(
-                (0..<6000).map {
-                    Sample(
-                        series: .rdsPitrLagSeconds, labels: ["instance": "retired-\($0 % 5)"],
-                        time: start.addingTimeInterval(Double($0) * 60), value: Double($0 % 90))
-                })
-        }
+        try await seedOldHistory(db)
         let port = try PeerProcess.unusedLoopbackPort()
         let config = try writeConfig(
             try daemonConfig(drainSeconds: 30, extra: "metrics:\n  listen: 127.0.0.1:\(port)\n"), in: dir)

@@ -17,17 +17,7 @@ import Testing
         let simulator = try await AWSSimulator.shared(.target)
         let dir = temporaryDirectory()
         let db = dir.appendingPathComponent("mnemond.sqlite").path
-        // Old history: a year-old series the cycles never write again, many pages of it.
-        do {
-            let store = try Store.open(path: db)
-            let start = Date(timeIntervalSinceNow: -300 * 86400)
-            try await store.insertSamples(
-                (0..<6000).map {
-                    Sample(
-                        series: .rdsPitrLagSeconds, labels: ["instance": "retired-\($0 % 5)"],
-                        time: start.addingTimeInterval(Double($0) * 60), value: Double($0 % 90))
-                })
-        }
+        try await seedOldHistory(db)
         let (daemon, socket) = try await DaemonProcess.supervised(db: db, simulator: simulator, in: dir)
         defer {
             socket.stop()
@@ -71,4 +61,17 @@ import Testing
         #expect(restart.status == 74, "stderr: \(restart.stderr.suffix(2000))")
         #expect(restart.stderr.contains("the store is corrupt"), "\(restart.stderr.suffix(2000))")
     }
+}
+
+/// Old history in a new store: a year-old series the cycles never write again, many pages of it
+/// (pages to corrupt under a running daemon that no cycle reads or rewrites).
+func seedOldHistory(_ db: String) async throws {
+    let store = try Store.open(path: db)
+    let start = Date(timeIntervalSinceNow: -300 * 86400)
+    try await store.insertSamples(
+        (0..<6000).map {
+            Sample(
+                series: .rdsPitrLagSeconds, labels: ["instance": "retired-\($0 % 5)"],
+                time: start.addingTimeInterval(Double($0) * 60), value: Double($0 % 90))
+        })
 }
