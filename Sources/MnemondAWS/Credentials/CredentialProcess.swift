@@ -9,18 +9,11 @@ import MnemondProcess
 /// Errors name the profile, the file and the first line of the command's stderr; they never
 /// show what it printed on stdout, which may be a half-written secret.
 enum CredentialProcess {
-    struct Output: Sendable {
-        var status: Int32
-        var killedBySignal: Bool
-        var stdout: Data
-        var stderr: Data
-    }
-
     static func credentials(
         command: String, profile: String, file: String, environment: CredentialEnvironment,
         timeout: Duration = timeout
     ) async throws -> AWSCredentials {
-        let output: Output
+        let output: ChildOutput
         do {
             output = try await run(command, environment: environment.variables, timeout: timeout)
         } catch let error as ChildProcessError where error.kind == .timedOut {
@@ -69,13 +62,11 @@ enum CredentialProcess {
     /// Runs `/bin/sh -c command` (as the Go and Java SDKs do) with the given environment and
     /// stdin from /dev/null, off the cooperative pool; killed when it outlives `timeout`.
     static func run(_ command: String, environment: [String: String], timeout: Duration = timeout) async throws
-        -> Output
+        -> ChildOutput
     {
-        let output = try await ChildProcess.run(
+        try await ChildProcess.run(
             URL(fileURLWithPath: "/bin/sh"), ["-c", command], environment: environment, timeout: timeout,
             outputLimit: 1 << 20)
-        return Output(
-            status: output.status, killedBySignal: output.killedBySignal, stdout: output.stdout, stderr: output.stderr)
     }
 
     /// The first non-empty line, cut to 200 characters.
