@@ -83,11 +83,12 @@ let package = Package(
         ),
         .target(name: "MnemondSystemd", swiftSettings: swiftSettings),
         .target(name: "MnemondProcess", swiftSettings: swiftSettings),
+        .target(name: "MnemondSchedule", dependencies: ["MnemondModel", log], swiftSettings: swiftSettings),
         .target(
             name: "MnemondDaemon",
             dependencies: [
                 "MnemondSystemd", "MnemondModel", "MnemondConfig", "MnemondCommands", "MnemondHTTP", "MnemondAWS",
-                "MnemondCollect",
+                "MnemondCollect", "MnemondSchedule",
                 "MnemondChecks",
                 "MnemondStore", "MnemondNotify", "MnemondReport", log,
             ],
@@ -131,7 +132,7 @@ let package = Package(
             name: "MnemondCollectTests", dependencies: ["MnemondCollect", "MnemondAWS", "MnemondModel"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "MnemondDaemonTests", dependencies: ["MnemondDaemon", "MnemondModel", "MnemondTestSupport", log],
+            name: "MnemondScheduleTests", dependencies: ["MnemondSchedule", "MnemondModel", "MnemondTestSupport", log],
             swiftSettings: swiftSettings),
         .testTarget(name: "MnemondSystemdTests", dependencies: ["MnemondSystemd"], swiftSettings: swiftSettings),
         .testTarget(name: "MnemondProcessTests", dependencies: ["MnemondProcess"], swiftSettings: swiftSettings),

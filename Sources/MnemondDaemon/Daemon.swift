@@ -5,6 +5,7 @@ import MnemondCommands
 import MnemondConfig
 import MnemondHTTP
 import MnemondModel
+import MnemondSchedule
 import MnemondStore
 import MnemondSystemd
 import Synchronization

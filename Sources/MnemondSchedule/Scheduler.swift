@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import Logging
-import MnemondCommands
 import MnemondModel
 
 #if canImport(Glibc)
@@ -118,7 +117,7 @@ struct SchedulePlan<Job: Hashable & Comparable & Sendable>: Sendable, Equatable 
             case .caughtUp(let job, let late, let missed):
                 "\(name(job)) was due \(DurationText.human(late.seconds)) ago: runs once now, \(missed) missed runs are not replayed"
             case .stillRunning(let job, let since):
-                "\(name(job)) is due but still running since \(Render.time(since)): not started again"
+                "\(name(job)) is due but still running since \(since.formatted(.iso8601)): not started again"
             case .clockMovedBack(let job, let by):
                 "\(name(job)) was due \(DurationText.human(by.seconds)) beyond its interval: the clock moved back, rescheduled"
             }
@@ -510,11 +509,4 @@ public final class Scheduler<Job: Hashable & Comparable & Sendable>: @unchecked 
 func name<Job>(_ job: Job) -> String {
     if let raw = job as? any RawRepresentable { return "\(raw.rawValue)" }
     return "\(job)"
-}
-
-extension Duration {
-    /// The duration in (fractional) seconds, for date arithmetic.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
 }

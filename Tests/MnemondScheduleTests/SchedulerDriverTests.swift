@@ -5,7 +5,7 @@ import MnemondModel
 import MnemondTestSupport
 import Testing
 
-@testable import MnemondDaemon
+@testable import MnemondSchedule
 
 extension ManualClock {
     /// The scheduler's view of the manual clock: its timers fire when the test advances.

@@ -2,7 +2,7 @@ import Foundation
 import MnemondModel
 import Testing
 
-@testable import MnemondDaemon
+@testable import MnemondSchedule
 
 /// The scheduler's decisions as pure functions of its plan, the time and a random number.
 @Suite struct SchedulerPlanTests {
