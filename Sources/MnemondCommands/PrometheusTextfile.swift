@@ -23,43 +23,99 @@ public enum PrometheusTextfile {
     /// The exposition text: one state gauge per check and resource, when the last cycle ended,
     /// the AWS API calls made since the daemon started (a counter), and the newest value of every
     /// measured series (`rds_pitr_lag_seconds` becomes `mnemond_rds_pitr_lag_seconds`) as
-    /// `exposed(_:)` names it.
+    /// `exposed(_:)` names it. With `estate`, every series carries it as the `estate` label.
     public static func render(
-        findings: [Finding], samples: [Sample], cycleFinishedAt: Date, apiCallsTotal: [String: Int] = [:]
+        findings: [Finding], samples: [Sample], cycleFinishedAt: Date, apiCallsTotal: [String: Int] = [:],
+        estate: String? = nil
     ) -> String {
-        var out = ""
-        out += "# HELP mnemond_check_state State of a check on a resource: 0 OK, 1 warning, 2 critical, 3 unknown.\n"
-        out += "# TYPE mnemond_check_state gauge\n"
-        for f in findings.sorted(by: { ($0.check, $0.resource) < ($1.check, $1.resource) }) {
-            out +=
-                "mnemond_check_state\(labels(["check": f.check.rawValue, "resource": f.resource])) \(f.state.rawValue)\n"
+        text(
+            families(
+                findings: findings, samples: samples, cycleFinishedAt: cycleFinishedAt, apiCallsTotal: apiCallsTotal,
+                estate: estate))
+    }
+
+    /// One metric family of the exposition: its HELP and TYPE once, then its series.
+    public struct Family: Sendable, Equatable {
+        public var name: String
+        public var help: String
+        public var type: String
+        public var series: [Point]
+    }
+
+    public struct Point: Sendable, Equatable {
+        public var labels: [String: String]
+        public var value: Double
+    }
+
+    /// `render`'s families, in its order.
+    public static func families(
+        findings: [Finding], samples: [Sample], cycleFinishedAt: Date, apiCallsTotal: [String: Int] = [:],
+        estate: String? = nil
+    ) -> [Family] {
+        func point(_ labels: [String: String], _ value: Double) -> Point {
+            var labels = labels
+            if let estate { labels["estate"] = estate }
+            return Point(labels: labels, value: value)
         }
-        out +=
-            "# HELP mnemond_check_accepted_risk 1 when the check's deviation is an accepted risk (reported, not paged).\n"
-        out += "# TYPE mnemond_check_accepted_risk gauge\n"
-        for f in findings.sorted(by: { ($0.check, $0.resource) < ($1.check, $1.resource) }) {
-            out +=
-                "mnemond_check_accepted_risk\(labels(["check": f.check.rawValue, "resource": f.resource])) "
-                + "\(f.acceptedRisk == nil ? 0 : 1)\n"
-        }
-        out += "# HELP mnemond_last_cycle_timestamp_seconds When the last collection and evaluation cycle ended.\n"
-        out += "# TYPE mnemond_last_cycle_timestamp_seconds gauge\n"
-        out += "mnemond_last_cycle_timestamp_seconds \(number(cycleFinishedAt.timeIntervalSince1970))\n"
+        let sorted = findings.sorted { ($0.check, $0.resource) < ($1.check, $1.resource) }
+        var out = [
+            Family(
+                name: "mnemond_check_state",
+                help: "State of a check on a resource: 0 OK, 1 warning, 2 critical, 3 unknown.", type: "gauge",
+                series: sorted.map {
+                    point(["check": $0.check.rawValue, "resource": $0.resource], Double($0.state.rawValue))
+                }),
+            Family(
+                name: "mnemond_check_accepted_risk",
+                help: "1 when the check's deviation is an accepted risk (reported, not paged).", type: "gauge",
+                series: sorted.map {
+                    point(["check": $0.check.rawValue, "resource": $0.resource], $0.acceptedRisk == nil ? 0 : 1)
+                }),
+            Family(
+                name: "mnemond_last_cycle_timestamp_seconds", help: "When the last collection and evaluation cycle ended.",
+                type: "gauge", series: [point([:], cycleFinishedAt.timeIntervalSince1970)]),
+        ]
         if !apiCallsTotal.isEmpty {
-            out += "# HELP mnemond_aws_api_calls_total AWS API calls made since the daemon started, per service.\n"
-            out += "# TYPE mnemond_aws_api_calls_total counter\n"
-            for (service, count) in apiCallsTotal.sorted(by: { $0.key < $1.key }) {
-                out += "mnemond_aws_api_calls_total\(labels(["service": service])) \(count)\n"
-            }
+            out.append(
+                Family(
+                    name: "mnemond_aws_api_calls_total",
+                    help: "AWS API calls made since the daemon started, per service.", type: "counter",
+                    series: apiCallsTotal.sorted { $0.key < $1.key }.map { point(["service": $0.key], Double($0.value)) }
+                ))
         }
-        let exposed = exposed(samples)
-        let byName = Dictionary(grouping: exposed, by: \.name)
+        let byName = Dictionary(grouping: exposed(samples), by: \.name)
         for name in byName.keys.sorted() {
             let metrics = byName[name]!.sorted { labels($0.labels) < labels($1.labels) }
-            out += "# HELP \(name) \(metrics[0].help)\n"
-            out += "# TYPE \(name) gauge\n"
-            for metric in metrics {
-                out += "\(name)\(labels(metric.labels)) \(number(metric.value))\n"
+            out.append(
+                Family(
+                    name: name, help: metrics[0].help, type: "gauge",
+                    series: metrics.map { point($0.labels, $0.value) }))
+        }
+        return out
+    }
+
+    /// Several estates' families as one exposition: one HELP and TYPE per name (the format allows
+    /// no second), the series of every estate under it.
+    public static func merged(_ estates: [[Family]]) -> [Family] {
+        var order: [String] = []
+        var byName: [String: Family] = [:]
+        for family in estates.joined() {
+            if byName[family.name] == nil {
+                order.append(family.name)
+                byName[family.name] = Family(name: family.name, help: family.help, type: family.type, series: [])
+            }
+            byName[family.name]!.series += family.series
+        }
+        return order.map { byName[$0]! }
+    }
+
+    public static func text(_ families: [Family]) -> String {
+        var out = ""
+        for family in families {
+            // Families with no series still say what they are, as the check gauges always have.
+            out += "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) \(family.type)\n"
+            for point in family.series {
+                out += "\(family.name)\(labels(point.labels)) \(number(point.value))\n"
             }
         }
         return out

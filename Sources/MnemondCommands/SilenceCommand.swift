@@ -8,9 +8,11 @@ extension SilenceCommands {
     public typealias Operation = (Store) async throws(AlertingCommandError) -> String
 
     /// The store at `--db`, else the config's `store.path`; exit 74 when it cannot be opened.
-    public static func openStore(db: String?, configPath: String, readOnly: Bool) throws(CommandFailure) -> Store {
+    public static func openStore(db: String?, configPath: String, estate: String? = nil, readOnly: Bool)
+        throws(CommandFailure) -> Store
+    {
         let path: String
-        if let db { path = db } else { path = try ConfigCommand.load(path: configPath).storePath }
+        if let db { path = db } else { path = try ConfigCommand.load(path: configPath, estate: estate).storePath }
         do {
             return readOnly ? try Store.openReadOnly(path: path) : try Store.open(path: path)
         } catch {
@@ -21,10 +23,10 @@ extension SilenceCommands {
     /// Opens the store, then runs a silence operation on it, mapping its errors to exit statuses:
     /// 64 for usage, 74 for the store.
     public static func run(
-        db: String?, configPath: String, readOnly: Bool,
+        db: String?, configPath: String, estate: String? = nil, readOnly: Bool,
         _ body: Operation
     ) async throws(CommandFailure) -> String {
-        let store = try openStore(db: db, configPath: configPath, readOnly: readOnly)
+        let store = try openStore(db: db, configPath: configPath, estate: estate, readOnly: readOnly)
         do {
             return try await body(store)
         } catch {

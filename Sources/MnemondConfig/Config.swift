@@ -109,6 +109,9 @@ public struct Config: Sendable, Equatable {
     public var prometheusTextfile: String?
     /// `metrics.listen`: the same exposition served at `GET /metrics` by `mnemond run`; nil: off.
     public var metrics: Metrics?
+    /// The estate this config describes when its file lists `estates:` (Config+Estates.swift);
+    /// nil for a file of one estate.
+    public var estate: Estate?
     /// `alerting:`: channels and alert rules (Config+Alerting.swift); nothing is sent without it.
     public var alerting = Alerting()
     /// `report:`: the weekly recovery report by e-mail (Config+Report.swift); nothing is sent without it.
@@ -122,17 +125,28 @@ public struct Config: Sendable, Equatable {
 
     /// Reads and validates a config file; every problem is a `ConfigError` naming file:line:column.
     public static func load(path: String) throws(ConfigError) -> Config {
-        let data: Data
+        try parse(data: try read(path), file: path)
+    }
+
+    /// Every estate of a config file (`parseEstates`).
+    public static func loadEstates(path: String) throws(ConfigError) -> [Config] {
+        try parseEstates(try text(try read(path), file: path), file: path)
+    }
+
+    static func read(_ path: String) throws(ConfigError) -> Data {
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw ConfigError(file: path, message: "cannot read: \((error as NSError).localizedDescription)")
         }
-        return try parse(data: data, file: path)
     }
 
     /// The bytes of a config file: UTF-8 (an invalid byte is an error naming its offset), then `parse`.
     public static func parse(data: Data, file: String) throws(ConfigError) -> Config {
+        try parse(try text(data, file: file), file: file)
+    }
+
+    static func text(_ data: Data, file: String) throws(ConfigError) -> String {
         if let offset = invalidUTF8Offset(data) {
             let (line, column) = position(ofByte: offset, in: data)
             throw ConfigError(
@@ -141,10 +155,25 @@ public struct Config: Sendable, Equatable {
                     "invalid UTF-8 at byte offset \(offset) (0x\(String(format: "%02X", data[data.startIndex + offset]))): the file must be UTF-8"
             )
         }
-        return try parse(String(decoding: data, as: UTF8.self), file: file)
+        return String(decoding: data, as: UTF8.self)
     }
 
+    /// A file of one estate. A file that lists `estates:` is read with `parseEstates`; here it
+    /// is an error naming them, so a command never silently watches only the first.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> Config {
+        let estates = try parseEstates(text, file: file)
+        guard estates.count == 1, let only = estates.first else {
+            throw ConfigError(
+                file: file,
+                message:
+                    "the file lists \(estates.count) estates (\(estates.compactMap(\.estate?.name).joined(separator: ", "))): name one with --estate"
+            )
+        }
+        return only
+    }
+
+    /// The YAML document of a config file, located errors included.
+    static func compose(_ text: String, file: String) throws(ConfigError) -> Node {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -158,6 +187,12 @@ public struct Config: Sendable, Equatable {
         } catch {
             throw ConfigError(file: file, line: 1, message: "invalid YAML: \(String(describing: error).prefix(200))")
         }
+        return root
+    }
+
+    /// One estate's document (a whole file, or an estate merged over the shared keys).
+    /// `defaultLabel`: the Alertmanager `estate` label when the file sets none.
+    static func parse(root: Node, file: String, defaultLabel: String? = nil) throws(ConfigError) -> Config {
         let reader = YAMLReader(file: file)
         let top = try reader.mapping(
             root, at: "",
@@ -279,7 +314,8 @@ public struct Config: Sendable, Equatable {
             prometheusTextfile: try parsePrometheusTextfile(top, reader: reader),
             metrics: try parseMetrics(top.value("metrics"), reader: reader),
             alerting: try parseAlerting(
-                top.value("alerting"), reader: reader, references: &checkReferences, accountID: accountID),
+                top.value("alerting"), reader: reader, references: &checkReferences,
+                accountID: defaultLabel ?? accountID),
             report: try parseReport(top, reader: reader))
         config.checkReferences = checkReferences
         // Alerts go out through the same HTTP client as the AWS calls: its timeouts bound one

@@ -27,7 +27,7 @@ public final class Alerter: Sendable {
 
     public init(
         config: Config.Alerting, store: Store, notifiers: [any Notifier], logger: Logger, account: String = "",
-        now: @escaping @Sendable () -> Date,
+        estate: String? = nil, now: @escaping @Sendable () -> Date,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
@@ -36,7 +36,8 @@ public final class Alerter: Sendable {
         self.notifiers = notifiers
         self.logger = logger
         self.now = now
-        pipeline = AlertPipeline(rules: config.rules, channels: notifiers.map(\.channel), account: account)
+        pipeline = AlertPipeline(
+            rules: config.rules, channels: notifiers.map(\.channel), account: account, estate: estate)
         // The alerts' rows; the weekly report's rows are delivered by its reporter's dispatcher.
         dispatcher = Dispatcher(
             store: store, notifiers: notifiers, kinds: [.alert], policy: config.retry, logger: logger, now: now,

@@ -25,9 +25,10 @@ public enum CommandWork {
     /// and `run` will read them.
     public static func validate(path: String, options: RuntimeOptions) throws(CommandFailure) -> String {
         let text = try ConfigCommand.validate(path: path)
-        let config = try ConfigCommand.load(path: path)
         do throws(ConfigError) {
-            _ = try Runtime.awsSettings(config: config, options: options)
+            for config in try ConfigCommand.loadEstatesChecked(path: path) {
+                _ = try Runtime.awsSettings(config: config, options: options)
+            }
         } catch {
             throw CommandFailure("\(error)", status: ExitStatus.config)
         }
@@ -46,6 +47,42 @@ public enum CommandWork {
         }
         await runtime.shutdown()
         return outcome
+    }
+
+    /// `check --once` of a file that lists several estates: each estate's cycle at once (each its own
+    /// runtime), the output under each estate's name, and the worst exit status (critical before
+    /// unknown before warning). One estate's failure is its own (exit 74 or 78 text), never the others'.
+    public static func checkEstates(_ estates: [Config], options: RuntimeOptions, json: Bool) async throws(
+        CommandFailure
+    ) -> (text: String, status: Int32) {
+        let outcomes = await withTaskGroup(of: (Int, Result<CycleOutcome, CommandFailure>).self) { group in
+            for (index, config) in estates.enumerated() {
+                group.addTask {
+                    do throws(CommandFailure) {
+                        return (index, .success(try await check(config: config, options: options)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var results: [Int: Result<CycleOutcome, CommandFailure>] = [:]
+            for await (index, result) in group { results[index] = result }
+            return results
+        }
+        var parts: [EstatesOutput.Part] = []
+        for (index, config) in estates.enumerated() {
+            let name = config.estate?.name ?? config.policy.accountID
+            switch outcomes[index] {
+            case .some(.success(let outcome)):
+                let (text, status) = CheckCommand.output(outcome, json: json)
+                parts.append((name, config.policy.accountID, text, status))
+            case .some(.failure(let failure)):
+                parts.append((name, config.policy.accountID, failure.message, failure.status))
+            case .none:
+                parts.append((name, config.policy.accountID, "the cycle did not finish", ExitStatus.failed))
+            }
+        }
+        return EstatesOutput.combine(parts, json: json)
     }
 
     /// `test-alert`: a labelled test through every configured channel.

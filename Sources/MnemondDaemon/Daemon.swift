@@ -36,8 +36,36 @@ public struct DaemonOptions: Sendable {
     }
 }
 
-/// `mnemond run`: load the config, open the store, tell systemd READY=1, then collect and
-/// evaluate on schedule until SIGTERM/SIGINT. SIGHUP reloads the config: a bad one is rejected
+/// One estate's part of a running daemon — a file without `estates:` is one estate: its config,
+/// runtime (store, HTTP pool, credentials, alerting) and exposition. Estates share nothing but
+/// the process, the scheduler queue's timing and the metrics listener: each has its own HTTP pool
+/// (`aws.max_concurrent_requests`) and its own runs, so one estate's slow or refused calls never
+/// delay another's cycle.
+final class WatchedEstate: Sendable {
+    let config: Config
+    let runtime: Runtime
+    let exporter: PrometheusExporter
+    /// What the daily integrity check found wrong with this estate's store (nil: intact, or not
+    /// run yet): every cycle then reports `mnemond.store` CRITICAL, and the watchdog is withheld.
+    let storeDamage = StoreDamage()
+    var name: String { config.estate?.name ?? config.policy.accountID }
+
+    init(config: Config, runtime: Runtime) {
+        self.config = config
+        self.runtime = runtime
+        exporter = PrometheusExporter(estate: config.estate?.name)
+    }
+}
+
+/// An estate and the schedulers that run it.
+struct EstateRun: Sendable {
+    let estate: WatchedEstate
+    let collection: Scheduler<CheckFamily>
+    let maintenance: Scheduler<MaintenanceJob>
+}
+
+/// `mnemond run`: load the config, open every estate's store, tell systemd READY=1, then collect
+/// and evaluate on schedule until SIGTERM/SIGINT. SIGHUP reloads the config: a bad one is rejected
 /// with its error logged and the running one stays. A stop drains the runs in flight within
 /// `schedule.drain_timeout_seconds`; every cycle is one store transaction, so nothing is ever
 /// half-written, even when the deadline passes.
@@ -50,92 +78,147 @@ public actor Daemon {
     let logger: Logger
     let notifier: SystemdNotifier
     let queue = DispatchQueue(label: "mnemond.scheduler")
-    private var config: Config
-    private var runtime: Runtime
-    private var collection: Scheduler<CheckFamily>?
-    private var maintenance: Scheduler<MaintenanceJob>?
+    private var estates: [EstateRun] = []
     private var services: [Task<Void, Never>] = []
     private let watchdogLog = HealthLog()
-    /// What the daily integrity check found wrong with the store (nil: intact, or not run yet):
-    /// every cycle then reports `mnemond.store` CRITICAL, and the watchdog is withheld.
-    let storeDamage = StoreDamage()
-    let exporter = PrometheusExporter()
+    let health = EstateHealth()
+    /// What `metrics.listen` serves: the running estates' expositions.
+    let exposition = Exposition()
     /// The watchdog's verdict for `/healthz`: ticks every `WatchdogSec/2`, or every 10 s without systemd.
     let liveness: WatchdogVerdict
 
     /// Runs the daemon until it is told to stop; returns the process exit code.
     public static func run(_ options: DaemonOptions, logger: Logger) async -> Int32 {
-        let config: Config
-        do {
-            config = try ConfigCommand.loadChecked(path: options.configPath)
-            _ = try Runtime.awsSettings(config: config, options: options.runtime)
-        } catch {
-            logger.error("config rejected", metadata: ["error": "\(error)"])
-            return ExitStatus.config
+        let built: [(Config, Runtime)]
+        switch await build(options, logger: logger) {
+        case .success(let estates): built = estates
+        case .failure(let failure):
+            logger.error(
+                failure.status == ExitStatus.config ? "config rejected" : "store unavailable",
+                metadata: ["error": "\(failure.message)"])
+            return failure.status
         }
-        let runtime: Runtime
-        do {
-            runtime = try Runtime.build(config: config, options: options.runtime, logger: logger)
-        } catch {
-            logger.error("store unavailable", metadata: ["error": "\(error)"])
-            return ExitStatus.store
-        }
-        let daemon = Daemon(options: options, config: config, runtime: runtime, logger: logger)
-        return await daemon.main()
+        let daemon = Daemon(options: options, logger: logger)
+        return await daemon.main(built)
     }
 
-    init(options: DaemonOptions, config: Config, runtime: Runtime, logger: Logger) {
+    /// Every estate's config, checked, and its runtime; on any failure the runtimes built so far
+    /// are shut down and nothing runs (exit 78 for the config, 74 for a store).
+    static func build(_ options: DaemonOptions, logger: Logger) async -> Result<[(Config, Runtime)], CommandFailure> {
+        let configs: [Config]
+        do {
+            configs = try ConfigCommand.loadEstatesChecked(path: options.configPath)
+            for config in configs { _ = try Runtime.awsSettings(config: config, options: options.runtime) }
+        } catch {
+            return .failure(CommandFailure("\(error)", status: ExitStatus.config))
+        }
+        if configs.count > 1, options.runtime.dbPath != nil {
+            return .failure(
+                CommandFailure(
+                    "--db names one store, and \(options.configPath) lists \(configs.count) estates", status: ExitStatus.config))
+        }
+        var built: [(Config, Runtime)] = []
+        for config in configs {
+            var estateLogger = logger
+            if let estate = config.estate { estateLogger[metadataKey: "estate"] = "\(estate.name)" }
+            do {
+                built.append((config, try Runtime.build(config: config, options: options.runtime, logger: estateLogger)))
+            } catch {
+                for (_, runtime) in built { await runtime.shutdown() }
+                return .failure(CommandFailure("\(error)", status: ExitStatus.store))
+            }
+        }
+        return .success(built)
+    }
+
+    init(options: DaemonOptions, logger: Logger) {
         self.options = options
-        self.config = config
-        self.runtime = runtime
         self.logger = logger
         notifier = SystemdNotifier(environment: options.runtime.environment)
         liveness = WatchdogVerdict(staleAfter: (notifier.watchdogPingInterval ?? .seconds(10)) * 3)
     }
 
-    func main() async -> Int32 {
+    var watchdogInterval: Duration { notifier.watchdogPingInterval ?? .seconds(10) }
+
+    func main(_ built: [(Config, Runtime)]) async -> Int32 {
         let signals = SignalEvents()
         let listener: MetricsListener?
         do {
-            listener = try config.metrics.map { [exporter, liveness] in
+            listener = try built.first?.0.metrics.map { [exposition, liveness] in
                 try MetricsListener(host: $0.listen.host, port: $0.listen.port, live: { liveness.failure }) {
-                    exporter.body
+                    exposition.body
                 }
             }
         } catch {
             logger.error("metrics listener failed", metadata: ["error": "\(error)"])
+            for (_, runtime) in built { await runtime.shutdown() }
             return ExitStatus.config
         }
         defer { listener?.stop() }
-        let collection = Scheduler<CheckFamily>(
-            intervals: config.schedule.intervals, jitter: config.schedule.jitter,
-            stallAfter: .seconds(config.schedule.stallAfterSeconds), queue: queue, clock: options.clock,
-            logger: logger, run: cycleRunner(runtime, config))
-        let maintenance = Scheduler<MaintenanceJob>(
-            intervals: [.retention: Self.retentionInterval], jitter: 0.02, stallAfter: .seconds(3600), queue: queue,
-            clock: options.clock, logger: logger, run: retentionRunner(runtime))
-        self.collection = collection
-        self.maintenance = maintenance
-
         notify(.ready, .status("started; first cycle running"))
         logger.notice(
             "ready",
             metadata: [
-                "config": "\(config.file)", "store": "\(runtime.store.path)", "pid": "\(getpid())",
-                "systemd": "\(notifier.isActive)",
+                "config": "\(options.configPath)", "stores": "\(built.map(\.1.store.path).joined(separator: ","))",
+                "estates": "\(built.count)", "pid": "\(getpid())", "systemd": "\(notifier.isActive)",
                 "watchdog_ms": "\(notifier.watchdogMicroseconds.map { "\($0 / 1000)" } ?? "off")",
             ])
-        collection.start()
-        let retentionIn = await retentionDelay(runtime)
-        maintenance.start(firstDelay: retentionIn)
-        logger.info("retention scheduled", metadata: ["in_s": "\(Int(retentionIn.seconds))"])
-        do {
-            let (notifier, logger, log, storeDamage, liveness) = (notifier, logger, watchdogLog, storeDamage, liveness)
-            collection.every(notifier.watchdogPingInterval ?? .seconds(10)) { health in
-                // Fed only while the scheduler is healthy: a stuck daemon gets restarted by systemd
-                // (or by Kubernetes, whose liveness probe reads the same verdict on /healthz).
-                let damage = storeDamage.found.map { "store integrity check failed: \($0)" }
-                let reason = damage ?? { if case .unhealthy(let why) = health { why } else { nil } }()
+        await start(built)
+        for await signal in signals.events {
+            switch signal {
+            case SIGHUP:
+                await reload()
+            case SIGUSR1:
+                // `systemctl kill -s USR1 mnemond`: the daily store maintenance (integrity check,
+                // retention) now, without waiting for its day.
+                logger.notice("store maintenance requested")
+                for run in estates {
+                    await run.maintenance.pause()
+                    run.maintenance.resume(runAllNow: true)
+                }
+            default:
+                return await stop(signal: signal)
+            }
+        }
+        return ExitStatus.ok
+    }
+
+    /// Schedules every estate (its first cycle at once), the watchdog and the services.
+    func start(_ built: [(Config, Runtime)]) async {
+        estates = built.map { config, runtime in
+            let estate = WatchedEstate(config: config, runtime: runtime)
+            return EstateRun(
+                estate: estate,
+                collection: Scheduler<CheckFamily>(
+                    intervals: config.schedule.intervals, jitter: config.schedule.jitter,
+                    stallAfter: .seconds(config.schedule.stallAfterSeconds), queue: queue, clock: options.clock,
+                    logger: runtime.logger, run: cycleRunner(estate)),
+                maintenance: Scheduler<MaintenanceJob>(
+                    intervals: [.retention: Self.retentionInterval], jitter: 0.02, stallAfter: .seconds(3600),
+                    queue: queue, clock: options.clock, logger: runtime.logger, run: retentionRunner(estate)))
+        }
+        let all = estates.map(\.estate)
+        exposition.exporters = all.map(\.exporter)
+        health.expect(all.map(\.name))
+        for (index, run) in estates.enumerated() {
+            run.collection.start()
+            let retentionIn = await retentionDelay(run.estate.runtime)
+            run.maintenance.start(firstDelay: retentionIn)
+            run.estate.runtime.logger.info("retention scheduled", metadata: ["in_s": "\(Int(retentionIn.seconds))"])
+            let (health, name, log, liveness, notifier, logger, interval) = (
+                health, run.estate.name, watchdogLog, liveness, notifier, logger, watchdogInterval
+            )
+            let drives = index == 0
+            run.collection.every(interval) { state in
+                health.record(name, state)
+                // The first estate's tick speaks for all: fed only while every estate's scheduler
+                // is healthy and ticking, so a stuck daemon gets restarted by systemd (or by
+                // Kubernetes, whose liveness probe reads the same verdict on /healthz).
+                guard drives else { return }
+                let damage = all.lazy.compactMap { estate in
+                    estate.storeDamage.found.map { "store integrity check failed: \($0)" }
+                }.first
+                let reason = damage ?? health.problem(staleAfter: interval * 3)
                 liveness.record(reason)
                 if let reason {
                     if log.changed(to: reason) { logger.error("watchdog withheld", metadata: ["reason": "\(reason)"]) }
@@ -150,50 +233,35 @@ public actor Daemon {
                 }
             }
         }
-        startServices(runtime)
-
-        for await signal in signals.events {
-            switch signal {
-            case SIGHUP:
-                await reload()
-            case SIGUSR1:
-                // `systemctl kill -s USR1 mnemond`: the daily store maintenance (integrity check,
-                // retention) now, without waiting for its day.
-                logger.notice("store maintenance requested")
-                await maintenance.pause()
-                maintenance.resume(runAllNow: true)
-            default:
-                return await stop(signal: signal)
-            }
-        }
-        return ExitStatus.ok
+        startServices()
     }
 
     // MARK: Runs
 
     /// One scheduled run: collect the due families, evaluate, store; then the textfile and STATUS=.
-    nonisolated func cycleRunner(_ runtime: Runtime, _ config: Config) -> Scheduler<CheckFamily>.Run {
+    nonisolated func cycleRunner(_ estate: WatchedEstate) -> Scheduler<CheckFamily>.Run {
         { [self] families in
             let outcome: CycleOutcome
             do {
-                outcome = try await runtime.runCycle(families: families, storeDamage: storeDamage.found)
+                outcome = try await estate.runtime.runCycle(families: families, storeDamage: estate.storeDamage.found)
             } catch {
-                notify(.status("store write failed: \(error)"))
+                notify(.status("\(estate.config.estate.map { "estate \($0.name): " } ?? "")store write failed: \(error)"))
                 throw error
             }
-            await cycleFinished(outcome, runtime: runtime, config: config)
+            await cycleFinished(outcome, estate: estate)
         }
     }
 
-    nonisolated func retentionRunner(_ runtime: Runtime) -> Scheduler<MaintenanceJob>.Run {
-        { [logger, options, storeDamage] _ in
+    nonisolated func retentionRunner(_ estate: WatchedEstate) -> Scheduler<MaintenanceJob>.Run {
+        { [options] _ in
+            let (runtime, logger) = (estate.runtime, estate.runtime.logger)
             let started = Date()
             // The whole file, daily: corruption in pages no cycle reads would otherwise wait for
             // the next start's quick_check.
             let problems = try await runtime.store.integrityCheck()
             guard problems.isEmpty else {
                 let damage = problems.prefix(3).joined(separator: "; ")
-                storeDamage.found = damage
+                estate.storeDamage.found = damage
                 logger.critical(
                     "store integrity check failed",
                     metadata: ["store": "\(runtime.store.path)", "problems": "\(damage)"])
@@ -213,17 +281,21 @@ public actor Daemon {
         }
     }
 
-    func cycleFinished(_ outcome: CycleOutcome, runtime: Runtime, config: Config) async {
+    func cycleFinished(_ outcome: CycleOutcome, estate: WatchedEstate) async {
+        let config = estate.config
         do {
-            try await exporter.cycleFinished(
+            try await estate.exporter.cycleFinished(
                 findings: outcome.findings, apiCalls: outcome.apiCalls, finishedAt: outcome.finishedAt,
-                longestInterval: config.schedule.intervalSeconds.values.max() ?? 900, store: runtime.store,
+                longestInterval: config.schedule.intervalSeconds.values.max() ?? 900, store: estate.runtime.store,
                 textfile: config.prometheusTextfile)
         } catch {
-            logger.warning("prometheus exposition not updated", metadata: ["error": "\(error)"])
+            estate.runtime.logger.warning("prometheus exposition not updated", metadata: ["error": "\(error)"])
         }
-        let next = await collection?.nextRun()
-        notify(.status(SystemdStatusLine.after(outcome.findings, next: next?.at, now: options.runtime.now())))
+        guard let run = estates.first(where: { $0.estate === estate }) else { return }
+        let next = await run.collection.nextRun()
+        var line = SystemdStatusLine.after(outcome.findings, next: next?.at, now: options.runtime.now())
+        if estates.count > 1 { line = "estate \(estate.name): \(line) (\(estates.count) estates)" }
+        notify(.status(line))
     }
 
     /// When retention should first run: a day after its last run, but not in the first minutes.
@@ -234,47 +306,54 @@ public actor Daemon {
         return .seconds(max(Self.retentionFirstDelay.seconds, due))
     }
 
+    /// The longest drain any running estate's schedule allows.
+    var drainTimeout: Duration {
+        .seconds(estates.map(\.estate.config.schedule.drainTimeoutSeconds).max() ?? Config.Schedule().drainTimeoutSeconds)
+    }
+
     // MARK: Reload and stop
 
-    /// SIGHUP: the new config is loaded and its store opened before anything is swapped; any
-    /// failure leaves the running config in charge. The swap happens between runs, never under one.
+    /// SIGHUP: the new config is loaded and every estate's store opened before anything is swapped;
+    /// any failure leaves the running config in charge. The swap happens between runs, never
+    /// under one: the running schedulers finish what is in flight, then the new estates start and
+    /// collect every family at once, so their first evaluation is of the whole estate.
     func reload() async {
         notify(.reloading(monotonicMicroseconds: SystemdNotifier.monotonicMicroseconds()))
         logger.notice("reload requested", metadata: ["config": "\(options.configPath)"])
-        let newConfig: Config
-        let newRuntime: Runtime
-        do {
-            newConfig = try ConfigCommand.loadChecked(path: options.configPath)
-            _ = try Runtime.awsSettings(config: newConfig, options: options.runtime)
-            newRuntime = try Runtime.build(config: newConfig, options: options.runtime, logger: logger)
-        } catch {
+        let built: [(Config, Runtime)]
+        switch await Self.build(options, logger: logger) {
+        case .success(let estates): built = estates
+        case .failure(let failure):
             logger.error(
-                "reload rejected", metadata: ["error": "\(error)", "running": "previous configuration"])
-            notify(.ready, .status("reload rejected, previous configuration kept: \(error)"))
+                "reload rejected", metadata: ["error": "\(failure.message)", "running": "previous configuration"])
+            notify(.ready, .status("reload rejected, previous configuration kept: \(failure.message)"))
             return
         }
-        await collection?.pause()
-        await maintenance?.pause()
-        await stopServices(deadline: .seconds(config.schedule.drainTimeoutSeconds))
-        let old = runtime
-        runtime = newRuntime
-        config = newConfig
-        // The new runtime has seen nothing yet: collect every family at once so its first
-        // evaluation is of the whole estate.
-        collection?.resume(
-            intervals: newConfig.schedule.intervals, jitter: newConfig.schedule.jitter,
-            stallAfter: .seconds(newConfig.schedule.stallAfterSeconds), run: cycleRunner(newRuntime, newConfig),
-            runAllNow: true)
-        maintenance?.resume(run: retentionRunner(newRuntime), runAllNow: false)
-        startServices(newRuntime)
-        await old.shutdown()
-        logger.notice("reloaded", metadata: ["config": "\(newConfig.file)", "store": "\(newRuntime.store.path)"])
+        let old = estates
+        let drain = drainTimeout
+        for run in old {
+            await run.collection.pause()
+            await run.maintenance.pause()
+        }
+        await stopServices(deadline: drain)
+        for run in old {
+            _ = await run.collection.stop(deadline: .zero)
+            _ = await run.maintenance.stop(deadline: .zero)
+        }
+        await start(built)
+        for run in old { await run.estate.runtime.shutdown() }
+        logger.notice(
+            "reloaded",
+            metadata: [
+                "config": "\(options.configPath)", "estates": "\(built.count)",
+                "stores": "\(built.map(\.1.store.path).joined(separator: ","))",
+            ])
         notify(.ready, .status("reloaded; collecting every family"))
     }
 
     func stop(signal: Int32) async -> Int32 {
         notify(.stopping)
-        let deadline = Duration.seconds(config.schedule.drainTimeoutSeconds)
+        let deadline = drainTimeout
         logger.notice(
             "stopping",
             metadata: ["signal": "\(signal == SIGINT ? "SIGINT" : "SIGTERM")", "drain_s": "\(deadline.seconds)"])
@@ -282,20 +361,26 @@ public actor Daemon {
         // what is left of it, so `drain_timeout_seconds` bounds the stop as documented.
         let clock = ContinuousClock()
         let drainStarted = clock.now
-        async let collecting = collection?.stop(deadline: deadline) ?? []
-        async let maintaining = maintenance?.stop(deadline: deadline) ?? []
-        let (abandoned, abandonedMaintenance) = await (collecting, maintaining)
-        await stopServices(deadline: max(.zero, deadline - (clock.now - drainStarted)))
-        if !abandoned.isEmpty || !abandonedMaintenance.isEmpty {
-            // Each cycle commits in one transaction: an abandoned run leaves nothing half-written.
-            logger.warning(
-                "drain deadline passed",
-                metadata: [
-                    "abandoned":
-                        "\((abandoned.map(\.rawValue) + abandonedMaintenance.map(\.rawValue)).sorted().joined(separator: ","))"
-                ])
+        let abandoned = await withTaskGroup(of: [String].self) { group in
+            for run in estates {
+                group.addTask {
+                    async let collecting = run.collection.stop(deadline: deadline)
+                    async let maintaining = run.maintenance.stop(deadline: deadline)
+                    let (a, b) = await (collecting, maintaining)
+                    let prefix = run.estate.config.estate.map { "\($0.name)/" } ?? ""
+                    return a.map { prefix + $0.rawValue } + b.map { prefix + $0.rawValue }
+                }
+            }
+            var all: [String] = []
+            for await jobs in group { all += jobs }
+            return all
         }
-        await runtime.shutdown()
+        await stopServices(deadline: max(.zero, deadline - (clock.now - drainStarted)))
+        if !abandoned.isEmpty {
+            // Each cycle commits in one transaction: an abandoned run leaves nothing half-written.
+            logger.warning("drain deadline passed", metadata: ["abandoned": "\(abandoned.sorted().joined(separator: ","))"])
+        }
+        for run in estates { await run.estate.runtime.shutdown() }
         logger.notice("stopped")
         return ExitStatus.ok
     }
@@ -314,8 +399,8 @@ public actor Daemon {
         ]
     }
 
-    func startServices(_ runtime: Runtime) {
-        services = services(of: runtime).map { service in Task { await service() } }
+    func startServices() {
+        services = estates.flatMap { services(of: $0.estate.runtime) }.map { service in Task { await service() } }
     }
 
     /// Cancels the services and waits for them to finish what they have in hand, up to `deadline`.
@@ -377,6 +462,51 @@ final class StoreDamage: Sendable {
         get { value.withLock { $0 } }
         set { value.withLock { $0 = newValue } }
     }
+}
+
+/// Each estate scheduler's health at its last watchdog tick: the daemon is healthy while every
+/// estate is, and while every estate's tick keeps coming (a silent one is stuck).
+final class EstateHealth: Sendable {
+    private let reports = Mutex<[String: (health: SchedulerHealth, at: ContinuousClock.Instant)]>([:])
+    private let since = Mutex(ContinuousClock.now)
+
+    /// The estates now running (a reload replaces the set).
+    func expect(_ names: [String]) {
+        let now = ContinuousClock.now
+        since.withLock { $0 = now }
+        reports.withLock { reports in
+            reports = Dictionary(names.map { ($0, (SchedulerHealth.healthy, now)) }) { a, _ in a }
+        }
+    }
+
+    func record(_ name: String, _ health: SchedulerHealth) {
+        reports.withLock { $0[name] = (health, .now) }
+    }
+
+    /// Why the daemon is not healthy (nil: it is): the first unhealthy estate, or one whose tick
+    /// has not come for `staleAfter`.
+    func problem(staleAfter: Duration) -> String? {
+        let now = ContinuousClock.now
+        let all = reports.withLock { $0 }
+        let many = all.count > 1
+        for (name, report) in all.sorted(by: { $0.key < $1.key }) {
+            if case .unhealthy(let why) = report.health { return many ? "estate \(name): \(why)" : why }
+            if now - report.at > staleAfter {
+                return "estate \(name): its scheduler has not ticked for \(Int((now - report.at).seconds)) s"
+            }
+        }
+        return nil
+    }
+}
+
+/// What `metrics.listen` serves: the running estates' newest expositions, merged.
+final class Exposition: Sendable {
+    private let current = Mutex<[PrometheusExporter]>([])
+    var exporters: [PrometheusExporter] {
+        get { current.withLock { $0 } }
+        set { current.withLock { $0 = newValue } }
+    }
+    var body: String? { PrometheusExporter.body(of: exporters) }
 }
 
 /// Remembers the last watchdog verdict so a withheld ping is logged once, not every tick.

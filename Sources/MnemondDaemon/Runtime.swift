@@ -77,11 +77,17 @@ public final class Runtime: Sendable {
         let endpoints = EndpointResolver(environment: options.environment, configured: settings.endpoints)
         // The config's profile ranks below `--profile` and AWS_PROFILE, and below keys in the
         // environment, as the AWS CLI ranks a profile; errors name where the profile came from.
-        let credentials = CredentialChain.standard(
+        let sts = STSCalls.live(http: http, endpoints: endpoints, now: options.now)
+        var credentials = CredentialChain.standard(
             profile: options.profile, configuredProfile: config.aws.profile,
-            environment: Self.credentialEnvironment(options),
-            http: http, sts: STSCalls.live(http: http, endpoints: endpoints, now: options.now), endpoints: endpoints,
+            environment: Self.credentialEnvironment(options), http: http, sts: sts, endpoints: endpoints,
             now: options.now)
+        if let estate = config.estate, let role = estate.roleARN {
+            credentials = CachingCredentialProvider(
+                EstateRoleCredentialProvider(
+                    base: credentials, roleARN: role, externalID: estate.externalID, sessionName: estate.sessionName,
+                    sts: sts, environment: options.environment), now: options.now)
+        }
         let retryMode = RetryMode(rawValue: settings.effective.retryMode.rawValue) ?? .standard
         let aws = AWSClient(
             credentials: credentials, http: http, endpoints: endpoints,
@@ -90,7 +96,7 @@ public final class Runtime: Sendable {
         let alerter = Alerter(
             config: config.alerting, store: store,
             notifiers: Alerter.notifiers(config.alerting, aws: aws, http: http, environment: options.environment),
-            logger: logger, account: config.policy.accountID, now: options.now)
+            logger: logger, account: config.policy.accountID, estate: config.estate?.name, now: options.now)
         return Runtime(
             config: config, store: store, aws: aws, http: http, alerter: alerter, logger: logger, now: options.now)
     }

@@ -72,12 +72,18 @@ public struct AlertMessage: Sendable, Codable, Equatable {
     /// A `mnemond test-alert` message: labelled as a test everywhere, never an incident.
     public var isTest: Bool
     public var items: [AlertItem]
+    /// The estate the alerts are about, when the daemon watches several (absent in messages
+    /// queued before estates existed: they decode as nil).
+    public var estate: String?
 
-    public init(idempotencyKey: String, createdAt: Date, isTest: Bool = false, items: [AlertItem]) {
+    public init(
+        idempotencyKey: String, createdAt: Date, isTest: Bool = false, items: [AlertItem], estate: String? = nil
+    ) {
         self.idempotencyKey = idempotencyKey
         self.createdAt = createdAt
         self.isTest = isTest
         self.items = items
+        self.estate = estate
     }
 
     /// The worst severity among the items still failing; OK when all are resolves.

@@ -11,12 +11,18 @@ public struct AlertPipeline: Sendable {
     /// The AWS account the estate lives in (the policy's expected account): with the store's
     /// installation identity, it makes idempotency keys unique per installation.
     public var account: String
+    /// The estate's name when the daemon watches several: every message carries it.
+    public var estate: String?
 
-    public init(rules: AlertRules, channels: [String], account: String = "") {
+    public init(rules: AlertRules, channels: [String], account: String = "", estate: String? = nil) {
         self.rules = rules
         self.outbox = OutboxStage(channels: channels)
         self.account = account
+        self.estate = estate
     }
+
+    /// The check that the credentials resolve to the expected account (MnemondChecks' AccountChecks).
+    static let accountCheck: CheckID = "account.identity"
 
     /// What one cycle decided, for logs and tests.
     public struct Plan: Sendable {
@@ -49,8 +55,12 @@ public struct AlertPipeline: Sendable {
         // Alerts no check reports any more (their resource left the config) resolve: nothing will
         // ever evaluate them again, and an alert that can never clear would fire forever.
         let reported = Set(findings.map { "\($0.check)\u{1F}\($0.resource)" })
+        // Credentials of the wrong account make every other check UNKNOWN ("not evaluated"): the
+        // account alert pages once for all of them, and their alerts are inhibited — held where
+        // they were, neither started nor resolved (their records are left as stored).
+        let wrongAccount = findings.contains { $0.check == Self.accountCheck && $0.state == .critical }
         let transitions =
-            findings.map {
+            findings.filter { !wrongAccount || $0.check == Self.accountCheck || $0.state != .unknown }.map {
                 AlertStateMachine.next(
                     known["\($0.check)\u{1F}\($0.resource)"], finding: $0, rules: rules, now: now,
                     fresh: !unchanged.contains($0.check))
@@ -81,7 +91,8 @@ public struct AlertPipeline: Sendable {
             reasons.append(reason)
             records.append(record)
         }
-        let message = Grouping.message(items.map(\.item), at: now)
+        var message = Grouping.message(items.map(\.item), at: now)
+        message?.estate = estate
         for (index, item, decision) in items {
             dedup.markNotified(&records[index], decision, now: now)
             log.append(

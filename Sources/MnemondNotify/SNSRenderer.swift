@@ -97,6 +97,7 @@ public enum SNSRenderer {
     static func document(_ message: AlertMessage, subject: String, text: String, showing: Int? = nil) -> String {
         struct Document: Encodable {
             var source = "mnemond"
+            var estate: String?
             var test: Bool
             var idempotencyKey: String
             var severity: String
@@ -107,7 +108,7 @@ public enum SNSRenderer {
             /// How many alerts did not fit the Publish (nil: none); `mnemond status` has them all.
             var omitted: Int?
             enum CodingKeys: String, CodingKey {
-                case source, test, severity, subject, text, alerts, omitted
+                case source, estate, test, severity, subject, text, alerts, omitted
                 case idempotencyKey = "idempotency_key"
                 case createdAt = "created_at"
             }
@@ -118,7 +119,7 @@ public enum SNSRenderer {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         let shown = min(showing ?? message.items.count, message.items.count)
         let doc = Document(
-            test: message.isTest, idempotencyKey: message.idempotencyKey,
+            estate: message.estate, test: message.isTest, idempotencyKey: message.idempotencyKey,
             severity: message.isTest ? "TEST" : message.severity.description, subject: subject, text: text,
             createdAt: message.createdAt, alerts: message.items.prefix(shown).map(Fitting.clipped),
             omitted: shown < message.items.count ? message.items.count - shown : nil)

@@ -63,6 +63,11 @@ public enum SlackRenderer {
 
     static func headerText(_ message: AlertMessage) -> String {
         if message.isTest { return ":test_tube: TEST — mnemond alert delivery" }
+        guard message.estate == nil else {
+            var unscoped = message
+            unscoped.estate = nil
+            return "[\(message.estate ?? "")] " + headerText(unscoped)
+        }
         if message.items.count == 1, let item = message.items.first {
             let label =
                 item.kind == .resolved

@@ -25,6 +25,8 @@ public enum TextRenderer {
             }
             tag += "]"
         }
+        // With several estates, the estate comes first: the same resource name can live in each.
+        if let estate = message.estate { tag += " \(estate) /" }
         if message.items.count == 1, let item = message.items.first {
             return fit("\(tag) \(item.resource): \(headline(item))")
         }
@@ -89,6 +91,7 @@ public enum TextRenderer {
         }
         lines.append(
             "mnemond: \(Grouping.counts(message)) — can we still recover what the backup guide promises?")
+        if let estate = message.estate { lines.append("Estate: \(estate)") }
         let shown = min(showing ?? message.items.count, message.items.count)
         for item in message.items.prefix(shown).map(Fitting.clipped) {
             lines.append("")

@@ -56,13 +56,16 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "SQLite store path (beats store.path in the config).")
     var db: String?
 
+    @Option(help: "The estate to act on, when the configuration lists several (`estates:`).")
+    var estate: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .warning
 
     /// Loads the config or exits 78 (EX_CONFIG) with the located error.
     func loadConfig() throws -> Config {
         do {
-            return try ConfigCommand.load(path: config)
+            return try ConfigCommand.load(path: config, estate: estate)
         } catch {
             throw fail(error)
         }
@@ -71,10 +74,15 @@ struct CommonOptions: ParsableArguments {
     /// The store to read and the config when it is readable (`ConfigCommand.storeForReading`).
     func storeForReading() throws -> (path: String, config: Config?) {
         do {
-            return try ConfigCommand.storeForReading(db: db, configPath: config)
+            return try ConfigCommand.storeForReading(db: db, configPath: config, estate: estate)
         } catch {
             throw fail(error)
         }
+    }
+
+    /// `storeForReading` with the failure as it is (`status --nagios` words it its own way).
+    func storeForReadingFailure() throws(CommandFailure) -> (path: String, config: Config?) {
+        try ConfigCommand.storeForReading(db: db, configPath: config, estate: estate)
     }
 
     var runtimeOptions: RuntimeOptions { RuntimeOptions(profile: profile, dbPath: db) }
@@ -107,10 +115,16 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         common.bootstrapLogging()
-        let config = try common.loadConfig()
         do {
-            let outcome = try await CommandWork.check(config: config, options: common.runtimeOptions)
-            let (text, status) = CheckCommand.output(outcome, json: json)
+            let estates = try ConfigCommand.loadEstates(path: common.config, estate: common.estate)
+            guard estates.count > 1 else {
+                let outcome = try await CommandWork.check(config: estates[0], options: common.runtimeOptions)
+                let (text, status) = CheckCommand.output(outcome, json: json)
+                print(text, terminator: "")
+                throw ExitCode(status)
+            }
+            let (text, status) = try await CommandWork.checkEstates(
+                estates, options: common.runtimeOptions, json: json)
             print(text, terminator: "")
             throw ExitCode(status)
         } catch let error as CommandFailure {
@@ -143,11 +157,18 @@ struct Status: AsyncParsableCommand {
         common.bootstrapLogging()
         let result: (text: String, status: Int32)
         do {
-            let (path, config) = try ConfigCommand.storeForReading(db: common.db, configPath: common.config)
             let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-            result = try await StatusCommand.run(
-                storePath: path, config: config, check: check, format: json ? .json : nagios ? .nagios : .text,
-                color: color, now: Date())
+            let format: StatusCommand.Format = json ? .json : nagios ? .nagios : .text
+            if common.db == nil, common.estate == nil,
+                let estates = try? ConfigCommand.loadEstates(path: common.config), estates.count > 1
+            {
+                result = try await StatusCommand.runEstates(
+                    estates, check: check, format: format, color: color, now: Date())
+            } else {
+                let (path, config) = try common.storeForReadingFailure()
+                result = try await StatusCommand.run(
+                    storePath: path, config: config, check: check, format: format, color: color, now: Date())
+            }
         } catch {
             guard nagios else { throw fail(error) }
             print("MNEMOND UNKNOWN - \(error.message.replacingOccurrences(of: "|", with: "/"))")

@@ -76,7 +76,8 @@ private func perform(
     _ common: CommonOptions, readOnly: Bool, _ body: SilenceCommands.Operation
 ) async throws -> String {
     do {
-        return try await SilenceCommands.run(db: common.db, configPath: common.config, readOnly: readOnly, body)
+        return try await SilenceCommands.run(
+            db: common.db, configPath: common.config, estate: common.estate, readOnly: readOnly, body)
     } catch {
         throw fail(error)
     }
