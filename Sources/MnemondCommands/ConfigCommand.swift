@@ -69,7 +69,8 @@ public enum ConfigCommand {
         let estates = try loadEstates(path: path)
         guard estates.count > 1 || estates.first?.estate != nil else {
             let config = estates[0]
-            return "\(config.file): valid — \(config.policy.buckets.count) buckets, account \(config.policy.accountID)\n"
+            return
+                "\(config.file): valid — \(config.policy.buckets.count) buckets, account \(config.policy.accountID)\n"
         }
         let each = estates.map {
             "\($0.estate?.name ?? "?") (account \($0.policy.accountID), \($0.policy.buckets.count) buckets)"

@@ -72,7 +72,8 @@ public enum PrometheusTextfile {
                     point(["check": $0.check.rawValue, "resource": $0.resource], $0.acceptedRisk == nil ? 0 : 1)
                 }),
             Family(
-                name: "mnemond_last_cycle_timestamp_seconds", help: "When the last collection and evaluation cycle ended.",
+                name: "mnemond_last_cycle_timestamp_seconds",
+                help: "When the last collection and evaluation cycle ended.",
                 type: "gauge", series: [point([:], cycleFinishedAt.timeIntervalSince1970)]),
         ]
         if !apiCallsTotal.isEmpty {
@@ -80,7 +81,9 @@ public enum PrometheusTextfile {
                 Family(
                     name: "mnemond_aws_api_calls_total",
                     help: "AWS API calls made since the daemon started, per service.", type: "counter",
-                    series: apiCallsTotal.sorted { $0.key < $1.key }.map { point(["service": $0.key], Double($0.value)) }
+                    series: apiCallsTotal.sorted { $0.key < $1.key }.map {
+                        point(["service": $0.key], Double($0.value))
+                    }
                 ))
         }
         let byName = Dictionary(grouping: exposed(samples), by: \.name)

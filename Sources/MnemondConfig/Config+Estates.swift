@@ -79,11 +79,15 @@ extension Config {
             for other in configs {
                 if other.storePath == config.storePath {
                     throw reader.error(
-                        entry, "\(path): estates \(shown(other.estate!.name)) and \(shown(estate.name)) share the store \(config.storePath); give each its own store.path")
+                        entry,
+                        "\(path): estates \(shown(other.estate!.name)) and \(shown(estate.name)) share the store \(config.storePath); give each its own store.path"
+                    )
                 }
                 if let file = config.prometheusTextfile, file == other.prometheusTextfile {
                     throw reader.error(
-                        entry, "\(path): estates \(shown(other.estate!.name)) and \(shown(estate.name)) share the textfile \(file); give each its own prometheus_textfile")
+                        entry,
+                        "\(path): estates \(shown(other.estate!.name)) and \(shown(estate.name)) share the textfile \(file); give each its own prometheus_textfile"
+                    )
                 }
             }
             configs.append(config)
@@ -106,10 +110,14 @@ extension Config {
         let name = try reader.string(nameNode, at: "\(path).name")
         // A label value and part of file names: letters, digits, `.`, `_`, `-`; no leading dot.
         guard (1...63).contains(name.utf8.count), name.first != ".",
-            name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) })
+            name.unicodeScalars.allSatisfy({
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0))
+            })
         else {
             throw reader.error(
-                nameNode, "\(path).name must be 1 to 63 letters, digits, '.', '_' or '-' (not starting with '.'), found \(shown(name))")
+                nameNode,
+                "\(path).name must be 1 to 63 letters, digits, '.', '_' or '-' (not starting with '.'), found \(shown(name))"
+            )
         }
         var estate = Estate(name: name)
         if let node = m.value("role_arn") {
@@ -120,7 +128,9 @@ extension Config {
                 parts[5].hasPrefix("role/"), parts[5].count > 5
             else {
                 throw reader.error(
-                    node, "\(path).role_arn must be an IAM role ARN (arn:aws:iam::123456789012:role/NAME), found \(shown(arn))")
+                    node,
+                    "\(path).role_arn must be an IAM role ARN (arn:aws:iam::123456789012:role/NAME), found \(shown(arn))"
+                )
             }
             estate.roleARN = arn
         }
@@ -128,7 +138,9 @@ extension Config {
             // The external ID is not secret (the trust policy holds it in clear), but it is not shown either.
             let id = try reader.string(node, at: "\(path).external_id")
             guard (2...1224).contains(id.utf8.count),
-                id.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "+=,.@:/-_".unicodeScalars.contains($0)) })
+                id.unicodeScalars.allSatisfy({
+                    $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "+=,.@:/-_".unicodeScalars.contains($0))
+                })
             else {
                 throw reader.error(
                     node, "\(path).external_id must be 2 to 1224 characters of letters, digits and +=,.@:/-_")
@@ -141,10 +153,14 @@ extension Config {
         if let node = m.value("role_session_name") {
             let session = try reader.string(node, at: "\(path).role_session_name")
             guard (2...64).contains(session.utf8.count),
-                session.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "+=,.@-_".unicodeScalars.contains($0)) })
+                session.unicodeScalars.allSatisfy({
+                    $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "+=,.@-_".unicodeScalars.contains($0))
+                })
             else {
                 throw reader.error(
-                    node, "\(path).role_session_name must be 2 to 64 characters of letters, digits and +=,.@-_, found \(shown(session))")
+                    node,
+                    "\(path).role_session_name must be 2 to 64 characters of letters, digits and +=,.@-_, found \(shown(session))"
+                )
             }
             estate.sessionName = session
         } else if estate.sessionName.utf8.count > 64 {

@@ -52,9 +52,9 @@ public enum CommandWork {
     /// `check --once` of a file that lists several estates: each estate's cycle at once (each its own
     /// runtime), the output under each estate's name, and the worst exit status (critical before
     /// unknown before warning). One estate's failure is its own (exit 74 or 78 text), never the others'.
-    public static func checkEstates(_ estates: [Config], options: RuntimeOptions, json: Bool) async throws(
-        CommandFailure
-    ) -> (text: String, status: Int32) {
+    public static func checkEstates(_ estates: [Config], options: RuntimeOptions, json: Bool)
+        async throws(CommandFailure) -> (text: String, status: Int32)
+    {
         let outcomes = await withTaskGroup(of: (Int, Result<CycleOutcome, CommandFailure>).self) { group in
             for (index, config) in estates.enumerated() {
                 group.addTask {

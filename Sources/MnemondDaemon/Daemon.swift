@@ -115,14 +115,16 @@ public actor Daemon {
         if configs.count > 1, options.runtime.dbPath != nil {
             return .failure(
                 CommandFailure(
-                    "--db names one store, and \(options.configPath) lists \(configs.count) estates", status: ExitStatus.config))
+                    "--db names one store, and \(options.configPath) lists \(configs.count) estates",
+                    status: ExitStatus.config))
         }
         var built: [(Config, Runtime)] = []
         for config in configs {
             var estateLogger = logger
             if let estate = config.estate { estateLogger[metadataKey: "estate"] = "\(estate.name)" }
             do {
-                built.append((config, try Runtime.build(config: config, options: options.runtime, logger: estateLogger)))
+                built.append(
+                    (config, try Runtime.build(config: config, options: options.runtime, logger: estateLogger)))
             } catch {
                 for (_, runtime) in built { await runtime.shutdown() }
                 return .failure(CommandFailure("\(error)", status: ExitStatus.store))
@@ -245,7 +247,8 @@ public actor Daemon {
             do {
                 outcome = try await estate.runtime.runCycle(families: families, storeDamage: estate.storeDamage.found)
             } catch {
-                notify(.status("\(estate.config.estate.map { "estate \($0.name): " } ?? "")store write failed: \(error)"))
+                notify(
+                    .status("\(estate.config.estate.map { "estate \($0.name): " } ?? "")store write failed: \(error)"))
                 throw error
             }
             await cycleFinished(outcome, estate: estate)
@@ -308,7 +311,8 @@ public actor Daemon {
 
     /// The longest drain any running estate's schedule allows.
     var drainTimeout: Duration {
-        .seconds(estates.map(\.estate.config.schedule.drainTimeoutSeconds).max() ?? Config.Schedule().drainTimeoutSeconds)
+        .seconds(
+            estates.map(\.estate.config.schedule.drainTimeoutSeconds).max() ?? Config.Schedule().drainTimeoutSeconds)
     }
 
     // MARK: Reload and stop
@@ -378,7 +382,8 @@ public actor Daemon {
         await stopServices(deadline: max(.zero, deadline - (clock.now - drainStarted)))
         if !abandoned.isEmpty {
             // Each cycle commits in one transaction: an abandoned run leaves nothing half-written.
-            logger.warning("drain deadline passed", metadata: ["abandoned": "\(abandoned.sorted().joined(separator: ","))"])
+            logger.warning(
+                "drain deadline passed", metadata: ["abandoned": "\(abandoned.sorted().joined(separator: ","))"])
         }
         for run in estates { await run.estate.runtime.shutdown() }
         logger.notice("stopped")
