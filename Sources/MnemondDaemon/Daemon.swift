@@ -385,7 +385,13 @@ public actor Daemon {
             logger.warning(
                 "drain deadline passed", metadata: ["abandoned": "\(abandoned.sorted().joined(separator: ","))"])
         }
-        for run in estates { await run.estate.runtime.shutdown() }
+        // A run abandoned at the deadline still holds its transfers: the HTTP pools get what is
+        // left of the deadline (at least 5 s) to wind down, then the process ends regardless.
+        let runtimes = estates.map(\.estate.runtime)
+        let shutdown = max(.seconds(5), deadline - (clock.now - drainStarted))
+        if !(await Self.within(shutdown, { for runtime in runtimes { await runtime.shutdown() } })) {
+            logger.warning("AWS transfers still in flight at the drain deadline: abandoned")
+        }
         logger.notice("stopped")
         return ExitStatus.ok
     }

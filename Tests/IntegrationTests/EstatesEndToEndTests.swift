@@ -174,22 +174,8 @@ import Testing
 
     /// The daemon's one listener serves every estate's series, each with its `estate` label.
     static func scrape(port: Int, names: [String], daemon: DaemonProcess) async throws {
-        let client = HTTPClient()
-        defer { Task { await client.shutdown() } }
-        var body = ""
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(240)
-        while clock.now < deadline {
-            if let response = try? await client.send(
-                HTTPRequest(url: URL(string: "http://127.0.0.1:\(port)/metrics")!)),
-                response.status == 200
-            {
-                body = String(decoding: response.body, as: UTF8.self)
-                if names.allSatisfy({ body.contains("mnemond_last_cycle_timestamp_seconds{estate=\"\($0)\"}") }) {
-                    break
-                }
-            }
-            try await Task.sleep(for: .seconds(1))
+        let body = try await exposition(port: port, timeout: .seconds(240)) { body in
+            names.allSatisfy { body.contains("mnemond_last_cycle_timestamp_seconds{estate=\"\($0)\"}") }
         }
         for name in names {
             #expect(
@@ -207,5 +193,119 @@ import Testing
         // One HELP and TYPE per family, however many estates: the exposition format allows no second.
         #expect(body.components(separatedBy: "# TYPE mnemond_check_state gauge").count == 2)
         #expect(daemon.stderr.contains("estate=charlie"))
+    }
+
+    /// `/metrics` once `done` holds for it, or the last one seen when `timeout` passes first.
+    static func exposition(port: Int, timeout: Duration, until done: (String) -> Bool) async throws -> String {
+        let client = HTTPClient()
+        defer { Task { await client.shutdown() } }
+        var body = ""
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if let response = try? await client.send(
+                HTTPRequest(url: URL(string: "http://127.0.0.1:\(port)/metrics")!)),
+                response.status == 200
+            {
+                body = String(decoding: response.body, as: UTF8.self)
+                if done(body) { break }
+            }
+            try await Task.sleep(for: .seconds(1))
+        }
+        return body
+    }
+
+    /// Per-estate isolation: one estate whose every AWS answer is AccessDenied and one whose AWS
+    /// never answers (held 10 min) run beside a healthy one. The healthy estate's cycles and the
+    /// denied estate's UNKNOWNs come as if the others were not there; the stalled estate shows
+    /// nothing yet, and the daemon still stops within its drain deadline.
+    @Test func aDeniedAndAStalledEstateDelayNoOther() async throws {
+        let simulator = try await AWSSimulator.shared(.target)
+        let dir = temporaryDirectory("mnemond-estates-isolation")
+        let home = dir.appendingPathComponent("home")
+        try FileManager.default.createDirectory(
+            at: home.appendingPathComponent(".aws"), withIntermediateDirectories: true)
+        let denied = try await FaultProxy.start(upstream: simulator.endpoint)
+        let stalled = try await FaultProxy.start(upstream: simulator.endpoint)
+        defer {
+            Task {
+                await denied.peer.stop()
+                await stalled.peer.stop()
+                try? FileManager.default.removeItem(at: dir)
+            }
+        }
+        try await denied.set(.init("access-denied"))
+        try await stalled.set(.init("delay", seconds: 600))
+        var profiles = ""
+        for (name, endpoint) in [
+            ("alpha", simulator.endpoint), ("denied", denied.endpoint), ("stalled", stalled.endpoint),
+        ] {
+            profiles += """
+                [profile \(name)]
+                aws_access_key_id = \(simulator.accessKeyID)
+                aws_secret_access_key = \(simulator.secretAccessKey)
+                region = eu-west-1
+                endpoint_url = \(endpoint.absoluteString)
+
+                """
+        }
+        try profiles.write(to: home.appendingPathComponent(".aws/config"), atomically: true, encoding: .utf8)
+        let port = try PeerProcess.unusedLoopbackPort()
+        var text = try daemonConfig(
+            drainSeconds: 20,
+            extra: """
+                metrics:
+                  listen: 127.0.0.1:\(port)
+                estates:
+                  - name: alpha
+                    aws: {profile: alpha}
+                  - name: denied
+                    role_arn: \(Self.role)
+                    external_id: denied-5b1d
+                    aws: {profile: denied}
+                  - name: stalled
+                    aws: {profile: stalled, request_timeout_seconds: 600}
+                """)
+        text = text.replacingOccurrences(
+            of: "path: /var/lib/mnemond/mnemond.sqlite",
+            with: "path: \(dir.appendingPathComponent("mnemond.sqlite").path)")
+        let config = try writeConfig(text, in: dir)
+        let daemon = try DaemonProcess(
+            arguments: ["--config", config, "--log-level", "info"],
+            environment: ["HOME": home.path, "AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": "eu-west-1"])
+        let body: String
+        do {
+            // alpha's pitr family runs every 2 s: several of its cycles, while stalled waits on its first.
+            body = try await Self.exposition(port: port, timeout: .seconds(240)) { body in
+                body.contains("mnemond_last_cycle_timestamp_seconds{estate=\"alpha\"}")
+                    && body.contains("mnemond_last_cycle_timestamp_seconds{estate=\"denied\"}")
+            }
+        } catch {
+            await daemon.kill()
+            throw error
+        }
+        #expect(
+            body.contains(
+                "mnemond_check_state{check=\"rds.pitr_lag\",estate=\"alpha\",resource=\"eks-mnemonica-prod\"} 0"),
+            "\(body.prefix(3000))\n\(daemon.stderr.suffix(3000))")
+        #expect(
+            body.contains("mnemond_check_state{check=\"account.identity\",estate=\"denied\",resource=\"account\"} 3"),
+            "\(body.prefix(3000))")
+        #expect(!body.contains("estate=\"stalled\""), "the stalled estate finished a cycle")
+        #expect(daemon.stderr.contains("AccessDenied"), "\(daemon.stderr.suffix(3000))")
+        let held = try await stalled.stats()
+        #expect(held.faulted >= 1 && held.forwarded == 0, "the stalled estate was asked and never answered")
+
+        // The stop drains within its deadline although the stalled estate's run never ends.
+        let clock = ContinuousClock()
+        let stopping = clock.now
+        daemon.signal(SIGTERM)
+        let status = await daemon.waitForExit(timeout: .seconds(90))
+        let took = clock.now - stopping
+        if status == nil { await daemon.kill() }
+        #expect(status == 0, "\(daemon.stderr.suffix(3000))")
+        #expect(took < .seconds(80), "stop took \(took)")
+        #expect(daemon.stderr.contains("drain deadline passed"), "\(daemon.stderr.suffix(2000))")
+        #expect(daemon.stderr.contains("stalled/"), "the abandoned runs name their estate")
     }
 }
