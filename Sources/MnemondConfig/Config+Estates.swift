@@ -37,7 +37,8 @@ extension Config {
         else { return [try parse(root: root, file: file)] }
         let reader = YAMLReader(file: file)
         guard case .sequence(let entries) = listNode, !entries.isEmpty else {
-            throw reader.error(listNode, "estates must list at least one estate, found \(reader.describe(listNode))")
+            let found = listNode.sequence?.isEmpty == true ? "an empty list" : reader.describe(listNode)
+            throw reader.error(listNode, "estates must list at least one estate, found \(found)")
         }
         let shared = top.filter { $0.key.string != "estates" }
         var configs: [Config] = []
@@ -48,9 +49,8 @@ extension Config {
             }
             let m = YAMLReader.Mapping(node: entry, mapping: own, path: path, reader: reader)
             let estate = try parseEstate(m, path: path, reader: reader)
-            if let dup = configs.first(where: { $0.estate?.name == estate.name }) {
-                throw reader.error(
-                    m.keyNode("name") ?? entry, "\(path): estate \(shown(estate.name)) is listed twice (\(dup.file))")
+            if configs.contains(where: { $0.estate?.name == estate.name }) {
+                throw reader.error(m.keyNode("name") ?? entry, "\(path): estate \(shown(estate.name)) is listed twice")
             }
             for key in sharedOnlyKeys {
                 if let node = m.keyNode(key) {

@@ -140,4 +140,37 @@ import Testing
         // Only the HELP text still names the stored `_days` series.
         #expect(!text.split(separator: "\n").contains { !$0.hasPrefix("#") && $0.contains("_days") })
     }
+
+    /// Several estates as one exposition: every series has its `estate` label, each family one
+    /// HELP and TYPE, and promtool accepts it.
+    @Test func estatesMergeIntoOneExpositionPromtoolAccepts() async throws {
+        func families(_ estate: String, _ state: CheckState, lag: Double) -> [PrometheusTextfile.Family] {
+            PrometheusTextfile.families(
+                findings: [Finding(check: "rds.pitr_lag", resource: "eks-mnemonica-prod", state: state, message: "")],
+                samples: [
+                    Sample(
+                        series: .rdsPitrLagSeconds, labels: ["instance": "eks-mnemonica-prod"], time: Self.t0,
+                        value: lag)
+                ], cycleFinishedAt: Self.t0, apiCallsTotal: ["s3": 4], estate: estate)
+        }
+        let text = PrometheusTextfile.text(
+            PrometheusTextfile.merged([families("alpha", .ok, lag: 180), families("bravo", .critical, lag: 3600)]))
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.hasPrefix("# TYPE ") }.count == 5, "\(text)")
+        #expect(lines.filter { $0 == "# TYPE mnemond_check_state gauge" }.count == 1)
+        for line in lines where !line.hasPrefix("#") {
+            #expect(line.contains("estate=\"alpha\"") || line.contains("estate=\"bravo\""), "\(line)")
+        }
+        #expect(
+            lines.contains(#"mnemond_check_state{check="rds.pitr_lag",estate="bravo",resource="eks-mnemonica-prod"} 2"#)
+        )
+        #expect(lines.contains(#"mnemond_rds_pitr_lag_seconds{estate="alpha",instance="eks-mnemonica-prod"} 180"#))
+        #expect(lines.contains(#"mnemond_aws_api_calls_total{estate="bravo",service="s3"} 4"#))
+        #expect(lines.contains(#"mnemond_last_cycle_timestamp_seconds{estate="alpha"} 1790000000"#))
+        _ = try PrometheusTools.require(PrometheusTools.promtool, package: "prometheus")
+        let check = try await Promtool.checkMetrics(text)
+        #expect(check.status == 0, "\(check.output)")
+        // One estate alone renders as before, with its label.
+        #expect(PrometheusTextfile.text(families("alpha", .ok, lag: 1)).contains("mnemond_check_state{check="))
+    }
 }
