@@ -85,7 +85,8 @@ public enum ReportCommand {
         do {
             report = try await ReportBuilder.load(
                 store: store,
-                context: ReportContext(period: period, now: now, policy: config?.policy, gapThreshold: gap))
+                context: ReportContext(
+                    period: period, now: now, policy: config?.policy, gapThreshold: gap, estate: config?.estate?.name))
         } catch {
             throw .store(error)
         }

@@ -179,7 +179,9 @@ public final class WeeklyReporter: Sendable {
         do {
             report = try await ReportBuilder.load(
                 store: store,
-                context: ReportContext(period: period, now: time, policy: config.policy, gapThreshold: gapThreshold))
+                context: ReportContext(
+                    period: period, now: time, policy: config.policy, gapThreshold: gapThreshold,
+                    estate: config.estate?.name))
         } catch {
             throw .store(error)
         }

@@ -18,11 +18,15 @@ public struct ReportContext: Sendable {
     public var detailWindow: TimeInterval
     /// Characters per sparkline for the period (28 for a week: one per 6 hours).
     public var sparklineSlots: Int
+    /// The estate the store watches, when the daemon watches several: the title names it.
+    public var estate: String?
 
     public init(
         period: ReportPeriod, now: Date, policy: Policy? = nil, gapThreshold: TimeInterval = 900,
-        detailWindow: TimeInterval = Double(RetentionPolicy().rawSampleDays) * 86400, sparklineSlots: Int = 28
+        detailWindow: TimeInterval = Double(RetentionPolicy().rawSampleDays) * 86400, sparklineSlots: Int = 28,
+        estate: String? = nil
     ) {
+        self.estate = estate
         self.period = period
         self.now = now
         self.policy = policy
@@ -130,7 +134,7 @@ struct Computation {
         return RecoveryReport(
             period: .init(
                 start: context.period.start, end: context.period.end, timeZone: tz.identifier, key: context.period.key,
-                title: context.period.title),
+                title: context.estate.map { "estate \($0), \(context.period.title)" } ?? context.period.title),
             generatedAt: context.now, verdict: verdict(), monitoring: monitoring(), areas: areas(),
             incidents: incidents(), rpo: rpo(), jobs: jobs(), coverage: coverage(), storage: storage(),
             objects: objects(), acceptedRisks: risks,

@@ -139,6 +139,18 @@ import Testing
         let alphaFailing = alphaFindings.filter { $0["effective_state"] as? String != "OK" }
         #expect(alphaFailing.isEmpty, "\(alphaFailing)")
 
+        // Commands for one estate name it; without the name they say which there are.
+        let report = try await CLI.run(
+            ["report", "--estate", "bravo", "--config", config], environment: environment)
+        #expect(
+            report.stdout.contains("mnemond weekly recovery report — estate bravo, "),
+            "\(report.stdout.prefix(300))\n\(report.stderr)")
+        let unnamed = try await CLI.run(["history", "rds_pitr_lag_seconds", "--config", config], environment: environment)
+        #expect(unnamed.status == 78)
+        #expect(
+            unnamed.stderr.contains("the file lists 3 estates (alpha, bravo, charlie): name one with --estate"),
+            "\(unnamed.stderr)")
+
         // Alertmanager: bravo's fault and charlie's account, each once, with its estate label.
         let alerts = try await am.activeAlerts()
         let seen = Set(
