@@ -81,7 +81,7 @@ public actor Daemon {
     private var estates: [EstateRun] = []
     private var services: [Task<Void, Never>] = []
     private let watchdogLog = HealthLog()
-    let health = EstateHealth()
+    let health = HealthBoard()
     /// What `metrics.listen` serves: the running estates' expositions.
     let exposition = Exposition()
     /// The watchdog's verdict for `/healthz`: ticks every `WatchdogSec/2`, or every 10 s without systemd.
@@ -472,41 +472,6 @@ final class StoreDamage: Sendable {
     var found: String? {
         get { value.withLock { $0 } }
         set { value.withLock { $0 = newValue } }
-    }
-}
-
-/// Each estate scheduler's health at its last watchdog tick: the daemon is healthy while every
-/// estate is, and while every estate's tick keeps coming (a silent one is stuck).
-final class EstateHealth: Sendable {
-    private let reports = Mutex<[String: (health: SchedulerHealth, at: ContinuousClock.Instant)]>([:])
-    private let since = Mutex(ContinuousClock.now)
-
-    /// The estates now running (a reload replaces the set).
-    func expect(_ names: [String]) {
-        let now = ContinuousClock.now
-        since.withLock { $0 = now }
-        reports.withLock { reports in
-            reports = Dictionary(names.map { ($0, (SchedulerHealth.healthy, now)) }) { a, _ in a }
-        }
-    }
-
-    func record(_ name: String, _ health: SchedulerHealth) {
-        reports.withLock { $0[name] = (health, .now) }
-    }
-
-    /// Why the daemon is not healthy (nil: it is): the first unhealthy estate, or one whose tick
-    /// has not come for `staleAfter`.
-    func problem(staleAfter: Duration) -> String? {
-        let now = ContinuousClock.now
-        let all = reports.withLock { $0 }
-        let many = all.count > 1
-        for (name, report) in all.sorted(by: { $0.key < $1.key }) {
-            if case .unhealthy(let why) = report.health { return many ? "estate \(name): \(why)" : why }
-            if now - report.at > staleAfter {
-                return "estate \(name): its scheduler has not ticked for \(Int((now - report.at).seconds)) s"
-            }
-        }
-        return nil
     }
 }
 

@@ -145,7 +145,8 @@ import Testing
         #expect(
             report.stdout.contains("mnemond weekly recovery report — estate bravo, "),
             "\(report.stdout.prefix(300))\n\(report.stderr)")
-        let unnamed = try await CLI.run(["history", "rds_pitr_lag_seconds", "--config", config], environment: environment)
+        let unnamed = try await CLI.run(
+            ["history", "rds_pitr_lag_seconds", "--config", config], environment: environment)
         #expect(unnamed.status == 78)
         #expect(
             unnamed.stderr.contains("the file lists 3 estates (alpha, bravo, charlie): name one with --estate"),
