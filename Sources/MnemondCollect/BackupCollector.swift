@@ -12,6 +12,10 @@ import MnemondModel
 /// oldest stored point still CREATING), and once every `reconcileInterval` — or when the store holds
 /// nothing — lists the whole retention window so points that no longer exist are dropped. Without
 /// `cursors` every listing is full.
+///
+/// Backup and copy jobs are kept the same way with `jobs` (the store): a cycle lists the jobs
+/// created since the newest kept one (see `BackupCollector+Jobs.swift`), and the observation still
+/// holds every job of the window, as a full listing shows it.
 public struct BackupCollector: Sendable {
     /// The store's cursor of one vault (nil: none, or it could not be read — list in full).
     public typealias Cursors = @Sendable (_ vault: String, _ region: String) async -> RecoveryPointCursor?
@@ -26,11 +30,16 @@ public struct BackupCollector: Sendable {
     let backup: Backup
     let now: @Sendable () -> Date
     let cursors: Cursors?
+    let jobLedger: (any JobLedger)?
 
-    public init(client: AWSClient, now: @escaping @Sendable () -> Date = Date.init, cursors: Cursors? = nil) {
+    public init(
+        client: AWSClient, now: @escaping @Sendable () -> Date = Date.init, cursors: Cursors? = nil,
+        jobs: (any JobLedger)? = nil
+    ) {
         self.backup = Backup(client: client)
         self.now = now
         self.cursors = cursors
+        self.jobLedger = jobs
     }
 
     /// Full or incremental, and from when: full with no cursor, no stored point, no full listing yet
@@ -52,6 +61,10 @@ public struct BackupCollector: Sendable {
         public var samples: [Sample]
         /// Every call answered.
         public var success: Bool
+        /// How the backup and copy jobs were listed, and how many jobs AWS answered each listing
+        /// with (empty for a kind whose listing failed).
+        public var jobListings: [JobKind: JobListing] = [:]
+        public var listedJobs: [JobKind: Int] = [:]
     }
 
     /// `started` is the reference of the look-back windows (jobs, recovery points, restores).
@@ -71,15 +84,14 @@ public struct BackupCollector: Sendable {
         async let plans = observe("backup:ListBackupPlans", resource: policy.planName, region: policy.region) {
             try await self.plans(region: policy.region)
         }
+        let jobLog = JobLog()
         async let jobs = observe("backup:ListBackupJobs", resource: arn, region: policy.region) {
-            try Self.backupJobs(
-                try await backup.listBackupJobs(resourceARN: arn, createdAfter: jobsSince, region: policy.region),
-                region: policy.region)
+            try await keptBackupJobs(
+                resourceARN: arn, windowStart: jobsSince, region: policy.region, now: started, log: jobLog)
         }
         async let copyJobs = observe("backup:ListCopyJobs", resource: arn, region: policy.region) {
-            try Self.copyJobs(
-                try await backup.listCopyJobs(resourceARN: arn, createdAfter: jobsSince, region: policy.region),
-                region: policy.region)
+            try await keptCopyJobs(
+                resourceARN: arn, windowStart: jobsSince, region: policy.region, now: started, log: jobLog)
         }
         let primaryListing = Self.listing(
             await cursors?(policy.vault, policy.region), windowStart: primaryPointsSince, region: policy.region,
@@ -131,9 +143,10 @@ public struct BackupCollector: Sendable {
             observation.plans.value != nil && observation.jobs.value != nil && observation.copyJobs.value != nil
             && observation.recoveryPoints.values.allSatisfy { $0.value != nil }
             && observation.restoreJobs.values.allSatisfy { $0.value != nil }
+        let log = await jobLog.entries
         return Result(
             observation: observation, samples: Self.samples(observation, resourceARN: arn, at: finished),
-            success: success)
+            success: success, jobListings: log.listings, listedJobs: log.listed)
     }
 
     /// Every plan of the region with its rules and selections, so a missing promised plan can be

@@ -6,16 +6,17 @@ import MnemondModel
 /// evidence is one collector file and one line here; the daemon runs whatever this list holds.
 public enum StandardCollectors {
     /// `recoveryPoints`: the store's cursor per vault, so recovery points are listed incrementally
-    /// (nil: every cycle lists the whole retention window).
+    /// (nil: every cycle lists the whole retention window). `jobs`: where backup and copy jobs are
+    /// kept, so they too are listed incrementally (nil: every cycle lists them in full).
     public static func all(
         client: AWSClient, now: @escaping @Sendable () -> Date = Date.init,
-        recoveryPoints: BackupCollector.Cursors? = nil
+        recoveryPoints: BackupCollector.Cursors? = nil, jobs: (any JobLedger)? = nil
     ) -> [any Collector] {
         // One discovery for the daemon's life: storage types are listed at most daily.
         let monitoring = MonitoringCollector(client: client, now: now, discovery: StorageTypeDiscovery())
         return [
             RDSCollector(client: client, now: now),
-            BackupCollector(client: client, now: now, cursors: recoveryPoints),
+            BackupCollector(client: client, now: now, cursors: recoveryPoints, jobs: jobs),
             CloudWatchMetricsCollector(monitoring: monitoring),
             S3Collector(client: client, now: now),
             IAMCollector(client: client, now: now),

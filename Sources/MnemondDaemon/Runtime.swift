@@ -135,14 +135,13 @@ public final class Runtime: Sendable {
         self.store = store
         self.aws = aws
         self.http = http
-        // The backup collector lists recovery points from where the store's copy ends; a store
-        // that cannot be read makes it list the whole window, as on an empty store.
+        // The backup collector lists recovery points and jobs from where the store's copy ends; a
+        // store that cannot be read makes it list the whole window, as on an empty store.
         let cursors: BackupCollector.Cursors = { [store] vault, region in
             try? await store.recoveryPointCursor(vault: vault, region: region)
         }
-        self.collectors = CollectorRunner(
-            collectors: StandardCollectors.all(client: aws, now: now, recoveryPoints: cursors), logger: logger,
-            now: now)
+        let all = StandardCollectors.all(client: aws, now: now, recoveryPoints: cursors, jobs: store)
+        self.collectors = CollectorRunner(collectors: all, logger: logger, now: now)
         self.logger = logger
         self.now = now
     }

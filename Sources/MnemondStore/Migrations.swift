@@ -14,6 +14,7 @@ enum Migrations {
         registerKnownState(&migrator)
         registerInstallation(&migrator)
         registerRecoveryPoints(&migrator)
+        registerJobs(&migrator)
         return migrator
     }
 

@@ -87,13 +87,20 @@ public final class AWSSimulator: Sendable {
         ]
         if let region { rule["region"] = region }
         if let times { rule["times"] = times }
-        let body = try JSONSerialization.data(withJSONObject: rule, options: [.sortedKeys])
+        _ = try await control("_sim/fail-requests", rule)
+    }
+
+    /// POSTs `payload` to one route of the simulator's control API (`_sim/backup/jobs` adds jobs,
+    /// `_sim/backup/delete` removes history, …) and answers its JSON reply.
+    @discardableResult
+    public func control(_ route: String, _ payload: [String: Any]) async throws -> [String: Any] {
+        let body = try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys])
         let client = HTTPClient(configuration: HTTPClientConfiguration(maxConcurrentRequests: 1))
         let response: HTTPResponse
         do {
             response = try await client.send(
                 HTTPRequest(
-                    method: "POST", url: endpoint.appendingPathComponent("_sim/fail-requests"),
+                    method: "POST", url: endpoint.appendingPathComponent(route),
                     headers: [(name: "Content-Type", value: "application/json")], body: body))
         } catch {
             await client.shutdown()
@@ -102,9 +109,10 @@ public final class AWSSimulator: Sendable {
         await client.shutdown()
         guard response.status == 200 else {
             throw PeerError(
-                "simulator: POST /_sim/fail-requests answered \(response.status): \(String(decoding: response.body, as: UTF8.self))"
+                "simulator: POST /\(route) answered \(response.status): \(String(decoding: response.body, as: UTF8.self))"
             )
         }
+        return (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] ?? [:]
     }
 
     public func stop() async { await peer.stop() }

@@ -20,7 +20,8 @@ extension Store {
 public enum StoreFileDamage {
     /// Overwrites the header and first cells of the last table b-tree leaf page (flag 0x0D) of
     /// a closed, checkpointed SQLite file with garbage; returns the page's number (0-based).
-    /// Page 0 holds the schema and is never chosen, so the file still opens as SQLite.
+    /// No page of the schema (page 0 and, once the schema outgrows it, the pages it points to) is
+    /// chosen, so the file still opens as SQLite.
     @discardableResult
     public static func corruptLastTableLeafPage(of path: String, pageSize: Int = 4096) throws -> Int {
         try corruptTableLeafPage(of: path, fromEnd: 0, pageSize: pageSize)
@@ -33,7 +34,10 @@ public enum StoreFileDamage {
     @discardableResult
     public static func corruptTableLeafPage(of path: String, fromEnd: Int, pageSize: Int = 4096) throws -> Int {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        let leaves = (1..<max(1, bytes.count / pageSize)).reversed().filter { bytes[$0 * pageSize] == 0x0D }
+        let schema = schemaPages(bytes, pageSize: pageSize)
+        let leaves = (1..<max(1, bytes.count / pageSize)).reversed().filter {
+            bytes[$0 * pageSize] == 0x0D && !schema.contains($0)
+        }
         guard bytes.count % pageSize == 0, fromEnd < leaves.count else {
             throw PeerError(
                 "\(path): no table leaf page \(fromEnd) from the end among \(bytes.count / pageSize) pages of \(pageSize) bytes"
@@ -46,5 +50,27 @@ public enum StoreFileDamage {
         try handle.write(contentsOf: Data((0..<64).map { UInt8(truncatingIfNeeded: 0xA5 &+ $0 * 7) }))
         try handle.synchronize()
         return page
+    }
+
+    /// The pages (0-based) of the schema's b-tree: page 0, and when it is an interior page
+    /// (flag 0x05) every page below it.
+    static func schemaPages(_ bytes: Data, pageSize: Int) -> Set<Int> {
+        func u16(_ at: Int) -> Int { Int(bytes[at]) << 8 | Int(bytes[at + 1]) }
+        func u32(_ at: Int) -> Int { u16(at) << 16 | u16(at + 2) }
+        var found: Set<Int> = []
+        var pending = [0]
+        while let page = pending.popLast() {
+            let start = page * pageSize
+            guard start + pageSize <= bytes.count, found.insert(page).inserted else { continue }
+            // The database header takes the first 100 bytes of page 0.
+            let header = start + (page == 0 ? 100 : 0)
+            guard bytes[header] == 0x05 else { continue }
+            let cells = u16(header + 3)
+            pending.append(u32(header + 8) - 1)
+            for cell in 0..<cells {
+                pending.append(u32(start + u16(header + 12 + 2 * cell)) - 1)
+            }
+        }
+        return found
     }
 }
