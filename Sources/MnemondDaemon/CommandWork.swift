@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MnemondCommands
 import MnemondConfig
 import MnemondModel
@@ -13,8 +14,10 @@ public enum CommandWork {
         } catch {
             throw CommandFailure("\(error)", status: ExitStatus.config)
         }
+        var logger = Logger(label: "mnemond")
+        if let estate = config.estate { logger[metadataKey: "estate"] = "\(estate.name)" }
         do {
-            return try Runtime.build(config: config, options: options)
+            return try Runtime.build(config: config, options: options, logger: logger)
         } catch {
             throw CommandFailure("\(error)", status: ExitStatus.store)
         }

@@ -28,11 +28,17 @@ public struct DaemonOptions: Sendable {
     public var configPath: String
     public var runtime: RuntimeOptions
     public var clock: SchedulerClock
+    /// `--estate`: watch only this estate of the file.
+    public var estate: String?
 
-    public init(configPath: String, runtime: RuntimeOptions = RuntimeOptions(), clock: SchedulerClock = .system) {
+    public init(
+        configPath: String, runtime: RuntimeOptions = RuntimeOptions(), clock: SchedulerClock = .system,
+        estate: String? = nil
+    ) {
         self.configPath = configPath
         self.runtime = runtime
         self.clock = clock
+        self.estate = estate
     }
 }
 
@@ -107,7 +113,7 @@ public actor Daemon {
     static func build(_ options: DaemonOptions, logger: Logger) async -> Result<[(Config, Runtime)], CommandFailure> {
         let configs: [Config]
         do {
-            configs = try ConfigCommand.loadEstatesChecked(path: options.configPath)
+            configs = try ConfigCommand.loadEstatesChecked(path: options.configPath, only: options.estate)
             for config in configs { _ = try Runtime.awsSettings(config: config, options: options.runtime) }
         } catch {
             return .failure(CommandFailure("\(error)", status: ExitStatus.config))

@@ -19,7 +19,8 @@ struct Run: AsyncParsableCommand {
         common.bootstrapLogging()
         let code = await Daemon.run(
             DaemonOptions(
-                configPath: common.config, runtime: RuntimeOptions(profile: common.profile, dbPath: common.db)),
+                configPath: common.config, runtime: RuntimeOptions(profile: common.profile, dbPath: common.db),
+                estate: common.estate),
             logger: Logger(label: "mnemond"))
         throw ExitCode(code)
     }
