@@ -5,6 +5,8 @@ import MnemondSigV4
 
 /// Sends AWS API calls: resolves the endpoint, encodes, signs with SigV4, retries in the standard
 /// mode, corrects clock skew, and turns every failure into an `AWSError`. Knows no policies.
+/// Each service and region gets a fair share of the HTTP client's workers, lowered on
+/// throttling (`ConcurrencyShares`).
 public final class AWSClient: Sendable {
     public let credentials: any CredentialProvider
     public let endpoints: EndpointResolver
@@ -17,6 +19,9 @@ public final class AWSClient: Sendable {
     let skew = ClockSkew()
     /// The retry quota and the adaptive rate limiter of each service and region.
     let retryState: RetryState
+    /// The HTTP workers each service and region may hold: a fair share, halved on throttling
+    /// (`ConcurrencyShares`).
+    let limiter: ServiceLimiter
     /// API calls made, by IAM service prefix: the daemon records them as samples each cycle.
     public let calls = CallCounter()
 
@@ -36,6 +41,7 @@ public final class AWSClient: Sendable {
         self.sleep = sleep
         self.random = random
         retryState = RetryState(mode: retry.mode)
+        limiter = ServiceLimiter(total: http.configuration.maxConcurrentRequests)
     }
 
     /// Sends one operation and returns the successful (2xx) answer; throws `AWSError` otherwise.
@@ -56,7 +62,7 @@ public final class AWSClient: Sendable {
                 try await sleep(wait)
             }
             do {
-                let response = try await attemptOnce(operation, region: region)
+                let response = try await limitedAttempt(operation, region: region, key: key)
                 await retryState.answered(key, throttled: false, now: now().timeIntervalSince1970)
                 await retryState.succeeded(key, retryCost: lastRetryCost)
                 return response
@@ -97,6 +103,42 @@ public final class AWSClient: Sendable {
                     ])
                 try await sleep(delay)
             }
+        }
+    }
+
+    /// A service's share of the HTTP workers in a region: its limit (`aws.max_concurrent_requests`
+    /// − 1 at first, halved by each throttling answer, raised by one per that many answers) and
+    /// its calls in flight and waiting.
+    public func concurrencyShare(_ service: AWSService, region: String) async -> ConcurrencyShares.Share {
+        await limiter.share("\(service.iamPrefix) \(region)")
+    }
+
+    /// One attempt within the service's share of the HTTP workers: waits for a slot, then sends;
+    /// the answer (throttled or not) adjusts the share.
+    private func limitedAttempt(_ operation: AWSOperation, region: String, key: String) async throws -> HTTPResponse {
+        let epoch = try await limiter.acquire(key)
+        do {
+            let response = try await attemptOnce(operation, region: region)
+            await limiter.release(key, epoch: epoch, outcome: .answered)
+            return response
+        } catch let error as AWSError {
+            let throttled = RetryPolicy.isThrottling(error)
+            let outcome: ConcurrencyShares.Outcome =
+                throttled ? .throttled : error.kind == .service ? .answered : .failed
+            let before = await limiter.limit(key)
+            let after = await limiter.release(key, epoch: epoch, outcome: outcome)
+            if after < before {
+                logger.info(
+                    "concurrency lowered after throttling",
+                    metadata: [
+                        "action": "\(error.qualifiedAction)", "code": "\(error.code)", "region": "\(region)",
+                        "limit": "\(after)",
+                    ])
+            }
+            throw error
+        } catch {
+            await limiter.release(key, epoch: epoch, outcome: .failed)
+            throw error
         }
     }
 

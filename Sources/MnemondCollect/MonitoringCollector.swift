@@ -42,16 +42,18 @@ public struct MonitoringCollector: Sendable {
 
     // MARK: - Metrics
 
-    /// One GetMetricData call per region that publishes a watched metric (issue #4: never one call
-    /// per metric; billing is per metric requested, so the query count is recorded as a sample).
-    /// A region with more than 500 queries needs one page per 500: its pages go out concurrently
-    /// (at most `pagesInFlight` at once), and a page that fails makes only its own queries'
-    /// series unavailable.
+    /// One GetMetricData call per region that publishes a watched metric and per time range its
+    /// queries need (issue #4: never one call per metric; billing is per metric requested, so the
+    /// query count is recorded as a sample). A GetMetricData request carries one StartTime and
+    /// EndTime, so each family is its own request over its own range: the 5-minute replication
+    /// metrics over the last hour, and with `storage` the daily S3 storage metrics over
+    /// `storageDays`. One request spanning both would ask for 5-minute replication points over
+    /// all those days (≈ 5,900 points per query, of which 13 are kept). A 5-minute cycle makes one
+    /// call per region; a storage run two (replication, storage).
     ///
-    /// With `storage` the S3 storage metrics (daily) ride in the same call; a call has a single
-    /// time range, so the range then spans `storageDays` and the replication series come back with
-    /// 5-minute points for all those days, of which only the last hour is kept. A daemon should pass
-    /// `storage: true` only when the daily family is due (every 6 h) to keep 5-minute cycles small.
+    /// A request with more than 500 queries needs one page per 500. A region's pages, of every
+    /// request, go out concurrently (at most `pagesInFlight` at once), and a page that fails
+    /// makes only its own queries' series unavailable.
     ///
     /// With a `discovery`, a storage run first learns (at most daily) which storage types each
     /// bucket has and asks only for those; where that listing fails it asks for every type.
@@ -72,8 +74,9 @@ public struct MonitoringCollector: Sendable {
         let plan = Self.metricPlan(policy.buckets, now: started, storage: storage, storageTypes: types)
         let answers = await withTaskGroup(of: (String, [PageAnswer]).self) { group in
             for (region, regionPlan) in plan.regions {
+                let requests = plan.requests(in: region)
                 group.addTask {
-                    (region, await pages(regionPlan.map(\.query), start: plan.start, end: plan.end, region: region))
+                    (region, await pages(regionPlan.map(\.query), requests: requests, region: region))
                 }
             }
             var answers: [String: [PageAnswer]] = [:]
@@ -114,28 +117,58 @@ public struct MonitoringCollector: Sendable {
         var answer: Observed<CloudWatch.MetricData>
     }
 
-    /// The pages of one region, at most `pagesInFlight` in flight; answers in page order.
-    func pages(_ queries: [CloudWatch.MetricQuery], start: Date, end: Date, region: String) async -> [PageAnswer] {
-        let ranges = CloudWatch.pages(queries.count)
+    /// One page to send: its queries (indices into the region's plan), its request's time range,
+    /// and the words a failure names it by (nil where the region needs one call only).
+    struct Page: Sendable, Equatable {
+        var range: Range<Int>
+        var start: Date
+        var end: Date
+        var name: String?
+    }
+
+    /// The pages of a region's requests, in plan order. Each request is split into pages of at
+    /// most 500 queries. Where the region takes more than one call, a page is named by its
+    /// queries, by its number where its request has several pages, and by its family where the
+    /// region has several requests.
+    static func pages(_ requests: [MetricRequest]) -> [Page] {
+        var pages: [Page] = []
+        let total = requests.map { CloudWatch.pages($0.queries.count).count }.reduce(0, +)
+        for request in requests {
+            let ranges = CloudWatch.pages(request.queries.count).map {
+                (request.queries.lowerBound + $0.lowerBound)..<(request.queries.lowerBound + $0.upperBound)
+            }
+            for (index, range) in ranges.enumerated() {
+                var words: [String] = []
+                if requests.count > 1 { words.append(request.family) }
+                if ranges.count > 1 { words.append("page \(index + 1) of \(ranges.count)") }
+                let name =
+                    total == 1
+                    ? nil : words.joined(separator: ", ") + " (queries q\(range.lowerBound)–q\(range.upperBound - 1))"
+                pages.append(Page(range: range, start: request.start, end: request.end, name: name))
+            }
+        }
+        return pages
+    }
+
+    /// The pages of one region's requests, at most `pagesInFlight` in flight; answers in page order.
+    func pages(_ queries: [CloudWatch.MetricQuery], requests: [MetricRequest], region: String) async
+        -> [PageAnswer]
+    {
+        let pages = Self.pages(requests)
         return await withTaskGroup(of: (Int, PageAnswer).self) { group in
-            var answers = [PageAnswer?](repeating: nil, count: ranges.count)
+            var answers = [PageAnswer?](repeating: nil, count: pages.count)
             var next = 0
             var inFlight = 0
             while true {
-                while next < ranges.count, inFlight < Self.pagesInFlight {
+                while next < pages.count, inFlight < Self.pagesInFlight {
                     let index = next
-                    let range = ranges[index]
-                    // Where a region needs several pages, the reason names the page and its queries.
-                    let page =
-                        ranges.count == 1
-                        ? nil
-                        : "page \(index + 1) of \(ranges.count) (queries q\(range.lowerBound)–q\(range.upperBound - 1))"
+                    let page = pages[index]
                     group.addTask {
-                        let answer = await observe("cloudwatch:GetMetricData", resource: page, region: region) {
+                        let answer = await observe("cloudwatch:GetMetricData", resource: page.name, region: region) {
                             try await cloudwatch.getMetricDataPage(
-                                queries: Array(queries[range]), start: start, end: end, region: region)
+                                queries: Array(queries[page.range]), start: page.start, end: page.end, region: region)
                         }
-                        return (index, PageAnswer(range: range, answer: answer))
+                        return (index, PageAnswer(range: page.range, answer: answer))
                     }
                     next += 1
                     inFlight += 1
@@ -149,8 +182,9 @@ public struct MonitoringCollector: Sendable {
     }
 
     /// A region's page answers → its observation and the calls they took. Every page failed: the
-    /// region is unavailable (the first page's reason). Otherwise the answered pages' series, and
-    /// for each query of a failed page an empty series carrying that page's reason, in plan order.
+    /// region is unavailable (the first page's reason, without the page's name). Otherwise the
+    /// answered pages' series, and for each query of a failed page an empty series carrying that
+    /// page's reason, in plan order.
     static func regionSeries(_ plan: [PlannedQuery], pages: [PageAnswer], replicationSince: Date) -> (
         Observed<[MetricSeries]>, calls: Int
     ) {
@@ -167,7 +201,11 @@ public struct MonitoringCollector: Sendable {
                 calls += 1
             }
         }
-        if let first = failed.first, failed.count == pages.count { return (.unavailable(first.reason), calls) }
+        if var first = failed.first?.reason, failed.count == pages.count {
+            // The whole region failed, not one page or one family: the reason names no page.
+            first.resource = nil
+            return (.unavailable(first), calls)
+        }
         var reasons: [Unavailable?] = Array(repeating: nil, count: plan.count)
         for (range, reason) in failed {
             for index in range where index < plan.count { reasons[index] = reason }
@@ -231,12 +269,60 @@ public struct MonitoringCollector: Sendable {
         var labels: [String: String]
     }
 
-    struct MetricPlan: Sendable, Equatable {
+    /// One GetMetricData request of a region: consecutive queries of the region's plan that need
+    /// the same time range (one family), and that range.
+    struct MetricRequest: Sendable, Equatable {
+        var family: String
+        var queries: Range<Int>
         var start: Date
         var end: Date
-        /// Replication points before this are dropped (the window may be wider for storage).
+
+        /// Datapoints the request asks for: per query, one per period of its range (the last
+        /// period may be partial). What CloudWatch returns where the metric has data.
+        func points(periodSeconds: Int) -> Int {
+            let seconds = end.timeIntervalSince(start)
+            return queries.count * Int((seconds / Double(periodSeconds)).rounded(.up))
+        }
+    }
+
+    struct MetricPlan: Sendable, Equatable {
+        var end: Date
+        /// The start of the replication family's range: the last hour, aligned to 5 minutes.
+        /// Replication points before it are dropped.
         var replicationStart: Date
+        /// The start of the storage family's range: `storageDays` midnights back.
+        var storageStart: Date
         var regions: [String: [PlannedQuery]]
+
+        /// Where a query's range starts: each family's range is what its checks need.
+        func start(periodSeconds: Int) -> Date {
+            periodSeconds == MonitoringCollector.storagePeriodSeconds ? storageStart : replicationStart
+        }
+
+        /// The requests of one region: each run of consecutive queries that need the same range is
+        /// one request. The plan adds each family's queries together (replication, then storage),
+        /// so a region has one request per family it asks for.
+        func requests(in region: String) -> [MetricRequest] {
+            let queries = regions[region] ?? []
+            var requests: [MetricRequest] = []
+            for (index, planned) in queries.enumerated() {
+                let start = start(periodSeconds: planned.query.periodSeconds)
+                if let last = requests.last, last.start == start, last.queries.upperBound == index {
+                    requests[requests.count - 1].queries = last.queries.lowerBound..<(index + 1)
+                } else {
+                    requests.append(
+                        MetricRequest(
+                            family: MonitoringCollector.family(periodSeconds: planned.query.periodSeconds),
+                            queries: index..<(index + 1), start: start, end: end))
+                }
+            }
+            return requests
+        }
+    }
+
+    /// The family a period belongs to, as a failed page's reason names it.
+    static func family(periodSeconds: Int) -> String {
+        periodSeconds == storagePeriodSeconds ? "daily storage metrics" : "5-minute replication metrics"
     }
 
     /// The queries of one cycle, grouped by the region each metric is published in. Windows are
@@ -307,9 +393,7 @@ public struct MonitoringCollector: Sendable {
                 }
             }
         }
-        return MetricPlan(
-            start: storage ? min(storageStart, replicationStart) : replicationStart, end: now,
-            replicationStart: replicationStart, regions: regions)
+        return MetricPlan(end: now, replicationStart: replicationStart, storageStart: storageStart, regions: regions)
     }
 
     static let replicationSeries: [String: Series] = [
@@ -591,8 +675,8 @@ public struct MonitoringCollector: Sendable {
     }
 }
 
-/// The CloudWatch replication metrics every `metrics` cycle, with the daily S3 storage metrics in
-/// the same call when `storage_metrics` is due too.
+/// The CloudWatch replication metrics every `metrics` cycle, with the daily S3 storage metrics
+/// (their own request per region, over their own range) when `storage_metrics` is due too.
 public struct CloudWatchMetricsCollector: Collector {
     let monitoring: MonitoringCollector
     public init(monitoring: MonitoringCollector) { self.monitoring = monitoring }

@@ -99,14 +99,15 @@ import Testing
 
         // Before: 8 replication queries + 4 × (object count + 22 storage types).
         #expect(every.requested == ["eu-west-1": 48, "eu-west-3": 26, "eu-north-1": 26])
-        #expect(every.calls == ["cloudwatch": 3])
+        // A storage run: per region one GetMetricData for the replication family, one for storage.
+        #expect(every.calls == ["cloudwatch": 6])
         // After: the 13 types the estate has (7 in eu-west-1, Deep Archive and its 2 overheads
         // on each replica): 25 queries. One ListMetrics per bucket region, then GetMetricData.
         #expect(discovered.requested == ["eu-west-1": 11, "eu-west-3": 7, "eu-north-1": 7])
-        #expect(discovered.calls == ["cloudwatch": 6])
+        #expect(discovered.calls == ["cloudwatch": 3 + 6])
         // The next storage run within the day reuses the listing: GetMetricData only.
         #expect(reused.requested == discovered.requested)
-        #expect(reused.calls == ["cloudwatch": 3])
+        #expect(reused.calls == ["cloudwatch": 6])
 
         // Nothing the checks or the store see differs.
         #expect(!every.findings.isEmpty)
@@ -144,6 +145,6 @@ import Testing
         // The listing is due again at the next storage run, and then answered.
         let retried = await Self.run(discovering, client: client, plumbing: plumbing, now: now)
         #expect(retried.requested == ["eu-west-1": 11, "eu-west-3": 7, "eu-north-1": 7])
-        #expect(retried.calls == ["cloudwatch": 4])
+        #expect(retried.calls == ["cloudwatch": 1 + 6])
     }
 }

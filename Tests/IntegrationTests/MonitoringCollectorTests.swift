@@ -12,7 +12,8 @@ import Testing
 
 /// The monitoring area end to end against the simulator: collect (metrics + plumbing) → the
 /// monitoring checks. The target estate is all OK; each monitoring fault changes exactly the
-/// check it is meant for; one cycle makes one GetMetricData call per publishing region.
+/// check it is meant for; a cycle makes one GetMetricData call per publishing region and per
+/// time range its metric families need.
 @Suite(.serialized, .timeLimit(.minutes(15))) struct MonitoringCollectorTests {
     static let account = "828879644785"
     static func topic(_ region: String, _ name: String) -> String { "arn:aws:sns:\(region):\(account):\(name)" }
@@ -112,7 +113,7 @@ import Testing
             findings: findings)
     }
 
-    @Test func targetEstateIsAllOKWithOneGetMetricDataCallPerPublishingRegion() async throws {
+    @Test func targetEstateIsAllOKWithOneGetMetricDataCallPerPublishingRegionAndRange() async throws {
         let simulator = try await AWSSimulator.shared(.target)
         let cycle = await Self.cycle(simulator)
         // All OK but the guide's own DR topic policy gap (see `guideTargetDRTopicPolicyGap`).
@@ -122,12 +123,16 @@ import Testing
         let expectedFindings = 19
         #expect(cycle.findings.count == expectedFindings)
 
-        // Issue #4: one batched GetMetricData per region that publishes a watched metric.
-        #expect(cycle.metricCalls == ["cloudwatch": 3])
+        // Issue #4: one batched GetMetricData per region that publishes a watched metric, and
+        // per time range (issue #15): a request has one StartTime/EndTime, so on this storage run
+        // each of the 3 regions asks once for its 5-minute replication metrics over the last hour
+        // and once for its daily storage metrics over 20 days. One request over the storage range
+        // would ask for ≈ 5,900 five-minute points per replication query to keep 13.
+        #expect(cycle.metricCalls == ["cloudwatch": 3 * 2])
         let calls = cycle.samples.filter { $0.series == .cloudWatchGetMetricDataCalls }
         #expect(
             Dictionary(uniqueKeysWithValues: calls.map { ($0.labels["region"]!, $0.value) }) == [
-                "eu-west-1": 1, "eu-west-3": 1, "eu-north-1": 1,
+                "eu-west-1": 2, "eu-west-3": 2, "eu-north-1": 2,
             ])
         let requested = cycle.samples.filter { $0.series == .cloudWatchMetricsRequested }
         let requestedTotal: Double = requested.map(\.value).reduce(0, +)
@@ -196,6 +201,97 @@ import Testing
         #expect(!result.samples.contains { $0.series == .s3Objects })
     }
 
+    /// Each family is asked over the range it needs, as the requests carry it on the wire
+    /// (issue #15). A GetMetricData request has one StartTime/EndTime; a storage run used to send
+    /// one request per region over the storage family's 20 days, so the 5-minute replication
+    /// queries asked for 5-minute points over all of it. A recorder stands in for CloudWatch and
+    /// answers every request with no datapoints; the clock is fixed, so the ranges are exact.
+    @Test func eachFamilyIsAskedOverTheRangeItNeeds() async throws {
+        try await HTTPRecorder.with { recorder in
+            let empty = """
+                <GetMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><GetMetricDataResult>\
+                <MetricDataResults/></GetMetricDataResult></GetMetricDataResponse>
+                """
+            try await recorder.enqueue(
+                responses: Array(
+                    repeating: ScriptedResponse(headers: [(name: "Content-Type", value: "text/xml")], text: empty),
+                    count: 6))
+            let client = AWSClient(
+                credentials: StaticCredentialProvider(
+                    AWSCredentials(
+                        signing: SigV4Credentials(
+                            accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret", sessionToken: nil),
+                        source: "test")),
+                http: HTTPClient(),
+                endpoints: EndpointResolver(environment: ["AWS_ENDPOINT_URL": recorder.endpoint.absoluteString]),
+                retry: RetryPolicy(maxAttempts: 1))
+            let now = Date(timeIntervalSince1970: 1_795_183_400)  // 2026-11-20 14:03:20 UTC
+            let result = await MonitoringCollector(client: client, now: { now }).collectMetrics(
+                policy: Self.policy, storage: true)
+            #expect(result.success)
+
+            struct Sent: Hashable {
+                var region: String
+                var start: String
+                var end: String
+                var period: Int
+                var queries: Int
+            }
+            var sent: [Sent] = []
+            for request in try await recorder.requests() {
+                var form: [String: String] = [:]
+                for item in URLComponents(string: "?" + request.bodyText)?.queryItems ?? [] {
+                    form[item.name] = item.value ?? ""
+                }
+                // The region is the signature's credential scope: …/<date>/<region>/monitoring/aws4_request.
+                let scope = request.header("Authorization")?.split(separator: "/").dropLast(2).last.map(String.init)
+                let periods = Set(form.filter { $0.key.hasSuffix(".MetricStat.Period") }.values)
+                #expect(form["Action"] == "GetMetricData")
+                #expect(periods.count == 1, "one family per request: \(periods)")
+                sent.append(
+                    Sent(
+                        region: scope ?? "?", start: form["StartTime"] ?? "", end: form["EndTime"] ?? "",
+                        period: Int(periods.first ?? "") ?? 0,
+                        queries: form.keys.filter { $0.hasSuffix(".Id") && $0.hasPrefix("MetricDataQueries") }.count))
+            }
+            // The replication family: the last hour from the 5-minute boundary (13:00). The storage
+            // family: 20 midnights back. Both end now.
+            let hour = "2026-11-20T13:00:00Z"
+            let days = "2026-10-31T00:00:00Z"
+            let end = "2026-11-20T14:03:20Z"
+            #expect(
+                Set(sent) == [
+                    Sent(region: "eu-west-1", start: hour, end: end, period: 300, queries: 2),
+                    Sent(region: "eu-west-1", start: days, end: end, period: 86400, queries: 2 * 23),
+                    Sent(region: "eu-west-3", start: hour, end: end, period: 300, queries: 3),
+                    Sent(region: "eu-west-3", start: days, end: end, period: 86400, queries: 23),
+                    Sent(region: "eu-north-1", start: hour, end: end, period: 300, queries: 3),
+                    Sent(region: "eu-north-1", start: days, end: end, period: 86400, queries: 23),
+                ])
+            #expect(sent.count == 6)
+
+            // Datapoints asked for: per query one per period of its request's range (the last one
+            // partial). The replication family, 8 queries: over the hour (3,800 s) 13 each; over
+            // the storage range (20 days + 50,600 s) it was 5,929 each.
+            func points(_ one: Sent) -> Int {
+                let formatter = ISO8601DateFormatter()
+                let seconds = formatter.date(from: one.end)!.timeIntervalSince(formatter.date(from: one.start)!)
+                return one.queries * Int((seconds / Double(one.period)).rounded(.up))
+            }
+            let replication = sent.filter { $0.period == 300 }
+            let storage = sent.filter { $0.period == 86400 }
+            let replicationAfter = replication.map(points).reduce(0, +)
+            let replicationBefore = replication.map {
+                Sent(region: $0.region, start: days, end: end, period: 300, queries: $0.queries)
+            }
+            .map(points).reduce(0, +)
+            #expect(replicationAfter == 8 * 13)
+            #expect(replicationBefore == 8 * 5_929)
+            // The daily storage family is asked over the same range as before: 92 queries × 21 days.
+            #expect(storage.map(points).reduce(0, +) == 92 * 21)
+        }
+    }
+
     /// The guide's Step 8.3 lag alarm exactly as written — in eu-west-1, threshold 900000 —
     /// replacing the corrected one: it can never fire, and the finding says where it must live
     /// and what its threshold must be.
@@ -238,8 +334,9 @@ import Testing
     }
 
     /// The guide's estate with 22 more buckets in eu-west-3, listed before the replica: 532
-    /// queries there, so two GetMetricData pages; the replica's storage queries (q509–q531) are
-    /// in the second. The extra buckets have no metrics and no replication: no findings of their own.
+    /// queries there, 3 replication (q0–q2, one request) and 529 storage (q3–q531), so two
+    /// storage pages; the replica's storage queries (q509–q531) are in the second (q503–q531).
+    /// The extra buckets have no metrics and no replication: no findings of their own.
     static let pagedPolicy: Policy = {
         var paged = policy
         let extra = (0..<22).map {
@@ -256,23 +353,24 @@ import Testing
         let simulator = try await AWSSimulator.start(state: .target)
         defer { Task { await simulator.stop() } }
         let before = await Self.cycle(simulator, policy: Self.pagedPolicy)
-        #expect(before.metricCalls == ["cloudwatch": 4])
+        // Replication + storage in each region, and a second storage page in eu-west-3.
+        #expect(before.metricCalls == ["cloudwatch": 2 + 3 + 2])
         let notOK = before.findings.filter { $0.state != .ok }
         #expect(notOK.map { "\($0.check) \($0.resource)" } == [guideTargetDRTopicPolicyGap], "\(notOK.map(\.message))")
 
         try await simulator.failRequests(
-            action: "GetMetricData", region: "eu-west-3", containing: ["MetricDataQueries.member.1.Id=q500&"])
+            action: "GetMetricData", region: "eu-west-3", containing: ["MetricDataQueries.member.1.Id=q503&"])
         let after = await Self.cycle(simulator, policy: Self.pagedPolicy)
-        #expect(after.metricCalls == ["cloudwatch": 4])
+        #expect(after.metricCalls == ["cloudwatch": 2 + 3 + 2])
         let changed = after.byKey.filter { key, finding in before.byKey[key]?.state != finding.state }
         #expect(changed.keys.sorted() == ["s3.replica.object_count mne-media-replica"])
         let count = after.byKey["s3.replica.object_count mne-media-replica"]
         #expect(count?.state == .unknown)
         #expect(
             count?.message
-                == "mne-media-replica: cannot evaluate — cloudwatch:GetMetricData on page 2 of 2 (queries q500–q531) (eu-west-3): InternalFailure — We encountered an internal error. Please try again. (HTTP 500)"
+                == "mne-media-replica: cannot evaluate — cloudwatch:GetMetricData on daily storage metrics, page 2 of 2 (queries q503–q531) (eu-west-3): InternalFailure — We encountered an internal error. Please try again. (HTTP 500)"
         )
-        // The first page of eu-west-3 was answered: the media pair's latency and backlog still judged.
+        // The replication request of eu-west-3 was answered: the media pair's latency and backlog still judged.
         #expect(after.byKey["s3.replication.latency mne-media-prod"]?.state == .ok)
         #expect(after.byKey["s3.replication.backlog mne-media-prod"]?.state == .ok)
 
@@ -281,7 +379,7 @@ import Testing
             return
         }
         let failed = series.filter { $0.unavailable != nil }
-        #expect(failed.count == 32)  // q500–q531: 9 of mne-paged-21's storage types, the replica's 23
+        #expect(failed.count == 29)  // q503–q531: 6 of mne-paged-21's storage types, the replica's 23
         #expect(failed.filter { $0.dimensions["BucketName"] == "mne-media-replica" }.count == 23)
         #expect(failed.allSatisfy { $0.points.isEmpty && $0.unavailable?.code == "InternalFailure" })
         #expect(series.contains { $0.metric == "ReplicationLatency" && $0.unavailable == nil && !$0.points.isEmpty })
@@ -289,7 +387,7 @@ import Testing
         let calls = after.samples.filter { $0.series == .cloudWatchGetMetricDataCalls }
         #expect(
             Dictionary(uniqueKeysWithValues: calls.map { ($0.labels["region"]!, $0.value) }) == [
-                "eu-west-1": 1, "eu-west-3": 2, "eu-north-1": 1,
+                "eu-west-1": 2, "eu-west-3": 3, "eu-north-1": 2,
             ])
         #expect(
             after.samples.contains {

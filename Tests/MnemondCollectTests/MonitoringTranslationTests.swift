@@ -164,13 +164,98 @@ import Testing
     @Test func windowsAreAlignedToTheirPeriods() {
         let hourly = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: false)
         // 14:03:20 → 5-minute boundary 14:00, minus one hour.
-        #expect(hourly.start == Date(timeIntervalSince1970: 1_795_183_200 - 3600))
+        let hour = Date(timeIntervalSince1970: 1_795_183_200 - 3600)
+        #expect(hourly.replicationStart == hour)
         #expect(hourly.end == Self.now)
         #expect(hourly.regions.values.flatMap { $0 }.allSatisfy { $0.query.periodSeconds == 300 })
         let daily = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: true)
         // Midnight of 2026-11-20 minus 20 days: S3 stamps its daily datapoints at midnight UTC.
-        #expect(daily.start == Date(timeIntervalSince1970: 1_795_132_800 - 20 * 86400))
-        #expect(daily.replicationStart == hourly.start)
+        #expect(daily.storageStart == Date(timeIntervalSince1970: 1_795_132_800 - 20 * 86400))
+        #expect(daily.replicationStart == hour)
+    }
+
+    /// Issue #15: a request has one time range, so a region's queries go out as one request per
+    /// range its families need. A 5-minute cycle: one request per region over the hour. A storage
+    /// run: the replication queries over the hour, the storage queries over 20 days.
+    @Test func eachFamilyIsOneRequestOverItsOwnRange() {
+        let hour = Date(timeIntervalSince1970: 1_795_183_200 - 3600)
+        let days = Date(timeIntervalSince1970: 1_795_132_800 - 20 * 86400)
+        let hourly = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: false)
+        for region in ["eu-west-1", "eu-west-3", "eu-north-1"] {
+            #expect(hourly.requests(in: region).count == 1)
+            #expect(hourly.requests(in: region).allSatisfy { $0.start == hour && $0.end == Self.now })
+        }
+        let daily = MonitoringCollector.metricPlan(Self.buckets, now: Self.now, storage: true)
+        let replication = "5-minute replication metrics"
+        let storage = "daily storage metrics"
+        #expect(
+            daily.requests(in: "eu-west-1") == [
+                .init(family: replication, queries: 0..<2, start: hour, end: Self.now),
+                .init(family: storage, queries: 2..<48, start: days, end: Self.now),
+            ])
+        for region in ["eu-west-3", "eu-north-1"] {
+            #expect(
+                daily.requests(in: region) == [
+                    .init(family: replication, queries: 0..<3, start: hour, end: Self.now),
+                    .init(family: storage, queries: 3..<26, start: days, end: Self.now),
+                ])
+        }
+        // Every query of a request has the request's period.
+        for (region, queries) in daily.regions {
+            for request in daily.requests(in: region) {
+                let periods = Set(queries[request.queries].map(\.query.periodSeconds))
+                #expect(periods == [request.family == storage ? 86400 : 300], "\(region) \(request.family)")
+            }
+        }
+
+        // Datapoints a storage run asks for, from the plan. The 8 replication queries: 13 points
+        // each over the hour (3,800 s); over the storage range one request used to carry
+        // (20 days + 50,600 s), 5,929 each. The 92 storage queries: 21 daily points each, as before.
+        let requests = daily.regions.keys.flatMap { daily.requests(in: $0) }
+        let replicationRequests = requests.filter { $0.family == replication }
+        let after = replicationRequests.map { $0.points(periodSeconds: 300) }.reduce(0, +)
+        let before = replicationRequests.map {
+            MonitoringCollector.MetricRequest(family: replication, queries: $0.queries, start: days, end: Self.now)
+                .points(periodSeconds: 300)
+        }.reduce(0, +)
+        #expect(after == 8 * 13)
+        #expect(before == 8 * 5_929)
+        let storagePoints = requests.filter { $0.family == storage }.map { $0.points(periodSeconds: 86400) }.reduce(
+            0, +)
+        #expect(storagePoints == 92 * 21)
+        // A storage run of the guide's estate: 49,364 points before, 2,036 after.
+        #expect(before + storagePoints == 49_364)
+        #expect(after + storagePoints == 2_036)
+    }
+
+    /// The pages of a region's requests: 500 queries at most, each page in its request's range,
+    /// named so a failure says which family and page (and nothing where the region takes one call).
+    @Test func pagesAreCutPerRequestAndNamed() {
+        let hour = Date(timeIntervalSince1970: 1_795_179_600)
+        let days = Date(timeIntervalSince1970: 1_793_404_800)
+        let replication = MonitoringCollector.MetricRequest(
+            family: "5-minute replication metrics", queries: 0..<3, start: hour, end: Self.now)
+        let storage = MonitoringCollector.MetricRequest(
+            family: "daily storage metrics", queries: 3..<532, start: days, end: Self.now)
+        #expect(
+            MonitoringCollector.pages([replication]) == [.init(range: 0..<3, start: hour, end: Self.now, name: nil)])
+        #expect(
+            MonitoringCollector.pages([replication, storage]) == [
+                .init(range: 0..<3, start: hour, end: Self.now, name: "5-minute replication metrics (queries q0–q2)"),
+                .init(
+                    range: 3..<503, start: days, end: Self.now,
+                    name: "daily storage metrics, page 1 of 2 (queries q3–q502)"),
+                .init(
+                    range: 503..<532, start: days, end: Self.now,
+                    name: "daily storage metrics, page 2 of 2 (queries q503–q531)"),
+            ])
+        // One request of several pages: named as before this split, by page only.
+        let big = MonitoringCollector.MetricRequest(
+            family: "5-minute replication metrics", queries: 0..<750, start: hour, end: Self.now)
+        #expect(
+            MonitoringCollector.pages([big]).map(\.name) == [
+                "page 1 of 2 (queries q0–q499)", "page 2 of 2 (queries q500–q749)",
+            ])
     }
 
     @Test func dimensionsGoInAWSsDocumentedOrder() {
@@ -344,7 +429,10 @@ import Testing
                 .init(range: 0..<24, answer: .unavailable(Self.pageFailure)),
                 .init(range: 24..<48, answer: .unavailable(other)),
             ], replicationSince: Self.now)
-        #expect(observed == .unavailable(Self.pageFailure))
+        // The whole region failed: the first page's reason, naming no page.
+        var whole = Self.pageFailure
+        whole.resource = nil
+        #expect(observed == .unavailable(whole))
         #expect(calls == 2)
     }
 

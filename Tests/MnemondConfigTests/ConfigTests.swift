@@ -231,6 +231,26 @@ import Testing
             try defaults.aws.effective(environment: [:]) == .init(caBundle: nil, maxAttempts: 3, retryMode: .standard))
     }
 
+    /// Unset, `aws.max_concurrent_requests` scales with the buckets: 8 up to 64 buckets, one
+    /// more per 8 buckets, at most 32. A value in the config is kept whatever the estate.
+    @Test func concurrencyScalesWithTheBucketsUnlessSet() throws {
+        #expect(Config.AWS.defaultMaxConcurrentRequests(buckets: 1) == 8)
+        #expect(Config.AWS.defaultMaxConcurrentRequests(buckets: 64) == 8)
+        #expect(Config.AWS.defaultMaxConcurrentRequests(buckets: 100) == 13)
+        #expect(Config.AWS.defaultMaxConcurrentRequests(buckets: 256) == 32)
+        #expect(Config.AWS.defaultMaxConcurrentRequests(buckets: 1_000) == 32)
+        let buckets = (0..<200).map {
+            "  - {name: b\($0), region: eu-west-1, role: source, noncurrent_days: 35}"
+        }.joined(separator: "\n")
+        let large = try Config.parse(
+            "account_id: \"828879644785\"\nbuckets:\n\(buckets)\n", file: "t.yaml")
+        #expect(large.aws.maxConcurrentRequests == 25)
+        let set = try Config.parse(
+            "account_id: \"828879644785\"\naws:\n  max_concurrent_requests: 4\nbuckets:\n\(buckets)\n", file: "t.yaml")
+        #expect(set.aws.maxConcurrentRequests == 4)
+        #expect(try Self.config("  request_timeout_seconds: 30").aws.maxConcurrentRequests == 8)
+    }
+
     @Test func outOfRangeValuesAreErrorsNamingTheirSource() throws {
         #expect(throws: ConfigError.self) { try Self.config("  max_attempts: 0") }
         let config = try Self.config("  max_attempts: 2")
