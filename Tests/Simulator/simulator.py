@@ -3,6 +3,11 @@
 
     python3 Tests/Simulator/simulator.py [--port 0] [--state target|current|empty]
         [--auth] [--now ISO8601] [--fault NAME ...] [--verbose] [--no-stdin-watch]
+        [--generate BUCKETS [--generate-prefix gen-] [--generate-copies 1] [--generate-config FILE]]
+
+--generate also seeds generated estates of BUCKETS buckets each (the guide's bucket shapes,
+repeated: see generated.py) after the state, writes their mnemond configuration to
+--generate-config, and answers GetMetricData from an index (moto's own is too slow at that size).
 
 When it is ready it prints exactly one JSON line on stdout, e.g.
     {"endpoint":"http://127.0.0.1:PORT","access_key_id":"...","secret_access_key":"...",
@@ -41,6 +46,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--fault", action="append", default=[], help="apply a named fault after seeding (repeatable)")
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     p.add_argument("--no-stdin-watch", action="store_true", help="do not exit when stdin reaches EOF")
+    p.add_argument("--generate", type=int, metavar="BUCKETS", help="also seed a generated estate of BUCKETS buckets")
+    p.add_argument("--generate-prefix", default="gen-", help="the generated buckets' name prefix (default gen-)")
+    p.add_argument("--generate-copies", type=int, default=1, help="generated estates to seed (default 1)")
+    p.add_argument("--generate-config", help="write the generated estates' mnemond configuration here")
     return p.parse_args(argv)
 
 
@@ -71,6 +80,10 @@ def main(argv: list[str]) -> int:
     from werkzeug.serving import make_server
 
     extensions.install()
+    if args.generate:
+        import generated
+
+        generated.install_indexed_metric_data()
     app = extensions.ControlApp(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", args.port, app, threaded=True)
     port = server.server_address[1]
@@ -110,6 +123,18 @@ def main(argv: list[str]) -> int:
 
             for name in args.fault:
                 faults.apply(endpoint, name, access_key_id=key_id, secret_access_key=secret)
+        if args.generate:
+            count = generated.seed_copies(
+                endpoint,
+                args.generate,
+                args.generate_prefix,
+                args.generate_copies,
+                args.generate_config,
+                now,
+                access_key_id=key_id,
+                secret_access_key=secret,
+            )
+            print(f"simulator: {count} generated buckets seeded", file=sys.stderr)
     except Exception:
         logging.exception("seeding the simulator failed")
         server.shutdown()
