@@ -30,15 +30,7 @@ public enum ConfigCommand {
     public static func loadChecked(
         path: String, estate: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> Config {
-        let estates = try loadEstatesChecked(path: path, only: estate, environment: environment)
-        guard estates.count == 1, let only = estates.first else {
-            throw ConfigError(
-                file: path,
-                message:
-                    "the file lists \(estates.count) estates (\(estates.compactMap(\.estate?.name).joined(separator: ", "))): name one with --estate"
-            )
-        }
-        return only
+        try Config.single(try loadEstatesChecked(path: path, only: estate, environment: environment), file: path)
     }
 
     /// `loadChecked` for every estate of the file, or only the one named `only`.

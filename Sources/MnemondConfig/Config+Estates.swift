@@ -95,6 +95,17 @@ extension Config {
         return configs
     }
 
+    /// The one estate of `estates`, or an error naming them: a command for one estate must not
+    /// silently pick the first of several.
+    public static func single(_ estates: [Config], file: String) throws(ConfigError) -> Config {
+        guard estates.count == 1, let only = estates.first else {
+            let names = estates.compactMap(\.estate?.name).joined(separator: ", ")
+            throw ConfigError(
+                file: file, message: "the file lists \(estates.count) estates (\(names)): name one with --estate")
+        }
+        return only
+    }
+
     /// `/var/lib/mnemond/mnemond.sqlite` and `prod` → `/var/lib/mnemond/mnemond-prod.sqlite`.
     static func perEstate(_ path: String, _ name: String) -> String {
         let url = URL(fileURLWithPath: path)

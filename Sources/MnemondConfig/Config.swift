@@ -172,15 +172,7 @@ public struct Config: Sendable, Equatable {
     /// A file of one estate. A file that lists `estates:` is read with `parseEstates`; here it
     /// is an error naming them, so a command never silently watches only the first.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> Config {
-        let estates = try parseEstates(text, file: file)
-        guard estates.count == 1, let only = estates.first else {
-            throw ConfigError(
-                file: file,
-                message:
-                    "the file lists \(estates.count) estates (\(estates.compactMap(\.estate?.name).joined(separator: ", "))): name one with --estate"
-            )
-        }
-        return only
+        try single(try parseEstates(text, file: file), file: file)
     }
 
     /// The YAML document of a config file, located errors included.

@@ -17,9 +17,6 @@ import Testing
 
     @Test func eachEstateKeepsItsFindingsAndPagesOnlyForItsOwnFault() async throws {
         let dir = temporaryDirectory("mnemond-estates")
-        let home = dir.appendingPathComponent("home")
-        try FileManager.default.createDirectory(
-            at: home.appendingPathComponent(".aws"), withIntermediateDirectories: true)
         async let startedA = AWSSimulator.start(state: .target)
         async let startedB = AWSSimulator.start(state: .target)
         async let startedC = AWSSimulator.start(state: .target)
@@ -34,8 +31,7 @@ import Testing
         }
         try await am.start()
         let names = ["alpha", "bravo", "charlie"]
-        var profiles = ""
-        for (name, simulator) in zip(names, simulators) {
+        for simulator in simulators {
             // The alerting tests' healthy start: the DR topic gets the policy guide Step 8.2 sets.
             _ = try await AlertingFixture.boto(
                 """
@@ -45,22 +41,15 @@ import Testing
                     "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish", "Resource": arn})
                 sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(policy))
                 """, simulator: simulator, arguments: ["arn:aws:sns:eu-west-3:828879644785:mnemonica-backup-alerts-dr"])
-            profiles += """
-                [profile \(name)-base]
-                aws_access_key_id = \(simulator.accessKeyID)
-                aws_secret_access_key = \(simulator.secretAccessKey)
-                region = eu-west-1
-                endpoint_url = \(simulator.endpoint.absoluteString)
-
-                """
         }
-        try profiles.write(to: home.appendingPathComponent(".aws/config"), atomically: true, encoding: .utf8)
+        let home = try Self.home(
+            in: dir, profiles: zip(names, simulators).map { ("\($0)-base", $1.endpoint, $1) })
         let port = try PeerProcess.unusedLoopbackPort()
         // Shared: the guide's policy, the store (one file per estate), the Alertmanager channel, the
         // rules (UNKNOWN pages at once here, so an UNKNOWN the wrong account causes would page too
         // if it were not inhibited) and the metrics listener. Per estate: credentials and account.
-        var text = try daemonConfig(
-            drainSeconds: 30,
+        let config = try Self.config(
+            in: dir, drainSeconds: 30,
             extra: """
                 metrics:
                   listen: 127.0.0.1:\(port)
@@ -88,10 +77,6 @@ import Testing
                     role_arn: \(Self.role)
                     aws: {profile: charlie-base}
                 """)
-        text = text.replacingOccurrences(
-            of: "path: /var/lib/mnemond/mnemond.sqlite",
-            with: "path: \(dir.appendingPathComponent("mnemond.sqlite").path)")
-        let config = try writeConfig(text, in: dir)
         let environment = [
             "HOME": home.path, "AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": "eu-west-1",
         ]
@@ -185,6 +170,34 @@ import Testing
         #expect(try await am.activeAlerts().count == 2)
     }
 
+    /// A HOME whose shared AWS config has one profile per entry: the simulator's keys and an
+    /// `endpoint_url` (each estate's AWS is where its profile says).
+    static func home(in dir: URL, profiles: [(name: String, endpoint: URL, keys: AWSSimulator)]) throws -> URL {
+        let home = dir.appendingPathComponent("home")
+        try FileManager.default.createDirectory(
+            at: home.appendingPathComponent(".aws"), withIntermediateDirectories: true)
+        let text = profiles.map {
+            """
+            [profile \($0.name)]
+            aws_access_key_id = \($0.keys.accessKeyID)
+            aws_secret_access_key = \($0.keys.secretAccessKey)
+            region = eu-west-1
+            endpoint_url = \($0.endpoint.absoluteString)
+
+            """
+        }
+        try text.joined().write(to: home.appendingPathComponent(".aws/config"), atomically: true, encoding: .utf8)
+        return home
+    }
+
+    /// The test daemon's config (`daemonConfig`) with `extra`, its stores in `dir`.
+    static func config(in dir: URL, drainSeconds: Int, extra: String) throws -> String {
+        let text = try daemonConfig(drainSeconds: drainSeconds, extra: extra).replacingOccurrences(
+            of: "path: /var/lib/mnemond/mnemond.sqlite",
+            with: "path: \(dir.appendingPathComponent("mnemond.sqlite").path)")
+        return try writeConfig(text, in: dir)
+    }
+
     /// The daemon's one listener serves every estate's series, each with its `estate` label.
     static func scrape(port: Int, names: [String], daemon: DaemonProcess) async throws {
         let body = try await exposition(port: port, timeout: .seconds(240)) { body in
@@ -235,9 +248,6 @@ import Testing
     @Test func aDeniedAndAStalledEstateDelayNoOther() async throws {
         let simulator = try await AWSSimulator.shared(.target)
         let dir = temporaryDirectory("mnemond-estates-isolation")
-        let home = dir.appendingPathComponent("home")
-        try FileManager.default.createDirectory(
-            at: home.appendingPathComponent(".aws"), withIntermediateDirectories: true)
         let denied = try await FaultProxy.start(upstream: simulator.endpoint)
         let stalled = try await FaultProxy.start(upstream: simulator.endpoint)
         defer {
@@ -249,23 +259,15 @@ import Testing
         }
         try await denied.set(.init("access-denied"))
         try await stalled.set(.init("delay", seconds: 600))
-        var profiles = ""
-        for (name, endpoint) in [
-            ("alpha", simulator.endpoint), ("denied", denied.endpoint), ("stalled", stalled.endpoint),
-        ] {
-            profiles += """
-                [profile \(name)]
-                aws_access_key_id = \(simulator.accessKeyID)
-                aws_secret_access_key = \(simulator.secretAccessKey)
-                region = eu-west-1
-                endpoint_url = \(endpoint.absoluteString)
-
-                """
-        }
-        try profiles.write(to: home.appendingPathComponent(".aws/config"), atomically: true, encoding: .utf8)
+        let home = try Self.home(
+            in: dir,
+            profiles: [
+                ("alpha", simulator.endpoint, simulator), ("denied", denied.endpoint, simulator),
+                ("stalled", stalled.endpoint, simulator),
+            ])
         let port = try PeerProcess.unusedLoopbackPort()
-        var text = try daemonConfig(
-            drainSeconds: 20,
+        let config = try Self.config(
+            in: dir, drainSeconds: 20,
             extra: """
                 metrics:
                   listen: 127.0.0.1:\(port)
@@ -279,10 +281,6 @@ import Testing
                   - name: stalled
                     aws: {profile: stalled, request_timeout_seconds: 600}
                 """)
-        text = text.replacingOccurrences(
-            of: "path: /var/lib/mnemond/mnemond.sqlite",
-            with: "path: \(dir.appendingPathComponent("mnemond.sqlite").path)")
-        let config = try writeConfig(text, in: dir)
         let daemon = try DaemonProcess(
             arguments: ["--config", config, "--log-level", "info"],
             environment: ["HOME": home.path, "AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": "eu-west-1"])

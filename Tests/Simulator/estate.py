@@ -958,53 +958,68 @@ def _put(sim: Sim, region: str, data: list[dict[str, Any]]) -> None:
         cw.put_metric_data(Namespace="AWS/S3", MetricData=data[i : i + 500])
 
 
+def replication_points(dims: list[dict[str, str]], at: dt.datetime, rng: random.Random) -> list[tuple[str, dict[str, Any]]]:
+    """One replication rule's 5-minute datapoints (metric name, datum), newest hour."""
+    out = []
+    for ts in five_minute_marks(at):
+        for metric, value, unit in (
+            ("ReplicationLatency", rng.randint(30, 120), "Seconds"),
+            ("OperationsFailedReplication", 0, "Count"),
+            ("OperationsPendingReplication", rng.randint(0, 6), "Count"),
+            ("BytesPendingReplication", rng.randint(0, 40) * 1_048_576, "Bytes"),
+        ):
+            out.append((metric, {"MetricName": metric, "Dimensions": dims, "Timestamp": ts, "Value": value, "Unit": unit}))
+    return out
+
+
+def storage_points(bucket: str, info: dict[str, Any], at: dt.datetime) -> list[dict[str, Any]]:
+    """One bucket's daily NumberOfObjects and BucketSizeBytes per storage type, shaped by `info`."""
+    out = []
+    for i, ts in enumerate(daily_marks(at)):
+        objects = info["objects"] - i * info["growth_per_day"]
+        scale = objects / info["objects"]
+        out.append(
+            {
+                "MetricName": "NumberOfObjects",
+                "Dimensions": [
+                    {"Name": "BucketName", "Value": bucket},
+                    {"Name": "StorageType", "Value": "AllStorageTypes"},
+                ],
+                "Timestamp": ts,
+                "Value": objects,
+                "Unit": "Count",
+            }
+        )
+        sizes = {k: int(v * scale) for k, v in info["bytes"].items()}
+        if "DeepArchiveStorage" in sizes:
+            sizes.update({k: v * objects for k, v in DEEP_ARCHIVE_OVERHEAD.items()})
+        for storage_type, value in sizes.items():
+            out.append(
+                {
+                    "MetricName": "BucketSizeBytes",
+                    "Dimensions": [
+                        {"Name": "BucketName", "Value": bucket},
+                        {"Name": "StorageType", "Value": storage_type},
+                    ],
+                    "Timestamp": ts,
+                    "Value": value,
+                    "Unit": "Bytes",
+                }
+            )
+    return out
+
+
 def seed_metrics(sim: Sim, at: dt.datetime) -> None:
     rng = random.Random(8)
     by_region: dict[str, list[dict[str, Any]]] = {}
     for pair in REPLICATION:
-        dims = replication_dimensions(pair)
-        for ts in five_minute_marks(at):
-            for metric, value, unit in (
-                ("ReplicationLatency", rng.randint(30, 120), "Seconds"),
-                ("OperationsFailedReplication", 0, "Count"),
-                ("OperationsPendingReplication", rng.randint(0, 6), "Count"),
-                ("BytesPendingReplication", rng.randint(0, 40) * 1_048_576, "Bytes"),
-            ):
-                by_region.setdefault(_metric_region(metric, pair), []).append(
-                    {"MetricName": metric, "Dimensions": dims, "Timestamp": ts, "Value": value, "Unit": unit}
-                )
+        for metric, datum in replication_points(replication_dimensions(pair), at, rng):
+            by_region.setdefault(_metric_region(metric, pair), []).append(datum)
     for bucket, info in STORAGE.items():
-        for i, ts in enumerate(daily_marks(at)):
-            objects = info["objects"] - i * info["growth_per_day"]
-            scale = objects / info["objects"]
-            by_region.setdefault(_metric_region("NumberOfObjects", bucket=bucket), []).append(
-                {
-                    "MetricName": "NumberOfObjects",
-                    "Dimensions": [
-                        {"Name": "BucketName", "Value": bucket},
-                        {"Name": "StorageType", "Value": "AllStorageTypes"},
-                    ],
-                    "Timestamp": ts,
-                    "Value": objects,
-                    "Unit": "Count",
-                }
-            )
-            sizes = {k: int(v * scale) for k, v in info["bytes"].items()}
-            if "DeepArchiveStorage" in sizes:
-                sizes.update({k: v * objects for k, v in DEEP_ARCHIVE_OVERHEAD.items()})
-            for storage_type, value in sizes.items():
-                by_region.setdefault(_metric_region("BucketSizeBytes", bucket=bucket), []).append(
-                    {
-                        "MetricName": "BucketSizeBytes",
-                        "Dimensions": [
-                            {"Name": "BucketName", "Value": bucket},
-                            {"Name": "StorageType", "Value": storage_type},
-                        ],
-                        "Timestamp": ts,
-                        "Value": value,
-                        "Unit": "Bytes",
-                    }
-                )
+        # Both storage metrics are published in the bucket's region.
+        by_region.setdefault(_metric_region("NumberOfObjects", bucket=bucket), []).extend(
+            storage_points(bucket, info, at)
+        )
     for region, data in by_region.items():
         _put(sim, region, data)
 

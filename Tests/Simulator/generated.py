@@ -166,51 +166,10 @@ def _metrics(pair: dict[str, str], at: dt.datetime, rng: random.Random) -> dict[
     region_of[pair["destination"]] = estate.BUCKET_REGION[pair["like_replica"]]
     where = {"source": region_of[pair["source"]], "destination": region_of[pair["destination"]]}
     out: dict[str, list[dict[str, Any]]] = {}
-    dims = estate.replication_dimensions(pair)
-    for ts in estate.five_minute_marks(at):
-        for metric, value, unit in (
-            ("ReplicationLatency", rng.randint(30, 120), "Seconds"),
-            ("OperationsFailedReplication", 0, "Count"),
-            ("OperationsPendingReplication", rng.randint(0, 6), "Count"),
-            ("BytesPendingReplication", rng.randint(0, 40) * 1_048_576, "Bytes"),
-        ):
-            out.setdefault(where[estate.METRIC_REGION[metric]], []).append(
-                {"MetricName": metric, "Dimensions": dims, "Timestamp": ts, "Value": value, "Unit": unit}
-            )
+    for metric, datum in estate.replication_points(estate.replication_dimensions(pair), at, rng):
+        out.setdefault(where[estate.METRIC_REGION[metric]], []).append(datum)
     for bucket, like in _buckets(pair):
-        info = estate.STORAGE[like]
-        data = out.setdefault(region_of[bucket], [])
-        for i, ts in enumerate(estate.daily_marks(at)):
-            objects = info["objects"] - i * info["growth_per_day"]
-            scale = objects / info["objects"]
-            data.append(
-                {
-                    "MetricName": "NumberOfObjects",
-                    "Dimensions": [
-                        {"Name": "BucketName", "Value": bucket},
-                        {"Name": "StorageType", "Value": "AllStorageTypes"},
-                    ],
-                    "Timestamp": ts,
-                    "Value": objects,
-                    "Unit": "Count",
-                }
-            )
-            sizes = {k: int(v * scale) for k, v in info["bytes"].items()}
-            if "DeepArchiveStorage" in sizes:
-                sizes.update({k: v * objects for k, v in estate.DEEP_ARCHIVE_OVERHEAD.items()})
-            for storage_type, value in sizes.items():
-                data.append(
-                    {
-                        "MetricName": "BucketSizeBytes",
-                        "Dimensions": [
-                            {"Name": "BucketName", "Value": bucket},
-                            {"Name": "StorageType", "Value": storage_type},
-                        ],
-                        "Timestamp": ts,
-                        "Value": value,
-                        "Unit": "Bytes",
-                    }
-                )
+        out.setdefault(region_of[bucket], []).extend(estate.storage_points(bucket, estate.STORAGE[like], at))
     return out
 
 
