@@ -246,6 +246,17 @@ def _last_job_14h(ctx: Context) -> None:
     vault) newer than 14 h. Seen by the backup job freshness check (6 h + grace) and,
     as a consequence, by the newest-recovery-point checks of both vaults."""
     since = ctx.now - dt.timedelta(hours=14)
+    # A scheduled run is a backup job and, 13-31 min later, its copy job: a cut between the two
+    # would leave a job without its copy, a pairing fault this one is not. A run that started
+    # within the hour before the cut is stopped too (the newest job is then older than 14 h).
+    backup = ctx.sim.client("backup", PRIMARY)
+    near = [
+        job["CreationDate"]
+        for job in backup.list_backup_jobs(ByCreatedAfter=since - dt.timedelta(hours=1))["BackupJobs"]
+        if job["CreationDate"] <= since
+    ]
+    if near:
+        since = min(near) - dt.timedelta(seconds=1)
     ctx.delete_history(PRIMARY, "jobs", created_after=since)
     ctx.delete_history(PRIMARY, "copy-jobs", created_after=since)
     ctx.delete_history(PRIMARY, "recovery-points", created_after=since)
