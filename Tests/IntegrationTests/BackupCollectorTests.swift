@@ -166,13 +166,15 @@ import Testing
             fault: "dr-vault-stale", expected: ["backup.copy eks-mnemonica-prod-vault-dr": .critical],
             says: "newest COMPLETED recovery point in eu-west-3 is 1"),
         // faults.py: "last-job-14h also makes the DR vault stale" — both freshness checks see it.
+        // The newest copy is 14 h to 20 h old: when a scheduled run straddles the cut, the fault
+        // removes that whole run (job and copy), leaving the run 6 h before it.
         FaultCase(
             fault: "last-job-14h",
             expected: [
                 "backup.job_freshness eks-mnemonica-prod": .critical,
                 "backup.copy eks-mnemonica-prod-vault-dr": .critical,
             ],
-            says: "recovery point in eu-west-3 is 1"),
+            says: "newest COMPLETED recovery point in eu-west-3 is "),
         FaultCase(
             fault: "failed-backup-job", expected: ["backup.job_failures eks-mnemonica-prod": .warning],
             says: "FAILED"),
