@@ -67,8 +67,16 @@ public final class AWSClient: Sendable {
                 await retryState.succeeded(key, retryCost: lastRetryCost)
                 return response
             } catch let error as AWSError {
-                await retryState.answered(
+                if let rate = await retryState.answered(
                     key, throttled: RetryPolicy.isThrottling(error), now: now().timeIntervalSince1970)
+                {
+                    logger.debug(
+                        "send rate lowered",
+                        metadata: [
+                            "action": "\(error.qualifiedAction)", "region": "\(region)",
+                            "rate_per_s": "\((rate * 100).rounded() / 100)",
+                        ])
+                }
                 if error.kind == .service, RetryPolicy.clockSkewCodes.contains(error.code), !skewRetried,
                     let serverDate = error.serverDate
                 {

@@ -212,11 +212,15 @@ actor RetryState {
         return limiter.acquire(now: now)
     }
 
-    func answered(_ key: String, throttled: Bool, now: Double) {
-        guard mode == .adaptive else { return }
+    /// After each answer; in the adaptive mode, the send rate a throttle lowered the limiter to
+    /// (nil otherwise).
+    @discardableResult
+    func answered(_ key: String, throttled: Bool, now: Double) -> Double? {
+        guard mode == .adaptive else { return nil }
         var limiter = limiters[key] ?? AdaptiveRateLimiter(now: now)
         limiter.update(throttled: throttled, now: now)
         limiters[key] = limiter
+        return throttled ? limiter.fillRate : nil
     }
 
     /// The cost taken for a retry after `error`; nil when the quota is spent. The legacy mode has
