@@ -4,7 +4,7 @@ import MnemondModel
 /// Stored measurements a check may look back on (e.g. a robust band over 14 days of object counts).
 /// Loaded by the daemon before evaluation, so checks stay pure.
 public struct History: Sendable {
-    public var samples: [Sample]
+    public var samples: [Sample] { didSet { index = Self.index(samples) } }
     /// The recovery points the store keeps per vault name (the retention window, merged from every
     /// cycle's listing). A vault present here replaces the cycle's listing of it, which may hold
     /// only the newest points (`BackupObservation.listings`).
@@ -13,10 +13,34 @@ public struct History: Sendable {
     public init(samples: [Sample] = [], recoveryPoints: [String: [RecoveryPoint]] = [:]) {
         self.samples = samples
         self.recoveryPoints = recoveryPoints
+        index = Self.index(samples)
     }
 
+    /// One series' samples, oldest first.
     public func series(_ name: Series, labels: [String: String]) -> [Sample] {
-        samples.filter { $0.series == name && $0.labels == labels }.sorted { $0.time < $1.time }
+        index[SeriesKey(series: name, labels: labels)] ?? []
+    }
+
+    /// The samples by series, each oldest first: a check asks for one series per bucket, and
+    /// filtering every sample for each of a thousand buckets made evaluation quadratic.
+    private var index: [SeriesKey: [Sample]]
+
+    private struct SeriesKey: Hashable, Sendable {
+        var series: Series
+        var labels: [String: String]
+    }
+
+    private static func index(_ samples: [Sample]) -> [SeriesKey: [Sample]] {
+        var index: [SeriesKey: [Sample]] = [:]
+        for sample in samples {
+            index[SeriesKey(series: sample.series, labels: sample.labels), default: []].append(sample)
+        }
+        // Stable, as the filter-then-sort it replaces: samples of one time keep their order.
+        return index.mapValues { samples in
+            samples.enumerated().sorted {
+                $0.element.time != $1.element.time ? $0.element.time < $1.element.time : $0.offset < $1.offset
+            }.map(\.element)
+        }
     }
 
     /// `observations` with each vault's listed recovery points replaced by the stored ones. A

@@ -213,8 +213,9 @@ public enum ReplicationMetricChecks {
         ]
     ) { policy, observations, history, now in
         let settings = policy.monitoring ?? MonitoringPolicy(topics: [], alarms: [], eventRules: [])
+        let metrics = S3Metrics.ByBucket(observations.monitoring)
         return policy.buckets.filter { $0.role == .replica }.map { replica in
-            let own = S3Metrics.dailyCounts(observations.monitoring, bucket: replica, history: history)
+            let own = S3Metrics.dailyCounts(metrics, bucket: replica, history: history)
             guard case .points(let points) = own else {
                 if case .unavailable(let reason) = own {
                     return Catalog.unknown("s3.replica.object_count", resource: replica.name, reason, guide: "Phase 8")
@@ -224,14 +225,14 @@ public enum ReplicationMetricChecks {
             let source = policy.buckets.first { $0.replication?.destinationBucket == replica.name }
             var sourcePoints: [MetricSeries.Point] = []
             if let source,
-                case .points(let p) = S3Metrics.dailyCounts(observations.monitoring, bucket: source, history: history)
+                case .points(let p) = S3Metrics.dailyCounts(metrics, bucket: source, history: history)
             {
                 sourcePoints = p
             }
             return objectCountFinding(
                 replica, points: points, source: source?.name, sourcePoints: sourcePoints, settings: settings, now: now,
-                bytes: S3Metrics.dailyBytes(observations.monitoring, bucket: replica),
-                sourceBytes: source.map { S3Metrics.dailyBytes(observations.monitoring, bucket: $0) } ?? [])
+                bytes: S3Metrics.dailyBytes(metrics, bucket: replica),
+                sourceBytes: source.map { S3Metrics.dailyBytes(metrics, bucket: $0) } ?? [])
         }
     }
 
@@ -431,22 +432,44 @@ enum S3Metrics {
         case points([MetricSeries.Point])
     }
 
+    /// Each region's answered metrics with a `BucketName` dimension (the storage metrics), by
+    /// bucket, in answer order: built once per evaluation, so a thousand buckets do not each
+    /// scan every series of their region.
+    struct ByBucket {
+        var regions: [String: Observed<[String: [MetricSeries]]>] = [:]
+
+        init(_ monitoring: MonitoringObservation?) {
+            for (region, observed) in monitoring?.metrics ?? [:] {
+                switch observed {
+                case .unavailable(let reason): regions[region] = .unavailable(reason)
+                case .value(let all):
+                    var byBucket: [String: [MetricSeries]] = [:]
+                    for series in all {
+                        guard let bucket = series.dimensions["BucketName"] else { continue }
+                        byBucket[bucket, default: []].append(series)
+                    }
+                    regions[region] = .value(byBucket)
+                }
+            }
+        }
+    }
+
     /// A bucket's daily NumberOfObjects: the observation's points merged with stored history
     /// (`s3_objects{bucket}`); the observation wins for a day both have. With the observation
     /// unavailable, history alone still judges.
-    static func dailyCounts(_ monitoring: MonitoringObservation?, bucket: BucketPolicy, history: History) -> Daily {
+    static func dailyCounts(_ metrics: ByBucket, bucket: BucketPolicy, history: History) -> Daily {
         let stored = history.series(.s3Objects, labels: ["bucket": bucket.name]).map {
             MetricSeries.Point(time: $0.time, value: $0.value)
         }
         var observed: [MetricSeries.Point] = []
-        switch monitoring?.metrics[bucket.region] {
+        switch metrics.regions[bucket.region] {
         case nil:
             if stored.isEmpty { return .notCollected }
         case .unavailable(let reason):
             if stored.isEmpty { return .unavailable(reason) }
-        case .value(let all):
-            let series = all.first {
-                $0.metric == "NumberOfObjects" && $0.dimensions["BucketName"] == bucket.name
+        case .value(let byBucket):
+            let series = byBucket[bucket.name]?.first {
+                $0.metric == "NumberOfObjects"
                     && ($0.dimensions["StorageType"] ?? "AllStorageTypes") == "AllStorageTypes"
             }
             // Its page failed: as for an unavailable region, stored history alone still judges.
@@ -459,9 +482,9 @@ enum S3Metrics {
     /// A bucket's daily BucketSizeBytes summed over its storage types, without the per-object
     /// overhead types (Deep Archive's 40 KB an object is metadata, not object data), oldest first.
     /// None when any of its storage types was not read: a partial sum would understate the bytes.
-    static func dailyBytes(_ monitoring: MonitoringObservation?, bucket: BucketPolicy) -> [MetricSeries.Point] {
-        guard case .value(let all)? = monitoring?.metrics[bucket.region] else { return [] }
-        let sized = all.filter { $0.metric == "BucketSizeBytes" && $0.dimensions["BucketName"] == bucket.name }
+    static func dailyBytes(_ metrics: ByBucket, bucket: BucketPolicy) -> [MetricSeries.Point] {
+        guard case .value(let byBucket)? = metrics.regions[bucket.region] else { return [] }
+        let sized = (byBucket[bucket.name] ?? []).filter { $0.metric == "BucketSizeBytes" }
         guard sized.allSatisfy({ $0.unavailable == nil }) else { return [] }
         var totals: [Date: Double] = [:]
         for series in sized where !(series.dimensions["StorageType"] ?? "").contains("Overhead") {
@@ -543,6 +566,23 @@ enum S3Metrics {
     }
 
     static func count(_ value: Double) -> String {
+        // Digits grouped by hand: a NumberFormatter per call was most of the cost of a thousand
+        // buckets' count findings. Anything not a finite count of sensible size goes the old way.
+        let rounded = value.rounded()
+        if rounded.isFinite, abs(rounded) < 1e15 {
+            let whole = Int64(rounded)
+            let digits = Array(String(whole.magnitude))
+            var out = rounded.sign == .minus ? "-" : ""  // "-0" for -0.4, as NumberFormatter writes it
+            for (index, digit) in digits.enumerated() {
+                if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
+                out.append(digit)
+            }
+            return out
+        }
+        return formattedCount(rounded)
+    }
+
+    static func formattedCount(_ value: Double) -> String {
         let formatter = NumberFormatter()
         formatter.numberStyle = .decimal
         formatter.groupingSeparator = ","

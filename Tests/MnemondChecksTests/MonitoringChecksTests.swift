@@ -727,11 +727,11 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
         let complete = MonitoringObservation(metrics: [
             "eu-west-3": .value([bytes("DeepArchiveStorage", 9e13), bytes("StandardStorage", 1e12)])
         ])
-        #expect(S3Metrics.dailyBytes(complete, bucket: mediaReplica).map(\.value) == [9.1e13])
+        #expect(S3Metrics.dailyBytes(.init(complete), bucket: mediaReplica).map(\.value) == [9.1e13])
         let partial = MonitoringObservation(metrics: [
             "eu-west-3": .value([bytes("DeepArchiveStorage", 9e13), bytes("StandardStorage", 0, unavailable: failure)])
         ])
-        #expect(S3Metrics.dailyBytes(partial, bucket: mediaReplica).isEmpty)
+        #expect(S3Metrics.dailyBytes(.init(partial), bucket: mediaReplica).isEmpty)
     }
 
     @Test func nothingCollectedIsUnknownNotOK() {
