@@ -168,11 +168,24 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
         guard !tooDeep, var element = stack.popLast(), let text = texts.popLast() else { return }
-        element.text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        element.text = trimmedWhitespace(text)
         if stack.isEmpty {
             if root == nil { root = element }
         } else {
             stack[stack.count - 1].children.append(element)
         }
     }
+}
+
+/// `text` without leading and trailing white space: the set `trimmingCharacters(in:
+/// .whitespacesAndNewlines)` trims, which is the Unicode White_Space scalars plus U+200B (zero
+/// width space). Most element texts have none, and the Foundation call bridged every one of them
+/// through NSString.
+func trimmedWhitespace(_ text: String) -> String {
+    func trimmed(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isWhitespace || scalar == "\u{200B}" }
+    let scalars = text.unicodeScalars
+    guard let first = scalars.firstIndex(where: { !trimmed($0) }) else { return "" }
+    let last = scalars.lastIndex(where: { !trimmed($0) })!
+    if first == scalars.startIndex, scalars.index(after: last) == scalars.endIndex { return text }
+    return String(scalars[first...last])
 }

@@ -44,13 +44,21 @@ private final class TransferState {
         if line.hasPrefix("HTTP/") {
             headers.removeAll()
         } else if line.first == " " || line.first == "\t", let last = headers.indices.last {
-            headers[last].value += " " + line.trimmingCharacters(in: .whitespaces)  // obsolete folding
+            headers[last].value += " " + trimmingOWS(line[...])  // obsolete folding
         } else if let colon = line.firstIndex(of: ":") {
-            let name = String(line[..<colon]).trimmingCharacters(in: .whitespaces)
-            let value = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
-            headers.append((name: name, value: value))
+            headers.append(
+                (name: trimmingOWS(line[..<colon]), value: trimmingOWS(line[line.index(after: colon)...])))
         }
     }
+}
+
+/// Without the optional white space HTTP allows around a field name and value (RFC 9110
+/// §5.6.3: spaces and horizontal tabs). Every header of every answer goes through it.
+func trimmingOWS(_ text: Substring) -> String {
+    let isOWS: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+    guard let first = text.firstIndex(where: { !isOWS($0) }) else { return "" }
+    let last = text.lastIndex(where: { !isOWS($0) })!
+    return String(text[first...last])
 }
 
 /// The options and the perform call of one HTTP request or one mail, on a handle owned by a

@@ -60,3 +60,14 @@ import Testing
         #expect(CurlTransfer.milliseconds(.seconds(30)) == 30_000)
     }
 }
+
+/// Header names and values lose the spaces and tabs around them, and nothing else.
+@Suite struct HeaderWhitespaceTests {
+    @Test(arguments: [
+        ("", ""), ("  ", ""), (" text/xml", "text/xml"), ("\tvalue\t ", "value"), ("a b", "a b"),
+        (" a \t b ", "a \t b"), ("\u{A0}x\u{A0}", "\u{A0}x\u{A0}"), ("é ", "é"),
+    ])
+    func spacesAndTabsAroundAreDropped(_ raw: String, _ expected: String) {
+        #expect(trimmingOWS(raw[...]) == expected)
+    }
+}
