@@ -29,6 +29,21 @@ public enum SigV4 {
 
     /// `X-Amz-Date` form of `date` in UTC, e.g. `20150830T123600Z` (fractional seconds dropped).
     public static func amzDate(_ date: Date) -> String {
+        // Every request is stamped (three times in one signing): plain arithmetic on the seconds
+        // since 1970 for years 1970–9999, the calendar for anything else.
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        if seconds >= 0, seconds < 253_402_300_800 {
+            let total = Int(seconds)
+            let (year, month, day) = civil(days: total / 86_400)
+            let time = total % 86_400
+            return pad(year, 4) + pad(month, 2) + pad(day, 2) + "T" + pad(time / 3600, 2) + pad(time / 60 % 60, 2)
+                + pad(time % 60, 2) + "Z"
+        }
+        return calendarAmzDate(date)
+    }
+
+    /// The calendar's `X-Amz-Date` of `date`: the reference `amzDate` agrees with.
+    static func calendarAmzDate(_ date: Date) -> String {
         let c = utcCalendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         return pad(c.year ?? 0, 4) + pad(c.month ?? 0, 2) + pad(c.day ?? 0, 2) + "T" + pad(c.hour ?? 0, 2)
             + pad(c.minute ?? 0, 2) + pad(c.second ?? 0, 2) + "Z"
@@ -124,6 +139,20 @@ public enum SigV4 {
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar
     }()
+
+    /// Proleptic Gregorian year, month and day of a day count since 1970-01-01 (≥ 0), by the
+    /// era arithmetic of Hinnant's `civil_from_days`.
+    static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = z / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
 
     private static func pad(_ value: Int, _ width: Int) -> String {
         let digits = String(value)

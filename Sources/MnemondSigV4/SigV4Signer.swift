@@ -271,9 +271,11 @@ public struct SigV4Signer: Sendable {
         SigV4.hex(Array(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: signingKey)))
     }
 
-    /// The signature for this signer's region and service.
+    /// The signature for this signer's region and service. The signing key depends only on
+    /// the secret, the day, the region and the service: it is derived once per day and kept
+    /// (in memory only) instead of four HMACs for every request.
     public func signature(stringToSign: String, secretAccessKey: String, date: Date) -> String {
-        let key = Self.signingKey(secret: secretAccessKey, date: date, region: region, service: service)
+        let key = SigningKeyCache.shared.key(secret: secretAccessKey, date: date, region: region, service: service)
         return Self.signature(stringToSign: stringToSign, signingKey: key)
     }
 
@@ -316,5 +318,35 @@ extension SigV4Signer.Steps: CustomStringConvertible, CustomDebugStringConvertib
         canonicalRequest.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             line.hasPrefix("x-amz-security-token:") ? "x-amz-security-token:***" : String(line)
         }.joined(separator: "\n")
+    }
+}
+
+/// Signing keys by secret, day, region and service. Bounded: a daemon signs for a handful of
+/// regions and services with one or a few secrets; when it holds more than `limit` keys (new
+/// days, rotated credentials) it starts over.
+final class SigningKeyCache: @unchecked Sendable {
+    // @unchecked: `keys` is only touched under `lock`.
+    static let shared = SigningKeyCache()
+    static let limit = 256
+
+    private struct Scope: Hashable {
+        var secret: String
+        var day: String
+        var region: String
+        var service: String
+    }
+
+    private let lock = NSLock()
+    private var keys: [Scope: SymmetricKey] = [:]
+
+    func key(secret: String, date: Date, region: String, service: String) -> SymmetricKey {
+        let scope = Scope(secret: secret, day: SigV4.dateStamp(date), region: region, service: service)
+        if let key = lock.withLock({ keys[scope] }) { return key }
+        let key = SigV4Signer.signingKey(secret: secret, date: date, region: region, service: service)
+        lock.withLock {
+            if keys.count >= Self.limit { keys.removeAll() }
+            keys[scope] = key
+        }
+        return key
     }
 }
