@@ -87,8 +87,7 @@ public struct AlertRecord: Sendable, Equatable {
         unknownCount = row["unknown_count"]
         firingSince = (row["firing_since"] as Int64?).map(Date.init(millis:))
         resolvedAt = (row["resolved_at"] as Int64?).map(Date.init(millis:))
-        let flipText: String = row["flips"]
-        flips = ((try? JSONDecoder().decode([Int64].self, from: Data(flipText.utf8))) ?? []).map(Date.init(millis:))
+        flips = AlertRecord.decodeFlips(row["flips"]).map(Date.init(millis:))
         heldFlapping = row["held_flapping"]
         flapAnnounced = row["flap_announced"]
         lastState = CheckState(rawValue: row["last_state"]) ?? .unknown
@@ -330,8 +329,9 @@ extension Store {
     }
 
     static func upsert(_ r: AlertRecord, db: Database) throws {
-        let flips = String(decoding: try JSONEncoder().encode(r.flips.map(\.millis)), as: UTF8.self)
-        try db.execute(
+        let flips = AlertRecord.encodeFlips(r.flips.map(\.millis))
+        // Every check's record is written every cycle: one prepared statement, not one per row.
+        try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO alert_state (check_id, resource, phase, severity, episode, bad_since,
                     failing_count, unknown_since, unknown_count, firing_since, resolved_at, flips, held_flapping,
@@ -339,7 +339,8 @@ extension Store {
                     runbook, notified_episode, notified_severity, notified_kind, notified_at, repeats, firing_key,
                     silenced_by, silenced_key)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 r.check.rawValue, r.resource, r.phase.rawValue, r.severity.rawValue, r.episode, r.badSince?.millis,
                 r.failingCount, r.unknownSince?.millis, r.unknownCount, r.firingSince?.millis, r.resolvedAt?.millis,
@@ -683,5 +684,25 @@ extension Store {
         } catch {
             throw StoreError(path: path, operation: "read alert statuses", message: "\(error)")
         }
+    }
+}
+
+extension AlertRecord {
+    /// The flip times as the `flips` column holds them: a JSON array of epoch milliseconds
+    /// (`[1795000000000,1795000300000]`), written without building a JSONEncoder per record.
+    static func encodeFlips(_ millis: [Int64]) -> String {
+        "[" + millis.map(String.init).joined(separator: ",") + "]"
+    }
+
+    /// Reads the `flips` column: the compact form `encodeFlips` writes directly, anything else
+    /// (white space, a store written by hand) through JSONDecoder; unreadable is no flips.
+    static func decodeFlips(_ text: String) -> [Int64] {
+        if text.hasPrefix("["), text.hasSuffix("]") {
+            let inner = text.dropFirst().dropLast()
+            if inner.isEmpty { return [] }
+            let parts = inner.split(separator: ",", omittingEmptySubsequences: false).map { Int64($0) }
+            if parts.allSatisfy({ $0 != nil }) { return parts.map { $0! } }
+        }
+        return (try? JSONDecoder().decode([Int64].self, from: Data(text.utf8))) ?? []
     }
 }

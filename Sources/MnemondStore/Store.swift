@@ -315,9 +315,10 @@ public final class Store: Sendable {
                         arguments: [cycleID, ts, observation.kind, observation.resource, observation.payload])
                 }
                 try Self.insertSamples(cycle.samples, db: db)
+                let encoder = JSONEncoder()
                 for finding in cycle.findings {
                     let risk = try finding.acceptedRisk.map {
-                        String(decoding: try JSONEncoder().encode($0), as: UTF8.self)
+                        String(decoding: try encoder.encode($0), as: UTF8.self)
                     }
                     // Read before the check_state upsert below replaces the pair's current state.
                     try db.cachedStatement(
@@ -404,12 +405,15 @@ public final class Store: Sendable {
     }
 
     static func seriesID(name: String, labels: String, db: Database) throws -> Int64 {
+        // Cached: a thousand buckets bring thousands of series to every storage run.
         if let id = try Int64.fetchOne(
-            db, sql: "SELECT id FROM series WHERE name = ? AND labels = ?", arguments: [name, labels])
+            db.cachedStatement(sql: "SELECT id FROM series WHERE name = ? AND labels = ?"), arguments: [name, labels])
         {
             return id
         }
-        try db.execute(sql: "INSERT INTO series (name, labels) VALUES (?, ?)", arguments: [name, labels])
+        try db.cachedStatement(sql: "INSERT INTO series (name, labels) VALUES (?, ?)").execute(arguments: [
+            name, labels,
+        ])
         return db.lastInsertedRowID
     }
 
