@@ -34,10 +34,10 @@ public enum SigV4 {
         let seconds = date.timeIntervalSince1970.rounded(.down)
         if seconds >= 0, seconds < 253_402_300_800 {
             let total = Int(seconds)
-            let (year, month, day) = civil(days: total / 86_400)
+            let (year, month, day) = civil(days: Int64(total / 86_400))
             let time = total % 86_400
-            return pad(year, 4) + pad(month, 2) + pad(day, 2) + "T" + pad(time / 3600, 2) + pad(time / 60 % 60, 2)
-                + pad(time % 60, 2) + "Z"
+            return pad(Int(year), 4) + pad(Int(month), 2) + pad(Int(day), 2) + "T" + pad(time / 3600, 2)
+                + pad(time / 60 % 60, 2) + pad(time % 60, 2) + "Z"
         }
         return calendarAmzDate(date)
     }
@@ -140,11 +140,12 @@ public enum SigV4 {
         return calendar
     }()
 
-    /// Proleptic Gregorian year, month and day of a day count since 1970-01-01 (≥ 0), by the
-    /// era arithmetic of Hinnant's `civil_from_days`.
-    static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
+    /// Proleptic Gregorian year, month and day of a day count since 1970-01-01 (negative before
+    /// it), by the era arithmetic of Hinnant's `civil_from_days`. Shared with the timestamp
+    /// formatting of AWS answers.
+    public static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
-        let era = z / 146_097
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
         let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
         let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
