@@ -161,14 +161,25 @@ STORAGE_DAYS = 20
 # ----------------------------------------------------------------------- plumbing
 
 
+_SESSION: Any = None
+
+
+def _session() -> Any:
+    """One boto3 session per process: each new session reads botocore's service models (and its
+    1 MB endpoints.json) again. Keys are given per client, never set on the session."""
+    global _SESSION
+    if _SESSION is None:
+        _SESSION = boto3.session.Session()
+    return _SESSION
+
+
 class Sim:
     """boto3 clients and control-API calls against one simulator endpoint."""
 
     def __init__(self, endpoint: str, access_key_id: str = "AKIDSIMULATOR", secret_access_key: str = "simulator-secret"):
         self.endpoint = endpoint.rstrip("/")
-        self.session = boto3.session.Session(
-            aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key
-        )
+        self.session = _session()
+        self.keys = {"aws_access_key_id": access_key_id, "aws_secret_access_key": secret_access_key}
         self.config = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
         self._clients: dict[tuple[str, str], Any] = {}
 
@@ -176,9 +187,14 @@ class Sim:
         key = (service, region)
         if key not in self._clients:
             self._clients[key] = self.session.client(
-                service, region_name=region, endpoint_url=self.endpoint, config=self.config
+                service, region_name=region, endpoint_url=self.endpoint, config=self.config, **self.keys
             )
         return self._clients[key]
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
 
     def control(self, path: str, payload: dict[str, Any] | None = None, method: str = "POST") -> dict[str, Any]:
         data = json.dumps(payload or {}, default=_json_default).encode() if method == "POST" else None
@@ -1197,3 +1213,23 @@ def seed_recovery_path(sim: Sim) -> None:
         DBInstanceIdentifier=RDS_ID, DBSubnetGroupName=DB_SUBNET_GROUP, DBParameterGroupName=DB_PARAMETER_GROUP,
         OptionGroupName=DB_OPTION_GROUP, ApplyImmediately=True,
     )
+
+
+def warm_up(sim: Sim) -> None:
+    """One read call per service and region the estates use, changing nothing: what a fresh
+    simulator would otherwise do on its first seeding call (load the service's model, create
+    its backend and routes). Used by the simulator template (template.py) before it forks."""
+    sim.client("sts", "us-east-1").get_caller_identity()
+    sim.client("iam", "us-east-1").list_roles()
+    sim.client("s3", PRIMARY).list_buckets()
+    for region in (PRIMARY, DR, NORTH, "us-east-1"):
+        sim.client("rds", region).describe_db_instances()
+        sim.client("rds", region).describe_db_subnet_groups()
+        sim.client("ec2", region).describe_security_groups()
+        sim.client("backup", region).list_backup_vaults()
+        sim.client("backup", region).list_backup_plans()
+        sim.client("cloudwatch", region).describe_alarms()
+        sim.client("cloudwatch", region).list_metrics(Namespace="AWS/S3")
+        sim.client("sns", region).list_topics()
+        sim.client("events", region).list_rules()
+        sim.client("kms", region).list_keys()

@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 import urllib.request
+from typing import Any
 
 ACCOUNT = "828879644785"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -54,14 +55,27 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str]) -> int:
-    args = parse_args(argv)
-    real_stdout = sys.stdout
-    # moto and werkzeug print; stdout is reserved for the ready line.
-    sys.stdout = sys.stderr
+    if argv[:1] == ["--serve-template"]:
+        sys.path.insert(0, HERE)
+        import template
 
+        return template.serve(argv[1], prepare_template, run_in_template)
+    started = time.monotonic()
+    args = parse_args(argv)
+    sys.path.insert(0, HERE)
+    import template
+
+    if template.wanted(args):
+        code = template.launch(argv)
+        if code is not None:
+            return code
+    return run(args, prepare(auth=args.auth, generate=bool(args.generate)), started)
+
+
+def _set_environment(auth: bool) -> None:
     # Must be set before moto is imported: moto reads both at import time.
     os.environ["MOTO_ACCOUNT_ID"] = ACCOUNT
-    if args.auth:
+    if auth:
         os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "0"
     else:
         os.environ.pop("INITIAL_NO_AUTH_ACTION_COUNT", None)
@@ -70,21 +84,70 @@ def main(argv: list[str]) -> int:
         os.environ.pop(var, None)
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO if args.verbose else logging.WARNING)
-    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.ERROR)
 
-    started = time.monotonic()
-    sys.path.insert(0, HERE)
+def prepare(auth: bool, generate: bool) -> Any:
+    """Everything that does not depend on the estate: moto, the extensions, the WSGI app."""
+    _set_environment(auth)
+    # moto and werkzeug print; stdout is reserved for the ready line.
+    sys.stdout = sys.stderr
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     import extensions  # noqa: E402  (after the environment is set)
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
 
     extensions.install()
-    if args.generate:
+    if generate:
         import generated
 
         generated.install_indexed_metric_data()
-    app = extensions.ControlApp(DomainDispatcherApplication(create_backend_app))
+    return extensions.ControlApp(DomainDispatcherApplication(create_backend_app))
+
+
+def prepare_template() -> Any:
+    """`prepare`, then one read call per service and region the estates use, answered by the
+    app itself, so that the children find botocore's models loaded and moto's backends made."""
+    app = prepare(auth=False, generate=False)
+    from werkzeug.serving import make_server
+
+    import estate
+    import faults  # noqa: F401  (imported here once, for the children)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="warm-up", daemon=True)
+    thread.start()
+    sim = estate.Sim(f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        estate.warm_up(sim)
+    finally:
+        sim.close()
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+    # A fork copies only the calling thread: the request threads must be gone first.
+    deadline = time.monotonic() + 10
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if threading.active_count() > 1:
+        raise RuntimeError(f"threads left after the warm-up: {threading.enumerate()}")
+    return app
+
+
+def run_in_template(argv: list[str], app: Any) -> int:
+    started = time.monotonic()
+    args = parse_args(argv)
+    _set_environment(auth=False)
+    return run(args, app, started)
+
+
+def run(args: argparse.Namespace, app: Any, started: float) -> int:
+    real_stdout = sys.__stdout__
+    sys.stdout = sys.stderr
+    logging.getLogger().setLevel(logging.INFO if args.verbose else logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.ERROR)
+
+    import extensions
+    from werkzeug.serving import make_server
+
     server = make_server("127.0.0.1", args.port, app, threaded=True)
     port = server.server_address[1]
     endpoint = f"http://127.0.0.1:{port}"
@@ -124,6 +187,8 @@ def main(argv: list[str]) -> int:
             for name in args.fault:
                 faults.apply(endpoint, name, access_key_id=key_id, secret_access_key=secret)
         if args.generate:
+            import generated
+
             count = generated.seed_copies(
                 endpoint,
                 args.generate,

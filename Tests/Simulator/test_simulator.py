@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import selectors
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -38,9 +40,10 @@ READY_TIMEOUT = 40.0
 
 class Simulator:
     """One launcher process, started at once and joined on first use so that several
-    start in parallel."""
+    start in parallel. It forks from the warm template (template.py) unless `template=False`;
+    `--auth` starts cold either way."""
 
-    def __init__(self, *args: str):
+    def __init__(self, *args: str, template: bool = True):
         self.args = args
         self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
@@ -48,6 +51,7 @@ class Simulator:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
+            env=dict(os.environ, MNEMOND_SIMULATOR_TEMPLATE="1" if template else "0"),
         )
         self._info: dict[str, Any] | None = None
         self.started = time.monotonic()
@@ -161,9 +165,10 @@ def test_ready_line(target: Simulator) -> None:
     assert target.ready_after is not None and target.ready_after < 30
 
 
-def test_exits_on_stdin_eof_and_sigterm() -> None:
+@pytest.mark.parametrize("template", [False, True], ids=["cold", "template"])
+def test_exits_on_stdin_eof_and_sigterm(template: bool) -> None:
     for how in ("eof", "sigterm"):
-        sim = Simulator("--state", "empty")
+        sim = Simulator("--state", "empty", template=template)
         assert sim.info["state"] == "empty"
         if how == "sigterm":
             sim.proc.send_signal(signal.SIGTERM)
@@ -198,6 +203,103 @@ def test_exits_when_parent_dies() -> None:
         time.sleep(0.1)
     os.kill(pid, signal.SIGKILL)
     pytest.fail("simulator outlived its parent")
+
+
+def estate_answers(sim: Simulator) -> dict[str, Any]:
+    """What a check cycle reads, as plain data: buckets and their settings, the plan, the
+    recovery points of both vaults, the database's restore window, alarms, topics, rules."""
+    answers: dict[str, Any] = {}
+    for bucket, region in estate.BUCKET_REGION.items():
+        s3 = sim.client("s3", region)
+        answers[f"s3 {bucket}"] = (
+            s3.get_bucket_versioning(Bucket=bucket).get("Status"),
+            s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"],
+            # KMS key ids are random per simulator: only the key's region and account count.
+            re.sub(r"key/[0-9a-f-]+", "key/ID", json.dumps(s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"])),
+        )
+    for region in (estate.PRIMARY, estate.DR):
+        backup = sim.client("backup", region)
+        for vault in backup.list_backup_vaults()["BackupVaultList"]:
+            name = vault["BackupVaultName"]
+            points = all_pages(backup, "list_recovery_points_by_backup_vault", "RecoveryPoints", BackupVaultName=name)
+            answers[f"points {name}"] = sorted((p["CreationDate"].isoformat(), p["Status"]) for p in points)
+        answers[f"alarms {region}"] = sorted(a["AlarmName"] for a in sim.client("cloudwatch", region).describe_alarms()["MetricAlarms"])
+        answers[f"topics {region}"] = sorted(t["TopicArn"] for t in sim.client("sns", region).list_topics()["Topics"])
+        answers[f"rules {region}"] = sorted(r["Name"] for r in sim.client("events", region).list_rules()["Rules"])
+    plans = sim.client("backup").list_backup_plans()["BackupPlansList"]
+    answers["plans"] = sorted(p["BackupPlanName"] for p in plans)
+    db = sim.client("rds").describe_db_instances()["DBInstances"][0]
+    answers["rds"] = (db["DBInstanceIdentifier"], db["BackupRetentionPeriod"], db["LatestRestorableTime"].isoformat())
+    return answers
+
+
+def test_template_start_serves_what_a_cold_start_serves() -> None:
+    """MNEMOND_SIMULATOR_TEMPLATE=1 forks the simulator from a warm template (template.py): the
+    same estate, a fault applied the same way, and the launcher stops like a cold start."""
+    args = ("--state", "target", "--now", FIXED_NOW, "--fault", "replication-disabled")
+    cold = Simulator(*args, template=False)
+    warm = Simulator(*args)
+    try:
+        assert estate_answers(warm) == estate_answers(cold)
+        rules = warm.client("s3").get_bucket_replication(Bucket="mne-media-prod")["ReplicationConfiguration"]["Rules"]
+        assert [r["Status"] for r in rules] == ["Disabled"]
+        assert warm.stop() == 0
+        assert cold.stop() == 0
+    finally:
+        for sim in (cold, warm):
+            if sim.proc.poll() is None:
+                sim.stop()
+    # SIGTERM to the launcher reaches the child serving the endpoint.
+    again = Simulator("--state", "empty")
+    port = int(again.endpoint.rsplit(":", 1)[1])
+    again.proc.send_signal(signal.SIGTERM)
+    assert again.proc.wait(timeout=10) == 0
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def raw_lists(sim: Simulator) -> dict[str, Any]:
+    """Every job and recovery point list of both vault regions, as the wire's JSON, every page."""
+    import urllib.request
+
+    def signed_get(region: str, path: str) -> Any:
+        # botocore parses timestamps; the raw JSON is compared, through an unsigned GET (the
+        # simulator checks no signatures without --auth).
+        req = urllib.request.Request(f"{sim.endpoint}{path}", headers={"Authorization": f"AWS4-HMAC-SHA256 Credential=AKID/20260101/{region}/backup/aws4_request"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.headers.get("Content-Type"), json.loads(resp.read())
+
+    out: dict[str, Any] = {}
+    for region in (estate.PRIMARY, estate.DR):
+        vaults = sim.client("backup", region).list_backup_vaults()["BackupVaultList"]
+        paths = [f"/backup-vaults/{v['BackupVaultName']}/recovery-points/?maxResults=300" for v in vaults]
+        paths += ["/backup-jobs/?maxResults=1000", "/copy-jobs/", "/restore-jobs/", "/backup-jobs/?state=FAILED"]
+        for path in paths:
+            page, token = 0, None
+            while True:
+                status, kind, body = signed_get(region, path + (("&" if "?" in path else "?") + f"nextToken={token}" if token else ""))
+                out[f"{region} {path} {page}"] = (status, kind, body)
+                token = body.get("NextToken")
+                page += 1
+                if not token:
+                    break
+    return out
+
+
+def test_fast_list_json_is_what_motos_serializer_writes() -> None:
+    """The simulator writes job and recovery point lists without moto's serializer (extensions
+    `_list_result`): byte for byte the same JSON document, status and content type as moto's."""
+    for args, least in ((("--state", "target", "--fault", "points-expire-early"), 500), (("--state", "current"), 30)):
+        sim = Simulator(*args, "--now", FIXED_NOW)
+        try:
+            fast = raw_lists(sim)
+            estate.Sim(sim.endpoint).control("/_sim/fast-json", {"on": False})
+            moto = raw_lists(sim)
+            assert sum(len(v[2].get("RecoveryPoints", [])) for v in moto.values()) >= least
+            assert sum(len(v[2].get("BackupJobs", [])) for v in moto.values()) >= least
+            assert fast == moto
+        finally:
+            sim.stop()
 
 
 # ------------------------------------------------------------- target estate
