@@ -42,7 +42,12 @@ public final class AWSSimulator: Sendable {
         if auth { arguments.append("--auth") }
         if let now { arguments += ["--now", ISO8601DateFormatter().string(from: now)] }
         for fault in faults { arguments += ["--fault", fault] }
-        let peer = try await PeerProcess.start(script: script, arguments: arguments, readyTimeout: .seconds(90))
+        // Forked from a warm template process unless the caller's environment says
+        // MNEMOND_SIMULATOR_TEMPLATE=0 (Tests/Simulator/template.py): same estate, a third of the CPU.
+        let template = ProcessInfo.processInfo.environment["MNEMOND_SIMULATOR_TEMPLATE"] ?? "1"
+        let peer = try await PeerProcess.start(
+            script: script, arguments: arguments, environment: ["MNEMOND_SIMULATOR_TEMPLATE": template],
+            readyTimeout: .seconds(90))
         return try AWSSimulator(peer: peer)
     }
 

@@ -248,25 +248,6 @@ import Testing
             changes: ["alerting.eventbridge mnemonica-backup-job-failures (eu-west-1)": .critical]),
     ]
 
-    @Test(arguments: faults)
-    func aSingleFaultChangesExactlyItsCheck(_ fault: Fault) async throws {
-        let baseline = try await Self.states(try await AWSSimulator.shared(.target))
-        let simulator = try await AWSSimulator.start(state: .target, faults: [fault.name])
-        defer { Task { await simulator.stop() } }
-        let after = try await Self.states(simulator)
-        var changed: [String: CheckState] = [:]
-        for (key, state) in after where baseline[key] != state { changed[key] = state }
-        if fault.everythingElseUnknown {
-            #expect(Set(after.keys) == Set(baseline.keys))
-            for (key, state) in fault.changes { #expect(changed[key] == state, "\(key)") }
-            let others = after.filter { fault.changes[$0.key] == nil }
-            #expect(!others.isEmpty)
-            #expect(others.filter { $0.value != .unknown }.isEmpty, "evaluated despite the wrong account")
-        } else {
-            #expect(changed == fault.changes)
-        }
-    }
-
     @Test func wrongAccountPagesOnlyTheIdentity() async throws {
         let simulator = try await AWSSimulator.start(state: .target, faults: ["wrong-account"])
         defer { Task { await simulator.stop() } }
@@ -285,6 +266,56 @@ import Testing
                 finding.message.hasSuffix(
                     "not evaluated: credentials resolve to account 111122223333, expected 828879644785"),
                 "\(finding.message)")
+        }
+    }
+}
+
+/// Each single fault of Tests/Simulator/faults.py against the fault-free cycle: exactly the checks
+/// it breaks change. The cases run in parallel (each on its own simulator, forked from the warm
+/// template), against one fault-free baseline cycle. Every simulator's history and the checks'
+/// clock are pinned to one instant, so the baseline holds for every case whenever it runs.
+@Suite(.timeLimit(.minutes(15))) struct CatalogFaultTests {
+    typealias Fault = CatalogAcceptanceTests.Fault
+
+    static let now: Date = {
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        return utc.date(from: DateComponents(year: 2026, month: 11, day: 24, hour: 15, minute: 40))!
+    }()
+
+    /// The fault-free cycle, run once for every case.
+    actor Baseline {
+        static let shared = Baseline()
+        private var states: Task<[String: CheckState], any Error>?
+
+        func get() async throws -> [String: CheckState] {
+            if let states { return try await states.value }
+            let task = Task {
+                let simulator = try await AWSSimulator.start(state: .target, now: CatalogFaultTests.now)
+                defer { Task { await simulator.stop() } }
+                return try await CatalogAcceptanceTests.states(simulator, now: CatalogFaultTests.now)
+            }
+            states = task
+            return try await task.value
+        }
+    }
+
+    @Test(arguments: CatalogAcceptanceTests.faults)
+    func aSingleFaultChangesExactlyItsCheck(_ fault: Fault) async throws {
+        let baseline = try await Baseline.shared.get()
+        let simulator = try await AWSSimulator.start(state: .target, faults: [fault.name], now: Self.now)
+        defer { Task { await simulator.stop() } }
+        let after = try await CatalogAcceptanceTests.states(simulator, now: Self.now)
+        var changed: [String: CheckState] = [:]
+        for (key, state) in after where baseline[key] != state { changed[key] = state }
+        if fault.everythingElseUnknown {
+            #expect(Set(after.keys) == Set(baseline.keys))
+            for (key, state) in fault.changes { #expect(changed[key] == state, "\(key)") }
+            let others = after.filter { fault.changes[$0.key] == nil }
+            #expect(!others.isEmpty)
+            #expect(others.filter { $0.value != .unknown }.isEmpty, "evaluated despite the wrong account")
+        } else {
+            #expect(changed == fault.changes)
         }
     }
 }

@@ -9,8 +9,9 @@ import Testing
 /// (`AWS_ENDPOINT_URL_RDS`) and every other service answered by the simulator directly. Each
 /// fault must leave the cycle finishing within its deadline, exactly the checks that read RDS
 /// UNKNOWN with the API action and the cause in the message, and every other finding as it
-/// was in the fault-free cycle.
-@Suite(.serialized, .timeLimit(.minutes(15))) struct FaultInjectionTests {
+/// was in the fault-free cycle. The cases run in parallel, each through a proxy of its own in
+/// front of the one simulator.
+@Suite(.timeLimit(.minutes(15))) struct FaultInjectionTests {
     /// The request timeout of these cycles (the shipped config says 30 s); a delayed answer
     /// costs 3 attempts of it.
     static let requestTimeoutSeconds = 8
@@ -201,12 +202,20 @@ import Testing
 
     @Test(arguments: cases + backupCases)
     func aFaultOfOneServiceMakesExactlyItsChecksUnknown(_ fault: Case) async throws {
-        let (simulator, proxy, baseline) = try await Bench.shared.get()
-        try await proxy.reset()
-        try await proxy.set(fault.fault)
-        let after = try await Self.cycle(simulator, proxy, service: fault.service)
-        try await proxy.set(.none)
-        #expect(try await proxy.stats().faulted > 0, "the fault was never served")
+        let (simulator, _, baseline) = try await Bench.shared.get()
+        let proxy = try await FaultProxy.start(upstream: simulator.endpoint)
+        let after: [String: Finding]
+        let faulted: Int
+        do {
+            try await proxy.set(fault.fault)
+            after = try await Self.cycle(simulator, proxy, service: fault.service)
+            faulted = try await proxy.stats().faulted
+        } catch {
+            await proxy.stop()
+            throw error
+        }
+        await proxy.stop()
+        #expect(faulted > 0, "the fault was never served")
         #expect(Set(after.keys) == Set(baseline.keys))
         for key in fault.unknown {
             #expect(baseline[key]?.state != .unknown, "\(key) is UNKNOWN without a fault")
