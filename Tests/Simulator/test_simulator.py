@@ -40,10 +40,12 @@ READY_TIMEOUT = 40.0
 
 class Simulator:
     """One launcher process, started at once and joined on first use so that several
-    start in parallel. It forks from the warm template (template.py) unless `template=False`;
-    `--auth` starts cold either way."""
+    start in parallel. It forks from the warm template (template.py) unless `template=False` or
+    the environment says MNEMOND_SIMULATOR_TEMPLATE=0; `--auth` starts cold either way."""
 
-    def __init__(self, *args: str, template: bool = True):
+    def __init__(self, *args: str, template: bool | None = None):
+        if template is None:
+            template = os.environ.get("MNEMOND_SIMULATOR_TEMPLATE", "1") != "0"
         self.args = args
         self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
@@ -238,7 +240,7 @@ def test_template_start_serves_what_a_cold_start_serves() -> None:
     same estate, a fault applied the same way, and the launcher stops like a cold start."""
     args = ("--state", "target", "--now", FIXED_NOW, "--fault", "replication-disabled")
     cold = Simulator(*args, template=False)
-    warm = Simulator(*args)
+    warm = Simulator(*args, template=True)
     try:
         assert estate_answers(warm) == estate_answers(cold)
         rules = warm.client("s3").get_bucket_replication(Bucket="mne-media-prod")["ReplicationConfiguration"]["Rules"]
@@ -250,7 +252,7 @@ def test_template_start_serves_what_a_cold_start_serves() -> None:
             if sim.proc.poll() is None:
                 sim.stop()
     # SIGTERM to the launcher reaches the child serving the endpoint.
-    again = Simulator("--state", "empty")
+    again = Simulator("--state", "empty", template=True)
     port = int(again.endpoint.rsplit(":", 1)[1])
     again.proc.send_signal(signal.SIGTERM)
     assert again.proc.wait(timeout=10) == 0
