@@ -55,16 +55,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["--serve-template"]:
-        sys.path.insert(0, HERE)
-        import template
-
-        return template.serve(argv[1], prepare_template, run_in_template)
     started = time.monotonic()
-    args = parse_args(argv)
     sys.path.insert(0, HERE)
     import template
 
+    if argv[:1] == ["--serve-template"]:
+        return template.serve(argv[1], prepare_template, run_in_template)
+    args = parse_args(argv)
     if template.wanted(args):
         code = template.launch(argv)
         if code is not None:
@@ -140,8 +137,8 @@ def run_in_template(argv: list[str], app: Any) -> int:
 
 
 def run(args: argparse.Namespace, app: Any, started: float) -> int:
+    # `prepare` pointed sys.stdout at stderr; the ready line goes to the real stdout.
     real_stdout = sys.__stdout__
-    sys.stdout = sys.stderr
     logging.getLogger().setLevel(logging.INFO if args.verbose else logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.ERROR)
 

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from typing import Any, Callable
 
 import boto3
@@ -262,11 +263,9 @@ def test_template_start_serves_what_a_cold_start_serves() -> None:
 
 def raw_lists(sim: Simulator) -> dict[str, Any]:
     """Every job and recovery point list of both vault regions, as the wire's JSON, every page."""
-    import urllib.request
-
-    def signed_get(region: str, path: str) -> Any:
+    def raw_get(region: str, path: str) -> Any:
         # botocore parses timestamps; the raw JSON is compared, through an unsigned GET (the
-        # simulator checks no signatures without --auth).
+        # simulator checks no signatures without --auth; the header names the region).
         req = urllib.request.Request(f"{sim.endpoint}{path}", headers={"Authorization": f"AWS4-HMAC-SHA256 Credential=AKID/20260101/{region}/backup/aws4_request"})
         with urllib.request.urlopen(req, timeout=30) as resp:
             return resp.status, resp.headers.get("Content-Type"), json.loads(resp.read())
@@ -279,7 +278,7 @@ def raw_lists(sim: Simulator) -> dict[str, Any]:
         for path in paths:
             page, token = 0, None
             while True:
-                status, kind, body = signed_get(region, path + (("&" if "?" in path else "?") + f"nextToken={token}" if token else ""))
+                status, kind, body = raw_get(region, path + (("&" if "?" in path else "?") + f"nextToken={token}" if token else ""))
                 out[f"{region} {path} {page}"] = (status, kind, body)
                 token = body.get("NextToken")
                 page += 1
