@@ -7,13 +7,21 @@ import MnemondTestSupport
 import Testing
 
 /// Repeat interval and grouping, on a manual clock: `Runtime.runCycle()` driven through hours of
-/// virtual time against the simulator, delivering to SNS → SQS and the Slack receiver.
+/// virtual time against the simulator, delivering to SNS → SQS and the Slack receiver. The
+/// simulator's history (backup slots at 00/06/12/18 UTC, PITR, metrics) and the clock start at one
+/// fixed instant, so which checks cross a threshold during those hours is the same at any hour.
 @Suite(.serialized, .timeLimit(.minutes(15))) struct AlertingClockTests {
+    static let start: Date = {
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        return utc.date(from: DateComponents(year: 2026, month: 11, day: 24, hour: 15, minute: 40))!
+    }()
+
     @Test func alertsStartingTogetherAreGroupedAndRepeatEveryFourHours() async throws {
-        let f = try await AlertingFixture.start()
+        let f = try await AlertingFixture.start(now: Self.start)
         defer { Task { await f.stop() } }
         let config = try Config.load(path: try f.config())
-        let clock = ManualClock(Date())
+        let clock = ManualClock(Self.start)
         let runtime = try Runtime.build(
             config: config,
             options: RuntimeOptions(dbPath: f.db, environment: f.simulator.environment, now: { clock.now }))

@@ -32,8 +32,10 @@ final class AlertingFixture: Sendable {
         self.queueURL = queueURL
     }
 
-    static func start() async throws -> AlertingFixture {
-        let simulator = try await AWSSimulator.start(state: .target)
+    /// `now` pins the simulator's seeded history (see `AWSSimulator.start`); a test that drives its
+    /// checks' clock through hours must pass the instant its clock starts at.
+    static func start(now: Date? = nil) async throws -> AlertingFixture {
+        let simulator = try await AWSSimulator.start(state: .target, now: now)
         let slack = try await HTTPRecorder.start()
         let created = try await boto(
             """
