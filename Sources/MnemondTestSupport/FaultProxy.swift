@@ -49,6 +49,9 @@ public final class FaultProxy: Sendable {
         public var forwarded: Int
         public var faulted: Int
         public var fault: String
+        /// Every request since start or reset, as "METHOD PATH?QUERY TARGET REGION/SERVICE
+        /// BODY-SHA256": two equal names are the same call made twice.
+        public var requests: [String]
     }
 
     let control: PeerControl
@@ -73,7 +76,7 @@ public final class FaultProxy: Sendable {
         try JSONDecoder().decode(Stats.self, from: try await call("GET", "stats"))
     }
 
-    /// Fault `none`, counters zero.
+    /// Fault `none`, counters zero, requests forgotten.
     public func reset() async throws {
         _ = try await call("POST", "reset")
     }

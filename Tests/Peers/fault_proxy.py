@@ -35,14 +35,19 @@ is "none" again (a call throttled twice, then answered).
 Control endpoints (not forwarded, not counted):
   POST /_proxy/fault   {"fault": NAME, "seconds": 8, "depth": 100000, "match": "…", "times": 2, …}:
                        set the fault
-  GET  /_proxy/stats   {"forwarded", "faulted", "fault"}
-  POST /_proxy/reset   fault none, counters zero
+  GET  /_proxy/stats   {"forwarded", "faulted", "fault", "requests"}: "requests" names each
+                       request since start or reset as "METHOD PATH?QUERY TARGET REGION/SERVICE
+                       BODY-SHA256" (TARGET: X-Amz-Target, a query-protocol body's Action=NAME,
+                       or -; REGION/SERVICE: the signature's credential scope), so a test can
+                       tell two identical calls apart from two calls
+  POST /_proxy/reset   fault none, counters zero, requests forgotten
 
 Usage: fault_proxy.py --upstream http://127.0.0.1:PORT. Ready line:
 {"endpoint":"http://127.0.0.1:PORT"}. Exits on SIGTERM or stdin EOF.
 """
 
 import argparse
+import hashlib
 import http.client
 import json
 import re
@@ -88,6 +93,7 @@ class State:
         self.fault = {"fault": "none"}
         self.forwarded = 0
         self.faulted = 0
+        self.requests = []
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -128,6 +134,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith(CONTROL_PREFIX):
             return self.control(body)
         with self.state.lock:
+            self.state.requests.append(self.request_name(body))
             fault = dict(self.state.fault)
             match = fault.get("match")
             if match and match.encode("utf-8") not in self.path.encode("utf-8") + b" " + body:
@@ -175,6 +182,14 @@ class Handler(BaseHTTPRequestHandler):
             # The client gave up (its timeout) while the fault was being served: expected.
             self.close_connection = True
             return None
+
+    def request_name(self, body):
+        """What makes a call this call: method, target, operation header, signed scope, body."""
+        scope = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/", self.headers.get("Authorization", ""))
+        region_service = f"{scope.group(1)}/{scope.group(2)}" if scope else "-"
+        action = re.search(rb"(?:^|&)(Action=[A-Za-z0-9]+)", body)
+        target = self.headers.get("X-Amz-Target") or (action.group(1).decode() if action else "-")
+        return f"{self.command} {self.path} {target} {region_service} {hashlib.sha256(body).hexdigest()}"
 
     # ------------------------------------------------------------------ forwarding
 
@@ -288,13 +303,17 @@ class Handler(BaseHTTPRequestHandler):
         if route == ("GET", CONTROL_PREFIX + "stats"):
             with self.state.lock:
                 return self.json(
-                    {"forwarded": self.state.forwarded, "faulted": self.state.faulted, "fault": self.state.fault["fault"]}
+                    {
+                        "forwarded": self.state.forwarded, "faulted": self.state.faulted,
+                        "fault": self.state.fault["fault"], "requests": list(self.state.requests),
+                    }
                 )
         if route == ("POST", CONTROL_PREFIX + "reset"):
             with self.state.lock:
                 self.state.fault = {"fault": "none"}
                 self.state.forwarded = 0
                 self.state.faulted = 0
+                self.state.requests = []
             return self.json({"reset": True})
         return self.json({"error": f"no control route {route}"}, status=404)
 
