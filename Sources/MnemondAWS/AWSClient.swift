@@ -44,10 +44,23 @@ public final class AWSClient: Sendable {
         limiter = ServiceLimiter(total: http.configuration.maxConcurrentRequests)
     }
 
+    /// The answers of the collection run this task belongs to, if any (`SharedAnswers`).
+    @TaskLocal public static var sharedAnswers: SharedAnswers?
+
     /// Sends one operation and returns the successful (2xx) answer; throws `AWSError` otherwise.
     /// Retries follow the mode: up to `maxAttempts` attempts with jittered backoff while the
     /// retry quota lasts; in the adaptive mode every attempt first waits for the rate limiter.
+    /// Inside a collection run a read another collector asked already is answered from its call.
     public func send(_ operation: AWSOperation, region: String) async throws -> HTTPResponse {
+        guard let shared = Self.sharedAnswers, SharedAnswers.isShareable(operation) else {
+            return try await sendWithRetries(operation, region: region)
+        }
+        return try await shared.answer(operation, region: region) {
+            try await self.sendWithRetries(operation, region: region)
+        }
+    }
+
+    private func sendWithRetries(_ operation: AWSOperation, region: String) async throws -> HTTPResponse {
         var attempt = 0
         var skewRetried = false
         var lastRetryCost: Int?

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MnemondAWS
 import MnemondModel
 
 /// Runs the collectors of the due families concurrently, times each one and records its success
@@ -35,22 +36,9 @@ public struct CollectorRunner: Sendable {
     public func run(_ policy: Policy, families: Set<CheckFamily>) async -> Run {
         let started = now()
         let due = collectors.enumerated().filter { !$0.element.families.isDisjoint(with: families) }
-        let results = await withTaskGroup(of: (Int, Collected, CollectorReport?).self) { group in
-            for (index, collector) in due {
-                group.addTask {
-                    let begin = now()
-                    let collected = await collector.collect(
-                        policy, due: collector.families.intersection(families), at: started)
-                    guard collected.ran else { return (index, collected, nil) }
-                    let report = CollectorReport(
-                        collector: collector.name, success: collected.success,
-                        durationSeconds: now().timeIntervalSince(begin))
-                    return (index, collected, report)
-                }
-            }
-            var out: [(Int, Collected, CollectorReport?)] = []
-            for await result in group { out.append(result) }
-            return out.sorted { $0.0 < $1.0 }
+        // One state of the estate per run: a read two collectors make is sent once (SharedAnswers).
+        let results = await AWSClient.$sharedAnswers.withValue(SharedAnswers()) {
+            await collectAll(due, policy: policy, families: families, started: started)
         }
         let finished = now()
         var samples: [Sample] = []
@@ -71,5 +59,28 @@ public struct CollectorRunner: Sendable {
             }
         }
         return Run(samples: samples, reports: reports, pieces: results.map(\.1))
+    }
+
+    /// Every due collector at once; results in the collectors' order.
+    private func collectAll(
+        _ due: [(offset: Int, element: any Collector)], policy: Policy, families: Set<CheckFamily>, started: Date
+    ) async -> [(Int, Collected, CollectorReport?)] {
+        await withTaskGroup(of: (Int, Collected, CollectorReport?).self) { group in
+            for (index, collector) in due {
+                group.addTask {
+                    let begin = now()
+                    let collected = await collector.collect(
+                        policy, due: collector.families.intersection(families), at: started)
+                    guard collected.ran else { return (index, collected, nil) }
+                    let report = CollectorReport(
+                        collector: collector.name, success: collected.success,
+                        durationSeconds: now().timeIntervalSince(begin))
+                    return (index, collected, report)
+                }
+            }
+            var out: [(Int, Collected, CollectorReport?)] = []
+            for await result in group { out.append(result) }
+            return out.sorted { $0.0 < $1.0 }
+        }
     }
 }
