@@ -52,3 +52,15 @@ func observe<T: Sendable>(
         return .unavailable(Unavailable(error, action: action, resource: resource, region: region))
     }
 }
+
+/// `body` for every key at once (a key given twice runs once), gathered by key.
+func concurrentMap<Key: Hashable & Sendable, Value: Sendable>(
+    _ keys: [Key], _ body: @escaping @Sendable (Key) async -> Value
+) async -> [Key: Value] {
+    await withTaskGroup(of: (Key, Value).self) { group in
+        for key in Set(keys) { group.addTask { (key, await body(key)) } }
+        var out: [Key: Value] = [:]
+        for await (key, value) in group { out[key] = value }
+        return out
+    }
+}

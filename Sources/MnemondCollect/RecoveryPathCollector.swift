@@ -26,27 +26,21 @@ public struct RecoveryPathCollector: Sendable {
     public func collect(_ backupPolicy: BackupPolicy, _ recovery: RecoveryPathPolicy, replicas: [BucketPolicy] = [])
         async -> RecoveryPathObservation
     {
-        let selectionRoles = await observe(
-            "backup:GetBackupSelection", resource: backupPolicy.planName, region: backupPolicy.region
-        ) { try await selectionRoleARNs(plan: backupPolicy.planName, region: backupPolicy.region) }
+        // Reads that do not depend on each other go out at once: the cycle waits for the longest
+        // chain (plan → selections → selection roles), not for the sum of them all.
+        async let selectionAndRoles = selectionRolesAndRoles(backupPolicy, recovery)
 
-        var vaults: [String: Observed<VaultKeyObservation>] = [:]
-        for (vault, region) in [
-            (backupPolicy.vault, backupPolicy.region), (backupPolicy.drVault, backupPolicy.drRegion),
-        ] {
-            vaults[vault] = await observe("backup:DescribeBackupVault", resource: vault, region: region) {
+        let vaultRegions = Dictionary(
+            [(backupPolicy.vault, backupPolicy.region), (backupPolicy.drVault, backupPolicy.drRegion)],
+            uniquingKeysWith: { _, dr in dr })
+        async let vaults = concurrentMap(Array(vaultRegions.keys)) { vault in
+            let region = vaultRegions[vault] ?? backupPolicy.region
+            return await observe("backup:DescribeBackupVault", resource: vault, region: region) {
                 try await vaultKey(vault, region: region)
             }
         }
 
-        var names = Set([RecoveryPathPolicy.roleName(recovery.restoreRoleARN)])
-        names.formUnion((selectionRoles.value ?? []).map(RecoveryPathPolicy.roleName))
-        var roles: [String: Observed<ServiceRoleObservation>] = [:]
-        for name in names.sorted() {
-            roles[name] = await observe("iam:GetRole", resource: name, region: "us-east-1") { try await role(name) }
-        }
-
-        let access = await observe(
+        async let access = observe(
             "backup:GetBackupVaultAccessPolicy", resource: backupPolicy.drVault, region: backupPolicy.drRegion
         ) { () async throws -> [ResourcePolicyStatement]? in
             guard
@@ -56,27 +50,50 @@ public struct RecoveryPathCollector: Sendable {
             return try Self.resourceStatements(text)
         }
 
-        let landing = await observe(
+        async let landing = observe(
             "rds:DescribeDBInstances", resource: recovery.sourceInstance, region: recovery.sourceRegion
         ) { try await landingZone(recovery, drRegion: backupPolicy.drRegion) }
 
-        var replicaKeys: [String: Observed<ReplicaKeyObservation>] = [:]
-        for bucket in replicas {
-            replicaKeys[bucket.name] = await observe(
-                "s3:GetBucketEncryption", resource: bucket.name, region: bucket.region
-            ) { try await replicaKey(bucket) }
-        }
-        var recoveryOperator: Observed<RecoveryOperatorObservation>?
-        if let configured = recovery.s3RecoveryOperatorRole {
-            let name = RecoveryPathPolicy.roleName(configured)
-            recoveryOperator = await observe("iam:GetRole", resource: name, region: "us-east-1") {
-                try await self.recoveryOperator(name, replicas: replicas)
+        let replicaByName = Dictionary(replicas.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        async let replicaKeys = concurrentMap(Array(replicaByName.keys)) { name in
+            let bucket = replicaByName[name]!
+            return await observe("s3:GetBucketEncryption", resource: bucket.name, region: bucket.region) {
+                try await replicaKey(bucket)
             }
         }
 
+        async let recoveryOperator: Observed<RecoveryOperatorObservation>? = {
+            guard let configured = recovery.s3RecoveryOperatorRole else { return nil }
+            let name = RecoveryPathPolicy.roleName(configured)
+            return await observe("iam:GetRole", resource: name, region: "us-east-1") {
+                try await self.recoveryOperator(name, replicas: replicas)
+            }
+        }()
+
+        let (selectionRoles, roles) = await selectionAndRoles
         return RecoveryPathObservation(
-            selectionRoles: selectionRoles, vaults: vaults, roles: roles, drVaultAccessPolicy: access,
-            landingZone: landing, replicaKeys: replicaKeys, recoveryOperator: recoveryOperator)
+            selectionRoles: selectionRoles, vaults: await vaults, roles: roles, drVaultAccessPolicy: await access,
+            landingZone: await landing, replicaKeys: await replicaKeys, recoveryOperator: await recoveryOperator)
+    }
+
+    /// The plan's selection roles, and every service role the restores use: the restore role
+    /// (read while the selections are listed) and each selection's role.
+    func selectionRolesAndRoles(_ backupPolicy: BackupPolicy, _ recovery: RecoveryPathPolicy) async -> (
+        Observed<[String]>, [String: Observed<ServiceRoleObservation>]
+    ) {
+        let restoreRole = RecoveryPathPolicy.roleName(recovery.restoreRoleARN)
+        async let restore = observe("iam:GetRole", resource: restoreRole, region: "us-east-1") {
+            try await role(restoreRole)
+        }
+        let selectionRoles = await observe(
+            "backup:GetBackupSelection", resource: backupPolicy.planName, region: backupPolicy.region
+        ) { try await selectionRoleARNs(plan: backupPolicy.planName, region: backupPolicy.region) }
+        let others = Set((selectionRoles.value ?? []).map(RecoveryPathPolicy.roleName)).subtracting([restoreRole])
+        var roles = await concurrentMap(others.sorted()) { name in
+            await observe("iam:GetRole", resource: name, region: "us-east-1") { try await role(name) }
+        }
+        roles[restoreRole] = await restore
+        return (selectionRoles, roles)
     }
 
     /// The replica's default encryption and, when it is SSE-KMS naming a key (ID, ARN or alias),
@@ -109,12 +126,34 @@ public struct RecoveryPathCollector: Sendable {
         guard let arn = try await iam.getRole(name: name) else {
             return RecoveryOperatorObservation(name: name, arn: nil)
         }
+        // One simulation per replica: the first alone (a service without the simulation API, an
+        // emulator, answers it NotImplemented and the policies are read instead), then the rest at once.
+        @Sendable func simulate(_ bucket: String) async -> Result<[IAM.EvaluationResult], any Error> {
+            do {
+                return .success(
+                    try await iam.simulatePrincipalPolicy(
+                        principalARN: arn, actions: RecoveryPathPolicy.s3RestoreActions,
+                        resource: RecoveryPathPolicy.replicaObjectsARN(bucket)))
+            } catch {
+                return .failure(error)
+            }
+        }
+        var answers: [String: Result<[IAM.EvaluationResult], any Error>] = [:]
+        if let first = replicas.first?.name {
+            let answer = await simulate(first)
+            answers[first] = answer
+            var unimplemented = false
+            if case .failure(let error) = answer, let aws = error as? AWSError { unimplemented = aws.isNotImplemented }
+            if !unimplemented {
+                let rest = replicas.map(\.name).filter { answers[$0] == nil }
+                answers.merge(await concurrentMap(rest, simulate)) { first, _ in first }
+            }
+        }
         var simulated: [String: Observed<[SimulatedDecision]>] = [:]
         for bucket in replicas {
             let resource = RecoveryPathPolicy.replicaObjectsARN(bucket.name)
             do {
-                let results = try await iam.simulatePrincipalPolicy(
-                    principalARN: arn, actions: RecoveryPathPolicy.s3RestoreActions, resource: resource)
+                let results = try answers[bucket.name]!.get()
                 simulated[bucket.name] = .value(
                     try Self.decisions(results, wanted: RecoveryPathPolicy.s3RestoreActions))
             } catch let error as AWSError where error.isNotImplemented {
@@ -225,10 +264,19 @@ public struct RecoveryPathCollector: Sendable {
             return ServiceRoleObservation(name: name, arn: nil)
         }
         let trust = try role.assumeRolePolicyDocument.map(Self.resourceStatements) ?? []
-        let attached = try await iam.listAttachedRolePolicies(name: name)
+        async let attachedPolicies = iam.listAttachedRolePolicies(name: name)
+        let inlineNames = try await iam.listRolePolicies(name: name)
+        let documents = await concurrentMap(inlineNames) { policy in
+            do {
+                return Result<String, any Error>.success(try await iam.getRolePolicy(role: name, policy: policy))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let attached = try await attachedPolicies
         var inline: [PolicyStatement] = []
-        for policy in try await iam.listRolePolicies(name: name) {
-            inline += try IAMCollector.statements(try await iam.getRolePolicy(role: name, policy: policy))
+        for policy in inlineNames {
+            inline += try IAMCollector.statements(try documents[policy]!.get())
         }
         return ServiceRoleObservation(
             name: name, arn: role.arn, trust: trust, attachedPolicies: attached, inlineStatements: inline)
@@ -242,29 +290,43 @@ public struct RecoveryPathCollector: Sendable {
             "DBParameterGroupName")
         let sourceOptions = instance["OptionGroupMemberships"]?.all("OptionGroupMembership").first?.string(
             "OptionGroupName")
-        var family: String?
-        if let sourceParameters {
-            family =
-                try await rds.describeDBParameterGroupFamily(name: sourceParameters, region: recovery.sourceRegion)
-                ?? nil
-        }
         // AWS creates its default parameter and option groups (`default.postgres16`,
         // `default:postgres-16`) in a region on demand, so a restore never lacks them: not looked up.
         func custom(_ name: String?) -> String? { name.flatMap { $0.hasPrefix("default") ? nil : $0 } }
+        let subnetName = (recovery.dbSubnetGroup ?? sourceSubnet).flatMap { $0 == "default" ? nil : $0 }
+        let parameterName = custom(recovery.dbParameterGroup ?? sourceParameters)
+        let optionName = custom(recovery.optionGroup ?? sourceOptions)
+        // The four lookups go out at once; the first failure in this order is the one reported.
+        async let sourceFamily: String?? = {
+            guard let sourceParameters else { return nil }
+            return try await rds.describeDBParameterGroupFamily(name: sourceParameters, region: recovery.sourceRegion)
+        }()
+        async let subnetFound: Bool? = {
+            guard let subnetName else { return nil }
+            return try await rds.describeDBSubnetGroup(name: subnetName, region: drRegion) != nil
+        }()
+        async let parametersFound: String?? = {
+            guard let parameterName else { return nil }
+            return try await rds.describeDBParameterGroupFamily(name: parameterName, region: drRegion)
+        }()
+        async let optionsFound: String?? = {
+            guard let optionName else { return nil }
+            return try await rds.describeOptionGroup(name: optionName, region: drRegion)
+        }()
+        let family = try await sourceFamily ?? nil
         var subnet: GroupPresence?
-        if let name = recovery.dbSubnetGroup ?? sourceSubnet, name != "default" {
-            subnet = GroupPresence(
-                name: name, exists: try await rds.describeDBSubnetGroup(name: name, region: drRegion) != nil)
+        if let subnetName, let exists = try await subnetFound {
+            subnet = GroupPresence(name: subnetName, exists: exists)
         }
         var parameters: GroupPresence?
-        if let name = custom(recovery.dbParameterGroup ?? sourceParameters) {
-            let found = try await rds.describeDBParameterGroupFamily(name: name, region: drRegion)
-            parameters = GroupPresence(name: name, exists: found != nil, detail: found ?? nil)
+        if let parameterName {
+            let found = try await parametersFound
+            parameters = GroupPresence(name: parameterName, exists: found != nil, detail: found ?? nil)
         }
         var options: GroupPresence?
-        if let name = custom(recovery.optionGroup ?? sourceOptions) {
-            let found = try await rds.describeOptionGroup(name: name, region: drRegion)
-            options = GroupPresence(name: name, exists: found != nil, detail: found ?? nil)
+        if let optionName {
+            let found = try await optionsFound
+            options = GroupPresence(name: optionName, exists: found != nil, detail: found ?? nil)
         }
         return LandingZoneObservation(
             sourceSubnetGroup: sourceSubnet, sourceParameterGroup: sourceParameters, sourceParameterFamily: family,
