@@ -144,7 +144,10 @@ let package = Package(
             dependencies: ["MnemondCommands", "MnemondStore", "MnemondModel", "MnemondReport", "MnemondTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "MnemondStoreTests", dependencies: ["MnemondStore", "MnemondModel", "MnemondTestSupport"],
+            name: "MnemondStoreTests",
+            dependencies: [
+                "MnemondStore", "MnemondModel", "MnemondTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "MnemondNotifyTests",

@@ -8,10 +8,13 @@ import Synchronization
 /// for those: a bucket costs 1 + the types it uses instead of 1 + 22 metric requests (CloudWatch
 /// bills GetMetricData per metric requested; ListMetrics is not).
 ///
-/// The listings live in memory, per region, with the time they were made. A region is listed
-/// again `rediscoverAfter` later, when the policy names a bucket of that region the listing did
-/// not cover, or when the clock went back. A region whose listing fails gets every storage type
-/// this cycle, never none, and is listed again the next time the storage family runs.
+/// The listings live in memory, per region, with the time they were made, and in the `ledger`
+/// (the store) when there is one: a new process (`check --once`, a restarted daemon) starts from
+/// the kept listings instead of listing again. A region is listed again `rediscoverAfter` later,
+/// when the policy names a bucket of that region the listing did not cover, or when the clock
+/// went back. A region whose listing fails gets every storage type this cycle, never none, and
+/// is listed again the next time the storage family runs. A ledger that cannot be read or
+/// written costs listings, never types: the regions are listed as with nothing kept.
 ///
 /// What this trades: a storage type a bucket starts using after a listing (a lifecycle
 /// transition into a new class) is asked for from the next listing, at most a day later. A type
@@ -22,17 +25,27 @@ public final class StorageTypeDiscovery: Sendable {
     /// its storage metrics once a day.
     public static let rediscoverAfter: TimeInterval = 86_400
 
-    struct Listing: Sendable, Equatable {
-        var at: Date
-        /// The policy's buckets of the region when it was listed.
-        var buckets: Set<String>
-        /// Storage types per bucket; a covered bucket without an entry has none listed.
-        var types: [String: [String]]
-    }
+    typealias Listing = StorageTypeListing
 
     private let listings = Mutex<[String: Listing]>([:])
+    private let ledger: (any StorageTypeLedger)?
+    /// Whether the ledger's listings were read (once per process).
+    private let loaded = Mutex(false)
 
-    public init() {}
+    public init(ledger: (any StorageTypeLedger)? = nil) {
+        self.ledger = ledger
+    }
+
+    /// Takes the ledger's listings for the regions not listed in this process, once.
+    func loadKept() async {
+        guard let ledger,
+            loaded.withLock({ done in
+                defer { done = true }; return !done
+            })
+        else { return }
+        guard let kept = try? await ledger.storageTypeListings() else { return }
+        listings.withLock { listings in listings.merge(kept) { current, _ in current } }
+    }
 
     /// The region whose ListMetrics names a bucket's storage metrics (MonitoringCollector.publishedIn).
     static func region(of bucket: BucketPolicy) -> String { bucket.region }
@@ -65,8 +78,9 @@ public final class StorageTypeDiscovery: Sendable {
     /// Keeps one region's listing. Metrics of buckets the policy does not name are ignored; a
     /// BucketSizeBytes metric without its BucketName or StorageType cannot be attributed, and
     /// makes the listing unreadable rather than "this bucket has no such type".
+    @discardableResult
     func record(region: String, buckets: Set<String>, metrics: [CloudWatch.ListedMetric], at: Date)
-        throws(UnreadableField)
+        throws(UnreadableField) -> Listing
     {
         var types: [String: Set<String>] = [:]
         for (index, metric) in metrics.enumerated()
@@ -81,6 +95,7 @@ public final class StorageTypeDiscovery: Sendable {
         }
         let listing = Listing(at: at, buckets: buckets, types: types.mapValues(Self.ordered))
         listings.withLock { $0[region] = listing }
+        return listing
     }
 
     /// AWS's order of the types (`MonitoringCollector.storageTypes`), then any type it added
@@ -90,20 +105,22 @@ public final class StorageTypeDiscovery: Sendable {
         return known + types.subtracting(known).sorted()
     }
 
-    /// Lists the regions that are due (concurrently, one ListMetrics listing each) and answers
-    /// the types to ask for per bucket, with the listings that failed. `list` is ListMetrics of
-    /// AWS/S3 BucketSizeBytes in one region.
+    /// Lists the regions that are due (concurrently, one ListMetrics listing each; each new
+    /// listing kept in the ledger) and answers the types to ask for per bucket, with the
+    /// listings that failed. `list` is ListMetrics of AWS/S3 BucketSizeBytes in one region.
     func storageTypes(
         for buckets: [BucketPolicy], now: Date,
         list: @escaping @Sendable (_ region: String) async throws -> [CloudWatch.ListedMetric]
     ) async -> (types: [String: [String]], failed: [Unavailable]) {
+        await loadKept()
         let due = due(buckets, now: now)
         let failed = await withTaskGroup(of: (String, Unavailable?).self) { group in
             for (region, names) in due {
                 group.addTask {
                     let listed = await observe("cloudwatch:ListMetrics", resource: nil, region: region) {
                         let metrics = try await list(region)
-                        try self.record(region: region, buckets: names, metrics: metrics, at: now)
+                        let listing = try self.record(region: region, buckets: names, metrics: metrics, at: now)
+                        try? await self.ledger?.keepStorageTypeListing(listing, region: region)
                     }
                     if case .unavailable(let reason) = listed { return (region, reason) }
                     return (region, nil)

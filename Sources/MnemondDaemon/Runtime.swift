@@ -140,7 +140,8 @@ public final class Runtime: Sendable {
         let cursors: BackupCollector.Cursors = { [store] vault, region in
             try? await store.recoveryPointCursor(vault: vault, region: region)
         }
-        let all = StandardCollectors.all(client: aws, now: now, recoveryPoints: cursors, jobs: store)
+        let all = StandardCollectors.all(
+            client: aws, now: now, recoveryPoints: cursors, jobs: store, storageTypes: store)
         self.collectors = CollectorRunner(collectors: all, logger: logger, now: now)
         self.logger = logger
         self.now = now

@@ -15,6 +15,7 @@ enum Migrations {
         registerInstallation(&migrator)
         registerRecoveryPoints(&migrator)
         registerJobs(&migrator)
+        registerStorageTypes(&migrator)
         return migrator
     }
 
