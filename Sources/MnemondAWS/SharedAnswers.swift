@@ -19,7 +19,7 @@ import Synchronization
 /// requests at most `budget` bytes; past either an answer is dropped once its askers have it,
 /// and a later asker sends again. On the guide's estate every answer of a cycle is kept (77);
 /// at 1,000 buckets the 6,000 S3 answers would otherwise stay in memory until the run ends
-/// (≈ 3 KB each with their objects: +35 MB of peak RSS when all were kept).
+/// (with every answer kept and a task per call, that cycle's peak RSS was 35 MB higher).
 public final class SharedAnswers: Sendable {
     /// What makes a question this question: service, region, method, bucket, path, query,
     /// headers and body, kept as their SHA-256 (a cycle at 1,000 buckets has 6,000 questions
