@@ -15,9 +15,10 @@ import Synchronization
 /// (`CollectorRunner.run`); outside it every call goes out, so answers never outlive a run.
 ///
 /// Memory is bounded: a call in flight is always shared, but a finished answer is kept for later
-/// askers only while the kept answers number at most `maxAnswers` and their bodies, headers and
-/// requests at most `budget` bytes; past either an answer is dropped once its askers have it,
-/// and a later asker sends again. On the guide's estate every answer of a cycle is kept (77);
+/// askers only if it is at most `maxAnswerBytes` (request, headers and body: the reads two
+/// collectors share are small; a 180-day listing page is not, and is never asked twice) and the
+/// kept answers stay within `maxAnswers` and `budget` bytes; otherwise it is dropped once its
+/// askers have it, and a later asker sends again. On the guide's estate every answer of a cycle is kept (77);
 /// at 1,000 buckets the 6,000 S3 answers would otherwise stay in memory until the run ends
 /// (with every answer kept and a task per call, that cycle's peak RSS was 35 MB higher).
 public final class SharedAnswers: Sendable {
@@ -96,10 +97,13 @@ public final class SharedAnswers: Sendable {
     public let budget: Int
     /// How many finished answers are kept for later askers.
     public let maxAnswers: Int
+    /// The largest answer kept for later askers.
+    public let maxAnswerBytes: Int
 
-    public init(budget: Int = 2 << 20, maxAnswers: Int = 512) {
+    public init(budget: Int = 2 << 20, maxAnswers: Int = 512, maxAnswerBytes: Int = 64 << 10) {
         self.budget = budget
         self.maxAnswers = maxAnswers
+        self.maxAnswerBytes = maxAnswerBytes
     }
 
     /// How many answers are kept or in flight.
@@ -142,7 +146,7 @@ public final class SharedAnswers: Sendable {
     /// Keeps a finished answer while the budget allows; drops it otherwise.
     private func keep(_ key: Key, size: Int) {
         state.withLock { state in
-            if state.kept + size <= budget, state.keptAnswers < maxAnswers {
+            if size <= maxAnswerBytes, state.kept + size <= budget, state.keptAnswers < maxAnswers {
                 state.kept += size
                 state.keptAnswers += 1
             } else {

@@ -56,6 +56,19 @@ import Testing
         #expect(shared.count == 1)
     }
 
+    @Test func aLargeAnswerIsNotKeptAndLeavesTheBudgetToSmallOnes() async throws {
+        let shared = SharedAnswers(budget: 1 << 20, maxAnswerBytes: 1 << 10)
+        let sends = Sends()
+        let page = String(repeating: "x", count: 4 << 10)
+        _ = try await shared.answer(Self.plans, region: "eu-west-3", send: sends.send(page))
+        _ = try await shared.answer(Self.plans, region: "eu-west-3", send: sends.send(page))
+        #expect(sends.count.load(ordering: .relaxed) == 2)
+        #expect(shared.keptBytes == 0)
+        _ = try await shared.answer(Self.plans, region: "eu-west-1", send: sends.send("plans"))
+        _ = try await shared.answer(Self.plans, region: "eu-west-1", send: sends.send("plans"))
+        #expect(sends.count.load(ordering: .relaxed) == 3)
+    }
+
     @Test func askersWhileACallIsInFlightShareItWhateverTheBudget() async throws {
         let shared = SharedAnswers(budget: 0)
         let count = Atomic(0)
