@@ -18,9 +18,9 @@ import Synchronization
 /// askers only if it is at most `maxAnswerBytes` (request, headers and body: the reads two
 /// collectors share are small; a 180-day listing page is not, and is never asked twice) and the
 /// kept answers stay within `maxAnswers` and `budget` bytes; otherwise it is dropped once its
-/// askers have it, and a later asker sends again. On the guide's estate every answer of a cycle is kept (77);
-/// at 1,000 buckets the 6,000 S3 answers would otherwise stay in memory until the run ends
-/// (with every answer kept and a task per call, that cycle's peak RSS was 35 MB higher).
+/// askers have it, and a later asker sends again. On the guide's estate every small answer of a
+/// cycle is kept; at 1,000 buckets the 6,000 S3 answers would otherwise stay in memory until the
+/// run ends (with every answer kept and a task per call, that cycle's peak RSS was 35 MB higher).
 public final class SharedAnswers: Sendable {
     /// What makes a question this question: service, region, method, bucket, path, query,
     /// headers and body, kept as their SHA-256 (a cycle at 1,000 buckets has 6,000 questions

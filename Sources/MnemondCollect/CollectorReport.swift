@@ -53,14 +53,22 @@ func observe<T: Sendable>(
     }
 }
 
-/// `body` for every key at once (a key given twice runs once), gathered by key.
-func concurrentMap<Key: Hashable & Sendable, Value: Sendable>(
-    _ keys: [Key], _ body: @escaping @Sendable (Key) async -> Value
+/// `body` for every item at once, gathered by `key` (of items with one key, the last runs).
+func concurrentMap<Item: Sendable, Key: Hashable & Sendable, Value: Sendable>(
+    _ items: [Item], by key: (Item) -> Key, _ body: @escaping @Sendable (Item) async -> Value
 ) async -> [Key: Value] {
-    await withTaskGroup(of: (Key, Value).self) { group in
-        for key in Set(keys) { group.addTask { (key, await body(key)) } }
+    let byKey = Dictionary(items.map { (key($0), $0) }, uniquingKeysWith: { _, last in last })
+    return await withTaskGroup(of: (Key, Value).self) { group in
+        for (key, item) in byKey { group.addTask { (key, await body(item)) } }
         var out: [Key: Value] = [:]
         for await (key, value) in group { out[key] = value }
         return out
     }
+}
+
+/// `body` for every key at once (a key given twice runs once), gathered by key.
+func concurrentMap<Key: Hashable & Sendable, Value: Sendable>(
+    _ keys: [Key], _ body: @escaping @Sendable (Key) async -> Value
+) async -> [Key: Value] {
+    await concurrentMap(keys, by: { $0 }, body)
 }

@@ -476,36 +476,16 @@ public struct MonitoringCollector: Sendable {
         }
         let names = promises.alarms.map(\.name)
         let regions = Self.alarmRegions(policy)
-        async let alarms = withTaskGroup(of: (String, Observed<[AlarmObservation]>).self) { group in
-            for region in regions where !names.isEmpty {
-                group.addTask {
-                    let observed = await observe("cloudwatch:DescribeAlarms", resource: nil, region: region) {
-                        try await cloudwatch.describeAlarms(names: names, region: region).map {
-                            xml throws(UnreadableField) in try Self.alarm(xml, region: region)
-                        }
-                    }
-                    return (region, observed)
+        async let alarms = concurrentMap(names.isEmpty ? [] : regions) { region in
+            await observe("cloudwatch:DescribeAlarms", resource: nil, region: region) {
+                try await cloudwatch.describeAlarms(names: names, region: region).map {
+                    xml throws(UnreadableField) in try Self.alarm(xml, region: region)
                 }
             }
-            var out: [String: Observed<[AlarmObservation]>] = [:]
-            for await (region, observed) in group { out[region] = observed }
-            return out
         }
-        async let topics = withTaskGroup(of: (String, Observed<TopicObservation>).self) { group in
-            for topic in promises.topics {
-                group.addTask { (topic.arn, await self.topic(topic.arn)) }
-            }
-            var out: [String: Observed<TopicObservation>] = [:]
-            for await (arn, observed) in group { out[arn] = observed }
-            return out
-        }
-        async let rules = withTaskGroup(of: (String, Observed<EventRuleObservation>).self) { group in
-            for rule in promises.eventRules {
-                group.addTask { ("\(rule.region)/\(rule.name)", await self.rule(rule.name, region: rule.region)) }
-            }
-            var out: [String: Observed<EventRuleObservation>] = [:]
-            for await (key, observed) in group { out[key] = observed }
-            return out
+        async let topics = concurrentMap(promises.topics.map(\.arn)) { arn in await self.topic(arn) }
+        async let rules = concurrentMap(promises.eventRules, by: { "\($0.region)/\($0.name)" }) { rule in
+            await self.rule(rule.name, region: rule.region)
         }
         monitoring.alarms = await alarms
         monitoring.topics = await topics

@@ -30,12 +30,10 @@ public struct RecoveryPathCollector: Sendable {
         // chain (plan → selections → selection roles), not for the sum of them all.
         async let selectionAndRoles = selectionRolesAndRoles(backupPolicy, recovery)
 
-        let vaultRegions = Dictionary(
-            [(backupPolicy.vault, backupPolicy.region), (backupPolicy.drVault, backupPolicy.drRegion)],
-            uniquingKeysWith: { _, dr in dr })
-        async let vaults = concurrentMap(Array(vaultRegions.keys)) { vault in
-            let region = vaultRegions[vault] ?? backupPolicy.region
-            return await observe("backup:DescribeBackupVault", resource: vault, region: region) {
+        async let vaults = concurrentMap(
+            [(backupPolicy.vault, backupPolicy.region), (backupPolicy.drVault, backupPolicy.drRegion)], by: \.0
+        ) { vault, region in
+            await observe("backup:DescribeBackupVault", resource: vault, region: region) {
                 try await vaultKey(vault, region: region)
             }
         }
@@ -54,10 +52,8 @@ public struct RecoveryPathCollector: Sendable {
             "rds:DescribeDBInstances", resource: recovery.sourceInstance, region: recovery.sourceRegion
         ) { try await landingZone(recovery, drRegion: backupPolicy.drRegion) }
 
-        let replicaByName = Dictionary(replicas.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
-        async let replicaKeys = concurrentMap(Array(replicaByName.keys)) { name in
-            let bucket = replicaByName[name]!
-            return await observe("s3:GetBucketEncryption", resource: bucket.name, region: bucket.region) {
+        async let replicaKeys = concurrentMap(replicas, by: \.name) { bucket in
+            await observe("s3:GetBucketEncryption", resource: bucket.name, region: bucket.region) {
                 try await replicaKey(bucket)
             }
         }

@@ -38,12 +38,13 @@ public final class StorageTypeDiscovery: Sendable {
 
     /// Takes the ledger's listings for the regions not listed in this process, once.
     func loadKept() async {
-        guard let ledger,
-            loaded.withLock({ done in
-                defer { done = true }; return !done
-            })
-        else { return }
-        guard let kept = try? await ledger.storageTypeListings() else { return }
+        guard let ledger else { return }
+        let first = loaded.withLock { done in
+            let first = !done
+            done = true
+            return first
+        }
+        guard first, let kept = try? await ledger.storageTypeListings() else { return }
         listings.withLock { listings in listings.merge(kept) { current, _ in current } }
     }
 
@@ -114,21 +115,16 @@ public final class StorageTypeDiscovery: Sendable {
     ) async -> (types: [String: [String]], failed: [Unavailable]) {
         await loadKept()
         let due = due(buckets, now: now)
-        let failed = await withTaskGroup(of: (String, Unavailable?).self) { group in
-            for (region, names) in due {
-                group.addTask {
-                    let listed = await observe("cloudwatch:ListMetrics", resource: nil, region: region) {
-                        let metrics = try await list(region)
-                        let listing = try self.record(region: region, buckets: names, metrics: metrics, at: now)
-                        try? await self.ledger?.keepStorageTypeListing(listing, region: region)
-                    }
-                    if case .unavailable(let reason) = listed { return (region, reason) }
-                    return (region, nil)
-                }
+        let listed = await concurrentMap(Array(due), by: \.key) { region, names in
+            await observe("cloudwatch:ListMetrics", resource: nil, region: region) {
+                let metrics = try await list(region)
+                let listing = try self.record(region: region, buckets: names, metrics: metrics, at: now)
+                try? await self.ledger?.keepStorageTypeListing(listing, region: region)
             }
-            var failed: [String: Unavailable] = [:]
-            for await (region, reason) in group { failed[region] = reason }
-            return failed
+        }
+        let failed = listed.compactMapValues { observed -> Unavailable? in
+            if case .unavailable(let reason) = observed { return reason }
+            return nil
         }
         let reasons = failed.sorted { $0.key < $1.key }.map(\.value)
         return (types(buckets, excluding: Set(failed.keys)), reasons)
