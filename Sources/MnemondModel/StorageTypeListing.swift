@@ -26,3 +26,15 @@ public protocol StorageTypeLedger: Sendable {
     /// Replaces the region's kept listing.
     func keepStorageTypeListing(_ listing: StorageTypeListing, region: String) async throws
 }
+
+/// Where settled AWS answers (a bucket's region, a policy version, a backup selection: answers AWS
+/// documents as fixed for the question) outlive the process, so the next cycle of any process on
+/// the store does not ask them again within a day. Keys are digests of the question; bodies are
+/// AWS's answers as received. Any failure throws: the run then asks as if nothing were kept.
+public protocol SettledAnswerLedger: Sendable {
+    /// The answers kept since `since`, by key: the body and when it was asked.
+    func settledAnswers(since: Date) async throws -> [String: (body: Data, at: Date)]
+    /// Keeps these answers (replacing any kept under the same key) and forgets every answer
+    /// asked before `forgetBefore`.
+    func keepSettledAnswers(_ answers: [String: (body: Data, at: Date)], forgetBefore: Date) async throws
+}

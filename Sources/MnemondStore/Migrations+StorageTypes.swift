@@ -19,4 +19,21 @@ extension Migrations {
                     """)
         }
     }
+
+    /// Settled AWS answers (`SettledAnswerLedger`): answers AWS documents as fixed for the question,
+    /// asked again once a day old.
+    static func registerSettledAnswers(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("settled-answers-v1") { db in
+            try db.execute(
+                sql: """
+                    -- One row per question: `key` is the SHA-256 of the request (service, region,
+                    -- method, path, query, headers, body), `body` AWS's answer, `asked_at` when.
+                    CREATE TABLE settled_answers (
+                        key TEXT PRIMARY KEY,
+                        asked_at INTEGER NOT NULL,
+                        body BLOB NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
+    }
 }

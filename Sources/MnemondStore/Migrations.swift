@@ -16,6 +16,7 @@ enum Migrations {
         registerRecoveryPoints(&migrator)
         registerJobs(&migrator)
         registerStorageTypes(&migrator)
+        registerSettledAnswers(&migrator)
         return migrator
     }
 

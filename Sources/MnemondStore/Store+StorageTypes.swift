@@ -49,3 +49,42 @@ extension Store: StorageTypeLedger {
         }
     }
 }
+
+extension Store: SettledAnswerLedger {
+    public func settledAnswers(since: Date) async throws(StoreError) -> [String: (body: Data, at: Date)] {
+        do {
+            return try await pool.read { db in
+                var out: [String: (body: Data, at: Date)] = [:]
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT key, asked_at, body FROM settled_answers WHERE asked_at >= ?",
+                    arguments: [since.millis])
+                {
+                    out[row["key"]] = (row["body"], Date(millis: row["asked_at"]))
+                }
+                return out
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read the settled AWS answers", message: "\(error)")
+        }
+    }
+
+    public func keepSettledAnswers(
+        _ answers: [String: (body: Data, at: Date)], forgetBefore: Date
+    ) async throws(StoreError) {
+        do {
+            try await pool.write { db in
+                try db.execute(sql: "DELETE FROM settled_answers WHERE asked_at < ?", arguments: [forgetBefore.millis])
+                for (key, answer) in answers {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO settled_answers (key, asked_at, body) VALUES (?, ?, ?)
+                            ON CONFLICT (key) DO UPDATE SET asked_at = excluded.asked_at, body = excluded.body
+                            """,
+                        arguments: [key, answer.at.millis, answer.body])
+                }
+            }
+        } catch {
+            throw StoreError(path: path, operation: "keep the settled AWS answers", message: "\(error)")
+        }
+    }
+}

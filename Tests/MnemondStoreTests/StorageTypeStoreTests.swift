@@ -39,4 +39,26 @@ import Testing
         }
         #expect(try await store.storageTypeListings() == ["eu-north-1": kept])
     }
+
+    /// Settled answers: replaced by key, read from a time on, and every answer older than the
+    /// forget time dropped when new ones are kept.
+    @Test func settledAnswersAreReplacedReadByAgeAndForgotten() async throws {
+        let store = try Store.inMemory()
+        #expect(try await store.settledAnswers(since: .distantPast).isEmpty)
+        let old = Data("<LocationConstraint>eu-west-3</LocationConstraint>".utf8)
+        try await store.keepSettledAnswers(
+            ["a": (old, Self.t0), "b": (Data("b".utf8), Self.t0.addingTimeInterval(10))], forgetBefore: .distantPast)
+        let read = try await store.settledAnswers(since: Self.t0)
+        #expect(read.mapValues(\.body) == ["a": old, "b": Data("b".utf8)])
+        #expect(read["b"]?.at == Self.t0.addingTimeInterval(10))
+        #expect(try await store.settledAnswers(since: Self.t0.addingTimeInterval(5)).keys.sorted() == ["b"])
+
+        // A day later "a" is asked again; "b" is forgotten (asked before the forget time).
+        let later = Self.t0.addingTimeInterval(86_400)
+        try await store.keepSettledAnswers(
+            ["a": (Data("new".utf8), later)], forgetBefore: Self.t0.addingTimeInterval(20))
+        let kept = try await store.settledAnswers(since: .distantPast)
+        #expect(kept.mapValues(\.body) == ["a": Data("new".utf8)])
+        #expect(kept["a"]?.at == later)
+    }
 }
