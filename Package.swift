@@ -165,7 +165,7 @@ let package = Package(
             dependencies: [
                 "MnemondDaemon", "MnemondCommands", "MnemondConfig", "MnemondChecks", "MnemondStore", "MnemondModel",
                 "MnemondAWS", "MnemondSigV4", "MnemondCollect", "MnemondTestSupport", "MnemondReport", "MnemondNotify",
-                "MnemondHTTP", "MnemondBenchData", "MnemondProcess", log,
+                "MnemondHTTP", "MnemondBenchData", "MnemondProcess", log, .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

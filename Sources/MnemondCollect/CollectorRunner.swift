@@ -10,14 +10,17 @@ public struct CollectorRunner: Sendable {
     public let collectors: [any Collector]
     let now: @Sendable () -> Date
     let logger: Logger
+    /// Where settled answers are kept across runs (`SettledAnswers`); nil: every run asks them.
+    let settled: (any SettledAnswerLedger)?
 
     public init(
         collectors: [any Collector], logger: Logger = Logger(label: "mnemond.collect"),
-        now: @escaping @Sendable () -> Date = Date.init
+        now: @escaping @Sendable () -> Date = Date.init, settled: (any SettledAnswerLedger)? = nil
     ) {
         self.collectors = collectors
         self.logger = logger
         self.now = now
+        self.settled = settled
     }
 
     /// What one run collected, in the collectors' order.
@@ -36,9 +39,21 @@ public struct CollectorRunner: Sendable {
     public func run(_ policy: Policy, families: Set<CheckFamily>) async -> Run {
         let started = now()
         let due = collectors.enumerated().filter { !$0.element.families.isDisjoint(with: families) }
-        // One state of the estate per run: a read two collectors make is sent once (SharedAnswers).
+        // One state of the estate per run: a read two collectors make is sent once (SharedAnswers);
+        // an answer AWS documents as fixed is asked once a day (SettledAnswers).
+        let settledAnswers = settled.map(settledAnswers(_:))
         let results = await AWSClient.$sharedAnswers.withValue(SharedAnswers()) {
-            await collectAll(due, policy: policy, families: families, started: started)
+            await AWSClient.$settledAnswers.withValue(settledAnswers) {
+                await collectAll(due, policy: policy, families: families, started: started)
+            }
+        }
+        if let settled, let asked = settledAnswers?.asked, !asked.isEmpty {
+            do {
+                try await settled.keepSettledAnswers(asked, forgetBefore: now().addingTimeInterval(-SettledAnswers.day))
+            } catch {
+                logger.warning(
+                    "settled answers not kept: the next run asks them again", metadata: ["error": "\(error)"])
+            }
         }
         let finished = now()
         var samples: [Sample] = []
@@ -59,6 +74,19 @@ public struct CollectorRunner: Sendable {
             }
         }
         return Run(samples: samples, reports: reports, pieces: results.map(\.1))
+    }
+
+    /// This run's settled answers, read from `ledger` on the first settled question; a ledger
+    /// that cannot be read leaves the run to ask them all.
+    private func settledAnswers(_ ledger: any SettledAnswerLedger) -> SettledAnswers {
+        SettledAnswers(now: now) { [now, logger] in
+            do {
+                return try await ledger.settledAnswers(since: now().addingTimeInterval(-SettledAnswers.day))
+            } catch {
+                logger.warning("settled answers not read: this run asks them all", metadata: ["error": "\(error)"])
+                return [:]
+            }
+        }
     }
 
     /// Every due collector at once; results in the collectors' order.

@@ -47,9 +47,6 @@ public struct S3Collector: Sendable {
             try await s3.getBucketLifecycleConfiguration(bucket: bucket.name, region: bucket.region)
                 .map { root throws(UnreadableField) in try Self.lifecycleRules(root) } ?? []
         }
-        async let location = observe("s3:GetBucketLocation", resource: bucket.name, region: bucket.region) {
-            try await s3.getBucketLocation(bucket: bucket.name, region: bucket.region)
-        }
         async let encryption = observe("s3:GetBucketEncryption", resource: bucket.name, region: bucket.region) {
             try await s3.getBucketEncryption(bucket: bucket.name, region: bucket.region).flatMap {
                 root throws(UnreadableField) in try Self.encryption(root)
@@ -65,10 +62,33 @@ public struct S3Collector: Sendable {
                 root throws(UnreadableField) in try Self.replication(root)
             }
         }
-        return BucketObservation(
+        var observation = BucketObservation(
             bucket: bucket.name, region: bucket.region, versioning: await versioning, lifecycle: await lifecycle,
-            location: await location, encryption: await encryption, objectLock: await objectLock,
-            replication: await replication)
+            encryption: await encryption, objectLock: await objectLock, replication: await replication)
+        // Asked after the others: a kept region (`SettledAnswers`) is used only while they are
+        // what they were when it was asked.
+        let unchangedSince = Self.settingsDigest(observation)
+        observation.location = await observe("s3:GetBucketLocation", resource: bucket.name, region: bucket.region) {
+            try await s3.getBucketLocation(bucket: bucket.name, region: bucket.region, keptWhile: unchangedSince)
+        }
+        return observation
+    }
+
+    /// What a kept bucket region depends on: the digest of the bucket's other settings, or nil
+    /// (ask the region, keep nothing) when any of them failed. A bucket never moves, but one
+    /// deleted and created again elsewhere is a new bucket: its settings start afresh (AWS also
+    /// answers the old region's calls with PermanentRedirect or NoSuchBucket, which fail here).
+    static func settingsDigest(_ observation: BucketObservation) -> String? {
+        let settings: [Unavailable?] = [
+            observation.versioning.unavailable, observation.lifecycle.unavailable,
+            observation.encryption?.unavailable, observation.objectLock?.unavailable,
+            observation.replication?.unavailable,
+        ]
+        guard settings.allSatisfy({ $0 == nil }) else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        guard let encoded = try? encoder.encode(observation) else { return nil }
+        return SettledAnswers.digest(encoded)
     }
 
     /// The default rule of `<ServerSideEncryptionConfiguration>`.

@@ -142,7 +142,7 @@ public final class Runtime: Sendable {
         }
         let all = StandardCollectors.all(
             client: aws, now: now, recoveryPoints: cursors, jobs: store, storageTypes: store)
-        self.collectors = CollectorRunner(collectors: all, logger: logger, now: now)
+        self.collectors = CollectorRunner(collectors: all, logger: logger, now: now, settled: store)
         self.logger = logger
         self.now = now
     }

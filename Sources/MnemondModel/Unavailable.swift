@@ -39,6 +39,12 @@ public enum Observed<Value: Sendable>: Sendable {
         if case .value(let v) = self { return v }
         return nil
     }
+
+    /// Why there is no value, if there is none.
+    public var unavailable: Unavailable? {
+        if case .unavailable(let why) = self { return why }
+        return nil
+    }
 }
 
 extension Observed: Equatable where Value: Equatable {}

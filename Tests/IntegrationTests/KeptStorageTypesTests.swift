@@ -28,32 +28,28 @@ import Testing
 
     @Test func aNewProcessReusesTheListingUntilItIsADayOld() async throws {
         let now = SharedAnswersTests.now
-        let simulator = try await AWSSimulator.start(state: .target, now: now)
-        defer { Task { await simulator.stop() } }
-        let proxy = try await FaultProxy.start(upstream: simulator.endpoint)
-        defer { Task { await proxy.stop() } }
-        let db = temporaryDirectory().appendingPathComponent("kept.sqlite").path
+        try await SharedAnswersTests.proxiedEstate(store: "kept.sqlite") { simulator, proxy, db in
+            let first = try await SharedAnswersTests.cycle(simulator, proxy, now: now, dbPath: db)
+            // One listing per bucket region (eu-west-1, eu-west-3, eu-north-1).
+            #expect(try await Self.listings(proxy).count == 3)
+            let asked = try await Self.requested(db, at: now)
+            #expect(asked == ["eu-west-1": 11, "eu-west-3": 7, "eu-north-1": 7])
 
-        let first = try await SharedAnswersTests.cycle(simulator, proxy, now: now, dbPath: db)
-        // One listing per bucket region (eu-west-1, eu-west-3, eu-north-1).
-        #expect(try await Self.listings(proxy).count == 3)
-        let asked = try await Self.requested(db, at: now)
-        #expect(asked == ["eu-west-1": 11, "eu-west-3": 7, "eu-north-1": 7])
+            // The next process, a minute later (the simulator's estate does not age: an hour would
+            // make its PITR lag critical), asks for the same types without listing them.
+            try await proxy.reset()
+            let later = now.addingTimeInterval(60)
+            let second = try await SharedAnswersTests.cycle(simulator, proxy, now: later, dbPath: db)
+            #expect(try await Self.listings(proxy).isEmpty)
+            #expect(try await Self.requested(db, at: later) == asked)
+            #expect(!Self.judged(first).isEmpty)
+            #expect(
+                Set(first.findings.map { "\($0.check) \($0.resource) \($0.state)" })
+                    == Set(second.findings.map { "\($0.check) \($0.resource) \($0.state)" }))
 
-        // The next process, a minute later (the simulator's estate does not age: an hour would
-        // make its PITR lag critical), asks for the same types without listing them.
-        try await proxy.reset()
-        let later = now.addingTimeInterval(60)
-        let second = try await SharedAnswersTests.cycle(simulator, proxy, now: later, dbPath: db)
-        #expect(try await Self.listings(proxy).isEmpty)
-        #expect(try await Self.requested(db, at: later) == asked)
-        #expect(!Self.judged(first).isEmpty)
-        #expect(
-            Set(first.findings.map { "\($0.check) \($0.resource) \($0.state)" })
-                == Set(second.findings.map { "\($0.check) \($0.resource) \($0.state)" }))
-
-        try await proxy.reset()
-        _ = try await SharedAnswersTests.cycle(simulator, proxy, now: now.addingTimeInterval(86_400), dbPath: db)
-        #expect(try await Self.listings(proxy).count == 3, "a day-old listing is listed again")
+            try await proxy.reset()
+            _ = try await SharedAnswersTests.cycle(simulator, proxy, now: now.addingTimeInterval(86_400), dbPath: db)
+            #expect(try await Self.listings(proxy).count == 3, "a day-old listing is listed again")
+        }
     }
 }

@@ -15,6 +15,19 @@ import Testing
 
     /// A full cycle (every family) at `now`, as one `check --once` process would run it, on the
     /// store at `dbPath` (a fresh one by default), all services through `proxy`.
+    /// The guide's target estate seeded at `now`, every call through a fault proxy, and a store
+    /// file named `store` in a fresh directory: for tests that run several cycles on one store.
+    static func proxiedEstate<T>(
+        store: String, now: Date = Self.now,
+        _ body: (AWSSimulator, FaultProxy, _ dbPath: String) async throws -> T
+    ) async throws -> T {
+        let simulator = try await AWSSimulator.start(state: .target, now: now)
+        defer { Task { await simulator.stop() } }
+        let proxy = try await FaultProxy.start(upstream: simulator.endpoint)
+        defer { Task { await proxy.stop() } }
+        return try await body(simulator, proxy, temporaryDirectory().appendingPathComponent(store).path)
+    }
+
     static func cycle(
         _ simulator: AWSSimulator, _ proxy: FaultProxy, now: Date = Self.now,
         dbPath: String = temporaryDirectory().appendingPathComponent("shared.sqlite").path

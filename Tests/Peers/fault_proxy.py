@@ -67,7 +67,7 @@ HOP_BY_HOP = {
 FAULTS = {
     "none", "status-500", "status-503", "slowdown", "throttling", "access-denied", "expired-token",
     "delay", "trickle", "reset", "short-body", "truncated", "malformed", "deep-nesting", "oversized",
-    "number-1e300", "number-minus-1e300", "number-nan", "number-text",
+    "number-1e300", "number-minus-1e300", "number-nan", "number-text", "permanent-redirect",
 }
 # (status, XML code, JSON code, message)
 ERRORS = {
@@ -77,6 +77,11 @@ ERRORS = {
     "throttling": (400, "Throttling", "ThrottlingException", "Rate exceeded"),
     "access-denied": (403, "AccessDenied", "AccessDeniedException", "User is not authorized to perform this action"),
     "expired-token": (400, "ExpiredToken", "ExpiredTokenException", "The security token included in the request is expired"),
+    # S3's answer for a bucket asked in a region it is not in.
+    "permanent-redirect": (
+        301, "PermanentRedirect", "PermanentRedirect",
+        "The bucket you are attempting to access must be addressed using the specified endpoint.",
+    ),
 }
 NUMBER_REPLACEMENTS = {
     "number-1e300": "1e300", "number-minus-1e300": "-1e300", "number-nan": "NaN", "number-text": "many",

@@ -39,12 +39,22 @@ public struct Backup: Sendable {
             items: "BackupSelectionsList", region: region, resource: planID)
     }
 
-    /// The whole GetBackupSelection answer (`BackupSelection.Resources`, ...).
+    /// The whole GetBackupSelection answer (`BackupSelection.Resources`, ...). A settled answer
+    /// (`SettledAnswers`): AWS Backup has no call that edits a selection; a change is a new one.
     public func getBackupSelection(planID: String, selectionID: String, region: String) async throws -> Record {
         let op = AWSOperation(
             service: .backup, action: "GetBackupSelection",
             path: "/backup/plans/\(Self.label(planID))/selections/\(Self.label(selectionID))", resource: planID)
-        return try await object(op, region: region)
+        // Kept only when it holds what the collectors read: a selection object whose resources
+        // are a list of strings (the role is read when present).
+        return try await client.sendSettled(
+            op, region: region,
+            keeps: { answer in
+                guard let selection = answer.record("BackupSelection") else { return false }
+                let resources = selection.fields["Resources"]
+                return resources == nil || resources is NSNull || resources is [String]
+            }
+        ) { body in Record(try AWSDecoding.json(body, operation: op, region: region)) }
     }
 
     /// BackupJobs for one resource created after `createdAfter` (AWS lists newest first).

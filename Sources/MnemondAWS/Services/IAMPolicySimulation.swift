@@ -67,17 +67,21 @@ extension IAM {
         return version
     }
 
-    /// A managed policy version's document as JSON text (IAM returns it URL-encoded).
+    /// A managed policy version's document as JSON text (IAM returns it URL-encoded). A settled
+    /// answer (`SettledAnswers`): a policy version is never edited; a change is a new version.
     public func getPolicyVersion(arn: String, version: String) async throws -> String {
         let op = QueryProtocol.operation(
             .iam, action: "GetPolicyVersion", parameters: [("PolicyArn", arn), ("VersionId", version)],
             resource: arn)
-        let response = try await client.send(op, region: "us-east-1")
-        let result = try QueryProtocol.result(response.body, action: op.action, operation: op, region: "us-east-1")
-        guard let encoded = result.string("PolicyVersion", "Document") else {
-            throw AWSDecoding.missing("PolicyVersion.Document", operation: op, region: "us-east-1")
+        // Kept only when the document is a JSON object (the policy the collector reads).
+        let isPolicy: (String) -> Bool = { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) is [String: Any] }
+        return try await client.sendSettled(op, region: "us-east-1", keeps: isPolicy) { body in
+            let result = try QueryProtocol.result(body, action: op.action, operation: op, region: "us-east-1")
+            guard let encoded = result.string("PolicyVersion", "Document") else {
+                throw AWSDecoding.missing("PolicyVersion.Document", operation: op, region: "us-east-1")
+            }
+            return encoded.removingPercentEncoding ?? encoded
         }
-        return encoded.removingPercentEncoding ?? encoded
     }
 }
 

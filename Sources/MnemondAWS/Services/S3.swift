@@ -45,12 +45,28 @@ public struct S3: Sendable {
         }
     }
 
-    /// The bucket's region; S3 answers an empty constraint for us-east-1.
-    public func getBucketLocation(bucket: String, region: String) async throws -> String {
+    /// The bucket's region; S3 answers an empty constraint for us-east-1. A settled answer
+    /// (`SettledAnswers`): a bucket never moves. `keptWhile`: what the kept answer depends on (a
+    /// kept answer asked under another condition is not used); nil asks and keeps nothing.
+    public func getBucketLocation(bucket: String, region: String, keptWhile: String? = "") async throws -> String {
         let op = bucketOperation("GetBucketLocation", bucket: bucket, subresource: "location")
-        let response = try await client.send(op, region: region)
-        let root = try AWSDecoding.xml(response.body, operation: op, region: region)
-        return root.text.isEmpty ? "us-east-1" : root.text
+        return try await client.sendSettled(op, region: region, keptWhile: keptWhile, keeps: Self.isRegionName) {
+            body in
+            let root = try AWSDecoding.xml(body, operation: op, region: region)
+            return root.text.isEmpty ? "us-east-1" : root.text
+        }
+    }
+
+    /// `eu-west-3`, `us-gov-west-1`, `cn-north-1`: the shape of a region name; only such a
+    /// location is kept across runs.
+    static func isRegionName(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count >= 3, let last = parts.last, !last.isEmpty, last.allSatisfy(\.isASCII),
+            last.allSatisfy(\.isNumber)
+        else { return false }
+        return parts.dropLast().allSatisfy { part in
+            !part.isEmpty && part.allSatisfy { $0.isASCII && $0.isLowercase }
+        }
     }
 
     /// `<ServerSideEncryptionConfiguration>`, or nil when none is set. Since 2023 AWS answers
