@@ -333,10 +333,18 @@ public enum RecoverabilityLedger {
                     ))
             }
         }
+        // Buckets whose versioning could not be read for the same reason are named once with it.
+        var unread: [(reason: Unavailable, buckets: [String])] = []
         for bucket in sources {
             switch observations.bucket(bucket.name)?.versioning {
             case nil: parts.append((.unknown, "\(bucket.name): versioning not collected"))
-            case .unavailable(let reason)?: parts.append((.unknown, "\(bucket.name): versioning — \(reason)"))
+            case .unavailable(var reason)?:
+                reason.resource = nil
+                if let index = unread.firstIndex(where: { $0.reason == reason }) {
+                    unread[index].buckets.append(bucket.name)
+                } else {
+                    unread.append((reason, [bucket.name]))
+                }
             case .value(.enabled)?: break
             case .value(let status)?:
                 parts.append((.critical, "\(bucket.name) versioning \(status.rawValue): deleted objects are not kept"))
@@ -355,6 +363,9 @@ public enum RecoverabilityLedger {
                     ))
             }
         }
+        for group in unread {
+            parts.append((.unknown, "\(namedBriefly(group.buckets)): versioning — \(group.reason)"))
+        }
         if parts.allSatisfy({ $0.state == .ok }), !sources.isEmpty {
             parts.append((.ok, "versioning Enabled on \(sources.map(\.name).joined(separator: ", "))"))
         }
@@ -368,6 +379,13 @@ public enum RecoverabilityLedger {
             runbook:
                 "Guide Phase 5 Step 5.2 (aws rds describe-db-instances: LatestRestorableTime, BackupRetentionPeriod) "
                 + "and Phase 1 (aws s3api put-bucket-versioning --versioning-configuration Status=Enabled)")
+    }
+
+    /// `a`, `a, b, c`, `a, b, c and 1 more bucket` or `… and 997 more buckets`: a page stays readable at any estate size.
+    static func namedBriefly(_ names: [String], shown: Int = 3) -> String {
+        guard names.count > shown else { return names.joined(separator: ", ") }
+        let more = names.count - shown
+        return names.prefix(shown).joined(separator: ", ") + " and \(more) more bucket\(more == 1 ? "" : "s")"
     }
 
     static func limitText(_ backup: BackupPolicy, _ w: PlanWindows, copyGrace: Bool) -> String {

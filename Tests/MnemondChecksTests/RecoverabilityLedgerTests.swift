@@ -266,4 +266,39 @@ private func evaluate(_ estate: Estate, at time: Date = now) -> [String: Finding
             old?.message == "Scenario 1 — deleted file 0-35 d: RPO unknown, promise < 1 min — versioning Enabled on src"
         )
     }
+    /// Source buckets whose versioning could not be read for one reason are named once with it
+    /// (three by name, then a count), another reason on its own: 1,000 buckets behind expired
+    /// credentials make one readable line, not a thousand.
+    @Test func bucketsUnreadForOneReasonAreNamedOnceWithIt() {
+        let names = (0..<1000).map { String(format: "gen-src-%04d", $0) }
+        let policy = Policy(
+            accountID: "828879644785",
+            buckets: names.map {
+                BucketPolicy(name: $0, region: "eu-west-1", role: .source, noncurrentDays: 35, guide: "Phase 1")
+            })
+        func denied(_ bucket: String, code: String) -> Observed<VersioningStatus> {
+            .unavailable(
+                Unavailable(
+                    action: "s3:GetBucketVersioning", resource: bucket, region: "eu-west-1", code: code,
+                    message: "no"))
+        }
+        let observations = Observations(
+            collectedAt: now,
+            buckets: names.enumerated().map { index, name in
+                BucketObservation(
+                    bucket: name, region: "eu-west-1",
+                    versioning: denied(name, code: index == 500 ? "AccessDenied" : "ExpiredToken"),
+                    lifecycle: .value([]))
+            })
+        let finding = RecoverabilityLedger.scenario1Finding(policy, observations, now: now)
+        #expect(finding?.state == .unknown)
+        #expect(
+            finding?.message
+                == "Scenario 1 — deleted file 0-35 d: RPO unknown, promise < 1 min — gen-src-0000, gen-src-0001, "
+                + "gen-src-0002 and 996 more buckets: versioning — s3:GetBucketVersioning (eu-west-1): ExpiredToken — no; "
+                + "gen-src-0500: versioning — s3:GetBucketVersioning (eu-west-1): AccessDenied — no")
+        #expect(RecoverabilityLedger.namedBriefly(["a", "b", "c"]) == "a, b, c")
+        #expect(RecoverabilityLedger.namedBriefly(["a", "b", "c", "d"]) == "a, b, c and 1 more bucket")
+        #expect(RecoverabilityLedger.namedBriefly(["a", "b", "c", "d", "e"]) == "a, b, c and 2 more buckets")
+    }
 }
