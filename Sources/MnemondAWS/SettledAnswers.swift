@@ -23,14 +23,15 @@ public final class SettledAnswers: Sendable {
 
     public let maxAge: TimeInterval
     let now: @Sendable () -> Date
-    private let load: @Sendable () async -> Kept
+    private let load: @Sendable (_ since: Date) async -> Kept
     private let loaded = Mutex<Task<Kept, Never>?>(nil)
     private let fresh = Mutex<Kept>([:])
 
-    /// `load`: the kept answers, read once, on the first settled question of the run.
+    /// `load`: the answers kept since a time (`maxAge` ago), read once, on the first settled
+    /// question of the run.
     public init(
         maxAge: TimeInterval = SettledAnswers.day, now: @escaping @Sendable () -> Date = Date.init,
-        load: @escaping @Sendable () async -> Kept
+        load: @escaping @Sendable (_ since: Date) async -> Kept
     ) {
         self.maxAge = maxAge
         self.now = now
@@ -40,11 +41,14 @@ public final class SettledAnswers: Sendable {
     /// The answers this run asked and parsed, by key: for the caller to keep.
     public var asked: Kept { fresh.withLock { $0 } }
 
+    /// Answers asked before this are too old to use: the caller may forget them.
+    public var oldestUsable: Date { now().addingTimeInterval(-maxAge) }
+
     /// The kept answer to `key` if it is younger than `maxAge`.
     func kept(_ key: String) async -> Data? {
         let task = loaded.withLock { task in
             if let task { return task }
-            let started = Task { await self.load() }
+            let started = Task { await self.load(self.oldestUsable) }
             task = started
             return started
         }

@@ -300,13 +300,11 @@ extension BackupChecks {
         let tooLong = gaps.filter { $0.seconds > maxAge }
         var problems: [String] = []
         if !tooLong.isEmpty {
-            let listed = tooLong.prefix(5).map {
-                "\(utc($0.start)) → \(utc($0.end)) (\(DurationText.human($0.seconds)))"
-            }
-            let more = tooLong.count > 5 ? " and \(tooLong.count - 5) more" : ""
+            let listed = ListText.first(
+                5, of: tooLong.map { "\(utc($0.start)) → \(utc($0.end)) (\(DurationText.human($0.seconds)))" })
             problems.append(
                 "\(tooLong.count) gap\(tooLong.count == 1 ? "" : "s") longer than \(limit) in the last "
-                    + "\(days(retentionDays)) — \(listed.joined(separator: ", "))\(more)")
+                    + "\(days(retentionDays)) — \(listed)")
         }
         let reach = now.timeIntervalSince(oldest)
         if oldest > windowStart.addingTimeInterval(maxAge) {

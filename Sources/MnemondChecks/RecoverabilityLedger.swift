@@ -364,7 +364,8 @@ public enum RecoverabilityLedger {
             }
         }
         for group in unread {
-            parts.append((.unknown, "\(namedBriefly(group.buckets)): versioning — \(group.reason)"))
+            parts.append(
+                (.unknown, "\(ListText.first(3, of: group.buckets, more: "bucket")): versioning — \(group.reason)"))
         }
         if parts.allSatisfy({ $0.state == .ok }), !sources.isEmpty {
             parts.append((.ok, "versioning Enabled on \(sources.map(\.name).joined(separator: ", "))"))
@@ -379,13 +380,6 @@ public enum RecoverabilityLedger {
             runbook:
                 "Guide Phase 5 Step 5.2 (aws rds describe-db-instances: LatestRestorableTime, BackupRetentionPeriod) "
                 + "and Phase 1 (aws s3api put-bucket-versioning --versioning-configuration Status=Enabled)")
-    }
-
-    /// `a`, `a, b, c`, `a, b, c and 1 more bucket` or `… and 997 more buckets`: a page stays readable at any estate size.
-    static func namedBriefly(_ names: [String], shown: Int = 3) -> String {
-        guard names.count > shown else { return names.joined(separator: ", ") }
-        let more = names.count - shown
-        return names.prefix(shown).joined(separator: ", ") + " and \(more) more bucket\(more == 1 ? "" : "s")"
     }
 
     static func limitText(_ backup: BackupPolicy, _ w: PlanWindows, copyGrace: Bool) -> String {
@@ -585,13 +579,12 @@ public enum RecoverabilityLedger {
         if missed.isEmpty {
             return finding(.ok, "every scheduled run left a recovery point; \(nextText)", found: "none missed")
         }
-        let listed = missed.reversed().prefix(5).map { BackupChecks.utc($0) }.joined(separator: ", ")
-        let more = missed.count > 5 ? " and \(missed.count - 5) more" : ""
+        let listed = ListText.first(5, of: missed.reversed().map { BackupChecks.utc($0) })
         let lastDue = missed[0].addingTimeInterval(w.startWindowSeconds)
         return finding(
             .critical,
             "no recovery point or job for \(missed.count) scheduled run\(missed.count == 1 ? "" : "s") of "
-                + "\(w.scheduleText) (\(listed)\(more)) and no job failed; the last was due by "
+                + "\(w.scheduleText) (\(listed)) and no job failed; the last was due by "
                 + "\(BackupChecks.utc(lastDue)) (+\(backup.graceHours) h); \(nextText)",
             found: "\(missed.count) missed")
     }

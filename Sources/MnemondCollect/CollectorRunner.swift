@@ -47,9 +47,9 @@ public struct CollectorRunner: Sendable {
                 await collectAll(due, policy: policy, families: families, started: started)
             }
         }
-        if let settled, let asked = settledAnswers?.asked, !asked.isEmpty {
+        if let settled, let settledAnswers, case let asked = settledAnswers.asked, !asked.isEmpty {
             do {
-                try await settled.keepSettledAnswers(asked, forgetBefore: now().addingTimeInterval(-SettledAnswers.day))
+                try await settled.keepSettledAnswers(asked, forgetBefore: settledAnswers.oldestUsable)
             } catch {
                 logger.warning(
                     "settled answers not kept: the next run asks them again", metadata: ["error": "\(error)"])
@@ -79,9 +79,9 @@ public struct CollectorRunner: Sendable {
     /// This run's settled answers, read from `ledger` on the first settled question; a ledger
     /// that cannot be read leaves the run to ask them all.
     private func settledAnswers(_ ledger: any SettledAnswerLedger) -> SettledAnswers {
-        SettledAnswers(now: now) { [now, logger] in
+        SettledAnswers(now: now) { [logger] since in
             do {
-                return try await ledger.settledAnswers(since: now().addingTimeInterval(-SettledAnswers.day))
+                return try await ledger.settledAnswers(since: since)
             } catch {
                 logger.warning("settled answers not read: this run asks them all", metadata: ["error": "\(error)"])
                 return [:]

@@ -184,9 +184,8 @@ struct Computation {
                     seconds: Spans.measure(Spans.subtract(t.spans { $0 == .critical }, gaps))
                 )
             }.filter { $0.seconds > 0 }.sorted { ($0.seconds, $1.name) > ($1.seconds, $0.name) }
-            let named = culprits.prefix(2).map(\.name).joined(separator: ", ")
-            let more = culprits.count > 2 ? " and \(culprits.count - 2) more" : ""
-            line = "Not recoverable as promised for \(DurationText.human(criticalSeconds)) \(when) — \(named)\(more)"
+            let named = ListText.first(2, of: culprits.map(\.name))
+            line = "Not recoverable as promised for \(DurationText.human(criticalSeconds)) \(when) — \(named)"
         } else if unknownSeconds + unmonitored > 0 {
             var parts: [String] = []
             if unmonitored > 0 { parts.append("mnemond not watching \(DurationText.human(unmonitored))") }

@@ -13,7 +13,7 @@ import Testing
     @Test func aKeptAnswerIsUsedOnlyWhileYoungerThanADay() async {
         let body = Data("<LocationConstraint>eu-west-3</LocationConstraint>".utf8)
         for (askedAgo, used) in [(0.0, true), (86_399.0, true), (86_400.0, false), (-60.0, false)] {
-            let settled = SettledAnswers(now: { Self.t0 }) { ["k": (body, Self.t0.addingTimeInterval(-askedAgo))] }
+            let settled = SettledAnswers(now: { Self.t0 }) { _ in ["k": (body, Self.t0.addingTimeInterval(-askedAgo))] }
             let kept = await settled.kept("k")
             #expect((kept != nil) == used, "asked \(askedAgo) s ago")
             #expect(await settled.kept("other") == nil)
@@ -22,7 +22,7 @@ import Testing
 
     @Test func theKeptStoreIsReadOnceARun() async {
         let reads = Mutex(0)
-        let settled = SettledAnswers(now: { Self.t0 }) {
+        let settled = SettledAnswers(now: { Self.t0 }) { _ in
             reads.withLock { $0 += 1 }
             return [:]
         }

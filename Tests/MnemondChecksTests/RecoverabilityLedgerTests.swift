@@ -297,8 +297,9 @@ private func evaluate(_ estate: Estate, at time: Date = now) -> [String: Finding
                 == "Scenario 1 — deleted file 0-35 d: RPO unknown, promise < 1 min — gen-src-0000, gen-src-0001, "
                 + "gen-src-0002 and 996 more buckets: versioning — s3:GetBucketVersioning (eu-west-1): ExpiredToken — no; "
                 + "gen-src-0500: versioning — s3:GetBucketVersioning (eu-west-1): AccessDenied — no")
-        #expect(RecoverabilityLedger.namedBriefly(["a", "b", "c"]) == "a, b, c")
-        #expect(RecoverabilityLedger.namedBriefly(["a", "b", "c", "d"]) == "a, b, c and 1 more bucket")
-        #expect(RecoverabilityLedger.namedBriefly(["a", "b", "c", "d", "e"]) == "a, b, c and 2 more buckets")
+        #expect(ListText.first(3, of: ["a", "b", "c"], more: "bucket") == "a, b, c")
+        #expect(ListText.first(3, of: ["a", "b", "c", "d"], more: "bucket") == "a, b, c and 1 more bucket")
+        #expect(ListText.first(3, of: ["a", "b", "c", "d", "e"], more: "bucket") == "a, b, c and 2 more buckets")
+        #expect(ListText.first(2, of: ["a", "b", "c"]) == "a, b and 1 more")
     }
 }
