@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(FoundationXML)
-    import FoundationXML
-#endif
-
 /// A parsed XML document as a plain tree. AWS's XML answers (S3, RDS, SNS, IAM, STS) are read
 /// by path (`root["LifecycleConfiguration"]`) rather than decoded into per-operation Codable types:
 /// the collectors pick the few fields the guide's promises depend on and ignore the rest.
@@ -54,50 +50,33 @@ public struct XMLTree: Sendable, Equatable {
     public static let maxDepth = 256
 
     public static func parse(_ data: Data) throws(XMLParseError) -> XMLTree {
-        // FoundationXML traps (it force-unwraps the name as UTF-8) when libxml2's push parser hands
-        // it an element or attribute name holding a byte that is not UTF-8, which it does before
-        // it reports the byte. AWS answers are UTF-8: anything else is refused before parsing.
-        if let offset = invalidUTF8Offset(data) {
-            let line = 1 + data.prefix(offset).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-            throw XMLParseError(message: "not UTF-8 at byte offset \(offset)", line: line)
+        let result: Result<XMLTree, XMLParseError> = data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            // AWS answers are UTF-8: anything else is refused, naming the first byte that is not.
+            if let offset = invalidUTF8Offset(bytes) {
+                let line = 1 + bytes.prefix(offset).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                return .failure(XMLParseError(message: "not UTF-8 at byte offset \(offset)", line: line))
+            }
+            var reader = XMLReader(bytes)
+            do throws(XMLParseError) {
+                return .success(try reader.document())
+            } catch {
+                return .failure(error)
+            }
         }
-        // FoundationXML also crashes (strlen of a null pointer) on a processing instruction
-        // without data (`<?pi?>`) and on a DTD notation without a public id. AWS answers carry
-        // neither processing instructions (the XML declaration aside) nor a DTD: both are refused.
-        if let (offset, what) = unsupportedMarkup(data) {
-            let line = 1 + data.prefix(offset).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-            throw XMLParseError(message: "\(what) at byte offset \(offset) (AWS answers have none)", line: line)
-        }
-        let builder = TreeBuilder()
-        let parser = XMLParser(data: data)
-        parser.delegate = builder
-        parser.shouldProcessNamespaces = false
-        builder.parser = parser
-        let ok = parser.parse()
-        if builder.tooDeep {
-            throw XMLParseError(message: "elements nested deeper than \(maxDepth) levels", line: parser.lineNumber)
-        }
-        // FoundationXML on Linux reports success for truncated input; also require that every
-        // opened element was closed and exactly one root was seen.
-        if !ok || parser.parserError != nil {
-            throw XMLParseError(
-                message: parser.parserError.map { "\($0.localizedDescription)" } ?? "malformed XML",
-                line: parser.lineNumber)
-        }
-        guard builder.stack.isEmpty, let root = builder.root else {
-            throw XMLParseError(message: "truncated XML (unclosed elements or no root)", line: parser.lineNumber)
-        }
-        return root
+        return try result.get()
     }
 }
 
-/// The offset of the first byte of `data` that does not belong to a valid UTF-8 sequence.
-func invalidUTF8Offset(_ data: Data) -> Int? {
+/// The offset of the first byte that does not belong to a valid UTF-8 sequence.
+func invalidUTF8Offset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    // Most answers are ASCII throughout.
+    guard let firstNonASCII = bytes.firstIndex(where: { $0 >= 0x80 }) else { return nil }
     var parser = Unicode.UTF8.ForwardParser()
-    var bytes = data.makeIterator()
-    var offset = 0
+    var iterator = bytes[firstNonASCII...].makeIterator()
+    var offset = firstNonASCII
     while true {
-        switch parser.parseScalar(from: &bytes) {
+        switch parser.parseScalar(from: &iterator) {
         case .valid(let scalar): offset += scalar.count
         case .error: return offset
         case .emptyInput: return nil
@@ -105,76 +84,10 @@ func invalidUTF8Offset(_ data: Data) -> Int? {
     }
 }
 
-/// The first processing instruction other than a leading XML declaration, or the first
-/// document type declaration, with its offset.
-func unsupportedMarkup(_ data: Data) -> (offset: Int, what: String)? {
-    let bytes = [UInt8](data)
-    var start = 0
-    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
-    let declaration = Array("<?xml".utf8)
-    var i = start
-    while i + 1 < bytes.count {
-        if bytes[i] == UInt8(ascii: "<") {
-            if bytes[i + 1] == UInt8(ascii: "?") {
-                // A declaration has a version, so whitespace follows `<?xml`; `<?xml?>` is a
-                // processing instruction without data to libxml2, and crashes as one.
-                let isDeclaration =
-                    i == start && bytes[i...].starts(with: declaration)
-                    && (i + 5 < bytes.count && [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i + 5]))
-                if !isDeclaration { return (i, "processing instruction") }
-            } else if bytes[i...].starts(with: Array("<!DOCTYPE".utf8)) {
-                return (i, "document type declaration")
-            }
-        }
-        i += 1
-    }
-    return nil
-}
-
 public struct XMLParseError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var line: Int
     public var description: String { "invalid XML at line \(line): \(message)" }
-}
-
-private final class TreeBuilder: NSObject, XMLParserDelegate {
-    var stack: [XMLTree] = []
-    var texts: [String] = []
-    var root: XMLTree?
-    weak var parser: XMLParser?
-    var tooDeep = false
-
-    func parser(
-        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
-        attributes: [String: String] = [:]
-    ) {
-        guard !tooDeep else { return }
-        guard stack.count < XMLTree.maxDepth else {
-            tooDeep = true
-            parser.abortParsing()
-            return
-        }
-        stack.append(XMLTree(name: elementName, attributes: attributes))
-        texts.append("")
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if !tooDeep, !texts.isEmpty { texts[texts.count - 1] += string }
-    }
-
-    func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
-        if !texts.isEmpty { texts[texts.count - 1] += String(decoding: CDATABlock, as: UTF8.self) }
-    }
-
-    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-        guard !tooDeep, var element = stack.popLast(), let text = texts.popLast() else { return }
-        element.text = trimmedWhitespace(text)
-        if stack.isEmpty {
-            if root == nil { root = element }
-        } else {
-            stack[stack.count - 1].children.append(element)
-        }
-    }
 }
 
 /// `text` without leading and trailing white space: the set `trimmingCharacters(in:

@@ -4,7 +4,9 @@ import Foundation
 @testable import MnemondAWS
 
 /// The fuzz target: AWS XML answers (S3 rest-xml, the query services). For every input the parser
-/// either returns a tree or throws `XMLParseError`; a tree is at most `XMLTree.maxDepth` deep and
+/// either returns a tree or throws `XMLParseError`, and agrees with libxml2 (Foundation's
+/// `XMLParser`, `referenceParse`): the same tree, or both refuse (libxml2 alone may also refuse
+/// a namespace declaration it finds wanting); a tree is at most `XMLTree.maxDepth` deep and
 /// survives a round trip (written back as XML, it parses to the same tree); the query decoders
 /// then either return a value or throw an `AWSError` of kind `.decoding` whose message is bounded.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -15,7 +17,17 @@ public func fuzzXML(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         tree = try XMLTree.parse(data)
     } catch {
         check(!error.message.isEmpty && error.line >= 0, "XMLParseError without a message or line: \(error)")
+        // libxml2 must refuse it too, unless the reader refused an encoding other than UTF-8
+        // (which libxml2 converts from); inputs that crash libxml2 are not given to it.
+        if !error.message.contains("unsupported encoding"), let reference = referenceParse(data) {
+            check(false, "refused (\(error)) what libxml2 reads as \(reference)")
+        }
         return 0
+    }
+    if let reference = referenceParse(data) {
+        check(reference == tree, "a tree other than libxml2's:\n\(tree)\n\(reference)")
+    } else if safeForReference(data) {
+        check(referenceFailsOnNamespacesOnly(data), "read what libxml2 refuses: \(tree)")
     }
     check(depth(tree) <= XMLTree.maxDepth, "a tree deeper than XMLTree.maxDepth was returned")
     let written = Data(write(tree).utf8)
