@@ -118,13 +118,7 @@ public enum RecoveryPathChecks {
     }
 
     /// `2026-12-07 11:40 UTC`
-    static func utcMinute(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.string(from: date) + " UTC"
-    }
+    static func utcMinute(_ date: Date) -> String { S3Metrics.timestamp(date) }
 
     /// A key policy statement names the principal (its ARN exactly, or `*`) and allows the
     /// action, and no unconditional Deny for that principal takes it away.

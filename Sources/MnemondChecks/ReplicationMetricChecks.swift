@@ -600,21 +600,12 @@ enum S3Metrics {
 
     /// `14:05 UTC`
     static func clock(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "HH:mm 'UTC'"
-        return formatter.string(from: date)
+        let time = UTCText.parts(date)
+        return "\(UTCText.two(time.hour)):\(UTCText.two(time.minute)) UTC"
     }
 
     /// `2026-11-19`
-    static func day(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: date)
-    }
+    static func day(_ date: Date) -> String { UTCText.day(date) }
 
     /// `2026-11-19 14:05 UTC`
     static func timestamp(_ date: Date) -> String { "\(day(date)) \(clock(date))" }

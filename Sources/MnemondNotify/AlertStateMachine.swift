@@ -1,4 +1,5 @@
 import Foundation
+import MnemondAWS
 import MnemondModel
 import MnemondStore
 
@@ -175,7 +176,7 @@ public enum AlertStateMachine {
         r.runbook = finding.runbook
     }
 
-    static func iso(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date)
-    }
+    /// As `ISO8601DateFormatter` writes it, without building one for every pending record of
+    /// every cycle.
+    static func iso(_ date: Date) -> String { ISO8601.format(date) }
 }
