@@ -389,8 +389,15 @@ public final class Store: Sendable {
 
     static func insertSamples(_ samples: [Sample], db: Database) throws {
         var seriesIDs: [String: Int64] = [:]
+        // A storage run brings back the 20 days it asked for, most of them stored already with
+        // the same value: those rows are left as they are (no page written), a changed value
+        // replaces the stored one.
         let insert = try db.cachedStatement(
-            sql: "INSERT OR REPLACE INTO samples (series_id, ts, value) VALUES (?, ?, ?)")
+            sql: """
+                INSERT INTO samples (series_id, ts, value) VALUES (?, ?, ?)
+                ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value
+                WHERE samples.value IS NOT excluded.value
+                """)
         for sample in samples {
             let key = sample.series.name + "\u{1F}" + sample.labelKey
             let id: Int64
