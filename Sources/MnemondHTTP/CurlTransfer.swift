@@ -39,26 +39,38 @@ private final class TransferState {
     /// A status line starts a new response: after a 100 Continue, a proxy CONNECT or a
     /// redirect only the final response's headers remain.
     func addHeaderLine(_ bytes: UnsafeRawBufferPointer) {
-        var line = String(decoding: bytes, as: UTF8.self)
-        while line.hasSuffix("\r\n") || line.hasSuffix("\n") || line.hasSuffix("\r") { line.removeLast() }
-        if line.hasPrefix("HTTP/") {
+        // Read as bytes: every header of every answer comes through here, and a String's
+        // character view (grapheme breaking) cost 3 % of a 1,000-bucket cycle.
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == 0x0D || bytes[end - 1] == 0x0A { end -= 1 }
+        let line = UnsafeRawBufferPointer(rebasing: bytes[..<end])
+        if line.starts(with: "HTTP/".utf8) {
             headers.removeAll()
-        } else if line.first == " " || line.first == "\t", let last = headers.indices.last {
-            headers[last].value += " " + trimmingOWS(line[...])  // obsolete folding
-        } else if let colon = line.firstIndex(of: ":") {
+        } else if let first = line.first, first == 0x20 || first == 0x09, let last = headers.indices.last {
+            headers[last].value += " " + owsTrimmed(line)  // obsolete folding
+        } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
             headers.append(
-                (name: trimmingOWS(line[..<colon]), value: trimmingOWS(line[line.index(after: colon)...])))
+                (
+                    name: owsTrimmed(UnsafeRawBufferPointer(rebasing: line[..<colon])),
+                    value: owsTrimmed(UnsafeRawBufferPointer(rebasing: line[(colon + 1)...]))
+                ))
         }
     }
 }
 
 /// Without the optional white space HTTP allows around a field name and value (RFC 9110
-/// §5.6.3: spaces and horizontal tabs). Every header of every answer goes through it.
+/// §5.6.3: spaces and horizontal tabs).
 func trimmingOWS(_ text: Substring) -> String {
-    let isOWS: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-    guard let first = text.firstIndex(where: { !isOWS($0) }) else { return "" }
-    let last = text.lastIndex(where: { !isOWS($0) })!
-    return String(text[first...last])
+    var text = text
+    return text.withUTF8 { owsTrimmed(UnsafeRawBufferPointer($0)) }
+}
+
+/// The bytes without the spaces and tabs around them, as a String.
+func owsTrimmed(_ bytes: UnsafeRawBufferPointer) -> String {
+    func isOWS(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+    guard let first = bytes.firstIndex(where: { !isOWS($0) }) else { return "" }
+    let last = bytes.lastIndex(where: { !isOWS($0) })!
+    return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[first...last]), as: UTF8.self)
 }
 
 /// The options and the perform call of one HTTP request or one mail, on a handle owned by a
