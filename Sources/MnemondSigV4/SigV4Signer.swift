@@ -238,8 +238,11 @@ public struct SigV4Signer: Sendable {
     }
 
     /// Splits on Unicode whitespace and joins with one space: botocore's `' '.join(value.split())`.
+    /// A value of printable ASCII without white space (dates, hosts, hashes: nearly every header
+    /// of every request) is already that and is returned as is, without the character view.
     static func trimAll(_ value: String) -> String {
-        value.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        if value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) { return value }
+        return value.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
     // MARK: - Step 4: string to sign

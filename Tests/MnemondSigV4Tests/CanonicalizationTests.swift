@@ -121,6 +121,32 @@ struct CanonicalizationTests {
                 == "host:h.example:8443\nmy-header:a b c d\nmy-repeat:2,1")
     }
 
+    /// Values without white space take a shortcut; a seeded walk over 5,000 values of printable
+    /// ASCII, white space (ASCII and Unicode) and other scalars: each canonical value is still
+    /// botocore's `' '.join(value.split())`.
+    @Test func everyHeaderValueIsCollapsedAsBotocoreDoes() throws {
+        let url = try #require(URL(string: "https://h.example/"))
+        let alphabet: [String] = [
+            "a", "Z", "0", "-", ":", "/", "=", "~", " ", "\t", "\n", "\r", "\u{0B}", "\u{A0}",
+            "\u{2003}", "\u{85}", "é", "\u{301}", "\u{7F}", "\u{1}",
+        ]
+        var state: UInt64 = 0x853C_49E6_748F_EA9B
+        for _ in 0..<5_000 {
+            var value = ""
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let plain = state % 2 == 0
+            for _ in 0..<Int(state >> 59) {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                value += alphabet[Int(state >> 33) % (plain ? 8 : alphabet.count)]
+            }
+            let request = SigV4Request(method: "GET", url: url, headers: [(name: "X-Value", value: value)])
+            let expected = value.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(
+                SigV4Signer.canonicalHeaders(request, signedHeaders: ["host", "x-value"])
+                    == "host:h.example\nx-value:\(expected)")
+        }
+    }
+
     @Test func unsignedHeadersStayOutOfTheSignature() throws {
         let request = SigV4Request(
             method: "GET", url: try #require(URL(string: "https://h/")),
