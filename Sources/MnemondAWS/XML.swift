@@ -51,13 +51,7 @@ public struct XMLTree: Sendable, Equatable {
 
     public static func parse(_ data: Data) throws(XMLParseError) -> XMLTree {
         let result: Result<XMLTree, XMLParseError> = data.withUnsafeBytes { raw in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            // AWS answers are UTF-8: anything else is refused, naming the first byte that is not.
-            if let offset = invalidUTF8Offset(bytes) {
-                let line = 1 + bytes.prefix(offset).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-                return .failure(XMLParseError(message: "not UTF-8 at byte offset \(offset)", line: line))
-            }
-            var reader = XMLReader(bytes)
+            var reader = XMLReader(raw.bindMemory(to: UInt8.self))
             do throws(XMLParseError) {
                 return .success(try reader.document())
             } catch {

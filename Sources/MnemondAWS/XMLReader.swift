@@ -9,8 +9,7 @@
 /// sends, are refused. Names are taken as written (`s3:Key` stays `s3:Key`), as with namespace
 /// processing off.
 ///
-/// The bytes must be valid UTF-8 (checked by the caller, which names the offset of the first
-/// byte that is not).
+/// Bytes that are not UTF-8 are refused first, naming the offset of the first.
 struct XMLReader {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var pos = 0
@@ -40,6 +39,10 @@ struct XMLReader {
         return true
     }
 
+    private static func isASCIILetter(_ b: UInt8) -> Bool {
+        (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z")
+    }
+
     private static func isSpace(_ b: UInt8) -> Bool { b == space || b == lf || b == tab || b == cr }
 
     @discardableResult
@@ -52,6 +55,7 @@ struct XMLReader {
     // MARK: Document
 
     mutating func document() throws(XMLParseError) -> XMLTree {
+        if let offset = invalidUTF8Offset(bytes) { throw error("not UTF-8 at byte offset \(offset)", at: offset) }
         if starts(with: "\u{FEFF}", at: 0) { pos = 3 }
         if starts(with: "<?xml", at: pos), pos + 5 < bytes.count, Self.isSpace(bytes[pos + 5]) {
             try declaration()
@@ -70,16 +74,13 @@ struct XMLReader {
         let start = pos
         pos += 5
         var seen = 0
-        for (index, pseudo) in ["version", "encoding", "standalone"].enumerated() {
-            let spaced = skipSpace()
-            let literal = Array(pseudo.utf8)
-            guard spaced, pos + literal.count <= bytes.count,
-                literal.indices.allSatisfy({ bytes[pos + $0] == literal[$0] })
-            else {
+        let pseudoAttributes: [StaticString] = ["version", "encoding", "standalone"]
+        for (index, pseudo) in pseudoAttributes.enumerated() {
+            guard skipSpace(), starts(with: pseudo, at: pos) else {
                 guard index > 0 else { throw error("XML declaration without a version", at: start) }
                 continue
             }
-            pos += literal.count
+            pos += pseudo.utf8CodeUnitCount
             skipSpace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: "=") else {
                 throw error("malformed XML declaration", at: start)
@@ -124,19 +125,22 @@ struct XMLReader {
         while true {
             skipSpace()
             guard pos < bytes.count, bytes[pos] == Self.lt, pos + 1 < bytes.count else { return }
-            switch bytes[pos + 1] {
-            case Self.question:
-                throw error("processing instruction at byte offset \(pos) (AWS answers have none)", at: pos)
-            case Self.bang:
-                if starts(with: "<!--", at: pos) {
-                    try comment()
-                } else if starts(with: "<!DOCTYPE", at: pos) {
-                    throw error("document type declaration at byte offset \(pos) (AWS answers have none)", at: pos)
-                } else {
-                    throw error("unexpected markup at byte offset \(pos)", at: pos)
-                }
-            default: return
-            }
+            guard bytes[pos + 1] == Self.question || bytes[pos + 1] == Self.bang else { return }
+            try commentOrRefusal()
+        }
+    }
+
+    /// A comment at `pos` is skipped; a processing instruction, a document type declaration or
+    /// other `<!` markup is refused.
+    private mutating func commentOrRefusal() throws(XMLParseError) {
+        if starts(with: "<!--", at: pos) {
+            try comment()
+        } else if starts(with: "<?", at: pos) {
+            throw error("processing instruction at byte offset \(pos) (AWS answers have none)", at: pos)
+        } else if starts(with: "<!DOCTYPE", at: pos) {
+            throw error("document type declaration at byte offset \(pos) (AWS answers have none)", at: pos)
+        } else {
+            throw error("unexpected markup at byte offset \(pos)", at: pos)
         }
     }
 
@@ -187,18 +191,10 @@ struct XMLReader {
                     element.text = text.isEmpty ? "" : trimmedWhitespace(String(decoding: text, as: UTF8.self))
                     guard !stack.isEmpty else { return element }
                     stack[stack.count - 1].children.append(element)
-                case Self.bang:
-                    if starts(with: "<!--", at: pos) {
-                        try comment()
-                    } else if starts(with: "<![CDATA[", at: pos), !texts.isEmpty {
-                        try cdata(into: &texts[texts.count - 1])
-                    } else if starts(with: "<!DOCTYPE", at: pos) {
-                        throw error("document type declaration at byte offset \(pos) (AWS answers have none)", at: pos)
-                    } else {
-                        throw error("unexpected markup at byte offset \(pos)", at: pos)
-                    }
-                case Self.question:
-                    throw error("processing instruction at byte offset \(pos) (AWS answers have none)", at: pos)
+                case Self.bang where starts(with: "<![CDATA[", at: pos) && !texts.isEmpty:
+                    try cdata(into: &texts[texts.count - 1])
+                case Self.bang, Self.question:
+                    try commentOrRefusal()
                 default:
                     guard stack.count < XMLTree.maxDepth else {
                         throw error("elements nested deeper than \(XMLTree.maxDepth) levels", at: pos)
@@ -262,7 +258,7 @@ struct XMLReader {
         while pos < bytes.count {
             let b = bytes[pos]
             if b < 0x80 {
-                let letter = (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z")
+                let letter = Self.isASCIILetter(b)
                 let other =
                     b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
                 if b == UInt8(ascii: ":") { colons += 1 }
@@ -398,7 +394,7 @@ struct XMLReader {
         var end = pos
         while end < bytes.count, end - pos < 12 {
             let b = bytes[end]
-            let letter = (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z")
+            let letter = Self.isASCIILetter(b)
             guard letter || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "#") else { break }
             end += 1
         }
