@@ -118,7 +118,7 @@ public enum RecoveryPathChecks {
     }
 
     /// `2026-12-07 11:40 UTC`
-    static func utcMinute(_ date: Date) -> String { S3Metrics.timestamp(date) }
+    static func utcMinute(_ date: Date) -> String { UTCText.minute(date) }
 
     /// A key policy statement names the principal (its ARN exactly, or `*`) and allows the
     /// action, and no unconditional Deny for that principal takes it away.

@@ -608,5 +608,5 @@ enum S3Metrics {
     static func day(_ date: Date) -> String { UTCText.day(date) }
 
     /// `2026-11-19 14:05 UTC`
-    static func timestamp(_ date: Date) -> String { "\(day(date)) \(clock(date))" }
+    static func timestamp(_ date: Date) -> String { UTCText.minute(date) }
 }

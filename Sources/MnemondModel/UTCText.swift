@@ -21,6 +21,12 @@ public enum UTCText {
         return String(repeating: "0", count: max(0, 4 - year.count)) + year + "-\(two(p.month))-\(two(p.day))"
     }
 
+    /// `2026-11-19 14:05 UTC`
+    public static func minute(_ date: Date) -> String {
+        let p = parts(date)
+        return "\(day(date)) \(two(p.hour)):\(two(p.minute)) UTC"
+    }
+
     /// `07`
     public static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 }

@@ -19,6 +19,7 @@ import Testing
             let p = UTCText.parts(date)
             #expect(
                 "\(UTCText.day(date)) \(UTCText.two(p.hour)):\(UTCText.two(p.minute))" == reference.string(from: date))
+            #expect(UTCText.minute(date) == reference.string(from: date) + " UTC")
         }
     }
 }
