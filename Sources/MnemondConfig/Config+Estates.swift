@@ -65,7 +65,8 @@ extension Config {
             var config: Config
             do {
                 config = try parse(
-                    root: .mapping(.init(merged, .implicit, .any, own.mark)), file: file, defaultLabel: estate.name)
+                    root: .mapping(.init(merged, Tag(.implicit, .basic, .default), .any, own.mark)), file: file,
+                    defaultLabel: estate.name)
             } catch {
                 throw ConfigError(
                     file: error.file, line: error.line, column: error.column,

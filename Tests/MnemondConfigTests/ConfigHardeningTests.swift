@@ -118,6 +118,24 @@ import Testing
         #expect(error.description == "mnemond.yaml:7:5: duplicate key \"noncurrent_days\" on lines 6 and 7")
     }
 
+    @Test func aKeyWrittenOncePlainAndOnceQuotedIsADuplicate() throws {
+        let quoted = Self.valid.replacingOccurrences(
+            of: "    noncurrent_days: 35\n", with: "    noncurrent_days: 35\n    \"noncurrent_days\": 36\n")
+        let error = try #require(loadError(quoted))
+        #expect(error.description.hasPrefix("mnemond.yaml:"))
+        #expect(error.description.contains("duplicate key \"noncurrent_days\""))
+        let single = try #require(loadError(Self.valid + "\n'account_id': \"111111111111\"\n"))
+        #expect(single.description.contains("duplicate key \"account_id\""))
+    }
+
+    @Test func plainScalarsThatYAMLCouldTypeAreReadAsWritten() throws {
+        // A plain `yes` is a boolean to YAML's default resolver; mnemond's reader gives values
+        // their types, so a bucket named yes is the text the file holds.
+        let text = Self.valid.replacingOccurrences(of: "mne-media-prod", with: "yes")
+        let config = try Config.parse(text, file: "mnemond.yaml")
+        #expect(config.policy.buckets.map(\.name) == ["yes", "mne-vault-replica"])
+    }
+
     @Test func aDuplicateTopLevelKeyNamesBothLines() throws {
         let error = try #require(loadError(Self.valid + "\naccount_id: \"111111111111\"\n"))
         #expect(error.description == "mnemond.yaml:12:1: duplicate key \"account_id\" on lines 1 and 12")
