@@ -398,14 +398,23 @@ public final class Store: Sendable {
                 ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value
                 WHERE samples.value IS NOT excluded.value
                 """)
+        // A series' samples come one after another: its labels are put in their canonical text
+        // (sorted and joined) once per run of samples, not once per sample.
+        var previous: (series: Series, labels: [String: String], id: Int64)?
         for sample in samples {
-            let key = sample.series.name + "\u{1F}" + sample.labelKey
             let id: Int64
-            if let known = seriesIDs[key] {
-                id = known
+            if let previous, previous.series == sample.series, previous.labels == sample.labels {
+                id = previous.id
             } else {
-                id = try seriesID(name: sample.series.name, labels: sample.labelKey, db: db)
-                seriesIDs[key] = id
+                let labels = sample.labelKey
+                let key = sample.series.name + "\u{1F}" + labels
+                if let known = seriesIDs[key] {
+                    id = known
+                } else {
+                    id = try seriesID(name: sample.series.name, labels: labels, db: db)
+                    seriesIDs[key] = id
+                }
+                previous = (sample.series, sample.labels, id)
             }
             try insert.execute(arguments: [id, sample.time.millis, sample.value])
         }
