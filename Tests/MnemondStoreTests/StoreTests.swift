@@ -141,6 +141,33 @@ private func cycle(at t: TimeInterval, _ findings: [Finding], samples: [Sample] 
         #expect(none.isEmpty)
     }
 
+    @Test func aSampleSQLiteRefusesFailsItsWholeWriteAndTheNextWriteSucceeds() async throws {
+        // A NaN is bound as NULL, which the NOT NULL value column refuses mid-batch.
+        let store = try Store.temporary()
+        let series = Series("lag_seconds")
+        func sample(_ minute: Int, _ value: Double, bucket: String = "a") -> Sample {
+            Sample(
+                series: series, labels: ["bucket": bucket], time: Date(timeIntervalSince1970: Double(minute * 60)),
+                value: value)
+        }
+        let error = await #expect(throws: StoreError.self) {
+            try await store.insertSamples([sample(0, 1), sample(1, .nan), sample(2, 3)])
+        }
+        #expect(error?.operation == "insert samples")
+        #expect(
+            error?.message.contains("NOT NULL constraint failed: samples.value") == true, "\(String(describing: error))"
+        )
+        #expect(error?.message.contains("INSERT INTO samples") == true, "\(String(describing: error))")
+        #expect(try await store.samples(series: series, since: .distantPast).isEmpty, "the failed write kept rows")
+        // The same prepared statement serves the next write; a changed value replaces the stored one.
+        try await store.insertSamples([sample(0, 1), sample(1, 2, bucket: "b"), sample(2, 3)])
+        try await store.insertSamples([sample(0, 1), sample(2, 4)])
+        let stored = try await store.samples(series: series, since: .distantPast)
+        #expect(
+            stored.map { "\($0.labels["bucket"]!) \(Int($0.time.timeIntervalSince1970 / 60)) \($0.value)" }.sorted()
+                == ["a 0 1.0", "a 2 4.0", "b 1 2.0"])
+    }
+
     @Test func aReadOnlyStoreReadsButCannotWrite() async throws {
         let path = tempDB()
         let writer = try Store.open(path: path)
