@@ -5,7 +5,8 @@
 # overwritten), creates the user and directories, and reloads systemd. Run as root. Build first
 # as yourself — root never builds in your checkout (it would leave root-owned build files):
 #
-#   swift build -c release --product mnemond && sudo deploy/install.sh   install under /usr/local
+#   swift build -c release --static-swift-stdlib --product mnemond && sudo deploy/install.sh
+#                                               install under /usr/local
 #   deploy/install.sh --destdir /tmp/pkg        stage into a directory (packaging; no systemctl)
 #   options: --prefix DIR (default /usr/local)  --binary PATH (skip the build, install this binary)
 set -euo pipefail
@@ -33,13 +34,13 @@ if [ -z "$binary" ]; then
         binary=.build/release/mnemond
         [ -x "$binary" ] || {
             echo "install: no release binary at $binary; build it as your user first:" >&2
-            echo "  swift build -c release --product mnemond && sudo deploy/install.sh" >&2
+            echo "  swift build -c release --static-swift-stdlib --product mnemond && sudo deploy/install.sh" >&2
             exit 66
         }
     else
         echo "install: building the release binary" >&2
-        swift build -c release --product mnemond
-        binary="$(swift build -c release --show-bin-path)/mnemond"
+        swift build -c release --static-swift-stdlib --product mnemond
+        binary="$(swift build -c release --static-swift-stdlib --show-bin-path)/mnemond"
     fi
 fi
 [ -x "$binary" ] || { echo "install: $binary is not an executable" >&2; exit 66; }

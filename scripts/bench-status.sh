@@ -35,21 +35,21 @@ rm -f "$store" "$store-wal" "$store-shm"
 
 # The measured binary: release, built as a product only.
 echo "bench: building the release binary in .build-bench" >&2
-if ! swift build -c release --product mnemond --scratch-path .build-bench >"$dir/build.log" 2>&1; then
+if ! swift build -c release --static-swift-stdlib --product mnemond --scratch-path .build-bench >"$dir/build.log" 2>&1; then
     grep -E 'error' "$dir/build.log" | head -20 >&2
     echo "bench: the release build failed (log: $dir/build.log)" >&2
     exit 1
 fi
-binary="$(swift build -c release --scratch-path .build-bench --show-bin-path)/mnemond"
+binary="$(swift build -c release --static-swift-stdlib --scratch-path .build-bench --show-bin-path)/mnemond"
 
 # The generator: a release build of the mnemond-bench executable, in the same scratch folder.
 echo "bench: building the generator (mnemond-bench) in .build-bench" >&2
-if ! swift build -c release --product mnemond-bench --scratch-path .build-bench >"$dir/build-bench.log" 2>&1; then
+if ! swift build -c release --static-swift-stdlib --product mnemond-bench --scratch-path .build-bench >"$dir/build-bench.log" 2>&1; then
     grep -E 'error' "$dir/build-bench.log" | head -20 >&2
     echo "bench: the generator build failed (log: $dir/build-bench.log)" >&2
     exit 1
 fi
-generator="$(swift build -c release --scratch-path .build-bench --show-bin-path)/mnemond-bench"
+generator="$(swift build -c release --static-swift-stdlib --scratch-path .build-bench --show-bin-path)/mnemond-bench"
 
 echo "bench: generating $days days ($full_days at the full cycle rate) into $store" >&2
 started=$(date +%s)
