@@ -2,7 +2,7 @@
 import PackageDescription
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // One shared setting for every target. The import table is the README's "Modules" section;
@@ -23,14 +23,15 @@ let log = Target.Dependency.product(name: "Logging", package: "swift-log")
 let releaseLinking: [LinkerSetting] = {
     var flags = ["-use-ld=lld", "-Xlinker", "--no-export-dynamic"]
     #if canImport(Glibc)
-    // confstr answers "glibc 2.36" and its length with the terminating NUL.
-    var text = [CChar](repeating: 0, count: 64)
-    let length = confstr(Int32(_CS_GNU_LIBC_VERSION), &text, text.count)
-    let answer = String(decoding: text.prefix(max(0, min(length, text.count) - 1)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    let version = answer.split(whereSeparator: { $0 == " " || $0 == "." }).compactMap { Int($0) }
-    if version.count >= 2, (version[0], version[1]) >= (2, 36) {
-        flags += ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
-    }
+        // confstr answers "glibc 2.36" and its length with the terminating NUL.
+        var text = [CChar](repeating: 0, count: 64)
+        let length = confstr(Int32(_CS_GNU_LIBC_VERSION), &text, text.count)
+        let answer = String(
+            decoding: text.prefix(max(0, min(length, text.count) - 1)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let version = answer.split(whereSeparator: { $0 == " " || $0 == "." }).compactMap { Int($0) }
+        if version.count >= 2, (version[0], version[1]) >= (2, 36) {
+            flags += ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
+        }
     #endif
     return [.unsafeFlags(flags, .when(platforms: [.linux], configuration: .release))]
 }()
@@ -112,7 +113,7 @@ let package = Package(
             name: "MnemondDaemon",
             dependencies: [
                 "MnemondSystemd", "MnemondModel", "MnemondConfig", "MnemondCommands", "MnemondHTTP", "MnemondAWS",
-                "MnemondCollect", "MnemondSchedule",
+                "MnemondCollect", "MnemondSchedule", "MnemondProcess",
                 "MnemondChecks",
                 "MnemondStore", "MnemondNotify", "MnemondReport", log,
             ],
@@ -121,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "mnemond",
             dependencies: [
-                "MnemondCommands", "MnemondDaemon", "MnemondConfig", log,
+                "MnemondCommands", "MnemondDaemon", "MnemondConfig", "MnemondProcess", log,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings,

@@ -5,6 +5,7 @@ import MnemondCommands
 import MnemondConfig
 import MnemondHTTP
 import MnemondModel
+import MnemondProcess
 import MnemondSchedule
 import MnemondStore
 import MnemondSystemd
@@ -300,7 +301,7 @@ public actor Daemon {
         } catch {
             estate.runtime.logger.warning("prometheus exposition not updated", metadata: ["error": "\(error)"])
         }
-        HeapRelease.afterRun()
+        GlibcMalloc.releaseFreedPages()
         guard let run = estates.first(where: { $0.estate === estate }) else { return }
         let next = await run.collection.nextRun()
         var line = SystemdStatusLine.after(outcome.findings, next: next?.at, now: options.runtime.now())
@@ -526,25 +527,5 @@ final class SignalEvents {
 
     deinit {
         for source in sources { source.cancel() }
-    }
-}
-
-/// Hands the pages a run freed back to the kernel. glibc keeps freed heap memory inside its
-/// arenas for reuse and gives back on its own only what lies at the top of the main heap; a
-/// cycle's answers, findings and rows are freed together when it ends. Measured over 300 cycles
-/// (BENCHMARKS.md): about 0.5 MB less anonymous memory, no change in a cycle's duration.
-/// `malloc_trim` is not in Swift's Glibc module: looked up by name.
-enum HeapRelease {
-    #if canImport(Glibc)
-        private typealias MallocTrim = @convention(c) (Int) -> Int32
-        private static let mallocTrim: MallocTrim? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim").map {
-            unsafeBitCast($0, to: MallocTrim.self)
-        }
-    #endif
-
-    static func afterRun() {
-        #if canImport(Glibc)
-            _ = mallocTrim?(0)
-        #endif
     }
 }

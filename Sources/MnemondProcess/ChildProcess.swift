@@ -174,17 +174,11 @@ private struct Spawned {
     }
 
     private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-    private static let pipe2: Pipe2? = symbol("pipe2")
+    private static let pipe2: Pipe2? = GlibcSymbol.lookup("pipe2")
 
     /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+).
     private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    private static let addCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
-
-    /// A glibc function the C headers hide from Swift (it needs _GNU_SOURCE), looked up at run time.
-    private static func symbol<Function>(_ name: String) -> Function? {
-        guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
-        return unsafeBitCast(address, to: Function.self)
-    }
+    private static let addCloseFrom: AddCloseFrom? = GlibcSymbol.lookup("posix_spawn_file_actions_addclosefrom_np")
 }
 
 /// The shared state of one child: written by the reader threads, the termination handler,

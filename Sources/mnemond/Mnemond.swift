@@ -4,10 +4,7 @@ import Logging
 import MnemondCommands
 import MnemondConfig
 import MnemondDaemon
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import MnemondProcess
 
 @main
 struct Mnemond: AsyncParsableCommand {
@@ -24,16 +21,7 @@ struct Mnemond: AsyncParsableCommand {
     /// As ArgumentParser's, except that `status --nagios` keeps to the plugin's exit codes: a
     /// usage error is UNKNOWN (3) with one line on stdout, as Nagios and Icinga expect.
     static func main() async {
-        #if canImport(Glibc)
-            // glibc gives each thread that allocates a malloc arena of its own (up to 8 per core) and
-            // keeps what is freed there: the daemon's RSS grew with its HTTP and pool threads while
-            // its live heap stayed flat (BENCHMARKS.md, "Daemon memory"). Two arenas hold it flat;
-            // MALLOC_ARENA_MAX in the environment still decides when set.
-            // `mallopt` is not in Swift's Glibc module: looked up by name (M_ARENA_MAX is -8 in malloc.h).
-            if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil, let mallopt = dlsym(nil, "mallopt") {
-                _ = unsafeBitCast(mallopt, to: (@convention(c) (Int32, Int32) -> Int32).self)(-8, 2)
-            }
-        #endif
+        GlibcMalloc.limitArenas()
         let arguments = Array(CommandLine.arguments.dropFirst())
         let nagios = arguments.first == "status" && arguments.contains("--nagios")
         do {
