@@ -157,7 +157,8 @@ public struct BackupCollector: Sendable {
             guard let id = summary.string("BackupPlanId") else {
                 throw Self.malformed("ListBackupPlans", region: region, "a plan lacks BackupPlanId")
             }
-            let answer = try await backup.getBackupPlan(id: id, region: region)
+            let answer = try await backup.getBackupPlan(
+                id: id, versionID: summary.string("VersionId"), region: region)
             var selections: [Backup.Record] = []
             for listed in try await backup.listBackupSelections(planID: id, region: region) {
                 guard let selectionID = listed.string("SelectionId") else {

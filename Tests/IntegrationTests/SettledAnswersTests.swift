@@ -6,7 +6,7 @@ import MnemondTestSupport
 import Testing
 
 /// Answers AWS documents as fixed (a bucket's region, a managed policy version, a backup
-/// selection) are kept in the store: the next cycle of any process on that store does not ask
+/// selection, a backup plan version) are kept in the store: the next cycle of any process on that store does not ask
 /// them again until they are a day old, with the same findings. Each cycle is a new runtime on
 /// one store file, every AWS call through a proxy that names it.
 @Suite(.timeLimit(.minutes(10))) struct SettledAnswersTests {
@@ -18,6 +18,9 @@ import Testing
             "policy version": requests.filter { $0.contains("Action=GetPolicyVersion") },
             "selection": requests.filter {
                 $0.range(of: #"GET /backup/plans/[^/ ]+/selections/[^/ ?]+ "#, options: .regularExpression) != nil
+            },
+            "plan": requests.filter {
+                $0.range(of: #"GET /backup/plans/[^/ ]+/(\?[^ ]*)? "#, options: .regularExpression) != nil
             },
         ]
     }
@@ -38,12 +41,18 @@ import Testing
         try await SharedAnswersTests.proxiedEstate(store: "settled.sqlite") { simulator, proxy, db in
             let first = try await SharedAnswersTests.cycle(simulator, proxy, now: now, dbPath: db)
             // The guide's four buckets, one managed policy of the recovery operator, one selection.
-            #expect(Self.counts(try await Self.settled(proxy)) == ["location": 4, "policy version": 1, "selection": 1])
+            #expect(
+                Self.counts(try await Self.settled(proxy)) == [
+                    "location": 4, "policy version": 1, "selection": 1, "plan": 1,
+                ])
 
             try await proxy.reset()
             let later = now.addingTimeInterval(60)
             let second = try await SharedAnswersTests.cycle(simulator, proxy, now: later, dbPath: db)
-            #expect(Self.counts(try await Self.settled(proxy)) == ["location": 0, "policy version": 0, "selection": 0])
+            #expect(
+                Self.counts(try await Self.settled(proxy)) == [
+                    "location": 0, "policy version": 0, "selection": 0, "plan": 0,
+                ])
             #expect(!Self.judged(first).isEmpty)
             #expect(Self.judged(first) == Self.judged(second))
             #expect(Self.locationFindings(first).count == 4)
@@ -52,7 +61,9 @@ import Testing
             try await proxy.reset()
             _ = try await SharedAnswersTests.cycle(simulator, proxy, now: now.addingTimeInterval(86_400), dbPath: db)
             #expect(
-                Self.counts(try await Self.settled(proxy)) == ["location": 4, "policy version": 1, "selection": 1],
+                Self.counts(try await Self.settled(proxy)) == [
+                    "location": 4, "policy version": 1, "selection": 1, "plan": 1,
+                ],
                 "a day-old answer is asked again")
         }
     }
@@ -79,7 +90,44 @@ import Testing
             // Unchanged from then on: kept again.
             try await proxy.reset()
             _ = try await SharedAnswersTests.cycle(simulator, proxy, now: now.addingTimeInterval(120), dbPath: db)
-            #expect(Self.counts(try await Self.settled(proxy)) == ["location": 0, "policy version": 0, "selection": 0])
+            #expect(
+                Self.counts(try await Self.settled(proxy)) == [
+                    "location": 0, "policy version": 0, "selection": 0, "plan": 0,
+                ])
+        }
+    }
+
+    /// An updated plan is a new version, named by the listing: that version is asked in the
+    /// next cycle and judged, then kept in turn.
+    @Test func anUpdatedPlanIsAskedAgainAsItsNewVersion() async throws {
+        let now = SharedAnswersTests.now
+        try await SharedAnswersTests.proxiedEstate(store: "plan.sqlite") { simulator, proxy, db in
+            func plan(_ outcome: CycleOutcome) -> [CheckState] {
+                outcome.findings.filter {
+                    $0.check == "backup.plan" && $0.resource == "eks-mnemonica-6h-snapshots-180d"
+                }
+                .map(\.state)
+            }
+            let first = try await SharedAnswersTests.cycle(simulator, proxy, now: now, dbPath: db)
+            let firstVersion = try await Self.settled(proxy)["plan"] ?? []
+            #expect(firstVersion.count == 1)
+            #expect(firstVersion.allSatisfy { $0.contains("versionId=") }, "\(firstVersion)")
+            #expect(plan(first) == [.ok])
+
+            try await simulator.apply(fault: "copy-action-missing")
+            try await proxy.reset()
+            let updated = try await SharedAnswersTests.cycle(
+                simulator, proxy, now: now.addingTimeInterval(60), dbPath: db)
+            let secondVersion = try await Self.settled(proxy)["plan"] ?? []
+            #expect(secondVersion.count == 1)
+            #expect(secondVersion != firstVersion, "the new version is asked for by its own id")
+            #expect(plan(updated) == [.critical])
+
+            try await proxy.reset()
+            let kept = try await SharedAnswersTests.cycle(
+                simulator, proxy, now: now.addingTimeInterval(120), dbPath: db)
+            #expect(Self.counts(try await Self.settled(proxy))["plan"] == 0)
+            #expect(plan(kept) == [.critical])
         }
     }
 
@@ -116,12 +164,18 @@ import Testing
             try await proxy.reset()
             let second = try await SharedAnswersTests.cycle(
                 simulator, proxy, now: now.addingTimeInterval(60), dbPath: db)
-            #expect(Self.counts(try await Self.settled(proxy)) == ["location": 4, "policy version": 1, "selection": 1])
+            #expect(
+                Self.counts(try await Self.settled(proxy)) == [
+                    "location": 4, "policy version": 1, "selection": 1, "plan": 1,
+                ])
             #expect(Self.locationFindings(first) == Self.locationFindings(second))
 
             try await proxy.reset()
             _ = try await SharedAnswersTests.cycle(simulator, proxy, now: now.addingTimeInterval(120), dbPath: db)
-            #expect(Self.counts(try await Self.settled(proxy)) == ["location": 0, "policy version": 0, "selection": 0])
+            #expect(
+                Self.counts(try await Self.settled(proxy)) == [
+                    "location": 0, "policy version": 0, "selection": 0, "plan": 0,
+                ])
         }
     }
 }

@@ -25,11 +25,20 @@ public struct Backup: Sendable {
             resource: nil)
     }
 
-    /// The whole GetBackupPlan answer (`BackupPlanId`, `BackupPlan.Rules`, ...).
-    public func getBackupPlan(id: String, region: String) async throws -> Record {
+    /// The whole GetBackupPlan answer (`BackupPlanId`, `VersionId`, `BackupPlan.Rules`, ...).
+    /// With `versionID` (ListBackupPlans' `VersionId`) that version is asked for, and its answer
+    /// is a settled one (`SettledAnswers`): a plan version is never edited, updating a plan makes
+    /// a new version, which the listing then names. Without it, the plan's latest version, asked.
+    public func getBackupPlan(id: String, versionID: String?, region: String) async throws -> Record {
         let op = AWSOperation(
-            service: .backup, action: "GetBackupPlan", path: "/backup/plans/\(Self.label(id))/", resource: id)
-        return try await object(op, region: region)
+            service: .backup, action: "GetBackupPlan", method: "GET", path: "/backup/plans/\(Self.label(id))/",
+            query: versionID.map { [(name: "versionId", value: $0)] } ?? [], resource: id)
+        guard let versionID else { return try await object(op, region: region) }
+        // Kept only when it is the version asked for and holds a plan document.
+        return try await client.sendSettled(
+            op, region: region,
+            keeps: { answer in answer.string("VersionId") == versionID && answer.record("BackupPlan") != nil }
+        ) { body in Record(try AWSDecoding.json(body, operation: op, region: region)) }
     }
 
     /// BackupSelectionsList members of a plan (`SelectionId`, `SelectionName`).
