@@ -248,18 +248,24 @@ public actor Daemon {
     // MARK: Runs
 
     /// One scheduled run: collect the due families, evaluate, store; then the textfile and STATUS=.
+    /// What the run allocated is freed when `cycle` returns, stored or not; the pages it held are
+    /// then handed back.
     nonisolated func cycleRunner(_ estate: WatchedEstate) -> Scheduler<CheckFamily>.Run {
         { [self] families in
-            let outcome: CycleOutcome
-            do {
-                outcome = try await estate.runtime.runCycle(families: families, storeDamage: estate.storeDamage.found)
-            } catch {
-                notify(
-                    .status("\(estate.config.estate.map { "estate \($0.name): " } ?? "")store write failed: \(error)"))
-                throw error
-            }
-            await cycleFinished(outcome, estate: estate)
+            defer { GlibcMalloc.releaseFreedPages() }
+            try await cycle(families, estate: estate)
         }
+    }
+
+    private nonisolated func cycle(_ families: Set<CheckFamily>, estate: WatchedEstate) async throws {
+        let outcome: CycleOutcome
+        do {
+            outcome = try await estate.runtime.runCycle(families: families, storeDamage: estate.storeDamage.found)
+        } catch {
+            notify(.status("\(estate.config.estate.map { "estate \($0.name): " } ?? "")store write failed: \(error)"))
+            throw error
+        }
+        await cycleFinished(outcome, estate: estate)
     }
 
     nonisolated func retentionRunner(_ estate: WatchedEstate) -> Scheduler<MaintenanceJob>.Run {
@@ -301,7 +307,6 @@ public actor Daemon {
         } catch {
             estate.runtime.logger.warning("prometheus exposition not updated", metadata: ["error": "\(error)"])
         }
-        GlibcMalloc.releaseFreedPages()
         guard let run = estates.first(where: { $0.estate === estate }) else { return }
         let next = await run.collection.nextRun()
         var line = SystemdStatusLine.after(outcome.findings, next: next?.at, now: options.runtime.now())
