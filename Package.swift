@@ -16,13 +16,18 @@ let swiftSettings: [SwiftSetting] = [
 let log = Target.Dependency.product(name: "Logging", package: "swift-log")
 
 // How the release binary is linked on Linux (README, Decisions): with lld, exporting no symbols
-// (the Swift runtime's static link exports every symbol of the package's own objects), and with
+// (the Swift runtime's static link exports every symbol of the package's own objects), the
+// functions mnemond runs laid out together (link/symbol-order.txt, scripts/symbol-order.py), and
 // packed relative relocations where the glibc the binary is built against reads them (2.36 on;
-// lld then marks the binary as needing it, so it is left out when building on an older glibc).
-// The pages the daemon maps from its binary: 40.8 MB with gold against 34.4 MB (BENCHMARKS.md).
+// lld then marks the binary as needing it, so they are left out when building on an older glibc).
 let releaseLinking: [LinkerSetting] = {
     var flags = ["-use-ld=lld", "-Xlinker", "--no-export-dynamic"]
+    let order = Context.packageDirectory + "/link/symbol-order.txt"
     #if canImport(Glibc)
+        if access(order, R_OK) == 0 {
+            // A listed function the binary no longer has is skipped without a word.
+            flags += ["-Xlinker", "--symbol-ordering-file=" + order, "-Xlinker", "--no-warn-symbol-ordering"]
+        }
         // confstr answers "glibc 2.36" and its length with the terminating NUL.
         var text = [CChar](repeating: 0, count: 64)
         let length = confstr(Int32(_CS_GNU_LIBC_VERSION), &text, text.count)
