@@ -242,10 +242,10 @@ import Testing
         #expect(incremental.ledger().mapValues(\.state) == first.ledger().mapValues(\.state))
         #expect(incremental.ledger().values.allSatisfy { $0.state == .ok })
         // The same calls, less what the store keeps for a day: the storage type listings
-        // (ListMetrics, one per bucket region) and the settled answers (the plan's selection, the
-        // four buckets' regions, the recovery operator's managed policy version).
-        #expect(incremental.backupCalls == first.backupCalls - 1)
-        #expect(incremental.apiCalls == first.apiCalls - 3 - 6)
+        // (ListMetrics, one per bucket region) and the settled answers (the plan's version and its
+        // selection, the four buckets' regions, the recovery operator's managed policy version).
+        #expect(incremental.backupCalls == first.backupCalls - 2)
+        #expect(incremental.apiCalls == first.apiCalls - 3 - 7)
 
         let nextDay = try await Self.cycle(simulator, now: now.addingTimeInterval(86_400), dbPath: db)
         #expect(nextDay.cursors["eks-mnemonica-prod-vault"]?.lastFullAt == now.addingTimeInterval(86_400))
