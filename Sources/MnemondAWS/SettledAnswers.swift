@@ -8,7 +8,9 @@ import Synchronization
 /// never moves; one deleted and created again elsewhere is a new bucket, so the region is kept
 /// under a condition, the bucket's other settings, and asked again when they change or fail), a
 /// managed policy version's document (GetPolicyVersion: a version is never edited, a change is a
-/// new version), a backup selection (GetBackupSelection: AWS Backup has no call that edits one).
+/// new version), a backup selection (GetBackupSelection: AWS Backup has no call that edits one),
+/// a plan version (GetBackupPlan with the VersionId its listing names), the family of the
+/// parameter group the source DB instance uses (DescribeDBParameterGroups: fixed at creation).
 /// Each is asked again once it is `maxAge` old, so a wrong assumption lasts a day at most.
 ///
 /// Only an answer that its caller parsed is kept (`AWSClient.sendSettled`): a garbled one is

@@ -295,7 +295,7 @@ public struct RecoveryPathCollector: Sendable {
         // The four lookups go out at once; the first failure in this order is the one reported.
         async let sourceFamily: String?? = {
             guard let sourceParameters else { return nil }
-            return try await rds.describeDBParameterGroupFamily(name: sourceParameters, region: recovery.sourceRegion)
+            return try await rds.attachedParameterGroupFamily(name: sourceParameters, region: recovery.sourceRegion)
         }()
         async let subnetFound: Bool? = {
             guard let subnetName else { return nil }

@@ -243,9 +243,10 @@ import Testing
         #expect(incremental.ledger().values.allSatisfy { $0.state == .ok })
         // The same calls, less what the store keeps for a day: the storage type listings
         // (ListMetrics, one per bucket region) and the settled answers (the plan's version and its
-        // selection, the four buckets' regions, the recovery operator's managed policy version).
+        // selection, the four buckets' regions, the recovery operator's managed policy version, the
+        // source DB instance's parameter group family).
         #expect(incremental.backupCalls == first.backupCalls - 2)
-        #expect(incremental.apiCalls == first.apiCalls - 3 - 7)
+        #expect(incremental.apiCalls == first.apiCalls - 3 - 8)
 
         let nextDay = try await Self.cycle(simulator, now: now.addingTimeInterval(86_400), dbPath: db)
         #expect(nextDay.cursors["eks-mnemonica-prod-vault"]?.lastFullAt == now.addingTimeInterval(86_400))

@@ -6,7 +6,7 @@ import MnemondTestSupport
 import Testing
 
 /// Answers AWS documents as fixed (a bucket's region, a managed policy version, a backup
-/// selection, a backup plan version) are kept in the store: the next cycle of any process on that store does not ask
+/// selection, a backup plan version, a parameter group's family) are kept in the store: the next cycle of any process on that store does not ask
 /// them again until they are a day old, with the same findings. Each cycle is a new runtime on
 /// one store file, every AWS call through a proxy that names it.
 @Suite(.timeLimit(.minutes(10))) struct SettledAnswersTests {
@@ -22,6 +22,10 @@ import Testing
             "plan": requests.filter {
                 $0.range(of: #"GET /backup/plans/[^/ ]+/(\?[^ ]*)? "#, options: .regularExpression) != nil
             },
+            // The source instance's group (eu-west-1); the DR landing zone's (eu-west-3) is asked
+            // every run: it must still exist.
+            "source family": requests.filter { $0.contains("Action=DescribeDBParameterGroups eu-west-1/") },
+            "landing zone family": requests.filter { $0.contains("Action=DescribeDBParameterGroups eu-west-3/") },
         ]
     }
 
@@ -43,7 +47,8 @@ import Testing
             // The guide's four buckets, one managed policy of the recovery operator, one selection.
             #expect(
                 Self.counts(try await Self.settled(proxy)) == [
-                    "location": 4, "policy version": 1, "selection": 1, "plan": 1,
+                    "location": 4, "policy version": 1, "selection": 1, "plan": 1, "source family": 1,
+                    "landing zone family": 1,
                 ])
 
             try await proxy.reset()
@@ -51,7 +56,8 @@ import Testing
             let second = try await SharedAnswersTests.cycle(simulator, proxy, now: later, dbPath: db)
             #expect(
                 Self.counts(try await Self.settled(proxy)) == [
-                    "location": 0, "policy version": 0, "selection": 0, "plan": 0,
+                    "location": 0, "policy version": 0, "selection": 0, "plan": 0, "source family": 0,
+                    "landing zone family": 1,
                 ])
             #expect(!Self.judged(first).isEmpty)
             #expect(Self.judged(first) == Self.judged(second))
@@ -62,7 +68,8 @@ import Testing
             _ = try await SharedAnswersTests.cycle(simulator, proxy, now: now.addingTimeInterval(86_400), dbPath: db)
             #expect(
                 Self.counts(try await Self.settled(proxy)) == [
-                    "location": 4, "policy version": 1, "selection": 1, "plan": 1,
+                    "location": 4, "policy version": 1, "selection": 1, "plan": 1, "source family": 1,
+                    "landing zone family": 1,
                 ],
                 "a day-old answer is asked again")
         }
@@ -92,7 +99,8 @@ import Testing
             _ = try await SharedAnswersTests.cycle(simulator, proxy, now: now.addingTimeInterval(120), dbPath: db)
             #expect(
                 Self.counts(try await Self.settled(proxy)) == [
-                    "location": 0, "policy version": 0, "selection": 0, "plan": 0,
+                    "location": 0, "policy version": 0, "selection": 0, "plan": 0, "source family": 0,
+                    "landing zone family": 1,
                 ])
         }
     }
@@ -166,7 +174,8 @@ import Testing
                 simulator, proxy, now: now.addingTimeInterval(60), dbPath: db)
             #expect(
                 Self.counts(try await Self.settled(proxy)) == [
-                    "location": 4, "policy version": 1, "selection": 1, "plan": 1,
+                    "location": 4, "policy version": 1, "selection": 1, "plan": 1, "source family": 1,
+                    "landing zone family": 1,
                 ])
             #expect(Self.locationFindings(first) == Self.locationFindings(second))
 
@@ -174,7 +183,8 @@ import Testing
             _ = try await SharedAnswersTests.cycle(simulator, proxy, now: now.addingTimeInterval(120), dbPath: db)
             #expect(
                 Self.counts(try await Self.settled(proxy)) == [
-                    "location": 0, "policy version": 0, "selection": 0, "plan": 0,
+                    "location": 0, "policy version": 0, "selection": 0, "plan": 0, "source family": 0,
+                    "landing zone family": 1,
                 ])
         }
     }

@@ -20,6 +20,25 @@ extension RDS {
         return group.map { $0.string("DBParameterGroupFamily") }
     }
 
+    /// The family of the parameter group a DB instance uses (`postgres16`), or nil
+    /// (DBParameterGroupNotFound). A parameter group's family is fixed when it is created and RDS
+    /// refuses to delete a group an instance uses, so the answer is kept as settled
+    /// (`SettledAnswers`, a day at most) when it names a family.
+    public func attachedParameterGroupFamily(name: String, region: String) async throws -> String?? {
+        let op = QueryProtocol.operation(
+            .rds, action: "DescribeDBParameterGroups", parameters: [("DBParameterGroupName", name)], resource: name)
+        do {
+            return try await client.sendSettled(op, region: region, keeps: { ($0 ?? nil) != nil }) { body in
+                let result = try QueryProtocol.result(body, action: op.action, operation: op, region: region)
+                return result["DBParameterGroups"]?.all("DBParameterGroup").first.map {
+                    $0.string("DBParameterGroupFamily")
+                }
+            }
+        } catch let error as AWSError where error.code == "DBParameterGroupNotFound" {
+            return nil
+        }
+    }
+
     /// The option group's engine and major version (`postgres 16`), or nil (OptionGroupNotFoundFault).
     public func describeOptionGroup(name: String, region: String) async throws -> String?? {
         let group = try await first(
