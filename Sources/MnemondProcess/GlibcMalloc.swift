@@ -13,9 +13,9 @@ public enum GlibcMalloc {
     /// what is freed there: the daemon's RSS grew with its HTTP and pool threads while its live
     /// heap stayed flat. Two arenas hold it flat. `MALLOC_ARENA_MAX` in the environment, when
     /// set, still decides. Call it first thing, before other threads allocate.
-    public static func limitArenas(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public static func limitArenas() {
         #if canImport(Glibc)
-            guard environment["MALLOC_ARENA_MAX"] == nil, let mallopt = mallopt else { return }
+            guard getenv("MALLOC_ARENA_MAX") == nil, let mallopt = mallopt else { return }
             _ = mallopt(mArenaMax, 2)
         #endif
     }
