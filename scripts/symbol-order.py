@@ -9,9 +9,13 @@ placed after the listed ones: the binary stays correct, the list just goes stale
 when the code has changed much (BENCHMARKS.md says how much it saves).
 
 How: the given release binary runs under valgrind's callgrind against the bundled simulator:
-`check --once` on the target and the current estate, then `mnemond run` on the current estate
-with a compressed schedule for --seconds. Every function of the binary that ran is listed, in
-the binary's own address order (which keeps each module's functions together).
+`check --once` on the target and the current estate; `mnemond run` with a compressed schedule on
+the current estate, then on the target estate with a Slack channel (a loopback receiver) while
+faults arrive a third of the way in (checks turn from OK to warning and critical, alerts fire and
+are delivered: code a daemon first runs days into its life, which otherwise lands scattered and
+pages in at the first incident). --seconds is split between the two runs. Every function of the
+binary that ran is listed, in the binary's own address order (which keeps each module's
+functions together).
 
     swift build -c release --static-swift-stdlib --product mnemond
     scripts/symbol-order.py --binary "$(swift build -c release --static-swift-stdlib --show-bin-path)/mnemond"
@@ -29,20 +33,46 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCHEDULE = "  interval_seconds: {pitr: 2, backup_jobs: 5, metrics: 5, configuration: 10, storage_metrics: 20}"
+SCHEDULE = {"pitr": 2, "backup_jobs": 5, "metrics": 5, "configuration": 10, "storage_metrics": 20}
+# Faults applied during the target estate's run: each turns checks of another family from OK.
+FAULTS = ["pitr-stale-40m", "versioning-suspended", "failed-backup-job", "replication-latency-30m",
+          "alarm-in-alarm"]
+ALERTING = """alerting:
+  channels:
+    slack:
+      webhook_url_env: MNEMOND_SLACK_WEBHOOK
+  rules:
+    critical: {for: 1, repeat: 1m}
+    warning: {for: 1, repeat: 1m}
+"""
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import daemon_config  # noqa: E402
+
+
+def start_peer(command: list[str], what: str) -> tuple[subprocess.Popen, dict]:
+    """A loopback helper that prints one JSON ready line and exits when its stdin closes."""
+    peer = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+    line = peer.stdout.readline()
+    if not line:
+        sys.exit(f"symbol-order: {what} did not start")
+    return peer, json.loads(line)
 
 
 def start_simulator(state: str, python: str) -> tuple[subprocess.Popen, dict]:
-    sim = subprocess.Popen(
-        [python, os.path.join(ROOT, "Tests/Simulator/simulator.py"), "--state", state],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = sim.stdout.readline()
-    if not line:
-        sys.exit(f"symbol-order: the simulator ({state}) did not start")
-    return sim, json.loads(line)
+    return start_peer([python, os.path.join(ROOT, "Tests/Simulator/simulator.py"), "--state", state],
+                      f"the simulator ({state})")
+
+
+def stop(peer: subprocess.Popen) -> None:
+    peer.stdin.close()
+    peer.wait(timeout=30)
 
 
 def environment(ready: dict) -> dict:
@@ -50,22 +80,6 @@ def environment(ready: dict) -> dict:
     env.update(AWS_ENDPOINT_URL=ready["endpoint"], AWS_ACCESS_KEY_ID=ready["access_key_id"],
                AWS_SECRET_ACCESS_KEY=ready["secret_access_key"], AWS_REGION="eu-west-1")
     return env
-
-
-def daemon_config(path: str) -> None:
-    """etc/mnemond.yaml with a compressed schedule and no jitter."""
-    out, skipping = [], False
-    for line in open(os.path.join(ROOT, "etc/mnemond.yaml")).read().split("\n"):
-        if line.startswith("schedule:"):
-            skipping = True
-            out += ["schedule:", SCHEDULE, "  jitter_percent: 0"]
-            continue
-        if skipping and line and not line.startswith((" ", "#")):
-            skipping = False
-        if skipping and line.startswith(" "):
-            continue
-        out.append(line)
-    open(path, "w").write("\n".join(out))
 
 
 def executed(profile: str, binary: str) -> set[str]:
@@ -92,7 +106,7 @@ def executed(profile: str, binary: str) -> set[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", required=True, help="the release mnemond to profile")
-    parser.add_argument("--seconds", type=int, default=120, help="how long `mnemond run` runs")
+    parser.add_argument("--seconds", type=int, default=240, help="how long the two `mnemond run`s run together")
     parser.add_argument("--out", default=os.path.join(ROOT, "link/symbol-order.txt"))
     args = parser.parse_args()
     python = os.environ.get("MNEMOND_TEST_PYTHON") or (
@@ -118,19 +132,49 @@ def main() -> None:
                 sys.exit(f"symbol-order: {name} failed, see {work}/{name}.log")
             print(f"symbol-order: {name} profiled", file=sys.stderr)
 
-        config = os.path.join(work, "daemon.yaml")
-        daemon_config(config)
+        quiet, alerting = os.path.join(work, "daemon.yaml"), os.path.join(work, "alerting.yaml")
+        source = os.path.join(ROOT, "etc/mnemond.yaml")
+        daemon_config.write(source, quiet, SCHEDULE)
+        daemon_config.write(source, alerting, SCHEDULE, extra=ALERTING)
         for state in ("target", "current"):
             sim, ready = start_simulator(state, python)
             try:
-                env = environment(ready)
                 db = os.path.join(work, f"{state}.sqlite")
-                profiled(f"check-{state}", ["check", "--once", "--config", "etc/mnemond.yaml", "--db", db], env)
+                profiled(f"check-{state}", ["check", "--once", "--config", "etc/mnemond.yaml", "--db", db],
+                         environment(ready))
                 if state == "current":
-                    profiled("run", ["run", "--config", config, "--db", db], env, seconds=args.seconds)
+                    profiled("run-current", ["run", "--config", quiet, "--db", db], environment(ready),
+                             seconds=args.seconds // 2)
             finally:
-                sim.stdin.close()
-                sim.wait(timeout=30)
+                stop(sim)
+
+        sim, ready = start_simulator("target", python)
+        receiver, slack = start_peer([python, os.path.join(ROOT, "Tests/Peers/http_recorder.py")], "the receiver")
+        try:
+            env = environment(ready)
+            env["MNEMOND_SLACK_WEBHOOK"] = slack["endpoint"] + "/services/T0/B0/order"
+            seconds = args.seconds - args.seconds // 2
+
+            def incidents() -> None:
+                time.sleep(seconds / 3)
+                subprocess.run([python, os.path.join(ROOT, "Tests/Simulator/faults.py"), "--endpoint",
+                                ready["endpoint"], "--access-key-id", ready["access_key_id"],
+                                "--secret-access-key", ready["secret_access_key"], "apply", *FAULTS],
+                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+            faults = threading.Thread(target=incidents)
+            faults.start()
+            profiled("run-incidents", ["run", "--config", alerting, "--db", os.path.join(work, "incidents.sqlite")],
+                     env, seconds=seconds)
+            faults.join()
+            with urllib.request.urlopen(slack["endpoint"] + "/_recorder/requests", timeout=30) as answer:
+                delivered = len(json.load(answer))
+            if delivered == 0:
+                sys.exit(f"symbol-order: no alert reached the receiver, see {work}/run-incidents.log")
+            print(f"symbol-order: {delivered} alerts delivered during the incidents", file=sys.stderr)
+        finally:
+            stop(receiver)
+            stop(sim)
 
         ran = set().union(*(executed(p, binary) for p in profiles))
         symbols = subprocess.run(["nm", "--defined-only", binary], capture_output=True, text=True, check=True).stdout
