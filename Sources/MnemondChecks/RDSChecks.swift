@@ -117,8 +117,5 @@ public enum RDSChecks {
             runbook: state == .ok ? nil : runbook)
     }
 
-    static func iso(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: date)
-    }
+    static func iso(_ date: Date) -> String { UTCText.iso(date) }
 }

@@ -118,12 +118,9 @@ public enum AlertmanagerRenderer {
             ?? Data("[]".utf8)
     }
 
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
-    }
+    /// `2026-11-19T14:05:09Z` (as `ISO8601DateFormatter` writes it, without building that ICU
+    /// object).
+    static func timestamp(_ date: Date) -> String { UTCText.iso(date) }
 
     /// Whole seconds, rounded down: what the body says, so `endsAt ≥ startsAt` holds on the wire.
     static func second(_ date: Date) -> Date {

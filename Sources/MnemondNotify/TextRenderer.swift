@@ -133,11 +133,9 @@ public enum TextRenderer {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
+    /// `2026-11-19T14:05:09Z` (as `ISO8601DateFormatter` writes it, without building that ICU
+    /// object).
+    static func timestamp(_ date: Date) -> String { UTCText.iso(date) }
 
     /// `2 h 10 min`, `3 d 4 h`: how long between two instants.
     static func span(from start: Date, to end: Date) -> String {
