@@ -44,10 +44,13 @@ public final class AWSSimulator: Sendable {
         for fault in faults { arguments += ["--fault", fault] }
         // Forked from a warm template process unless the caller's environment says
         // MNEMOND_SIMULATOR_TEMPLATE=0 (Tests/Simulator/template.py): same estate, a third of the CPU.
+        // An `auth` simulator starts cold (moto reads that setting at import): two of them at once
+        // beside the parallel suite and two busy processes took over 90 s to be ready on two
+        // cores. The wait is only an upper bound; a ready simulator answers at once.
         let template = ProcessInfo.processInfo.environment["MNEMOND_SIMULATOR_TEMPLATE"] ?? "1"
         let peer = try await PeerProcess.start(
             script: script, arguments: arguments, environment: ["MNEMOND_SIMULATOR_TEMPLATE": template],
-            readyTimeout: .seconds(90))
+            readyTimeout: .seconds(300))
         return try AWSSimulator(peer: peer)
     }
 
