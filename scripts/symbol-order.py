@@ -6,7 +6,10 @@ Why: the kernel maps a file-backed page with its neighbours (fault-around, 64 KB
 that runs 3 MB of code scattered over a 24 MB text holds most of the text resident. Laid out
 together, the code it runs fills a few MB. A function missing from the list (new code) is only
 placed after the listed ones: the binary stays correct, the list just goes stale. Regenerate it
-when the code has changed much (BENCHMARKS.md says how much it saves).
+when the code has changed much (BENCHMARKS.md says how much it saves). A few minutes under
+valgrind do not run every path every time, so two lists of the same code differ: before a new
+list replaces the old, run both builds' daemons side by side and keep the one with fewer
+resident pages of the binary.
 
 How: the given release binary runs under valgrind's callgrind against the bundled simulator:
 `check --once` on the target and the current estate; `mnemond run` with a compressed schedule on
